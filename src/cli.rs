@@ -1,0 +1,101 @@
+//! The command line: `serve`, `check`, `dev` and `loadgen`. Errors are printed with their whole
+//! chain and turn into a non-zero exit code.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+use crate::{
+    config::{Settings, TelemetrySettings},
+    dev::DevArgs,
+    loadgen::LoadgenArgs,
+    startup::{Application, load_rules},
+    telemetry,
+};
+
+/// Salvage: repair, requeue, retry or park failed event messages.
+#[derive(Debug, Parser)]
+#[command(name = "salvage", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run Salvage with a configuration file.
+    Serve {
+        /// The configuration file (TOML); `SALVAGE__SECTION__KEY` variables override it.
+        #[arg(long, short, env = "SALVAGE_CONFIG", default_value = "salvage.toml")]
+        config: PathBuf,
+    },
+    /// Check a configuration and its rules file, and run the rules' embedded tests.
+    Check {
+        /// The configuration file.
+        #[arg(long, short, env = "SALVAGE_CONFIG", default_value = "salvage.toml")]
+        config: PathBuf,
+        /// Check this rules file instead of the one the configuration names.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
+    /// Run Salvage locally against a private redis-server (started from PATH in a temporary
+    /// folder) with the example rules.
+    Dev(DevArgs),
+    /// Drive load at a running Salvage and print throughput and latency.
+    Loadgen(LoadgenArgs),
+}
+
+/// Run a parsed command line.
+pub async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Serve { config } => serve(config).await,
+        Command::Check { config, rules } => check(config, rules),
+        Command::Dev(args) => {
+            telemetry::init(&TelemetrySettings::default());
+            crate::dev::run(args).await
+        }
+        Command::Loadgen(args) => crate::loadgen::run(args).await.map(|_| ()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: PathBuf) -> anyhow::Result<()> {
+    let settings = Settings::load(&config)?;
+    telemetry::init(&settings.telemetry);
+    let app = Application::build(settings).await?;
+    app.run_until_signal().await
+}
+
+fn check(config: PathBuf, rules: Option<PathBuf>) -> anyhow::Result<()> {
+    let settings = Settings::load(&config)?;
+    println!("{}: configuration is valid", config.display());
+    let path = rules.unwrap_or(settings.rules.path);
+    let rules = load_rules(&path)?;
+    println!("{}: {} rules are valid", path.display(), rules.len());
+    let outcomes = rules.run_tests();
+    let failed: Vec<_> = outcomes.iter().filter(|t| !t.passed).collect();
+    for t in &failed {
+        println!(
+            "FAIL {}:{}: {}: {}",
+            path.display(),
+            t.line,
+            t.name,
+            t.failure.as_deref().unwrap_or("failed")
+        );
+    }
+    println!("rule tests: {} passed, {} failed", outcomes.len() - failed.len(), failed.len());
+    if !failed.is_empty() {
+        anyhow::bail!("{} rule test(s) failed in {}", failed.len(), path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,499 @@
+//! Typed settings: a TOML file, then environment overrides (`SALVAGE__SECTION__KEY=value`), then
+//! validation. Every field has a default, so an empty file is a working configuration for a
+//! local Redis. Secrets (the Redis URL may hold a password) never appear in `Debug` output.
+
+use std::{
+    collections::BTreeMap,
+    fmt,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use serde::Deserialize;
+
+/// The prefix of environment variables that override settings: `SALVAGE__REDIS__URL` sets
+/// `redis.url`. Values are read as TOML when they parse as such (numbers, booleans), else as strings.
+pub const ENV_PREFIX: &str = "SALVAGE__";
+
+/// All settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// The gRPC server consumers call.
+    pub server: ServerSettings,
+    /// The admin HTTP server: `/metrics`, `/healthz`, `/readyz`.
+    pub admin: AdminSettings,
+    /// The Redis that holds outcomes, the outbox, the retry schedule and the parking lot.
+    pub redis: RedisSettings,
+    /// The repair rules.
+    pub rules: RulesSettings,
+    /// Limits on what a report may carry.
+    pub limits: Limits,
+    /// The relay that delivers the outbox and moves due retries.
+    pub relay: RelaySettings,
+    /// The destination used when a report's `origin.destination` is empty.
+    pub default_destination: String,
+    /// Where requeued messages go, by name (`origin.destination` picks one).
+    pub destinations: BTreeMap<String, DestinationSettings>,
+    /// Logs.
+    pub telemetry: TelemetrySettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let mut destinations = BTreeMap::new();
+        destinations.insert("redis".to_owned(), DestinationSettings::default());
+        Self {
+            server: ServerSettings::default(),
+            admin: AdminSettings::default(),
+            redis: RedisSettings::default(),
+            rules: RulesSettings::default(),
+            limits: Limits::default(),
+            relay: RelaySettings::default(),
+            default_destination: "redis".to_owned(),
+            destinations,
+            telemetry: TelemetrySettings::default(),
+        }
+    }
+}
+
+/// The gRPC server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to listen on; port 0 picks a free port.
+    pub grpc_addr: SocketAddr,
+    /// Reports processed at once across all connections; more wait (back-pressure).
+    pub max_in_flight: usize,
+    /// Requests of one `ReportStream` processed at once (answers stay in order).
+    pub stream_window: usize,
+    /// How long shutdown waits for in-flight reports and the relay to finish.
+    #[serde(with = "humantime_serde")]
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            grpc_addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            max_in_flight: 4096,
+            stream_window: 128,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The admin HTTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSettings {
+    /// Address to listen on; port 0 picks a free port.
+    pub addr: SocketAddr,
+}
+
+impl Default for AdminSettings {
+    fn default() -> Self {
+        Self { addr: SocketAddr::from(([127, 0, 0, 1], 9464)) }
+    }
+}
+
+/// Redis.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisSettings {
+    /// `redis://[:password@]host:port[/db]` (or `rediss://`). Never logged.
+    pub url: String,
+    /// Prefix of every key Salvage owns. Must contain a `{hash tag}` so that all keys share one
+    /// Redis Cluster slot.
+    pub key_prefix: String,
+    /// How long one connection attempt may take.
+    #[serde(with = "humantime_serde")]
+    pub connect_timeout: Duration,
+    /// How long one command may take before the report fails with UNAVAILABLE.
+    #[serde(with = "humantime_serde")]
+    pub response_timeout: Duration,
+    /// How long a message's attempt count and history are kept after its last report (parked
+    /// messages keep theirs until resolved). Loop protection spans this window.
+    #[serde(with = "humantime_serde")]
+    pub state_ttl: Duration,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        Self {
+            url: "redis://127.0.0.1:6379".to_owned(),
+            key_prefix: "{salvage}".to_owned(),
+            connect_timeout: Duration::from_secs(2),
+            response_timeout: Duration::from_secs(2),
+            state_ttl: Duration::from_secs(7 * 24 * 3600),
+        }
+    }
+}
+
+impl fmt::Debug for RedisSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &redact_url(&self.url))
+            .field("key_prefix", &self.key_prefix)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("response_timeout", &self.response_timeout)
+            .field("state_ttl", &self.state_ttl)
+            .finish()
+    }
+}
+
+/// `redis://user:secret@host` → `redis://user:***@host`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The repair rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesSettings {
+    /// The rules file; a relative path is taken from the configuration file's folder.
+    pub path: PathBuf,
+}
+
+impl Default for RulesSettings {
+    fn default() -> Self {
+        Self { path: PathBuf::from("rules.toml") }
+    }
+}
+
+/// Limits on what a report may carry; a report over a limit gets INVALID_ARGUMENT.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest `message.payload`, in bytes.
+    pub max_payload_bytes: usize,
+    /// `failure.detail` is cut to this many bytes in the parked record.
+    pub max_detail_bytes: usize,
+    /// Most headers on one message.
+    pub max_headers: usize,
+    /// Largest total size of header names and values, in bytes.
+    pub max_header_bytes: usize,
+    /// Distinct origin queues used as metric labels; further queues are counted as `_other`
+    /// (keeps the metrics' memory bounded whatever clients send).
+    pub max_queue_labels: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_payload_bytes: 1024 * 1024,
+            max_detail_bytes: 16 * 1024,
+            max_headers: 64,
+            max_header_bytes: 16 * 1024,
+            max_queue_labels: 100,
+        }
+    }
+}
+
+/// The relay.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RelaySettings {
+    /// Run the relay in this process. With several processes on one Redis, any (or all) may run
+    /// it: delivery is atomic, so none doubles another's work.
+    pub enabled: bool,
+    /// Outbox entries or due retries handled per Redis call.
+    pub batch_size: usize,
+    /// How often the relay looks for work it was not told about (due retries, other processes'
+    /// outbox entries).
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+    /// How often the parked/outbox/retry gauges are read from Redis.
+    #[serde(with = "humantime_serde")]
+    pub stats_interval: Duration,
+}
+
+impl Default for RelaySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            batch_size: 256,
+            poll_interval: Duration::from_millis(100),
+            stats_interval: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A destination. Only Redis Streams exists so far; the `type` tag leaves room for brokers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DestinationSettings {
+    /// XADD to the origin stream on the Redis that Salvage uses for its own state.
+    RedisStreams(RedisStreamsSettings),
+}
+
+impl Default for DestinationSettings {
+    fn default() -> Self {
+        Self::RedisStreams(RedisStreamsSettings::default())
+    }
+}
+
+/// A Redis Streams destination.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisStreamsSettings {
+    /// Commit the outcome and the XADD in one script (exactly once, fastest). When false,
+    /// requeues go through the outbox and the relay (the path other destinations use).
+    pub inline: bool,
+    /// Field names of the stream entry.
+    pub fields: StreamFields,
+}
+
+impl Default for RedisStreamsSettings {
+    fn default() -> Self {
+        Self { inline: true, fields: StreamFields::default() }
+    }
+}
+
+/// Field names of a requeued stream entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamFields {
+    /// The message's own id.
+    pub id: String,
+    /// The payload bytes.
+    pub payload: String,
+    /// The headers, as one JSON object of strings.
+    pub headers: String,
+    /// The content type (omitted when empty).
+    pub content_type: String,
+    /// The event type (omitted when empty).
+    pub event_type: String,
+    /// The partition key (omitted when empty).
+    pub partition_key: String,
+}
+
+impl Default for StreamFields {
+    fn default() -> Self {
+        Self {
+            id: "id".to_owned(),
+            payload: "payload".to_owned(),
+            headers: "headers".to_owned(),
+            content_type: "content_type".to_owned(),
+            event_type: "event_type".to_owned(),
+            partition_key: "partition_key".to_owned(),
+        }
+    }
+}
+
+impl StreamFields {
+    /// In the order the report script takes them.
+    pub fn as_array(&self) -> [&str; 6] {
+        [
+            &self.id,
+            &self.payload,
+            &self.headers,
+            &self.content_type,
+            &self.event_type,
+            &self.partition_key,
+        ]
+    }
+}
+
+/// Log output.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetrySettings {
+    /// `human` or `json`.
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info` or `salvage=debug,info`; `RUST_LOG` overrides it.
+    pub log_level: String,
+}
+
+impl Default for TelemetrySettings {
+    fn default() -> Self {
+        Self { log_format: LogFormat::Human, log_level: "info".to_owned() }
+    }
+}
+
+/// Log format.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    /// One readable line per event.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    /// The file (or an override) is not valid.
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Settings {
+    /// Read `path`, apply environment overrides, validate. Relative paths inside the file are
+    /// resolved against the file's folder.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let mut settings = Self::parse(&text, std::env::vars(), path)?;
+        if settings.rules.path.is_relative() {
+            let base = path.parent().unwrap_or_else(|| Path::new("."));
+            settings.rules.path = base.join(&settings.rules.path);
+        }
+        Ok(settings)
+    }
+
+    /// Parse TOML text with the given environment overrides, then validate.
+    pub fn parse(
+        text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+        path: &Path,
+    ) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid { path: path.to_owned(), message };
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        for (name, value) in env {
+            if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
+                apply_override(&mut table, rest, &value)
+                    .map_err(|m| invalid(format!("environment variable {name}: {m}")))?;
+            }
+        }
+        let settings: Settings = table.try_into().map_err(|e: toml::de::Error| {
+            invalid(e.to_string().trim_end().to_owned())
+        })?;
+        settings.validate().map_err(invalid)?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let p = &self.redis.key_prefix;
+        let tag = p.find('{').and_then(|o| p[o..].find('}').map(|c| c > 1));
+        if tag != Some(true) {
+            return Err(format!(
+                "redis.key_prefix {p:?} must contain a non-empty {{hash tag}}, e.g. \"{{salvage}}\", \
+                 so that all of Salvage's keys share one Redis Cluster slot"
+            ));
+        }
+        if !self.destinations.contains_key(&self.default_destination) {
+            return Err(format!(
+                "default_destination {:?} is not among [destinations] ({})",
+                self.default_destination,
+                self.destinations.keys().cloned().collect::<Vec<_>>().join(", ")
+            ));
+        }
+        for (name, d) in &self.destinations {
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                return Err(format!("destination name {name:?} must be non-empty, without spaces"));
+            }
+            let DestinationSettings::RedisStreams(s) = d;
+            let f = s.fields.as_array();
+            let reserved = ["tracking_id", "message_key", "destination", "queue"];
+            for (i, a) in f.iter().enumerate() {
+                if a.is_empty() || reserved.contains(a) || f[i + 1..].contains(a) {
+                    return Err(format!(
+                        "destinations.{name}.fields: field names must be distinct, non-empty and \
+                         not one of {reserved:?} (got {a:?})"
+                    ));
+                }
+            }
+        }
+        let positive = [
+            ("server.max_in_flight", self.server.max_in_flight),
+            ("server.stream_window", self.server.stream_window),
+            ("relay.batch_size", self.relay.batch_size),
+            ("limits.max_payload_bytes", self.limits.max_payload_bytes),
+        ];
+        for (name, v) in positive {
+            if v == 0 {
+                return Err(format!("{name} must be greater than 0"));
+            }
+        }
+        if self.redis.state_ttl < Duration::from_secs(1) {
+            return Err("redis.state_ttl must be at least 1s".to_owned());
+        }
+        Ok(())
+    }
+}
+
+/// Set `a__b__c` (lower-cased path) in `table` to `value`.
+fn apply_override(table: &mut toml::Table, path: &str, value: &str) -> Result<(), String> {
+    let parts: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+    let Some((last, parents)) = parts.split_last() else {
+        return Err("empty setting name".to_owned());
+    };
+    let mut cur = table;
+    for p in parents {
+        let entry = cur.entry(p.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = entry.as_table_mut().ok_or_else(|| format!("{p} is not a section"))?;
+    }
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_owned()));
+    cur.insert(last.clone(), parsed);
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        Settings::parse(text, env, Path::new("salvage.toml"))
+    }
+
+    #[test]
+    fn empty_file_is_valid() {
+        let s = parse("", &[]).unwrap();
+        assert_eq!(s.default_destination, "redis");
+        assert_eq!(s.redis.key_prefix, "{salvage}");
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let s = parse(
+            "[redis]\nurl = \"redis://a:1\"\n",
+            &[("SALVAGE__REDIS__URL", "redis://b:2"), ("SALVAGE__RELAY__BATCH_SIZE", "7")],
+        )
+        .unwrap();
+        assert_eq!(s.redis.url, "redis://b:2");
+        assert_eq!(s.relay.batch_size, 7);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = parse("[redis]\nulr = \"x\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("ulr"), "{e}");
+    }
+
+    #[test]
+    fn prefix_needs_hash_tag() {
+        let e = parse("[redis]\nkey_prefix = \"salvage\"\n", &[]).unwrap_err().to_string();
+        assert!(e.contains("hash tag"), "{e}");
+    }
+
+    #[test]
+    fn debug_hides_password() {
+        let s = parse("[redis]\nurl = \"redis://u:hunter2@h:1\"\n", &[]).unwrap();
+        let d = format!("{s:?}");
+        assert!(!d.contains("hunter2"), "{d}");
+    }
+
+    #[test]
+    fn clashing_field_names_rejected() {
+        let t = "[destinations.redis]\ntype = \"redis_streams\"\nfields = { id = \"queue\" }\n";
+        assert!(parse(t, &[]).is_err());
+    }
+}

@@ -1,0 +1,51 @@
+//! Redis Streams on the Redis Salvage keeps its state in: a requeue is an XADD to the origin
+//! stream. Inline, the report script does the XADD itself (exactly once, one round trip); through
+//! the outbox, `drain_local.lua` moves entries to their streams atomically (exactly once too).
+//!
+//! A requeued entry has the fields `id`, `payload`, `headers` (a JSON object of strings) and,
+//! when not empty, `content_type`, `event_type`, `partition_key`; every name is configurable.
+
+use futures::{FutureExt, future::BoxFuture};
+
+use super::{Destination, DestinationError};
+use crate::{
+    config::{RedisStreamsSettings, StreamFields},
+    store::{RequeueMode, Store},
+};
+
+/// A Redis Streams destination on Salvage's own Redis.
+#[derive(Debug)]
+pub struct RedisStreams {
+    name: String,
+    inline: bool,
+    fields: StreamFields,
+}
+
+impl RedisStreams {
+    /// From its settings.
+    pub fn new(name: &str, settings: &RedisStreamsSettings) -> Self {
+        Self { name: name.to_owned(), inline: settings.inline, fields: settings.fields.clone() }
+    }
+}
+
+impl Destination for RedisStreams {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn requeue_mode(&self) -> RequeueMode {
+        if self.inline { RequeueMode::Inline } else { RequeueMode::Outbox }
+    }
+
+    fn fields(&self) -> &StreamFields {
+        &self.fields
+    }
+
+    fn drain<'a>(
+        &'a self,
+        store: &'a Store,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<u64, DestinationError>> {
+        async move { Ok(store.drain_local(&self.name, limit).await?) }.boxed()
+    }
+}

@@ -1,0 +1,46 @@
+//! Salvage: the workflow processor for failed event messages.
+//!
+//! A consumer that fails on a message reports it over gRPC; Salvage repairs it by rules and
+//! requeues it, schedules a retry, or parks it in Redis for an operator, and answers only once
+//! that outcome is durable. See ARCHITECTURE.md for the flow and the Redis key layout.
+//!
+//! Crate map:
+//! - [`config`]: typed settings (TOML file + `SALVAGE__*` environment overrides).
+//! - [`startup`]: build the application, bind listeners, run until stopped.
+//! - [`api`]: the gRPC service; the only module that sees protobuf types.
+//! - [`workflow`]: the processor, a report in and one committed outcome out.
+//! - [`rules`]: the rule engine: matching and repair actions, pure (no I/O).
+//! - [`store`]: Redis: key layout and the Lua scripts that commit outcomes atomically.
+//! - [`destinations`]: where requeued messages go (Redis Streams so far).
+//! - [`relay`]: delivers outboxes and due retries; polls the gauges.
+//! - [`admin`]: `/metrics`, `/healthz`, `/readyz`.
+//! - [`metrics`]: metric names and the events that count them.
+//! - [`telemetry`], [`shutdown`], [`cli`], [`dev`], [`loadgen`]: plumbing and tools.
+
+pub mod admin;
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod destinations;
+pub mod dev;
+pub mod loadgen;
+pub mod metrics;
+pub mod relay;
+pub mod rules;
+pub mod shutdown;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod workflow;
+
+/// Generated protobuf and gRPC code.
+pub mod proto {
+    /// `salvage.v1`.
+    #[allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub)]
+    pub mod v1 {
+        tonic::include_proto!("salvage.v1");
+        /// The encoded descriptor set, served by gRPC reflection.
+        pub const FILE_DESCRIPTOR_SET: &[u8] =
+            tonic::include_file_descriptor_set!("salvage_descriptor");
+    }
+}

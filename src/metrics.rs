@@ -1,0 +1,235 @@
+//! Metrics: every metric name, its help text, and one method per event that counts it.
+//!
+//! Each `Application` owns its own Prometheus recorder instead of installing a global one, so
+//! several applications (in tests) never mix their counts. Labels come from small fixed sets
+//! (outcome, class, rule name, destination, reason code); origin queues are capped at
+//! `limits.max_queue_labels` distinct values, further ones count as `_other`, so a client
+//! cannot grow the metrics without bound.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, Mutex},
+};
+
+use metrics::{Key, Label, Level, Metadata, Recorder, SharedString, Unit};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+
+/// Reports received, by origin `queue`, failure `class` and `outcome`.
+pub const REPORTS_TOTAL: &str = "salvage_reports_total";
+/// Reports rejected as invalid, by the `field` at fault.
+pub const REPORTS_REJECTED_TOTAL: &str = "salvage_reports_rejected_total";
+/// Time from receiving a report to answering it, by `rpc` (unary, stream).
+pub const REPORT_DURATION_SECONDS: &str = "salvage_report_duration_seconds";
+/// Repairs attempted by a rule, by `rule` and `result` (repaired, failed).
+pub const REPAIRS_TOTAL: &str = "salvage_repairs_total";
+/// Decisions taken, by `rule` (`_default` when none matched) and `decision`.
+pub const RULE_DECISIONS_TOTAL: &str = "salvage_rule_decisions_total";
+/// Messages parked, by `reason` code (rule, no_rule, attempt_limit, invalid_json, repair_failed).
+pub const PARKS_TOTAL: &str = "salvage_parks_total";
+/// Messages delivered to a destination, by `destination`, `path` (inline, relay) and `result`.
+pub const REQUEUES_TOTAL: &str = "salvage_requeues_total";
+/// Parked messages now (read from Redis, so correct across restarts and processes).
+pub const PARKED_MESSAGES: &str = "salvage_parked_messages";
+/// Outbox entries waiting for delivery, by `destination`.
+pub const OUTBOX_PENDING: &str = "salvage_outbox_pending";
+/// Retries scheduled and not yet due.
+pub const RETRIES_SCHEDULED: &str = "salvage_retries_scheduled";
+/// Failed Redis calls, by `op`.
+pub const REDIS_ERRORS_TOTAL: &str = "salvage_redis_errors_total";
+/// 1 when the last Redis call of the stats poller succeeded, else 0.
+pub const REDIS_UP: &str = "salvage_redis_up";
+/// Always 1, labelled with the `version`.
+pub const BUILD_INFO: &str = "salvage_build_info";
+
+const LATENCY_BUCKETS: &[f64] =
+    &[0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+static METADATA: Metadata<'static> = Metadata::new("salvage", Level::INFO, Some("salvage"));
+
+/// The label used for origin queues past the cap.
+pub const OTHER_QUEUE: &str = "_other";
+
+/// The metrics of one application.
+pub struct Metrics {
+    recorder: PrometheusRecorder,
+    handle: PrometheusHandle,
+    queues: Mutex<HashSet<Arc<str>>>,
+    max_queues: usize,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Metrics {
+    /// A fresh recorder with every metric described.
+    pub fn new(max_queue_labels: usize) -> Self {
+        // Fails only for an empty bucket list, which LATENCY_BUCKETS is not; fall back to the
+        // exporter's defaults (a summary) rather than fail start-up if it ever did.
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Full(REPORT_DURATION_SECONDS.to_owned()), LATENCY_BUCKETS)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        let m = Self { recorder, handle, queues: Mutex::default(), max_queues: max_queue_labels };
+        m.describe();
+        m.gauge(BUILD_INFO, vec![Label::new("version", env!("CARGO_PKG_VERSION"))]).set(1.0);
+        m
+    }
+
+    fn describe(&self) {
+        let r = &self.recorder;
+        let c = |name: &'static str, help: &'static str| {
+            r.describe_counter(name.into(), None, help.into());
+        };
+        c(REPORTS_TOTAL, "Reports received, by origin queue, failure class and outcome.");
+        c(REPORTS_REJECTED_TOTAL, "Reports rejected as invalid, by the field at fault.");
+        c(REPAIRS_TOTAL, "Repairs attempted by a rule, by rule and result.");
+        c(RULE_DECISIONS_TOTAL, "Decisions taken, by rule (_default: no rule matched) and decision.");
+        c(PARKS_TOTAL, "Messages parked, by reason code.");
+        c(REQUEUES_TOTAL, "Messages delivered to a destination, by destination, path and result.");
+        c(REDIS_ERRORS_TOTAL, "Failed Redis calls, by operation.");
+        let g = |name: &'static str, help: &'static str| {
+            r.describe_gauge(name.into(), None, help.into());
+        };
+        g(PARKED_MESSAGES, "Parked messages now.");
+        g(OUTBOX_PENDING, "Outbox entries waiting for delivery, by destination.");
+        g(RETRIES_SCHEDULED, "Retries scheduled and not yet due.");
+        g(REDIS_UP, "1 when Redis answered the last stats poll, else 0.");
+        g(BUILD_INFO, "Always 1, labelled with the version.");
+        r.describe_histogram(
+            REPORT_DURATION_SECONDS.into(),
+            Some(Unit::Seconds),
+            "Time from receiving a report to answering it, by rpc.".into(),
+        );
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        self.handle.render()
+    }
+
+    /// Drain histogram samples into buckets; call periodically.
+    pub fn upkeep(&self) {
+        self.handle.run_upkeep();
+    }
+
+    fn counter(&self, name: &'static str, labels: Vec<Label>) -> metrics::Counter {
+        self.recorder.register_counter(&Key::from_parts(name, labels), &METADATA)
+    }
+
+    fn gauge(&self, name: &'static str, labels: Vec<Label>) -> metrics::Gauge {
+        self.recorder.register_gauge(&Key::from_parts(name, labels), &METADATA)
+    }
+
+    /// The label for an origin queue, capped (see the module doc).
+    pub fn queue_label(&self, queue: &str) -> SharedString {
+        let Ok(mut set) = self.queues.lock() else { return OTHER_QUEUE.into() };
+        if let Some(q) = set.get(queue) {
+            return SharedString::from(q.to_string());
+        }
+        if set.len() < self.max_queues {
+            set.insert(Arc::from(queue));
+            return SharedString::from(queue.to_owned());
+        }
+        OTHER_QUEUE.into()
+    }
+
+    /// A report answered with `outcome`.
+    pub fn report(&self, queue: &str, class: &'static str, outcome: &'static str) {
+        let labels = vec![
+            Label::new("queue", self.queue_label(queue)),
+            Label::new("class", class),
+            Label::new("outcome", outcome),
+        ];
+        self.counter(REPORTS_TOTAL, labels).increment(1);
+    }
+
+    /// A report rejected because of `field`.
+    pub fn rejected(&self, field: &'static str) {
+        self.counter(REPORTS_REJECTED_TOTAL, vec![Label::new("field", field)]).increment(1);
+    }
+
+    /// How long a report took.
+    pub fn report_duration(&self, rpc: &'static str, seconds: f64) {
+        let key = Key::from_parts(REPORT_DURATION_SECONDS, vec![Label::new("rpc", rpc)]);
+        self.recorder.register_histogram(&key, &METADATA).record(seconds);
+    }
+
+    /// The rule engine's decision for one report.
+    pub fn decision(&self, rule: Option<&str>, decision: &'static str, repair: Option<&'static str>) {
+        let rule: SharedString = rule.map_or("_default".into(), |r| r.to_owned().into());
+        if let Some(result) = repair {
+            let labels = vec![Label::new("rule", rule.clone()), Label::new("result", result)];
+            self.counter(REPAIRS_TOTAL, labels).increment(1);
+        }
+        let labels = vec![Label::new("rule", rule), Label::new("decision", decision)];
+        self.counter(RULE_DECISIONS_TOTAL, labels).increment(1);
+    }
+
+    /// A message parked for `reason` (a fixed code).
+    pub fn parked(&self, reason: &'static str) {
+        self.counter(PARKS_TOTAL, vec![Label::new("reason", reason)]).increment(1);
+    }
+
+    /// `n` messages delivered (or failed to be) to `destination`.
+    pub fn requeued(&self, destination: &str, path: &'static str, ok: bool, n: u64) {
+        let labels = vec![
+            Label::new("destination", destination.to_owned()),
+            Label::new("path", path),
+            Label::new("result", if ok { "ok" } else { "error" }),
+        ];
+        self.counter(REQUEUES_TOTAL, labels).increment(n);
+    }
+
+    /// A failed Redis call.
+    pub fn redis_error(&self, op: &'static str) {
+        self.counter(REDIS_ERRORS_TOTAL, vec![Label::new("op", op)]).increment(1);
+    }
+
+    /// Gauges read from Redis by the stats poller.
+    pub fn set_store_stats(&self, parked: u64, retries: u64, outbox: &[(String, u64)]) {
+        #[allow(clippy::cast_precision_loss)]
+        let f = |n: u64| n as f64;
+        self.gauge(PARKED_MESSAGES, vec![]).set(f(parked));
+        self.gauge(RETRIES_SCHEDULED, vec![]).set(f(retries));
+        for (dest, n) in outbox {
+            self.gauge(OUTBOX_PENDING, vec![Label::new("destination", dest.clone())]).set(f(*n));
+        }
+    }
+
+    /// Whether Redis answered.
+    pub fn set_redis_up(&self, up: bool) {
+        self.gauge(REDIS_UP, vec![]).set(if up { 1.0 } else { 0.0 });
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_labels_are_capped() {
+        let m = Metrics::new(2);
+        m.report("a", "data", "parked");
+        m.report("b", "data", "parked");
+        m.report("c", "data", "parked");
+        m.report("d", "data", "parked");
+        let text = m.render();
+        assert!(text.contains("queue=\"a\""), "{text}");
+        assert!(!text.contains("queue=\"c\""), "{text}");
+        assert!(text.contains("queue=\"_other\",class=\"data\",outcome=\"parked\"} 2"), "{text}");
+    }
+
+    #[test]
+    fn latency_is_a_histogram() {
+        let m = Metrics::new(2);
+        m.report_duration("unary", 0.003);
+        m.upkeep();
+        let text = m.render();
+        assert!(text.contains("salvage_report_duration_seconds_bucket"), "{text}");
+    }
+}

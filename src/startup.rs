@@ -1,0 +1,208 @@
+//! Build the application from settings: load the rules, prepare the Redis store, bind both
+//! listeners (port 0 picks a free one, and the bound ports are reported, so tests can run many
+//! applications at once), then run everything until the shutdown signal.
+
+use std::{net::SocketAddr, path::Path, sync::Arc};
+
+use anyhow::Context;
+use futures::FutureExt;
+use tokio::{net::TcpListener, sync::Notify};
+use tokio_stream::wrappers::TcpListenerStream;
+use tracing::{info, warn};
+
+use crate::{
+    admin,
+    api::SalvageService,
+    config::Settings,
+    destinations::Destinations,
+    metrics::Metrics,
+    proto::v1::{FILE_DESCRIPTOR_SET, salvage_server::SalvageServer},
+    relay::{Relay, poll_stats},
+    rules::RuleSet,
+    shutdown::Shutdown,
+    store::Store,
+    workflow::Processor,
+};
+
+/// Load and check a rules file (including its embedded tests' syntax, not their results).
+pub fn load_rules(path: &Path) -> anyhow::Result<RuleSet> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read rules file {}", path.display()))?;
+    let rules = RuleSet::parse(&text, &path.display().to_string())?;
+    Ok(rules)
+}
+
+/// A built application, listeners bound, not yet running.
+pub struct Application {
+    settings: Settings,
+    grpc: TcpListener,
+    admin: TcpListener,
+    store: Store,
+    processor: Processor,
+    destinations: Destinations,
+    metrics: Arc<Metrics>,
+    relay_wake: Arc<Notify>,
+    shutdown: Shutdown,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("grpc", &self.grpc_addr())
+            .field("admin", &self.admin_addr())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Load the rules, prepare Redis, bind the listeners.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let rules = Arc::new(load_rules(&settings.rules.path)?);
+        info!(rules = rules.len(), file = %settings.rules.path.display(), "rules loaded");
+        let store = Store::connect(&settings.redis).context("invalid redis.url")?;
+        let metrics = Arc::new(Metrics::new(settings.limits.max_queue_labels));
+        let destinations = Destinations::build(&settings.destinations);
+        let relay_wake = Arc::new(Notify::new());
+        let processor = Processor::new(
+            rules,
+            store.clone(),
+            destinations.clone(),
+            settings.default_destination.clone(),
+            settings.limits.clone(),
+            metrics.clone(),
+            relay_wake.clone(),
+        );
+        let grpc = TcpListener::bind(settings.server.grpc_addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (server.grpc_addr)", settings.server.grpc_addr))?;
+        let admin = TcpListener::bind(settings.admin.addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (admin.addr)", settings.admin.addr))?;
+        if let Err(e) = store.ping().await {
+            warn!(error = %e, "Redis is not answering yet; reports get UNAVAILABLE until it does");
+        }
+        Ok(Self {
+            settings,
+            grpc,
+            admin,
+            store,
+            processor,
+            destinations,
+            metrics,
+            relay_wake,
+            shutdown: Shutdown::new(),
+        })
+    }
+
+    /// The bound gRPC address.
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.grpc.local_addr().unwrap_or(self.settings.server.grpc_addr)
+    }
+
+    /// The bound admin HTTP address.
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin.local_addr().unwrap_or(self.settings.admin.addr)
+    }
+
+    /// A handle that stops the application when triggered.
+    pub fn shutdown_handle(&self) -> Shutdown {
+        self.shutdown.clone()
+    }
+
+    /// Run until the shutdown handle is triggered: stop accepting, mark health not serving,
+    /// finish in-flight reports and the relay's batch, then return.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Self { settings, grpc, admin, store, processor, destinations, metrics, relay_wake, shutdown } =
+            self;
+        let (health, health_service) = tonic_health::server::health_reporter();
+        health.set_serving::<SalvageServer<SalvageService>>().await;
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .context("cannot build the reflection service")?;
+        let service =
+            SalvageService::new(processor, settings.server.max_in_flight, settings.server.stream_window);
+
+        let grpc_addr = grpc.local_addr()?;
+        let admin_addr = admin.local_addr()?;
+        info!(%grpc_addr, %admin_addr, "salvage is listening");
+
+        let mut tasks = tokio::task::JoinSet::new();
+        if settings.relay.enabled {
+            let relay = Relay {
+                store: store.clone(),
+                destinations: destinations.clone(),
+                metrics: metrics.clone(),
+                settings: settings.relay.clone(),
+                wake: relay_wake,
+            };
+            tasks.spawn(relay.run(shutdown.signal()));
+        }
+        {
+            let health = health.clone();
+            let on_redis = move |up: bool| {
+                let health = health.clone();
+                async move {
+                    if up {
+                        health.set_serving::<SalvageServer<SalvageService>>().await;
+                    } else {
+                        health.set_not_serving::<SalvageServer<SalvageService>>().await;
+                    }
+                }
+                .boxed()
+            };
+            tasks.spawn(poll_stats(
+                store.clone(),
+                destinations.names(),
+                metrics.clone(),
+                settings.relay.stats_interval,
+                shutdown.signal(),
+                on_redis,
+            ));
+        }
+        let admin_app = admin::router(metrics, store, shutdown.signal());
+        let mut admin_stop = shutdown.signal();
+        tasks.spawn(async move {
+            let serve = axum::serve(admin, admin_app)
+                .with_graceful_shutdown(async move { admin_stop.recv().await });
+            if let Err(e) = serve.await {
+                warn!(error = %e, "admin server stopped with an error");
+            }
+        });
+
+        let mut grpc_stop = shutdown.signal();
+        let health_on_stop = health.clone();
+        let grpc_result = tonic::transport::Server::builder()
+            .add_service(health_service)
+            .add_service(reflection)
+            .add_service(SalvageServer::new(service))
+            .serve_with_incoming_shutdown(TcpListenerStream::new(grpc), async move {
+                grpc_stop.recv().await;
+                health_on_stop.set_not_serving::<SalvageServer<SalvageService>>().await;
+                info!("shutting down: finishing in-flight reports");
+            })
+            .await;
+        // The server ended (stopped, or failed): stop the rest too and let it finish its batch.
+        shutdown.trigger();
+        let grace = settings.server.shutdown_grace;
+        if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
+            .await
+            .is_err()
+        {
+            warn!(?grace, "background tasks did not finish within the shutdown grace period");
+        }
+        grpc_result.context("gRPC server failed")?;
+        info!("salvage stopped");
+        Ok(())
+    }
+
+    /// Run until Ctrl-C / SIGTERM.
+    pub async fn run_until_signal(self) -> anyhow::Result<()> {
+        let shutdown = self.shutdown_handle();
+        tokio::spawn(async move {
+            crate::shutdown::os_signal().await;
+            shutdown.trigger();
+        });
+        self.run_until_stopped().await
+    }
+}

@@ -1,0 +1,95 @@
+//! The Redis key layout. Every key Salvage owns starts with one configurable prefix that carries a
+//! hash tag (`{salvage}` by default), so all of them live in one Redis Cluster slot and the Lua
+//! scripts may touch them together. ARCHITECTURE.md documents the layout; keep the two in step.
+
+use sha2::{Digest, Sha256};
+
+/// Builds key names under one prefix.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    /// `prefix` must contain a `{hash tag}` (checked by the configuration).
+    pub fn new(prefix: impl Into<String>) -> Self {
+        Self { prefix: prefix.into() }
+    }
+
+    /// The prefix itself (passed to the scripts, which derive the keys they need).
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Hash: the state of one message (attempts, last outcome, pending flag).
+    pub fn message(&self, message_key: &str) -> String {
+        format!("{}:msg:{message_key}", self.prefix)
+    }
+
+    /// List: one JSON object per attempt of one message.
+    pub fn history(&self, message_key: &str) -> String {
+        format!("{}:hist:{message_key}", self.prefix)
+    }
+
+    /// Stream: requeues waiting for delivery to one destination.
+    pub fn outbox(&self, destination: &str) -> String {
+        format!("{}:outbox:{destination}", self.prefix)
+    }
+
+    /// Sorted set: scheduled retries (tracking id scored by due time in ms).
+    pub fn retries(&self) -> String {
+        format!("{}:retries", self.prefix)
+    }
+
+    /// Hash: one parked record.
+    pub fn parked(&self, tracking_id: &str) -> String {
+        format!("{}:parked:{tracking_id}", self.prefix)
+    }
+
+    /// Sorted set: every parked record by last-seen time.
+    pub fn parked_index(&self) -> String {
+        format!("{}:idx:parked", self.prefix)
+    }
+
+    /// Sorted set: failure groups by last-seen time.
+    pub fn groups(&self) -> String {
+        format!("{}:groups", self.prefix)
+    }
+
+    /// Hash: one failure group's summary.
+    pub fn group(&self, group: &str) -> String {
+        format!("{}:group:{group}", self.prefix)
+    }
+}
+
+/// The key of a message's state: a digest of (destination, queue, id), so user-supplied ids of
+/// any length or content make fixed-size, safe key names.
+pub fn message_key(destination: &str, queue: &str, id: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [destination, queue, id] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex(&h.finalize()[..16])
+}
+
+/// Lower-case hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_key_separates_parts() {
+        assert_ne!(message_key("a", "bc", "d"), message_key("a", "b", "cd"));
+        assert_eq!(message_key("redis", "orders", "1").len(), 32);
+    }
+}

@@ -1,0 +1,294 @@
+//! Redis: the one place Salvage keeps state. Each operation is one Lua script call, so every
+//! outcome is committed atomically (see `lua/` for the scripts and ARCHITECTURE.md for the key
+//! layout). The connection manager reconnects by itself; while Redis is unreachable, calls fail
+//! fast with [`StoreError::Unavailable`] within the configured timeouts.
+
+mod keys;
+
+use std::time::Duration;
+
+use redis::{Script, aio::ConnectionManager, aio::ConnectionManagerConfig};
+
+pub use self::keys::{Keys, message_key};
+pub(crate) use self::keys::hex;
+use crate::config::{RedisSettings, StreamFields};
+
+/// Why a Redis operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Redis could not be reached, timed out, or is loading: the caller may retry later.
+    #[error("redis is unavailable: {0}")]
+    Unavailable(#[source] redis::RedisError),
+    /// Redis answered with an error that retrying will not fix.
+    #[error("redis error: {0}")]
+    Redis(#[source] redis::RedisError),
+    /// A script answered something this version of Salvage does not understand.
+    #[error("unexpected reply from redis: {0}")]
+    Reply(String),
+}
+
+impl From<redis::RedisError> for StoreError {
+    fn from(e: redis::RedisError) -> Self {
+        let unavailable = e.is_io_error()
+            || e.is_timeout()
+            || e.is_connection_dropped()
+            || e.is_connection_refusal()
+            || !matches!(e.retry_method(), redis::RetryMethod::NoRetry);
+        if unavailable { Self::Unavailable(e) } else { Self::Redis(e) }
+    }
+}
+
+/// How a requeue is committed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequeueMode {
+    /// XADD to the origin stream inside the report script (same Redis; exactly once).
+    Inline,
+    /// XADD to the destination's outbox; the relay delivers it.
+    Outbox,
+}
+
+/// Everything the report script needs, prepared by the workflow.
+#[derive(Debug)]
+pub struct ReportCommit<'a> {
+    /// Now, in ms since the Unix epoch.
+    pub now_ms: u64,
+    /// The tracking id this report gets unless it turns out a duplicate.
+    pub tracking_id: &'a str,
+    /// The `salvage-tracking-id` header of the copy the consumer failed on, or "".
+    pub incoming_tracking_id: &'a str,
+    /// `requeue`, `retry` or `park`: the rule engine's proposal.
+    pub decision: &'static str,
+    /// The deciding rule's name, or "".
+    pub rule: &'a str,
+    /// Why, in words.
+    pub reason: &'a str,
+    /// The message is parked when this report would be attempt `max_attempts + 1`.
+    pub max_attempts: u32,
+    /// How a requeue is committed.
+    pub mode: RequeueMode,
+    /// Retry backoff: initial ms, multiplier, max ms, jitter factor (already drawn).
+    pub backoff: (u64, f64, u64, f64),
+    /// The message key (see [`message_key`]).
+    pub message_key: &'a str,
+    /// The message's own id.
+    pub id: &'a str,
+    /// Destination name.
+    pub destination: &'a str,
+    /// Origin queue (the stream requeued copies go to).
+    pub queue: &'a str,
+    /// Partition key, or "".
+    pub partition_key: &'a str,
+    /// Content type, or "".
+    pub content_type: &'a str,
+    /// Event type, or "".
+    pub event_type: &'a str,
+    /// The payload as reported.
+    pub payload: &'a [u8],
+    /// The repaired payload, if a rule changed it.
+    pub repaired: Option<&'a [u8]>,
+    /// The headers as reported, as a JSON object.
+    pub headers_in: &'a str,
+    /// The headers for the requeued copy (with Salvage's headers but `salvage-attempt`).
+    pub headers_out: &'a str,
+    /// The failure as a JSON object.
+    pub failure: &'a str,
+    /// This attempt's facts: a JSON object without its opening brace.
+    pub attempt_tail: &'a str,
+    /// The failure group.
+    pub group: &'a str,
+    /// The error code.
+    pub code: &'a str,
+    /// The error message.
+    pub error_message: &'a str,
+    /// Stream entry field names.
+    pub fields: &'a StreamFields,
+}
+
+/// The committed outcome, as the script reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// `REQUEUED`, `RETRY_SCHEDULED`, `PARKED` or `DUPLICATE`.
+    pub outcome: String,
+    /// This report's tracking id, or the earlier one for a duplicate or an already parked message.
+    pub tracking_id: String,
+    /// How many times the message has been reported.
+    pub attempt: u32,
+    /// For a retry: when it is due (ms since the epoch); else 0.
+    pub retry_at_ms: u64,
+    /// Why, in words.
+    pub reason: String,
+    /// The deciding rule, or "".
+    pub rule: String,
+}
+
+/// Counts read for the gauges.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Parked messages.
+    pub parked: u64,
+    /// Retries scheduled.
+    pub retries: u64,
+    /// Outbox length per destination.
+    pub outbox: Vec<(String, u64)>,
+}
+
+/// The Redis store.
+#[derive(Clone)]
+pub struct Store {
+    conn: ConnectionManager,
+    keys: Keys,
+    state_ttl_secs: u64,
+    report: Script,
+    promote: Script,
+    drain_local: Script,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("keys", &self.keys).finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Prepare a connection to Redis. It connects lazily and reconnects by itself, so Salvage
+    /// starts (and reports UNAVAILABLE, not ready) while Redis is down.
+    pub fn connect(settings: &RedisSettings) -> Result<Self, StoreError> {
+        let client = redis::Client::open(settings.url.as_str()).map_err(StoreError::Redis)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(settings.connect_timeout))
+            .set_response_timeout(Some(settings.response_timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500));
+        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        Ok(Self {
+            conn,
+            keys: Keys::new(settings.key_prefix.clone()),
+            state_ttl_secs: settings.state_ttl.as_secs().max(1),
+            report: Script::new(include_str!("lua/report.lua")),
+            promote: Script::new(include_str!("lua/promote.lua")),
+            drain_local: Script::new(include_str!("lua/drain_local.lua")),
+        })
+    }
+
+    /// The key layout.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// A connection handle (cheap clone, shares the multiplexed connection).
+    pub fn connection(&self) -> ConnectionManager {
+        self.conn.clone()
+    }
+
+    /// Is Redis answering?
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Commit one report's outcome (one script call).
+    pub async fn commit_report(&self, c: &ReportCommit<'_>) -> Result<Committed, StoreError> {
+        let target = match c.mode {
+            RequeueMode::Inline => c.queue.to_owned(),
+            RequeueMode::Outbox => self.keys.outbox(c.destination),
+        };
+        let (initial, mult, max, jitter) = c.backoff;
+        let mut inv = self.report.prepare_invoke();
+        inv.key(self.keys.message(c.message_key))
+            .key(self.keys.history(c.message_key))
+            .key(target)
+            .arg(self.keys.prefix())
+            .arg(c.now_ms)
+            .arg(c.tracking_id)
+            .arg(c.incoming_tracking_id)
+            .arg(c.decision)
+            .arg(c.rule)
+            .arg(c.reason)
+            .arg(c.max_attempts)
+            .arg(if c.mode == RequeueMode::Inline { "inline" } else { "outbox" })
+            .arg(self.state_ttl_secs)
+            .arg(initial)
+            .arg(mult)
+            .arg(max)
+            .arg(jitter)
+            .arg(c.id)
+            .arg(c.destination)
+            .arg(c.queue)
+            .arg(c.partition_key)
+            .arg(c.content_type)
+            .arg(c.event_type)
+            .arg(c.payload)
+            .arg(c.repaired.unwrap_or_default())
+            .arg(if c.repaired.is_some() { "1" } else { "0" })
+            .arg(c.headers_in)
+            .arg(c.headers_out)
+            .arg(c.failure)
+            .arg(c.attempt_tail)
+            .arg(c.group)
+            .arg(c.code)
+            .arg(c.error_message)
+            .arg(c.message_key);
+        for f in c.fields.as_array() {
+            inv.arg(f);
+        }
+        let mut conn = self.conn.clone();
+        let (outcome, tracking_id, attempt, retry_at_ms, reason, rule): (
+            String,
+            String,
+            u32,
+            u64,
+            String,
+            String,
+        ) = inv.invoke_async(&mut conn).await?;
+        match outcome.as_str() {
+            "REQUEUED" | "RETRY_SCHEDULED" | "PARKED" | "DUPLICATE" => {}
+            other => return Err(StoreError::Reply(format!("unknown outcome {other:?}"))),
+        }
+        Ok(Committed { outcome, tracking_id, attempt, retry_at_ms, reason, rule })
+    }
+
+    /// Move up to `limit` due retries into their destinations' outboxes. Returns how many moved.
+    pub async fn promote_due_retries(&self, now_ms: u64, limit: usize) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        let n: u64 = self
+            .promote
+            .key(self.keys.retries())
+            .arg(self.keys.prefix())
+            .arg(now_ms)
+            .arg(limit)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(n)
+    }
+
+    /// Deliver up to `limit` outbox entries of a same-Redis stream destination, atomically.
+    /// Returns how many were delivered.
+    pub async fn drain_local(&self, destination: &str, limit: usize) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        let n: u64 = self
+            .drain_local
+            .key(self.keys.outbox(destination))
+            .arg(self.keys.prefix())
+            .arg(limit)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(n)
+    }
+
+    /// Read the counts behind the gauges (one pipeline).
+    pub async fn stats(&self, destinations: &[String]) -> Result<StoreStats, StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.zcard(self.keys.parked_index()).zcard(self.keys.retries());
+        for d in destinations {
+            pipe.xlen(self.keys.outbox(d));
+        }
+        let mut conn = self.conn.clone();
+        let counts: Vec<u64> = pipe.query_async(&mut conn).await?;
+        let mut it = counts.into_iter();
+        let parked = it.next().unwrap_or(0);
+        let retries = it.next().unwrap_or(0);
+        let outbox = destinations.iter().cloned().zip(it).collect();
+        Ok(StoreStats { parked, retries, outbox })
+    }
+}

@@ -1,0 +1,74 @@
+//! Failure groups: one fingerprint for every failure of one kind, so that 10,000 failures from
+//! one bug show as one group. The fingerprint covers the origin queue, the error code and the
+//! error message with its variable parts masked: any word holding a digit (numbers, ids such as
+//! `o-1234`, UUIDs, timestamps) and long hex words become `#`.
+
+use sha2::{Digest, Sha256};
+
+use crate::store::hex;
+
+/// The error message with numbers and ids masked.
+pub fn mask_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() {
+            let has_digit = word.bytes().any(|b| b.is_ascii_digit());
+            let long_hex = word.len() >= 8 && word.bytes().all(|b| b.is_ascii_hexdigit());
+            if has_digit || long_hex {
+                out.push('#');
+            } else {
+                out.push_str(word);
+            }
+            word.clear();
+        }
+    };
+    for ch in message.chars() {
+        if ch.is_alphanumeric() || ch == '_' {
+            word.push(ch);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// The failure group of (queue, code, message): 16 hex characters.
+pub fn failure_group(queue: &str, code: &str, message: &str) -> String {
+    let mut h = Sha256::new();
+    for part in [queue, code, &mask_message(message)] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex(&h.finalize()[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_variable_parts() {
+        let cases = [
+            ("payment 48213 declined (score 0.97)", "payment # declined (score #.#)"),
+            ("order o-1234 has no currency", "order o-# has no currency"),
+            ("id 0192f3a4-7c1e-7b2a-9d4e-1f2a3b4c5d6e unknown", "id #-#-#-#-# unknown"),
+            ("hash deadbeefcafe bad", "hash # bad"),
+            ("no numbers here", "no numbers here"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(mask_message(input), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn one_bug_one_group() {
+        let a = failure_group("orders", "E1", "order 17 total 3.50 is not a number");
+        let b = failure_group("orders", "E1", "order 99182 total 12 is not a number");
+        assert_eq!(a, b);
+        assert_ne!(a, failure_group("orders", "E2", "order 17 total 3.50 is not a number"));
+        assert_ne!(a, failure_group("payments", "E1", "order 17 total 3.50 is not a number"));
+    }
+}

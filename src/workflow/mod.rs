@@ -1,0 +1,419 @@
+//! The workflow processor: a failure report in, one durable outcome out.
+//!
+//! 1. check the report against the limits and the configured destinations;
+//! 2. evaluate the rules (pure, cannot fail: problems become a park decision with a reason);
+//! 3. commit in one Redis script, which also applies loop protection (attempt limit) and
+//!    duplicate detection, so the answer is only given once the outcome is durable;
+//! 4. count it, and wake the relay when something went to an outbox.
+
+mod group;
+mod report;
+
+use std::{
+    collections::BTreeMap,
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use tokio::sync::Notify;
+use tracing::{Instrument, debug, warn};
+
+pub use self::{
+    group::{failure_group, mask_message},
+    report::{Decided, FailedMessage, Failure, FailureReport, Outcome, ReportError},
+};
+use crate::{
+    config::Limits,
+    destinations::Destinations,
+    metrics::Metrics,
+    rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet},
+    store::{ReportCommit, RequeueMode, Store, StoreError, message_key},
+};
+
+/// The header carrying Salvage's tracking id on requeued copies.
+pub const HEADER_TRACKING_ID: &str = "salvage-tracking-id";
+/// The header carrying the attempt number on requeued copies.
+pub const HEADER_ATTEMPT: &str = "salvage-attempt";
+/// The header naming the rule that repaired the message.
+pub const HEADER_RULE: &str = "salvage-rule";
+/// The header carrying the consumer's error code.
+pub const HEADER_ERROR_CODE: &str = "salvage-error-code";
+
+/// Processes reports. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Processor {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    rules: Arc<RuleSet>,
+    store: Store,
+    destinations: Destinations,
+    default_destination: String,
+    limits: Limits,
+    metrics: Arc<Metrics>,
+    relay_wake: Arc<Notify>,
+}
+
+impl Processor {
+    /// Wire a processor.
+    pub fn new(
+        rules: Arc<RuleSet>,
+        store: Store,
+        destinations: Destinations,
+        default_destination: String,
+        limits: Limits,
+        metrics: Arc<Metrics>,
+        relay_wake: Arc<Notify>,
+    ) -> Self {
+        let inner =
+            Inner { rules, store, destinations, default_destination, limits, metrics, relay_wake };
+        Self { inner: Arc::new(inner) }
+    }
+
+    /// The metrics this processor counts into.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.inner.metrics
+    }
+
+    /// Process one report: returns only once its outcome is committed in Redis.
+    pub async fn report(&self, report: FailureReport) -> Result<Decided, ReportError> {
+        let tracking_id = uuid::Uuid::now_v7().to_string();
+        let span = tracing::info_span!(
+            "report",
+            tracking_id = %tracking_id,
+            queue = %report.message.origin_queue(),
+            message_id = %report.message.id,
+        );
+        let result = self.report_inner(report, tracking_id).instrument(span).await;
+        if let Err(ReportError::Invalid { field, .. }) = &result {
+            self.inner.metrics.rejected(field);
+        }
+        result
+    }
+
+    async fn report_inner(
+        &self,
+        report: FailureReport,
+        tracking_id: String,
+    ) -> Result<Decided, ReportError> {
+        let inner = &*self.inner;
+        let (msg, failure) = (&report.message, &report.failure);
+        self.check_limits(msg)?;
+        let dest_name =
+            if msg.destination.is_empty() { &inner.default_destination } else { &msg.destination };
+        let destination = inner.destinations.get(dest_name).ok_or_else(|| {
+            ReportError::invalid(
+                "message.origin.destination",
+                format!(
+                    "unknown destination {dest_name:?}; configured destinations: {}",
+                    inner.destinations.names().join(", ")
+                ),
+            )
+        })?;
+
+        let eval = inner.rules.evaluate(&Input {
+            queue: &msg.queue,
+            event_type: &msg.event_type,
+            class: failure.class,
+            code: &failure.code,
+            message: &failure.message,
+            payload: &msg.payload,
+        });
+        let (decision, reason, backoff, repaired) = match &eval.decision {
+            Decision::Requeue { payload } => ("requeue", String::new(), None, payload.as_deref()),
+            Decision::Retry { backoff } => ("retry", String::new(), Some(backoff), None),
+            Decision::Park { reason } => ("park", reason.clone(), None, None),
+        };
+        let rule = eval.rule.as_deref().unwrap_or("");
+        let now = SystemTime::now();
+        let now_ms = millis(now);
+        let incoming = msg.headers.get(HEADER_TRACKING_ID).map_or("", String::as_str);
+        let mkey = message_key(dest_name, &msg.queue, &msg.id);
+        let group = failure_group(&msg.queue, &failure.code, &failure.message);
+        let headers_in = json_object(msg.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        let headers_out = outgoing_headers(&msg.headers, &tracking_id, rule, &failure.code);
+        let failure_json = self.failure_json(failure);
+        let attempt_tail = attempt_tail(now_ms, &tracking_id, failure, rule, decision, repaired);
+
+        let commit = ReportCommit {
+            now_ms,
+            tracking_id: &tracking_id,
+            incoming_tracking_id: incoming,
+            decision,
+            rule,
+            reason: &reason,
+            max_attempts: eval.max_attempts,
+            mode: destination.requeue_mode(),
+            backoff: backoff_args(backoff.unwrap_or(&inner.rules.defaults().backoff)),
+            message_key: &mkey,
+            id: &msg.id,
+            destination: dest_name,
+            queue: &msg.queue,
+            partition_key: &msg.partition_key,
+            content_type: &msg.content_type,
+            event_type: &msg.event_type,
+            payload: &msg.payload,
+            repaired,
+            headers_in: &headers_in,
+            headers_out: &headers_out,
+            failure: &failure_json,
+            attempt_tail: &attempt_tail,
+            group: &group,
+            code: &failure.code,
+            error_message: &failure.message,
+            fields: destination.fields(),
+        };
+        let committed = inner.store.commit_report(&commit).await.map_err(|e| {
+            inner.metrics.redis_error("report");
+            match e {
+                StoreError::Unavailable(_) => ReportError::Unavailable(e),
+                other => ReportError::Internal(other),
+            }
+        })?;
+
+        let outcome = match committed.outcome.as_str() {
+            "REQUEUED" => Outcome::Requeued,
+            "RETRY_SCHEDULED" => Outcome::RetryScheduled,
+            "PARKED" => Outcome::Parked,
+            _ => Outcome::Duplicate,
+        };
+        self.count(&report, &eval, outcome, &committed.reason, destination.requeue_mode());
+        debug!(outcome = outcome.as_str(), rule, attempt = committed.attempt, reason = %committed.reason, "report committed");
+        if outcome == Outcome::Requeued && destination.requeue_mode() == RequeueMode::Outbox {
+            inner.relay_wake.notify_one();
+        }
+        Ok(Decided {
+            tracking_id: committed.tracking_id,
+            outcome,
+            rule: committed.rule,
+            retry_at: (committed.retry_at_ms > 0)
+                .then(|| UNIX_EPOCH + Duration::from_millis(committed.retry_at_ms)),
+            reason: committed.reason,
+            attempt: committed.attempt,
+        })
+    }
+
+    fn check_limits(&self, msg: &FailedMessage) -> Result<(), ReportError> {
+        let limits = &self.inner.limits;
+        if msg.payload.len() > limits.max_payload_bytes {
+            return Err(ReportError::invalid(
+                "message.payload",
+                format!(
+                    "payload is {} bytes, over the limit of {} bytes (limits.max_payload_bytes)",
+                    msg.payload.len(),
+                    limits.max_payload_bytes
+                ),
+            ));
+        }
+        if msg.headers.len() > limits.max_headers {
+            return Err(ReportError::invalid(
+                "message.headers",
+                format!(
+                    "{} headers, over the limit of {} (limits.max_headers)",
+                    msg.headers.len(),
+                    limits.max_headers
+                ),
+            ));
+        }
+        let header_bytes: usize = msg.headers.iter().map(|(k, v)| k.len() + v.len()).sum();
+        if header_bytes > limits.max_header_bytes {
+            return Err(ReportError::invalid(
+                "message.headers",
+                format!(
+                    "headers total {header_bytes} bytes, over the limit of {} bytes \
+                     (limits.max_header_bytes)",
+                    limits.max_header_bytes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn failure_json(&self, f: &Failure) -> String {
+        let detail = cut(&f.detail, self.inner.limits.max_detail_bytes);
+        serde_json::json!({
+            "class": f.class.as_str(),
+            "code": f.code,
+            "message": f.message,
+            "consumer": f.consumer,
+            "delivery_attempt": f.delivery_attempt,
+            "detail": detail,
+            "detail_truncated": detail.len() < f.detail.len(),
+        })
+        .to_string()
+    }
+
+    fn count(
+        &self,
+        report: &FailureReport,
+        eval: &Evaluation,
+        outcome: Outcome,
+        reason: &str,
+        mode: RequeueMode,
+    ) {
+        let m = &self.inner.metrics;
+        m.report(&report.message.queue, report.failure.class.as_str(), outcome.as_str());
+        if outcome == Outcome::Duplicate {
+            return;
+        }
+        let decision = match eval.decision {
+            Decision::Requeue { .. } => "requeue",
+            Decision::Retry { .. } => "retry",
+            Decision::Park { .. } => "park",
+        };
+        let repair = match eval.repair {
+            Repair::None => None,
+            r => Some(r.as_str()),
+        };
+        m.decision(eval.rule.as_deref(), decision, repair);
+        match outcome {
+            Outcome::Parked => {
+                let code = if reason.starts_with("attempt limit") {
+                    "attempt_limit"
+                } else if reason == "message is already parked" {
+                    "already_parked"
+                } else if reason == crate::rules::INVALID_JSON_REASON {
+                    "invalid_json"
+                } else if eval.repair == Repair::Failed {
+                    "repair_failed"
+                } else if eval.rule.is_none() {
+                    "no_rule"
+                } else {
+                    "rule"
+                };
+                m.parked(code);
+            }
+            Outcome::Requeued if mode == RequeueMode::Inline => {
+                m.requeued(&report.message.destination_or(&self.inner.default_destination), "inline", true, 1);
+            }
+            _ => {}
+        }
+        if outcome == Outcome::Parked && eval.repair == Repair::Failed {
+            warn!(rule = eval.rule.as_deref().unwrap_or(""), %reason, "repair failed; message parked");
+        }
+    }
+}
+
+impl FailedMessage {
+    fn origin_queue(&self) -> &str {
+        &self.queue
+    }
+
+    fn destination_or<'a>(&'a self, default: &'a str) -> &'a str {
+        if self.destination.is_empty() { default } else { &self.destination }
+    }
+}
+
+fn millis(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// `s` cut to at most `max` bytes on a character boundary.
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+fn backoff_args(b: &Backoff) -> (u64, f64, u64, f64) {
+    let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let jitter = b.jitter.clamp(0.0, 1.0);
+    let factor = 1.0 - jitter + 2.0 * jitter * fastrand::f64();
+    (ms(b.initial), b.multiplier, ms(b.max), factor)
+}
+
+/// A JSON object of string pairs, in the order given.
+fn json_object<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    let map: serde_json::Map<String, serde_json::Value> =
+        pairs.map(|(k, v)| (k.to_owned(), serde_json::Value::from(v))).collect();
+    serde_json::Value::Object(map).to_string()
+}
+
+/// Headers for the requeued copy: Salvage's own first (the script adds `salvage-attempt`), then
+/// the message's, less any stale `salvage-*` header from an earlier pass.
+fn outgoing_headers(
+    headers: &BTreeMap<String, String>,
+    tracking_id: &str,
+    rule: &str,
+    code: &str,
+) -> String {
+    let own = [(HEADER_TRACKING_ID, tracking_id), (HEADER_RULE, rule), (HEADER_ERROR_CODE, code)];
+    let own = own.into_iter().filter(|(k, v)| *k == HEADER_TRACKING_ID || !v.is_empty());
+    let theirs = headers
+        .iter()
+        .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("salvage-"))
+        .map(|(k, v)| (k.as_str(), v.as_str()));
+    json_object(own.chain(theirs))
+}
+
+/// This attempt's facts for the message history: a JSON object without its opening brace (the
+/// script prepends the attempt number and the final outcome).
+fn attempt_tail(
+    now_ms: u64,
+    tracking_id: &str,
+    f: &Failure,
+    rule: &str,
+    decision: &str,
+    repaired: Option<&[u8]>,
+) -> String {
+    let payload = repaired.map(|p| String::from_utf8_lossy(p).into_owned());
+    let obj = serde_json::json!({
+        "at": now_ms,
+        "tracking_id": tracking_id,
+        "class": f.class.as_str(),
+        "code": f.code,
+        "message": f.message,
+        "consumer": f.consumer,
+        "delivery_attempt": f.delivery_attempt,
+        "rule": rule,
+        "decision": decision,
+        "payload": payload,
+    })
+    .to_string();
+    obj[1..].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cut_respects_char_boundaries() {
+        assert_eq!(cut("héllo", 2), "h");
+        assert_eq!(cut("abc", 10), "abc");
+    }
+
+    #[test]
+    fn outgoing_headers_put_salvage_first_and_drop_stale_ones() {
+        let mut h = BTreeMap::new();
+        h.insert("salvage-attempt".to_owned(), "1".to_owned());
+        h.insert("traceparent".to_owned(), "00-abc".to_owned());
+        let out = outgoing_headers(&h, "t1", "r1", "E");
+        assert_eq!(
+            out,
+            r#"{"salvage-tracking-id":"t1","salvage-rule":"r1","salvage-error-code":"E","traceparent":"00-abc"}"#
+        );
+    }
+
+    #[test]
+    fn attempt_tail_has_no_opening_brace() {
+        let f = Failure {
+            class: crate::rules::ErrorClass::Data,
+            code: "C".into(),
+            message: "m".into(),
+            consumer: "c".into(),
+            delivery_attempt: 1,
+            detail: String::new(),
+        };
+        let t = attempt_tail(5, "t", &f, "", "park", None);
+        assert!(t.starts_with("\"at\":5,"), "{t}");
+        assert!(t.ends_with('}'));
+    }
+}

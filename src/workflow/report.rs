@@ -1,0 +1,121 @@
+//! The domain form of a report, independent of the wire format (`api/convert.rs` builds it from
+//! the protobuf request), and the answer the processor gives.
+
+use std::{collections::BTreeMap, time::SystemTime};
+
+use crate::rules::ErrorClass;
+
+/// A failed message and why it failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureReport {
+    /// The message as the consumer received it.
+    pub message: FailedMessage,
+    /// Why the consumer failed.
+    pub failure: Failure,
+}
+
+/// The message as the consumer received it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedMessage {
+    /// The message's own id, stable across redeliveries.
+    pub id: String,
+    /// The destination name ("" = the configured default).
+    pub destination: String,
+    /// The origin queue/stream/topic.
+    pub queue: String,
+    /// The partition key, or "".
+    pub partition_key: String,
+    /// The body, unchanged.
+    pub payload: Vec<u8>,
+    /// The content type, or "".
+    pub content_type: String,
+    /// The headers as received.
+    pub headers: BTreeMap<String, String>,
+    /// The event type, or "".
+    pub event_type: String,
+}
+
+/// Why the consumer failed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// The failure class.
+    pub class: ErrorClass,
+    /// A short, stable error code.
+    pub code: String,
+    /// The error message.
+    pub message: String,
+    /// The consumer's name.
+    pub consumer: String,
+    /// The broker's delivery count.
+    pub delivery_attempt: u32,
+    /// Longer detail (a stack trace); cut to `limits.max_detail_bytes` when stored.
+    pub detail: String,
+}
+
+/// What happened to a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Sent back to the origin queue (or committed to the outbox on its way there).
+    Requeued,
+    /// To be sent back unchanged after a backoff.
+    RetryScheduled,
+    /// Kept for an operator.
+    Parked,
+    /// Already reported; nothing changed.
+    Duplicate,
+}
+
+impl Outcome {
+    /// The metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Requeued => "requeued",
+            Self::RetryScheduled => "retry_scheduled",
+            Self::Parked => "parked",
+            Self::Duplicate => "duplicate",
+        }
+    }
+}
+
+/// The processor's answer to a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decided {
+    /// Salvage's id for this outcome (the earlier one for a duplicate).
+    pub tracking_id: String,
+    /// What happened.
+    pub outcome: Outcome,
+    /// The deciding rule, or "" when the default applied.
+    pub rule: String,
+    /// When a retry is due.
+    pub retry_at: Option<SystemTime>,
+    /// Why, in words.
+    pub reason: String,
+    /// How many times the message has been reported, this report included.
+    pub attempt: u32,
+}
+
+/// Why a report was not processed. Nothing was recorded in any of these cases.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The report is malformed or over a limit; `field` names the part to fix.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field at fault, as named in the proto (e.g. `message.origin.queue`).
+        field: &'static str,
+        /// What is wrong and how to fix it.
+        message: String,
+    },
+    /// Redis is unreachable; the consumer should keep the message and retry later.
+    #[error("cannot record the report, Redis is unavailable: {0}")]
+    Unavailable(#[source] crate::store::StoreError),
+    /// Anything else (logged in full; the client sees an opaque message).
+    #[error("internal error: {0}")]
+    Internal(#[source] crate::store::StoreError),
+}
+
+impl ReportError {
+    /// An invalid-argument error.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Invalid { field, message: message.into() }
+    }
+}
