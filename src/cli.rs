@@ -93,7 +93,11 @@ fn check(config: PathBuf, rules: Option<PathBuf>) -> anyhow::Result<()> {
             t.failure.as_deref().unwrap_or("failed")
         );
     }
-    println!("rule tests: {} passed, {} failed", outcomes.len() - failed.len(), failed.len());
+    println!(
+        "rule tests: {} passed, {} failed",
+        outcomes.len() - failed.len(),
+        failed.len()
+    );
     if !failed.is_empty() {
         anyhow::bail!("{} rule test(s) failed in {}", failed.len(), path.display());
     }

@@ -94,7 +94,9 @@ pub struct AdminSettings {
 
 impl Default for AdminSettings {
     fn default() -> Self {
-        Self { addr: SocketAddr::from(([127, 0, 0, 1], 9464)) }
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 9464)),
+        }
     }
 }
 
@@ -165,7 +167,9 @@ pub struct RulesSettings {
 
 impl Default for RulesSettings {
     fn default() -> Self {
-        Self { path: PathBuf::from("rules.toml") }
+        Self {
+            path: PathBuf::from("rules.toml"),
+        }
     }
 }
 
@@ -254,7 +258,10 @@ pub struct RedisStreamsSettings {
 
 impl Default for RedisStreamsSettings {
     fn default() -> Self {
-        Self { inline: true, fields: StreamFields::default() }
+        Self {
+            inline: true,
+            fields: StreamFields::default(),
+        }
     }
 }
 
@@ -315,7 +322,10 @@ pub struct TelemetrySettings {
 
 impl Default for TelemetrySettings {
     fn default() -> Self {
-        Self { log_format: LogFormat::Human, log_level: "info".to_owned() }
+        Self {
+            log_format: LogFormat::Human,
+            log_level: "info".to_owned(),
+        }
     }
 }
 
@@ -334,7 +344,10 @@ pub enum LogFormat {
 pub enum ConfigError {
     /// The file could not be read.
     #[error("cannot read configuration file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The file (or an override) is not valid.
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
@@ -344,8 +357,10 @@ impl Settings {
     /// Read `path`, apply environment overrides, validate. Relative paths inside the file are
     /// resolved against the file's folder.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         let mut settings = Self::parse(&text, std::env::vars(), path)?;
         if settings.rules.path.is_relative() {
             let base = path.parent().unwrap_or_else(|| Path::new("."));
@@ -360,7 +375,10 @@ impl Settings {
         env: impl IntoIterator<Item = (String, String)>,
         path: &Path,
     ) -> Result<Self, ConfigError> {
-        let invalid = |message: String| ConfigError::Invalid { path: path.to_owned(), message };
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
         let mut table: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         for (name, value) in env {
             if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
@@ -368,9 +386,9 @@ impl Settings {
                     .map_err(|m| invalid(format!("environment variable {name}: {m}")))?;
             }
         }
-        let settings: Settings = table.try_into().map_err(|e: toml::de::Error| {
-            invalid(e.to_string().trim_end().to_owned())
-        })?;
+        let settings: Settings = table
+            .try_into()
+            .map_err(|e: toml::de::Error| invalid(e.to_string().trim_end().to_owned()))?;
         settings.validate().map_err(invalid)?;
         Ok(settings)
     }
@@ -388,12 +406,18 @@ impl Settings {
             return Err(format!(
                 "default_destination {:?} is not among [destinations] ({})",
                 self.default_destination,
-                self.destinations.keys().cloned().collect::<Vec<_>>().join(", ")
+                self.destinations
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         for (name, d) in &self.destinations {
             if name.is_empty() || name.contains(char::is_whitespace) {
-                return Err(format!("destination name {name:?} must be non-empty, without spaces"));
+                return Err(format!(
+                    "destination name {name:?} must be non-empty, without spaces"
+                ));
             }
             let DestinationSettings::RedisStreams(s) = d;
             let f = s.fields.as_array();
@@ -433,8 +457,12 @@ fn apply_override(table: &mut toml::Table, path: &str, value: &str) -> Result<()
     };
     let mut cur = table;
     for p in parents {
-        let entry = cur.entry(p.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        cur = entry.as_table_mut().ok_or_else(|| format!("{p} is not a section"))?;
+        let entry = cur
+            .entry(p.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("{p} is not a section"))?;
     }
     let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
         .ok()
@@ -465,7 +493,10 @@ mod tests {
     fn env_overrides_file() {
         let s = parse(
             "[redis]\nurl = \"redis://a:1\"\n",
-            &[("SALVAGE__REDIS__URL", "redis://b:2"), ("SALVAGE__RELAY__BATCH_SIZE", "7")],
+            &[
+                ("SALVAGE__REDIS__URL", "redis://b:2"),
+                ("SALVAGE__RELAY__BATCH_SIZE", "7"),
+            ],
         )
         .unwrap();
         assert_eq!(s.redis.url, "redis://b:2");
@@ -474,13 +505,17 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let e = parse("[redis]\nulr = \"x\"\n", &[]).unwrap_err().to_string();
+        let e = parse("[redis]\nulr = \"x\"\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("ulr"), "{e}");
     }
 
     #[test]
     fn prefix_needs_hash_tag() {
-        let e = parse("[redis]\nkey_prefix = \"salvage\"\n", &[]).unwrap_err().to_string();
+        let e = parse("[redis]\nkey_prefix = \"salvage\"\n", &[])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("hash tag"), "{e}");
     }
 

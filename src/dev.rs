@@ -43,8 +43,22 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         None => free_port()?,
     };
     let mut redis = Command::new(&args.redis_server)
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
-        .args(["--appendonly", "yes", "--appendfsync", "everysec", "--protected-mode", "no"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .args([
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "everysec",
+            "--protected-mode",
+            "no",
+        ])
         .arg("--dir")
         .arg(dir.path())
         .arg("--logfile")
@@ -76,11 +90,20 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     settings.admin.addr = args.admin_addr;
     let app = Application::build(settings).await?;
     println!("Salvage (dev) is running; Ctrl-C stops it and its Redis.");
-    println!("  gRPC      {}  (salvage.v1.Salvage, health, reflection)", app.grpc_addr());
+    println!(
+        "  gRPC      {}  (salvage.v1.Salvage, health, reflection)",
+        app.grpc_addr()
+    );
     println!("  metrics   http://{}/metrics", app.admin_addr());
-    println!("  redis     {url}  (data in {}, removed on exit)", dir.path().display());
+    println!(
+        "  redis     {url}  (data in {}, removed on exit)",
+        dir.path().display()
+    );
     println!("  rules     {}", rules.display());
-    println!("Try: grpcurl -plaintext -d @ {} salvage.v1.Salvage/Report <<< '{{\"message\":{{\"id\":\"o-1\",\"origin\":{{\"queue\":\"orders\"}},\"payload\":\"eyJ0b3RhbCI6IjEyLjUwIn0=\",\"eventType\":\"OrderPlaced\"}},\"failure\":{{\"class\":\"DATA\",\"code\":\"INVALID_TYPE\",\"message\":\"total must be a number\"}}}}'", app.grpc_addr());
+    println!(
+        "Try: grpcurl -plaintext -d @ {} salvage.v1.Salvage/Report <<< '{{\"message\":{{\"id\":\"o-1\",\"origin\":{{\"queue\":\"orders\"}},\"payload\":\"eyJ0b3RhbCI6IjEyLjUwIn0=\",\"eventType\":\"OrderPlaced\"}},\"failure\":{{\"class\":\"DATA\",\"code\":\"INVALID_TYPE\",\"message\":\"total must be a number\"}}}}'",
+        app.grpc_addr()
+    );
     println!("Then: redis-cli -p {port} XRANGE orders - +");
     let result = app.run_until_signal().await;
     let _ = redis.kill().await;
@@ -98,10 +121,13 @@ async fn wait_for_redis(url: &str, child: &mut tokio::process::Child) -> anyhow:
         if let Some(status) = child.try_wait()? {
             bail!("redis-server exited at start ({status}); is the port free?");
         }
-        if let Ok(mut c) = client.get_multiplexed_async_connection().await {
-            if redis::cmd("PING").query_async::<String>(&mut c).await.is_ok() {
-                return Ok(());
-            }
+        if let Ok(mut c) = client.get_multiplexed_async_connection().await
+            && redis::cmd("PING")
+                .query_async::<String>(&mut c)
+                .await
+                .is_ok()
+        {
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

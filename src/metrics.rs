@@ -12,7 +12,9 @@ use std::{
 };
 
 use metrics::{Key, Label, Level, Metadata, Recorder, SharedString, Unit};
-use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder};
+use metrics_exporter_prometheus::{
+    Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
+};
 
 /// Reports received, by origin `queue`, failure `class` and `outcome`.
 pub const REPORTS_TOTAL: &str = "salvage_reports_total";
@@ -41,8 +43,9 @@ pub const REDIS_UP: &str = "salvage_redis_up";
 /// Always 1, labelled with the `version`.
 pub const BUILD_INFO: &str = "salvage_build_info";
 
-const LATENCY_BUCKETS: &[f64] =
-    &[0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+const LATENCY_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
 
 static METADATA: Metadata<'static> = Metadata::new("salvage", Level::INFO, Some("salvage"));
 
@@ -69,13 +72,25 @@ impl Metrics {
         // Fails only for an empty bucket list, which LATENCY_BUCKETS is not; fall back to the
         // exporter's defaults (a summary) rather than fail start-up if it ever did.
         let builder = PrometheusBuilder::new()
-            .set_buckets_for_metric(Matcher::Full(REPORT_DURATION_SECONDS.to_owned()), LATENCY_BUCKETS)
+            .set_buckets_for_metric(
+                Matcher::Full(REPORT_DURATION_SECONDS.to_owned()),
+                LATENCY_BUCKETS,
+            )
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
-        let m = Self { recorder, handle, queues: Mutex::default(), max_queues: max_queue_labels };
+        let m = Self {
+            recorder,
+            handle,
+            queues: Mutex::default(),
+            max_queues: max_queue_labels,
+        };
         m.describe();
-        m.gauge(BUILD_INFO, vec![Label::new("version", env!("CARGO_PKG_VERSION"))]).set(1.0);
+        m.gauge(
+            BUILD_INFO,
+            vec![Label::new("version", env!("CARGO_PKG_VERSION"))],
+        )
+        .set(1.0);
         m
     }
 
@@ -84,20 +99,41 @@ impl Metrics {
         let c = |name: &'static str, help: &'static str| {
             r.describe_counter(name.into(), None, help.into());
         };
-        c(REPORTS_TOTAL, "Reports received, by origin queue, failure class and outcome.");
-        c(REPORTS_REJECTED_TOTAL, "Reports rejected as invalid, by the field at fault.");
-        c(REPAIRS_TOTAL, "Repairs attempted by a rule, by rule and result.");
-        c(RULE_DECISIONS_TOTAL, "Decisions taken, by rule (_default: no rule matched) and decision.");
+        c(
+            REPORTS_TOTAL,
+            "Reports received, by origin queue, failure class and outcome.",
+        );
+        c(
+            REPORTS_REJECTED_TOTAL,
+            "Reports rejected as invalid, by the field at fault.",
+        );
+        c(
+            REPAIRS_TOTAL,
+            "Repairs attempted by a rule, by rule and result.",
+        );
+        c(
+            RULE_DECISIONS_TOTAL,
+            "Decisions taken, by rule (_default: no rule matched) and decision.",
+        );
         c(PARKS_TOTAL, "Messages parked, by reason code.");
-        c(REQUEUES_TOTAL, "Messages delivered to a destination, by destination, path and result.");
+        c(
+            REQUEUES_TOTAL,
+            "Messages delivered to a destination, by destination, path and result.",
+        );
         c(REDIS_ERRORS_TOTAL, "Failed Redis calls, by operation.");
         let g = |name: &'static str, help: &'static str| {
             r.describe_gauge(name.into(), None, help.into());
         };
         g(PARKED_MESSAGES, "Parked messages now.");
-        g(OUTBOX_PENDING, "Outbox entries waiting for delivery, by destination.");
+        g(
+            OUTBOX_PENDING,
+            "Outbox entries waiting for delivery, by destination.",
+        );
         g(RETRIES_SCHEDULED, "Retries scheduled and not yet due.");
-        g(REDIS_UP, "1 when Redis answered the last stats poll, else 0.");
+        g(
+            REDIS_UP,
+            "1 when Redis answered the last stats poll, else 0.",
+        );
         g(BUILD_INFO, "Always 1, labelled with the version.");
         r.describe_histogram(
             REPORT_DURATION_SECONDS.into(),
@@ -117,16 +153,20 @@ impl Metrics {
     }
 
     fn counter(&self, name: &'static str, labels: Vec<Label>) -> metrics::Counter {
-        self.recorder.register_counter(&Key::from_parts(name, labels), &METADATA)
+        self.recorder
+            .register_counter(&Key::from_parts(name, labels), &METADATA)
     }
 
     fn gauge(&self, name: &'static str, labels: Vec<Label>) -> metrics::Gauge {
-        self.recorder.register_gauge(&Key::from_parts(name, labels), &METADATA)
+        self.recorder
+            .register_gauge(&Key::from_parts(name, labels), &METADATA)
     }
 
     /// The label for an origin queue, capped (see the module doc).
     pub fn queue_label(&self, queue: &str) -> SharedString {
-        let Ok(mut set) = self.queues.lock() else { return OTHER_QUEUE.into() };
+        let Ok(mut set) = self.queues.lock() else {
+            return OTHER_QUEUE.into();
+        };
         if let Some(q) = set.get(queue) {
             return SharedString::from(q.to_string());
         }
@@ -149,20 +189,31 @@ impl Metrics {
 
     /// A report rejected because of `field`.
     pub fn rejected(&self, field: &'static str) {
-        self.counter(REPORTS_REJECTED_TOTAL, vec![Label::new("field", field)]).increment(1);
+        self.counter(REPORTS_REJECTED_TOTAL, vec![Label::new("field", field)])
+            .increment(1);
     }
 
     /// How long a report took.
     pub fn report_duration(&self, rpc: &'static str, seconds: f64) {
         let key = Key::from_parts(REPORT_DURATION_SECONDS, vec![Label::new("rpc", rpc)]);
-        self.recorder.register_histogram(&key, &METADATA).record(seconds);
+        self.recorder
+            .register_histogram(&key, &METADATA)
+            .record(seconds);
     }
 
     /// The rule engine's decision for one report.
-    pub fn decision(&self, rule: Option<&str>, decision: &'static str, repair: Option<&'static str>) {
+    pub fn decision(
+        &self,
+        rule: Option<&str>,
+        decision: &'static str,
+        repair: Option<&'static str>,
+    ) {
         let rule: SharedString = rule.map_or("_default".into(), |r| r.to_owned().into());
         if let Some(result) = repair {
-            let labels = vec![Label::new("rule", rule.clone()), Label::new("result", result)];
+            let labels = vec![
+                Label::new("rule", rule.clone()),
+                Label::new("result", result),
+            ];
             self.counter(REPAIRS_TOTAL, labels).increment(1);
         }
         let labels = vec![Label::new("rule", rule), Label::new("decision", decision)];
@@ -171,7 +222,8 @@ impl Metrics {
 
     /// A message parked for `reason` (a fixed code).
     pub fn parked(&self, reason: &'static str) {
-        self.counter(PARKS_TOTAL, vec![Label::new("reason", reason)]).increment(1);
+        self.counter(PARKS_TOTAL, vec![Label::new("reason", reason)])
+            .increment(1);
     }
 
     /// `n` messages delivered (or failed to be) to `destination`.
@@ -186,7 +238,8 @@ impl Metrics {
 
     /// A failed Redis call.
     pub fn redis_error(&self, op: &'static str) {
-        self.counter(REDIS_ERRORS_TOTAL, vec![Label::new("op", op)]).increment(1);
+        self.counter(REDIS_ERRORS_TOTAL, vec![Label::new("op", op)])
+            .increment(1);
     }
 
     /// Gauges read from Redis by the stats poller.
@@ -196,7 +249,11 @@ impl Metrics {
         self.gauge(PARKED_MESSAGES, vec![]).set(f(parked));
         self.gauge(RETRIES_SCHEDULED, vec![]).set(f(retries));
         for (dest, n) in outbox {
-            self.gauge(OUTBOX_PENDING, vec![Label::new("destination", dest.clone())]).set(f(*n));
+            self.gauge(
+                OUTBOX_PENDING,
+                vec![Label::new("destination", dest.clone())],
+            )
+            .set(f(*n));
         }
     }
 
@@ -221,7 +278,10 @@ mod tests {
         let text = m.render();
         assert!(text.contains("queue=\"a\""), "{text}");
         assert!(!text.contains("queue=\"c\""), "{text}");
-        assert!(text.contains("queue=\"_other\",class=\"data\",outcome=\"parked\"} 2"), "{text}");
+        assert!(
+            text.contains("queue=\"_other\",class=\"data\",outcome=\"parked\"} 2"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -230,6 +290,9 @@ mod tests {
         m.report_duration("unary", 0.003);
         m.upkeep();
         let text = m.render();
-        assert!(text.contains("salvage_report_duration_seconds_bucket"), "{text}");
+        assert!(
+            text.contains("salvage_report_duration_seconds_bucket"),
+            "{text}"
+        );
     }
 }

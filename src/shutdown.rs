@@ -30,7 +30,9 @@ impl Shutdown {
 
     /// A receiver to await the stop.
     pub fn signal(&self) -> ShutdownSignal {
-        ShutdownSignal { rx: self.tx.subscribe() }
+        ShutdownSignal {
+            rx: self.tx.subscribe(),
+        }
     }
 }
 

@@ -74,7 +74,12 @@ impl Application {
         );
         let grpc = TcpListener::bind(settings.server.grpc_addr)
             .await
-            .with_context(|| format!("cannot listen on {} (server.grpc_addr)", settings.server.grpc_addr))?;
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} (server.grpc_addr)",
+                    settings.server.grpc_addr
+                )
+            })?;
         let admin = TcpListener::bind(settings.admin.addr)
             .await
             .with_context(|| format!("cannot listen on {} (admin.addr)", settings.admin.addr))?;
@@ -96,7 +101,9 @@ impl Application {
 
     /// The bound gRPC address.
     pub fn grpc_addr(&self) -> SocketAddr {
-        self.grpc.local_addr().unwrap_or(self.settings.server.grpc_addr)
+        self.grpc
+            .local_addr()
+            .unwrap_or(self.settings.server.grpc_addr)
     }
 
     /// The bound admin HTTP address.
@@ -112,16 +119,28 @@ impl Application {
     /// Run until the shutdown handle is triggered: stop accepting, mark health not serving,
     /// finish in-flight reports and the relay's batch, then return.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let Self { settings, grpc, admin, store, processor, destinations, metrics, relay_wake, shutdown } =
-            self;
+        let Self {
+            settings,
+            grpc,
+            admin,
+            store,
+            processor,
+            destinations,
+            metrics,
+            relay_wake,
+            shutdown,
+        } = self;
         let (health, health_service) = tonic_health::server::health_reporter();
         health.set_serving::<SalvageServer<SalvageService>>().await;
         let reflection = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
             .build_v1()
             .context("cannot build the reflection service")?;
-        let service =
-            SalvageService::new(processor, settings.server.max_in_flight, settings.server.stream_window);
+        let service = SalvageService::new(
+            processor,
+            settings.server.max_in_flight,
+            settings.server.stream_window,
+        );
 
         let grpc_addr = grpc.local_addr()?;
         let admin_addr = admin.local_addr()?;
@@ -146,7 +165,9 @@ impl Application {
                     if up {
                         health.set_serving::<SalvageServer<SalvageService>>().await;
                     } else {
-                        health.set_not_serving::<SalvageServer<SalvageService>>().await;
+                        health
+                            .set_not_serving::<SalvageServer<SalvageService>>()
+                            .await;
                     }
                 }
                 .boxed()
@@ -178,7 +199,9 @@ impl Application {
             .add_service(SalvageServer::new(service))
             .serve_with_incoming_shutdown(TcpListenerStream::new(grpc), async move {
                 grpc_stop.recv().await;
-                health_on_stop.set_not_serving::<SalvageServer<SalvageService>>().await;
+                health_on_stop
+                    .set_not_serving::<SalvageServer<SalvageService>>()
+                    .await;
                 info!("shutting down: finishing in-flight reports");
             })
             .await;
@@ -189,7 +212,10 @@ impl Application {
             .await
             .is_err()
         {
-            warn!(?grace, "background tasks did not finish within the shutdown grace period");
+            warn!(
+                ?grace,
+                "background tasks did not finish within the shutdown grace period"
+            );
         }
         grpc_result.context("gRPC server failed")?;
         info!("salvage stopped");

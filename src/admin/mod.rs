@@ -20,23 +20,36 @@ pub fn router(metrics: Arc<Metrics>, store: Store, shutdown: ShutdownSignal) -> 
         .route("/metrics", get(metrics_handler))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
-        .with_state(AdminState { metrics, store, shutdown })
+        .with_state(AdminState {
+            metrics,
+            store,
+            shutdown,
+        })
 }
 
 async fn metrics_handler(State(s): State<AdminState>) -> impl IntoResponse {
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         s.metrics.render(),
     )
 }
 
 async fn ready(State(s): State<AdminState>) -> (StatusCode, String) {
     if s.shutdown.is_triggered() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "shutting down\n".to_owned());
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting down\n".to_owned(),
+        );
     }
     match tokio::time::timeout(Duration::from_secs(1), s.store.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready\n".to_owned()),
         Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("redis: {e}\n")),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "redis: no answer within 1s\n".to_owned()),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "redis: no answer within 1s\n".to_owned(),
+        ),
     }
 }

@@ -25,7 +25,10 @@ impl TryFrom<pb::ReportRequest> for FailureReport {
             ReportError::invalid("message", "is required: the message the consumer failed on")
         })?;
         let f = req.failure.ok_or_else(|| {
-            ReportError::invalid("failure", "is required: why the consumer failed (class, code, message)")
+            ReportError::invalid(
+                "failure",
+                "is required: why the consumer failed (class, code, message)",
+            )
         })?;
         let origin = m.origin.ok_or_else(|| {
             ReportError::invalid(
@@ -48,7 +51,11 @@ impl TryFrom<pb::ReportRequest> for FailureReport {
             ));
         }
         check_len("message.origin.queue", &origin.queue, MAX_QUEUE_BYTES)?;
-        check_len("message.origin.partition_key", &origin.partition_key, MAX_ID_BYTES)?;
+        check_len(
+            "message.origin.partition_key",
+            &origin.partition_key,
+            MAX_ID_BYTES,
+        )?;
         check_len("message.event_type", &m.event_type, MAX_QUEUE_BYTES)?;
         check_len("message.content_type", &m.content_type, MAX_QUEUE_BYTES)?;
         check_len("failure.code", &f.code, MAX_CODE_BYTES)?;
@@ -61,7 +68,10 @@ impl TryFrom<pb::ReportRequest> for FailureReport {
             Err(_) => {
                 return Err(ReportError::invalid(
                     "failure.class",
-                    format!("unknown error class {}; use TRANSIENT, DATA or UNKNOWN", f.class),
+                    format!(
+                        "unknown error class {}; use TRANSIENT, DATA or UNKNOWN",
+                        f.class
+                    ),
                 ));
             }
         };

@@ -24,10 +24,18 @@ pub struct SalvageService {
 impl SalvageService {
     /// A service over `processor`, with at most `max_in_flight` reports processed at once.
     pub fn new(processor: Processor, max_in_flight: usize, stream_window: usize) -> Self {
-        Self { processor, in_flight: Arc::new(Semaphore::new(max_in_flight)), stream_window }
+        Self {
+            processor,
+            in_flight: Arc::new(Semaphore::new(max_in_flight)),
+            stream_window,
+        }
     }
 
-    async fn handle(&self, req: pb::ReportRequest, rpc: &'static str) -> Result<pb::ReportResponse, ReportError> {
+    async fn handle(
+        &self,
+        req: pb::ReportRequest,
+        rpc: &'static str,
+    ) -> Result<pb::ReportResponse, ReportError> {
         let started = Instant::now();
         // The semaphore is never closed, so acquiring cannot fail; waiting here is back-pressure.
         let _permit = self.in_flight.acquire().await.ok();
@@ -36,8 +44,14 @@ impl SalvageService {
                 self.processor.metrics().rejected(field);
             }
         })?;
-        let result = self.processor.report(report).await.map(pb::ReportResponse::from);
-        self.processor.metrics().report_duration(rpc, started.elapsed().as_secs_f64());
+        let result = self
+            .processor
+            .report(report)
+            .await
+            .map(pb::ReportResponse::from);
+        self.processor
+            .metrics()
+            .report_duration(rpc, started.elapsed().as_secs_f64());
         result
     }
 }

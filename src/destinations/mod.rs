@@ -38,8 +38,11 @@ pub trait Destination: Send + Sync + std::fmt::Debug {
     fn fields(&self) -> &StreamFields;
     /// Deliver up to `limit` entries of this destination's outbox; returns how many were
     /// delivered. An entry leaves the outbox only after its delivery is confirmed.
-    fn drain<'a>(&'a self, store: &'a Store, limit: usize)
-    -> BoxFuture<'a, Result<u64, DestinationError>>;
+    fn drain<'a>(
+        &'a self,
+        store: &'a Store,
+        limit: usize,
+    ) -> BoxFuture<'a, Result<u64, DestinationError>>;
 }
 
 /// The configured destinations, by name.
@@ -51,7 +54,10 @@ pub struct Destinations {
 impl Destinations {
     /// Build every configured destination.
     pub fn build(settings: &BTreeMap<String, DestinationSettings>) -> Self {
-        let by_name = settings.iter().map(|(name, s)| (name.clone(), build(name, s))).collect();
+        let by_name = settings
+            .iter()
+            .map(|(name, s)| (name.clone(), build(name, s)))
+            .collect();
         Self { by_name }
     }
 

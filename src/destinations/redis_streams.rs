@@ -24,7 +24,11 @@ pub struct RedisStreams {
 impl RedisStreams {
     /// From its settings.
     pub fn new(name: &str, settings: &RedisStreamsSettings) -> Self {
-        Self { name: name.to_owned(), inline: settings.inline, fields: settings.fields.clone() }
+        Self {
+            name: name.to_owned(),
+            inline: settings.inline,
+            fields: settings.fields.clone(),
+        }
     }
 }
 
@@ -34,7 +38,11 @@ impl Destination for RedisStreams {
     }
 
     fn requeue_mode(&self) -> RequeueMode {
-        if self.inline { RequeueMode::Inline } else { RequeueMode::Outbox }
+        if self.inline {
+            RequeueMode::Inline
+        } else {
+            RequeueMode::Outbox
+        }
     }
 
     fn fields(&self) -> &StreamFields {

@@ -66,9 +66,13 @@ impl Relay {
     /// seen somewhere (so there may be more right away).
     async fn pass(&self) -> Result<bool, crate::destinations::DestinationError> {
         let batch = self.settings.batch_size;
-        let moved = self.store.promote_due_retries(now_ms(), batch).await.inspect_err(|_| {
-            self.metrics.redis_error("promote");
-        })?;
+        let moved = self
+            .store
+            .promote_due_retries(now_ms(), batch)
+            .await
+            .inspect_err(|_| {
+                self.metrics.redis_error("promote");
+            })?;
         let mut more = moved >= batch as u64;
         for dest in self.destinations.iter() {
             match dest.drain(&self.store, batch).await {

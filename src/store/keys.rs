@@ -13,7 +13,9 @@ pub struct Keys {
 impl Keys {
     /// `prefix` must contain a `{hash tag}` (checked by the configuration).
     pub fn new(prefix: impl Into<String>) -> Self {
-        Self { prefix: prefix.into() }
+        Self {
+            prefix: prefix.into(),
+        }
     }
 
     /// The prefix itself (passed to the scripts, which derive the keys they need).

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use redis::{Script, aio::ConnectionManager, aio::ConnectionManagerConfig};
 
-pub use self::keys::{Keys, message_key};
 pub(crate) use self::keys::hex;
+pub use self::keys::{Keys, message_key};
 use crate::config::{RedisSettings, StreamFields};
 
 /// Why a Redis operation failed.
@@ -34,7 +34,11 @@ impl From<redis::RedisError> for StoreError {
             || e.is_connection_dropped()
             || e.is_connection_refusal()
             || !matches!(e.retry_method(), redis::RetryMethod::NoRetry);
-        if unavailable { Self::Unavailable(e) } else { Self::Redis(e) }
+        if unavailable {
+            Self::Unavailable(e)
+        } else {
+            Self::Redis(e)
+        }
     }
 }
 
@@ -145,7 +149,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("keys", &self.keys).finish_non_exhaustive()
+        f.debug_struct("Store")
+            .field("keys", &self.keys)
+            .finish_non_exhaustive()
     }
 }
 
@@ -206,7 +212,11 @@ impl Store {
             .arg(c.rule)
             .arg(c.reason)
             .arg(c.max_attempts)
-            .arg(if c.mode == RequeueMode::Inline { "inline" } else { "outbox" })
+            .arg(if c.mode == RequeueMode::Inline {
+                "inline"
+            } else {
+                "outbox"
+            })
             .arg(self.state_ttl_secs)
             .arg(initial)
             .arg(mult)
@@ -245,7 +255,14 @@ impl Store {
             "REQUEUED" | "RETRY_SCHEDULED" | "PARKED" | "DUPLICATE" => {}
             other => return Err(StoreError::Reply(format!("unknown outcome {other:?}"))),
         }
-        Ok(Committed { outcome, tracking_id, attempt, retry_at_ms, reason, rule })
+        Ok(Committed {
+            outcome,
+            tracking_id,
+            attempt,
+            retry_at_ms,
+            reason,
+            rule,
+        })
     }
 
     /// Move up to `limit` due retries into their destinations' outboxes. Returns how many moved.
@@ -279,7 +296,8 @@ impl Store {
     /// Read the counts behind the gauges (one pipeline).
     pub async fn stats(&self, destinations: &[String]) -> Result<StoreStats, StoreError> {
         let mut pipe = redis::pipe();
-        pipe.zcard(self.keys.parked_index()).zcard(self.keys.retries());
+        pipe.zcard(self.keys.parked_index())
+            .zcard(self.keys.retries());
         for d in destinations {
             pipe.xlen(self.keys.outbox(d));
         }
@@ -289,6 +307,10 @@ impl Store {
         let parked = it.next().unwrap_or(0);
         let retries = it.next().unwrap_or(0);
         let outbox = destinations.iter().cloned().zip(it).collect();
-        Ok(StoreStats { parked, retries, outbox })
+        Ok(StoreStats {
+            parked,
+            retries,
+            outbox,
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! Failure groups: one fingerprint for every failure of one kind, so that 10,000 failures from
 //! one bug show as one group. The fingerprint covers the origin queue, the error code and the
 //! error message with its variable parts masked: any word holding a digit (numbers, ids such as
-//! `o-1234`, UUIDs, timestamps) and long hex words become `#`.
+//! `o-1234`, UUIDs, timestamps) and long hex words become `#`, and `#.#` folds to `#`.
 
 use sha2::{Digest, Sha256};
 
@@ -32,6 +32,10 @@ pub fn mask_message(message: &str) -> String {
         }
     }
     flush(&mut word, &mut out);
+    // 3.50 and 12 are both "a number": fold decimals into one mask.
+    while out.contains("#.#") {
+        out = out.replace("#.#", "#");
+    }
     out
 }
 
@@ -52,9 +56,15 @@ mod tests {
     #[test]
     fn masks_variable_parts() {
         let cases = [
-            ("payment 48213 declined (score 0.97)", "payment # declined (score #.#)"),
+            (
+                "payment 48213 declined (score 0.97)",
+                "payment # declined (score #)",
+            ),
             ("order o-1234 has no currency", "order o-# has no currency"),
-            ("id 0192f3a4-7c1e-7b2a-9d4e-1f2a3b4c5d6e unknown", "id #-#-#-#-# unknown"),
+            (
+                "id 0192f3a4-7c1e-7b2a-9d4e-1f2a3b4c5d6e unknown",
+                "id #-#-#-#-# unknown",
+            ),
             ("hash deadbeefcafe bad", "hash # bad"),
             ("no numbers here", "no numbers here"),
         ];
@@ -68,7 +78,13 @@ mod tests {
         let a = failure_group("orders", "E1", "order 17 total 3.50 is not a number");
         let b = failure_group("orders", "E1", "order 99182 total 12 is not a number");
         assert_eq!(a, b);
-        assert_ne!(a, failure_group("orders", "E2", "order 17 total 3.50 is not a number"));
-        assert_ne!(a, failure_group("payments", "E1", "order 17 total 3.50 is not a number"));
+        assert_ne!(
+            a,
+            failure_group("orders", "E2", "order 17 total 3.50 is not a number")
+        );
+        assert_ne!(
+            a,
+            failure_group("payments", "E1", "order 17 total 3.50 is not a number")
+        );
     }
 }

@@ -67,9 +67,18 @@ impl Processor {
         metrics: Arc<Metrics>,
         relay_wake: Arc<Notify>,
     ) -> Self {
-        let inner =
-            Inner { rules, store, destinations, default_destination, limits, metrics, relay_wake };
-        Self { inner: Arc::new(inner) }
+        let inner = Inner {
+            rules,
+            store,
+            destinations,
+            default_destination,
+            limits,
+            metrics,
+            relay_wake,
+        };
+        Self {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The metrics this processor counts into.
@@ -86,7 +95,10 @@ impl Processor {
             queue = %report.message.origin_queue(),
             message_id = %report.message.id,
         );
-        let result = self.report_inner(report, tracking_id).instrument(span).await;
+        let result = self
+            .report_inner(report, tracking_id)
+            .instrument(span)
+            .await;
         if let Err(ReportError::Invalid { field, .. }) = &result {
             self.inner.metrics.rejected(field);
         }
@@ -101,8 +113,11 @@ impl Processor {
         let inner = &*self.inner;
         let (msg, failure) = (&report.message, &report.failure);
         self.check_limits(msg)?;
-        let dest_name =
-            if msg.destination.is_empty() { &inner.default_destination } else { &msg.destination };
+        let dest_name = if msg.destination.is_empty() {
+            &inner.default_destination
+        } else {
+            &msg.destination
+        };
         let destination = inner.destinations.get(dest_name).ok_or_else(|| {
             ReportError::invalid(
                 "message.origin.destination",
@@ -129,7 +144,10 @@ impl Processor {
         let rule = eval.rule.as_deref().unwrap_or("");
         let now = SystemTime::now();
         let now_ms = millis(now);
-        let incoming = msg.headers.get(HEADER_TRACKING_ID).map_or("", String::as_str);
+        let incoming = msg
+            .headers
+            .get(HEADER_TRACKING_ID)
+            .map_or("", String::as_str);
         let mkey = message_key(dest_name, &msg.queue, &msg.id);
         let group = failure_group(&msg.queue, &failure.code, &failure.message);
         let headers_in = json_object(msg.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -179,7 +197,13 @@ impl Processor {
             "PARKED" => Outcome::Parked,
             _ => Outcome::Duplicate,
         };
-        self.count(&report, &eval, outcome, &committed.reason, destination.requeue_mode());
+        self.count(
+            &report,
+            &eval,
+            outcome,
+            &committed.reason,
+            destination.requeue_mode(),
+        );
         debug!(outcome = outcome.as_str(), rule, attempt = committed.attempt, reason = %committed.reason, "report committed");
         if outcome == Outcome::Requeued && destination.requeue_mode() == RequeueMode::Outbox {
             inner.relay_wake.notify_one();
@@ -254,7 +278,11 @@ impl Processor {
         mode: RequeueMode,
     ) {
         let m = &self.inner.metrics;
-        m.report(&report.message.queue, report.failure.class.as_str(), outcome.as_str());
+        m.report(
+            &report.message.queue,
+            report.failure.class.as_str(),
+            outcome.as_str(),
+        );
         if outcome == Outcome::Duplicate {
             return;
         }
@@ -286,7 +314,14 @@ impl Processor {
                 m.parked(code);
             }
             Outcome::Requeued if mode == RequeueMode::Inline => {
-                m.requeued(&report.message.destination_or(&self.inner.default_destination), "inline", true, 1);
+                m.requeued(
+                    report
+                        .message
+                        .destination_or(&self.inner.default_destination),
+                    "inline",
+                    true,
+                    1,
+                );
             }
             _ => {}
         }
@@ -302,12 +337,17 @@ impl FailedMessage {
     }
 
     fn destination_or<'a>(&'a self, default: &'a str) -> &'a str {
-        if self.destination.is_empty() { default } else { &self.destination }
+        if self.destination.is_empty() {
+            default
+        } else {
+            &self.destination
+        }
     }
 }
 
 fn millis(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH).map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// `s` cut to at most `max` bytes on a character boundary.
@@ -331,8 +371,9 @@ fn backoff_args(b: &Backoff) -> (u64, f64, u64, f64) {
 
 /// A JSON object of string pairs, in the order given.
 fn json_object<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let map: serde_json::Map<String, serde_json::Value> =
-        pairs.map(|(k, v)| (k.to_owned(), serde_json::Value::from(v))).collect();
+    let map: serde_json::Map<String, serde_json::Value> = pairs
+        .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
+        .collect();
     serde_json::Value::Object(map).to_string()
 }
 
@@ -344,8 +385,14 @@ fn outgoing_headers(
     rule: &str,
     code: &str,
 ) -> String {
-    let own = [(HEADER_TRACKING_ID, tracking_id), (HEADER_RULE, rule), (HEADER_ERROR_CODE, code)];
-    let own = own.into_iter().filter(|(k, v)| *k == HEADER_TRACKING_ID || !v.is_empty());
+    let own = [
+        (HEADER_TRACKING_ID, tracking_id),
+        (HEADER_RULE, rule),
+        (HEADER_ERROR_CODE, code),
+    ];
+    let own = own
+        .into_iter()
+        .filter(|(k, v)| *k == HEADER_TRACKING_ID || !v.is_empty());
     let theirs = headers
         .iter()
         .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("salvage-"))

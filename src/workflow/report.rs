@@ -116,6 +116,9 @@ pub enum ReportError {
 impl ReportError {
     /// An invalid-argument error.
     pub fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid { field, message: message.into() }
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 }

@@ -1,0 +1,170 @@
+//! Rule evaluation on the hot path: `RuleSet::evaluate` with the shipped `examples/rules.toml`
+//! against realistic (~1 KiB) order and payment payloads. Run with `cargo bench --bench rules`.
+
+use std::{hint::black_box, time::Duration};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use salvage::rules::{Decision, ErrorClass, Input, RuleSet};
+use serde_json::{Value, json};
+
+const RULES: &str = include_str!("../examples/rules.toml");
+
+/// An order as the web shop sends it, about 1 KiB, with `total` and `placed_at` as given.
+fn order(total: Value, placed_at: &str) -> String {
+    let lines: Vec<Value> = (1..=6)
+        .map(|n| {
+            json!({
+                "sku": format!("SKU-{n:04}"),
+                "name": "Organic cotton T-shirt, size M",
+                "qty": n,
+                "unit_price": 19.95,
+                "vat_rate": 0.19
+            })
+        })
+        .collect();
+    json!({
+        "id": "o-2026-11-22-000417",
+        "schema_version": 2,
+        "customer_id": "c-88213",
+        "customer": {
+            "email": "ada.lovelace@example.com",
+            "phone": "+493012345678",
+            "name": "Ada Lovelace"
+        },
+        "lines": lines,
+        "shipping": {
+            "street": "Friedrichstraße 123",
+            "city": "Berlin",
+            "postcode": "10117",
+            "country": "DE"
+        },
+        "total": total,
+        "currency": "EUR",
+        "placed_at": placed_at,
+        "channel": "web"
+    })
+    .to_string()
+}
+
+/// A payment request, about 1 KiB, with `method` as given.
+fn payment(method: &str) -> String {
+    json!({
+        "id": "p-2026-11-22-000981",
+        "order_id": "o-2026-11-22-000417",
+        "amount_cents": 14990,
+        "currency": "EUR",
+        "method": method,
+        "payer": {
+            "name": "Ada Lovelace",
+            "email": "ada.lovelace@example.com",
+            "iban": "DE89370400440532013000"
+        },
+        "notes": "Customer asked for the invoice to be sent by email; ".repeat(14),
+        "requested_at": "2026-11-22T10:15:00Z"
+    })
+    .to_string()
+}
+
+struct Case {
+    name: &'static str,
+    queue: &'static str,
+    event_type: &'static str,
+    class: ErrorClass,
+    code: &'static str,
+    payload: String,
+    /// The deciding rule (None = defaults) and the decision's kind, checked before measuring.
+    expect: (Option<&'static str>, &'static str),
+}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case {
+            name: "coerce order total",
+            queue: "orders",
+            event_type: "OrderPlaced",
+            class: ErrorClass::Data,
+            code: "INVALID_TYPE",
+            payload: order(json!("149.90"), "2026-11-22T10:15:00Z"),
+            expect: (Some("order-total-as-string"), "requeue"),
+        },
+        Case {
+            name: "map payment method",
+            queue: "payments",
+            event_type: "PaymentRequested",
+            class: ErrorClass::Data,
+            code: "INVALID_ENUM",
+            payload: payment("Credit_Card"),
+            expect: (Some("payment-method-spelling"), "requeue"),
+        },
+        Case {
+            name: "normalise timestamp",
+            queue: "orders",
+            event_type: "OrderPlaced",
+            class: ErrorClass::Data,
+            code: "INVALID_DATE",
+            payload: order(json!(149.9), "2026-11-22 10:15:00"),
+            expect: (Some("order-placed-at-format"), "requeue"),
+        },
+        Case {
+            name: "no match, default park",
+            queue: "orders",
+            event_type: "OrderPlaced",
+            class: ErrorClass::Data,
+            code: "NEGATIVE_QUANTITY",
+            payload: order(json!(149.9), "2026-11-22T10:15:00Z"),
+            expect: (None, "park"),
+        },
+        Case {
+            name: "transient retry",
+            queue: "payments",
+            event_type: "PaymentCaptured",
+            class: ErrorClass::Transient,
+            code: "GATEWAY_TIMEOUT",
+            payload: payment("card"),
+            expect: (Some("payment-gateway-timeout"), "retry"),
+        },
+    ]
+}
+
+fn evaluate(c: &mut Criterion) {
+    let rules = match RuleSet::parse(RULES, "examples/rules.toml") {
+        Ok(rules) => rules,
+        Err(e) => panic!("{e}"),
+    };
+    let mut group = c.benchmark_group("evaluate");
+    group.throughput(Throughput::Elements(1));
+    for case in cases() {
+        let input = Input {
+            queue: case.queue,
+            event_type: case.event_type,
+            class: case.class,
+            code: case.code,
+            message: "rejected by the consumer",
+            payload: case.payload.as_bytes(),
+        };
+        let evaluation = rules.evaluate(&input);
+        let got = (evaluation.rule.as_deref(), evaluation.decision.kind());
+        assert_eq!(got, case.expect, "{}: {:?}", case.name, evaluation.decision);
+        assert!(
+            case.payload.len() > 900,
+            "{}: payload is {} bytes",
+            case.name,
+            case.payload.len()
+        );
+        if let Decision::Requeue { payload } = &evaluation.decision {
+            assert!(payload.is_some(), "{}: not repaired", case.name);
+        }
+        group.bench_function(case.name, |b| b.iter(|| rules.evaluate(black_box(&input))));
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .sample_size(50);
+    targets = evaluate
+}
+criterion_main!(benches);

@@ -1,0 +1,284 @@
+//! Each action kind applied to a small document: results, failure reasons and `optional`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+
+/// Compiles an action written as a TOML inline table.
+fn action(inline_table: &str) -> Result<Action, String> {
+    let mut table: toml::Table =
+        toml::from_str(&format!("a = {inline_table}")).map_err(|e| e.message().to_owned())?;
+    let value = table.remove("a").unwrap();
+    let raw: RawAction = value
+        .try_into()
+        .map_err(|e: toml::de::Error| e.message().to_owned())?;
+    Action::compile(raw)
+}
+
+/// (action, document, resulting document or failure reason)
+const CASES: &[(&str, &str, Result<&str, &str>)] = &[
+    (
+        r#"{ op = "coerce", path = "/total", to = "number" }"#,
+        r#"{"total":"12.50"}"#,
+        Ok(r#"{"total":12.5}"#),
+    ),
+    (
+        r#"{ op = "coerce", path = "/total", to = "number" }"#,
+        r#"{"total":"abc"}"#,
+        Err(r#"cannot coerce string "abc" to number"#),
+    ),
+    (
+        r#"{ op = "coerce", path = "/total", to = "number" }"#,
+        "{}",
+        Err("/total does not exist"),
+    ),
+    (
+        r#"{ op = "coerce", path = "/total", to = "number", optional = true }"#,
+        "{}",
+        Ok("{}"),
+    ),
+    (
+        r#"{ op = "coerce", path = "/total", to = "number", optional = true }"#,
+        r#"{"total":[]}"#,
+        Err("cannot coerce an array to number"),
+    ),
+    (
+        r#"{ op = "coerce", path = "/n", to = "integer" }"#,
+        r#"{"n":"42"}"#,
+        Ok(r#"{"n":42}"#),
+    ),
+    (
+        r#"{ op = "coerce", path = "/n", to = "string" }"#,
+        r#"{"n":4.5}"#,
+        Ok(r#"{"n":"4.5"}"#),
+    ),
+    (
+        r#"{ op = "coerce", path = "/n", to = "boolean" }"#,
+        r#"{"n":"Yes"}"#,
+        Ok(r#"{"n":true}"#),
+    ),
+    (
+        r#"{ op = "trim", path = "/e" }"#,
+        r#"{"e":" a "}"#,
+        Ok(r#"{"e":"a"}"#),
+    ),
+    (
+        r#"{ op = "lowercase", path = "/e" }"#,
+        r#"{"e":"A@B.C"}"#,
+        Ok(r#"{"e":"a@b.c"}"#),
+    ),
+    (
+        r#"{ op = "uppercase", path = "/e" }"#,
+        r#"{"e":"de"}"#,
+        Ok(r#"{"e":"DE"}"#),
+    ),
+    (
+        r#"{ op = "uppercase", path = "/e" }"#,
+        r#"{"e":5}"#,
+        Err("expected a string, found number"),
+    ),
+    (
+        r#"{ op = "trim", path = "/e", optional = true }"#,
+        r#"{"e":null}"#,
+        Err("expected a string, found null"),
+    ),
+    (
+        r#"{ op = "regex_replace", path = "/p", pattern = '^\s*(\+)|[^0-9]', replacement = "$1" }"#,
+        r#"{"p":"+49 30-1"}"#,
+        Ok(r#"{"p":"+49301"}"#),
+    ),
+    (
+        r#"{ op = "regex_replace", path = "/p", pattern = "x", replacement = "" }"#,
+        r#"{"p":1}"#,
+        Err("expected a string, found number"),
+    ),
+    (
+        r#"{ op = "map", path = "/m", values = { cc = "card", "1" = 1 } }"#,
+        r#"{"m":"cc"}"#,
+        Ok(r#"{"m":"card"}"#),
+    ),
+    (
+        r#"{ op = "map", path = "/m", values = { cc = "card", "1" = "one" } }"#,
+        r#"{"m":1}"#,
+        Ok(r#"{"m":"one"}"#),
+    ),
+    (
+        r#"{ op = "map", path = "/m", values = { cc = "card" } }"#,
+        r#"{"m":"x"}"#,
+        Err(r#"no mapping for string "x" and no default"#),
+    ),
+    (
+        r#"{ op = "map", path = "/m", values = { cc = "card" }, default = "other" }"#,
+        r#"{"m":"x"}"#,
+        Ok(r#"{"m":"other"}"#),
+    ),
+    (
+        r#"{ op = "timestamp", path = "/t" }"#,
+        r#"{"t":"22.11.2026"}"#,
+        Ok(r#"{"t":"2026-11-22T00:00:00Z"}"#),
+    ),
+    (
+        r#"{ op = "timestamp", path = "/t" }"#,
+        r#"{"t":"soon"}"#,
+        Err(r#"string "soon" is not a recognised timestamp"#),
+    ),
+    (
+        r#"{ op = "timestamp", path = "/t", formats = ["[day]-[month repr:short]-[year]"] }"#,
+        r#"{"t":"22-Nov-2026"}"#,
+        Ok(r#"{"t":"2026-11-22T00:00:00Z"}"#),
+    ),
+    (
+        r#"{ op = "default", path = "/currency", value = "EUR" }"#,
+        r#"{"id":1}"#,
+        Ok(r#"{"id":1,"currency":"EUR"}"#),
+    ),
+    (
+        r#"{ op = "default", path = "/a/b", value = 1, optional = true }"#,
+        r#"{"a":2}"#,
+        Err("/a is a number, not an object or array"),
+    ),
+    (
+        r#"{ op = "rename", from = "/customerId", path = "/customer_id" }"#,
+        r#"{"customerId":"c","a":1}"#,
+        Ok(r#"{"customer_id":"c","a":1}"#),
+    ),
+    (
+        r#"{ op = "rename", from = "/customerId", path = "/customer_id" }"#,
+        r#"{"a":1}"#,
+        Err("/customerId does not exist"),
+    ),
+    (
+        r#"{ op = "rename", from = "/customerId", path = "/customer_id", optional = true }"#,
+        r#"{"a":1}"#,
+        Ok(r#"{"a":1}"#),
+    ),
+    (
+        r#"{ op = "add", path = "/tags/-", value = { k = [1, 2.5] } }"#,
+        r#"{"tags":[]}"#,
+        Ok(r#"{"tags":[{"k":[1,2.5]}]}"#),
+    ),
+    (
+        r#"{ op = "add", path = "/x/y", value = 1, optional = true }"#,
+        "{}",
+        Ok("{}"),
+    ),
+    (
+        r#"{ op = "remove", path = "/a/0" }"#,
+        r#"{"a":[1,2]}"#,
+        Ok(r#"{"a":[2]}"#),
+    ),
+    (
+        r#"{ op = "remove", path = "/a", optional = true }"#,
+        "{}",
+        Ok("{}"),
+    ),
+    (
+        r#"{ op = "replace", path = "/v", value = 2 }"#,
+        r#"{"v":1}"#,
+        Ok(r#"{"v":2}"#),
+    ),
+    (
+        r#"{ op = "move", from = "/items", path = "/lines" }"#,
+        r#"{"items":[1],"x":0}"#,
+        Ok(r#"{"x":0,"lines":[1]}"#),
+    ),
+    (
+        r#"{ op = "copy", from = "/a", path = "/b" }"#,
+        r#"{"a":1}"#,
+        Ok(r#"{"a":1,"b":1}"#),
+    ),
+    (
+        r#"{ op = "test", path = "/v", value = 1 }"#,
+        r#"{"v":2}"#,
+        Err("test failed: /v is number 2, expected number 1"),
+    ),
+    (
+        r#"{ op = "test", path = "/v", value = 1, optional = true }"#,
+        "{}",
+        Ok("{}"),
+    ),
+];
+
+#[test]
+fn actions_apply_or_fail_with_reasons() {
+    for (source, doc, expected) in CASES {
+        let action = action(source).unwrap_or_else(|e| panic!("{source}: {e}"));
+        let mut doc: Value = serde_json::from_str(doc).unwrap();
+        let result = action.apply(&mut doc);
+        match expected {
+            Ok(want) => {
+                assert!(result.is_ok(), "{source}: {result:?}");
+                assert_eq!(doc.to_string(), *want, "{source}");
+            }
+            Err(message) => assert_eq!(result.unwrap_err().message(), *message, "{source}"),
+        }
+    }
+}
+
+/// (action, what the compile error must contain)
+const COMPILE_ERRORS: &[(&str, &str)] = &[
+    (
+        r#"{ op = "explode", path = "/a" }"#,
+        "unknown variant `explode`",
+    ),
+    (r#"{ path = "/a" }"#, "missing field `op`"),
+    (
+        r#"{ op = "trim", path = "/a", to = "x" }"#,
+        "unknown field `to`",
+    ),
+    (r#"{ op = "coerce", path = "/a" }"#, "missing field `to`"),
+    (
+        r#"{ op = "coerce", path = "/a", to = "date" }"#,
+        "unknown variant `date`",
+    ),
+    (
+        r#"{ op = "trim", path = "a" }"#,
+        "`path`: invalid JSON pointer `a`",
+    ),
+    (
+        r#"{ op = "copy", from = "a", path = "/b" }"#,
+        "`from`: invalid JSON pointer `a`",
+    ),
+    (
+        r#"{ op = "move", from = "/a", path = "/a/b" }"#,
+        "cannot move `/a` into its own child",
+    ),
+    (
+        r#"{ op = "rename", from = "/a", path = "/a/b" }"#,
+        "cannot rename `/a` into its own child",
+    ),
+    (
+        r#"{ op = "regex_replace", path = "/a", pattern = "(", replacement = "" }"#,
+        "invalid regex",
+    ),
+    (
+        r#"{ op = "regex_replace", path = "/a", pattern = "(a)", replacement = "$2" }"#,
+        "group `2`",
+    ),
+    (
+        r#"{ op = "timestamp", path = "/a", formats = ["[nope]"] }"#,
+        "invalid timestamp format",
+    ),
+    (
+        r#"{ op = "add", path = "/a", value = nan }"#,
+        "`value`: NaN cannot be represented in JSON",
+    ),
+    (
+        r#"{ op = "map", path = "/a", values = { x = inf } }"#,
+        "`values.x`: inf cannot be represented",
+    ),
+];
+
+#[test]
+fn compile_errors() {
+    for (source, message) in COMPILE_ERRORS {
+        let err = action(source).map(|_| ()).unwrap_err();
+        assert!(err.contains(message), "{source}: {err}");
+    }
+}
+
+#[test]
+fn labels_name_the_op_and_path() {
+    let action = action(r#"{ op = "coerce", path = "/t", to = "number" }"#).unwrap();
+    assert_eq!(action.label(), "coerce /t");
+}

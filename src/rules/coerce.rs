@@ -1,0 +1,247 @@
+//! The `coerce` action: convert a value between string, number, integer and boolean.
+//!
+//! - to `string`: numbers keep their JSON text (`12.5` → `"12.5"`), booleans become
+//!   `"true"`/`"false"`.
+//! - to `number`: decimal strings (`"12.50"` → 12.5, `"7"` → 7; integers stay integers),
+//!   booleans become 1/0.
+//! - to `integer`: like `number`, but the result must be whole (`"7.0"` → 7, `12.5` fails).
+//! - to `boolean`: strings `true`/`yes`/`1` and `false`/`no`/`0` in any case, numbers 1 and 0.
+//! - a value that already has the target type is kept as it is.
+//!
+//! Strings are trimmed before parsing. Null, objects and arrays never convert. Anything else
+//! fails with a reason naming the value.
+
+use serde::Deserialize;
+use serde_json::{Number, Value};
+
+use super::value::describe;
+
+/// The target type of `coerce`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum CoerceTo {
+    String,
+    Number,
+    Integer,
+    Boolean,
+}
+
+impl CoerceTo {
+    fn as_str(self) -> &'static str {
+        match self {
+            CoerceTo::String => "string",
+            CoerceTo::Number => "number",
+            CoerceTo::Integer => "integer",
+            CoerceTo::Boolean => "boolean",
+        }
+    }
+}
+
+/// Converts `value` to `to`; `Ok(None)` when it already has that type.
+pub(crate) fn coerce(value: &Value, to: CoerceTo) -> Result<Option<Value>, String> {
+    let fail = || format!("cannot coerce {} to {}", describe(value), to.as_str());
+    let converted = match (to, value) {
+        (CoerceTo::String, Value::String(_))
+        | (CoerceTo::Number, Value::Number(_))
+        | (CoerceTo::Boolean, Value::Bool(_)) => return Ok(None),
+        (CoerceTo::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => return Ok(None),
+
+        (CoerceTo::String, Value::Number(n)) => Value::String(n.to_string()),
+        (CoerceTo::String, Value::Bool(b)) => Value::String(b.to_string()),
+
+        (CoerceTo::Number, Value::String(s)) => {
+            Value::Number(parse_number(s.trim()).ok_or_else(fail)?)
+        }
+        (CoerceTo::Integer, Value::String(s)) => parse_number(s.trim())
+            .and_then(|n| whole(&n))
+            .ok_or_else(fail)?,
+        (CoerceTo::Integer, Value::Number(n)) => whole(n).ok_or_else(fail)?,
+        (CoerceTo::Number | CoerceTo::Integer, Value::Bool(b)) => Value::from(u8::from(*b)),
+
+        (CoerceTo::Boolean, Value::String(s)) => parse_bool(s.trim()).ok_or_else(fail)?,
+        (CoerceTo::Boolean, Value::Number(n)) => match n.as_f64() {
+            Some(0.0) => Value::Bool(false),
+            Some(1.0) => Value::Bool(true),
+            _ => return Err(fail()),
+        },
+
+        (_, Value::Null | Value::Array(_) | Value::Object(_)) => return Err(fail()),
+    };
+    Ok(Some(converted))
+}
+
+/// Parses decimal text as a JSON number: integers stay integers, anything else must be a
+/// finite float (so `inf` and `NaN` are refused).
+fn parse_number(text: &str) -> Option<Number> {
+    if let Ok(i) = text.parse::<i64>() {
+        return Some(Number::from(i));
+    }
+    if let Ok(u) = text.parse::<u64>() {
+        return Some(Number::from(u));
+    }
+    let looks_numeric = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+    if !looks_numeric {
+        return None;
+    }
+    text.parse::<f64>().ok().and_then(Number::from_f64)
+}
+
+/// The number as an integer, if it has no fractional part and fits in 64 bits.
+fn whole(n: &Number) -> Option<Value> {
+    if n.is_i64() || n.is_u64() {
+        return Some(Value::Number(n.clone()));
+    }
+    let f = n.as_f64()?;
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    let in_range = f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64;
+    #[allow(clippy::cast_possible_truncation)]
+    in_range.then(|| Value::from(f as i64))
+}
+
+fn parse_bool(text: &str) -> Option<Value> {
+    const TRUE: [&str; 3] = ["true", "yes", "1"];
+    const FALSE: [&str; 3] = ["false", "no", "0"];
+    if TRUE.iter().any(|t| t.eq_ignore_ascii_case(text)) {
+        Some(Value::Bool(true))
+    } else if FALSE.iter().any(|f| f.eq_ignore_ascii_case(text)) {
+        Some(Value::Bool(false))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    /// (input, target, expected output as JSON text, or the error)
+    const MATRIX: &[(&str, CoerceTo, Result<&str, &str>)] = &[
+        // to number
+        (r#""12.50""#, CoerceTo::Number, Ok("12.5")),
+        (r#"" 7 ""#, CoerceTo::Number, Ok("7")),
+        (r#""-3""#, CoerceTo::Number, Ok("-3")),
+        (r#""1e3""#, CoerceTo::Number, Ok("1000.0")),
+        (
+            r#""18446744073709551615""#,
+            CoerceTo::Number,
+            Ok("18446744073709551615"),
+        ),
+        ("12.5", CoerceTo::Number, Ok("12.5")),
+        ("true", CoerceTo::Number, Ok("1")),
+        (
+            r#""12,50""#,
+            CoerceTo::Number,
+            Err(r#"cannot coerce string "12,50" to number"#),
+        ),
+        (
+            r#""inf""#,
+            CoerceTo::Number,
+            Err(r#"cannot coerce string "inf" to number"#),
+        ),
+        (
+            r#""NaN""#,
+            CoerceTo::Number,
+            Err("cannot coerce string \"NaN\" to number"),
+        ),
+        (
+            r#""1e999""#,
+            CoerceTo::Number,
+            Err("cannot coerce string \"1e999\" to number"),
+        ),
+        (
+            r#""""#,
+            CoerceTo::Number,
+            Err(r#"cannot coerce string "" to number"#),
+        ),
+        (
+            "null",
+            CoerceTo::Number,
+            Err("cannot coerce null to number"),
+        ),
+        // to integer
+        (r#""7""#, CoerceTo::Integer, Ok("7")),
+        (r#""7.0""#, CoerceTo::Integer, Ok("7")),
+        ("7.0", CoerceTo::Integer, Ok("7")),
+        ("42", CoerceTo::Integer, Ok("42")),
+        ("false", CoerceTo::Integer, Ok("0")),
+        (
+            r#""12.50""#,
+            CoerceTo::Integer,
+            Err(r#"cannot coerce string "12.50" to integer"#),
+        ),
+        (
+            "12.5",
+            CoerceTo::Integer,
+            Err("cannot coerce number 12.5 to integer"),
+        ),
+        (
+            "1e300",
+            CoerceTo::Integer,
+            Err("cannot coerce number 1e+300 to integer"),
+        ),
+        (
+            "[1]",
+            CoerceTo::Integer,
+            Err("cannot coerce an array to integer"),
+        ),
+        // to string
+        ("12.5", CoerceTo::String, Ok(r#""12.5""#)),
+        ("7", CoerceTo::String, Ok(r#""7""#)),
+        ("true", CoerceTo::String, Ok(r#""true""#)),
+        (r#""x""#, CoerceTo::String, Ok(r#""x""#)),
+        (
+            r#"{"a":1}"#,
+            CoerceTo::String,
+            Err("cannot coerce an object to string"),
+        ),
+        // to boolean
+        (r#""YES""#, CoerceTo::Boolean, Ok("true")),
+        (r#""no""#, CoerceTo::Boolean, Ok("false")),
+        (r#"" True ""#, CoerceTo::Boolean, Ok("true")),
+        (r#""0""#, CoerceTo::Boolean, Ok("false")),
+        ("1", CoerceTo::Boolean, Ok("true")),
+        ("0", CoerceTo::Boolean, Ok("false")),
+        ("1.0", CoerceTo::Boolean, Ok("true")),
+        (
+            "2",
+            CoerceTo::Boolean,
+            Err("cannot coerce number 2 to boolean"),
+        ),
+        (
+            r#""maybe""#,
+            CoerceTo::Boolean,
+            Err(r#"cannot coerce string "maybe" to boolean"#),
+        ),
+        ("false", CoerceTo::Boolean, Ok("false")),
+    ];
+
+    #[test]
+    fn coerce_matrix() {
+        for (input, to, expected) in MATRIX {
+            let value: Value = serde_json::from_str(input).unwrap();
+            let got = coerce(&value, *to).map(|out| out.unwrap_or_else(|| value.clone()));
+            match expected {
+                Ok(text) => {
+                    let want: Value = serde_json::from_str(text).unwrap();
+                    let got = got.unwrap_or_else(|e| panic!("{input} to {to:?}: {e}"));
+                    assert_eq!(got, want, "{input} to {to:?}");
+                    assert_eq!(got.to_string(), want.to_string(), "{input} to {to:?}");
+                }
+                Err(message) => assert_eq!(got.unwrap_err(), *message, "{input} to {to:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn unchanged_when_already_that_type() {
+        assert_eq!(coerce(&json!("x"), CoerceTo::String), Ok(None));
+        assert_eq!(coerce(&json!(1.5), CoerceTo::Number), Ok(None));
+        assert_eq!(coerce(&json!(3), CoerceTo::Integer), Ok(None));
+        assert_eq!(coerce(&json!(true), CoerceTo::Boolean), Ok(None));
+    }
+}

@@ -1,0 +1,191 @@
+//! The rule engine: declarative repair rules for failed messages. Pure: no I/O, no clock, no
+//! randomness; the caller reads the file and owns time.
+//!
+//! A rules file (see `examples/rules.toml` for the format) is parsed once into a [`RuleSet`]
+//! with everything precompiled (globs, regexes, JSON pointers, timestamp formats). For each
+//! failed message, [`RuleSet::evaluate`] picks the first rule, in file order, whose `when`
+//! matches, and turns it into an [`Evaluation`]: requeue (with a repaired payload or
+//! unchanged), retry with a backoff, or park with a reason. Evaluation never fails; anything
+//! that goes wrong becomes a park decision saying why.
+//!
+//! Map of the module:
+//! - `model`: the public vocabulary ([`Input`], [`Evaluation`], [`Decision`], ...);
+//! - `error`: [`RulesError`], loading errors with file, line and rule;
+//! - `raw`, `load`: the TOML shapes and their validation into a rule set;
+//! - `rule`: one compiled rule and how a match becomes a decision;
+//! - `condition`, `glob`: the `when` conditions;
+//! - `action` and its families `patch` (JSON Patch, `default`, `rename`), `coerce`, `text`
+//!   (`trim`, case, `regex_replace`, `map`) and `timestamp`; `pointer` and `value` serve them;
+//! - `testcase`: `[[test]]` cases embedded in the file.
+//!
+//! The payload is parsed as JSON at most once per evaluation, and only when a rule whose
+//! envelope conditions match needs it. A rule with payload predicates whose other conditions
+//! match a non-JSON payload decides: it parks with the reason "payload is not valid JSON"
+//! rather than letting a later, less specific rule act on a payload it cannot inspect.
+
+mod action;
+mod coerce;
+mod condition;
+mod error;
+mod glob;
+mod load;
+mod model;
+mod patch;
+mod pointer;
+mod raw;
+mod rule;
+mod testcase;
+mod text;
+mod timestamp;
+mod value;
+
+use serde_json::Value;
+
+pub use self::{
+    error::{Entry, RulesError},
+    model::{
+        Backoff, Decision, DefaultAction, Defaults, ErrorClass, Evaluation, Input, ParseClassError,
+        Repair, TestOutcome,
+    },
+};
+use self::{rule::Rule, testcase::TestCase};
+
+/// Park reason when a rule needs the payload as JSON and it is not.
+pub const INVALID_JSON_REASON: &str = rule::NOT_JSON;
+
+/// Park reason when no rule matched and the defaults say park.
+pub const NO_RULE_MATCHED: &str = "no rule matched";
+
+/// A validated, precompiled rules file. Immutable, `Send + Sync`: share it behind an `Arc` and
+/// swap the `Arc` to reload.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    defaults: Defaults,
+    tests: Vec<TestCase>,
+}
+
+impl RuleSet {
+    /// Parse and validate a rules file's text. `file` is the path shown in errors.
+    ///
+    /// # Errors
+    ///
+    /// The first problem found, naming `file`, the line and the rule or test: TOML syntax,
+    /// unknown keys, bad names, regexes, globs, pointers or formats, invalid backoffs,
+    /// contradictory decisions, duplicate names, and tests naming rules that do not exist.
+    pub fn parse(source: &str, file: &str) -> Result<RuleSet, RulesError> {
+        load::parse(source, file)
+    }
+
+    /// Decides what to do with one failed message. The first rule whose conditions all match
+    /// decides; if none does, the defaults apply.
+    #[must_use]
+    pub fn evaluate(&self, input: &Input<'_>) -> Evaluation {
+        let mut payload = Payload::Raw(input.payload);
+        for rule in &self.rules {
+            if !rule.when().matches_envelope(input) {
+                continue;
+            }
+            if rule.needs_json() {
+                let Some(doc) = payload.json() else {
+                    return rule.not_json();
+                };
+                if !rule.when().matches_payload(doc) {
+                    continue;
+                }
+            }
+            return rule.decide(payload.into_json());
+        }
+        self.no_match(input.class)
+    }
+
+    /// The rule names, in file order.
+    pub fn rule_names(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(Rule::name)
+    }
+
+    /// The number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether the file has no rules (every message gets the defaults).
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// What happens when no rule matches.
+    pub fn defaults(&self) -> &Defaults {
+        &self.defaults
+    }
+
+    /// The rules that no `[[test]]` names as its expected `rule`, in file order (for
+    /// `salvage check` to point out).
+    pub fn untested_rules(&self) -> Vec<&str> {
+        self.rule_names()
+            .filter(|name| {
+                !self
+                    .tests
+                    .iter()
+                    .any(|test| test.expected_rule() == Some(*name))
+            })
+            .collect()
+    }
+
+    /// Run the `[[test]]` cases embedded in the rules file, in file order.
+    pub fn run_tests(&self) -> Vec<TestOutcome> {
+        self.tests.iter().map(|test| test.run(self)).collect()
+    }
+
+    fn no_match(&self, class: ErrorClass) -> Evaluation {
+        let action = match class {
+            ErrorClass::Transient => self.defaults.on_transient,
+            ErrorClass::Data | ErrorClass::Unknown => self.defaults.on_other,
+        };
+        let decision = match action {
+            DefaultAction::Retry => Decision::Retry {
+                backoff: self.defaults.backoff.clone(),
+            },
+            DefaultAction::Park => Decision::Park {
+                reason: NO_RULE_MATCHED.to_owned(),
+            },
+        };
+        Evaluation {
+            rule: None,
+            decision,
+            max_attempts: self.defaults.max_attempts,
+            repair: Repair::None,
+        }
+    }
+}
+
+/// The payload, parsed on first need and then kept for later rules.
+enum Payload<'a> {
+    Raw(&'a [u8]),
+    Json(Value),
+    Invalid,
+}
+
+impl Payload<'_> {
+    /// The payload as JSON, parsing it if that has not been tried yet.
+    fn json(&mut self) -> Option<&Value> {
+        if let Payload::Raw(bytes) = *self {
+            *self = serde_json::from_slice(bytes).map_or(Payload::Invalid, Payload::Json);
+        }
+        match self {
+            Payload::Json(doc) => Some(doc),
+            Payload::Raw(_) | Payload::Invalid => None,
+        }
+    }
+
+    /// The parsed payload, if it was parsed successfully.
+    fn into_json(self) -> Option<Value> {
+        match self {
+            Payload::Json(doc) => Some(doc),
+            Payload::Raw(_) | Payload::Invalid => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,283 @@
+//! The engine's public vocabulary: what a rule is evaluated against ([`Input`]) and what
+//! evaluation decides ([`Evaluation`], [`Decision`], [`Backoff`]).
+//!
+//! These types carry no behaviour beyond small conversions, so every other part of Salvage can
+//! depend on them without depending on how rules are written or matched.
+
+use std::{fmt, str::FromStr, sync::Arc, time::Duration};
+
+use serde::{Deserialize, Deserializer};
+
+/// Failure class reported by the consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// The failure may go away by itself (a timeout, a dependency that is down).
+    Transient,
+    /// The message's content is wrong: delivering it unchanged will fail again.
+    Data,
+    /// The consumer could not tell.
+    Unknown,
+}
+
+impl ErrorClass {
+    /// Every class, in declaration order.
+    pub const ALL: [ErrorClass; 3] = [ErrorClass::Transient, ErrorClass::Data, ErrorClass::Unknown];
+
+    /// The class as spelled in rules files and metric labels: `transient`, `data` or `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorClass::Transient => "transient",
+            ErrorClass::Data => "data",
+            ErrorClass::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for ErrorClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A class name that is not `transient`, `data` or `unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown error class `{0}` (expected transient, data or unknown)")]
+pub struct ParseClassError(pub String);
+
+impl FromStr for ErrorClass {
+    type Err = ParseClassError;
+
+    /// Parses a class name in any case (`Data`, `DATA` and `data` are the same).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ErrorClass::ALL
+            .into_iter()
+            .find(|class| class.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| ParseClassError(s.to_owned()))
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorClass {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// What a rule is evaluated against: one failed message as the consumer reported it.
+///
+/// Borrowed, so evaluation copies nothing unless a repair changes the payload.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The queue (stream, topic, subject) the message came from.
+    pub queue: &'a str,
+    /// The event type, e.g. `OrderPlaced`.
+    pub event_type: &'a str,
+    /// How the consumer classified the failure.
+    pub class: ErrorClass,
+    /// The consumer's error code, e.g. `INVALID_TYPE`.
+    pub code: &'a str,
+    /// The consumer's error message in words.
+    pub message: &'a str,
+    /// The message body as delivered (rules that inspect or repair it expect JSON).
+    pub payload: &'a [u8],
+}
+
+/// How long to wait before each retry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Backoff {
+    /// Delay before the first retry.
+    pub initial: Duration,
+    /// Factor applied to the delay after each retry (at least 1).
+    pub multiplier: f64,
+    /// Upper bound of the delay before jitter.
+    pub max: Duration,
+    /// In `[0, 1]`: the delay is multiplied by a random factor in `[1 - jitter, 1 + jitter]`.
+    pub jitter: f64,
+}
+
+impl Default for Backoff {
+    /// `initial = "1s", multiplier = 2.0, max = "5m", jitter = 0.2`.
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_secs(1),
+            multiplier: 2.0,
+            max: Duration::from_secs(300),
+            jitter: 0.2,
+        }
+    }
+}
+
+impl Backoff {
+    /// The delay before retry number `retry` (0 for the first retry).
+    ///
+    /// `random` is a number in `[0, 1)` supplied by the caller (the engine has no randomness of
+    /// its own): 0 gives the shortest jittered delay, values near 1 the longest. The delay grows
+    /// as `initial * multiplier^retry`, is capped at `max`, and is then jittered, so a jittered
+    /// delay may exceed `max` by at most the jitter fraction.
+    pub fn delay(&self, retry: u32, random: f64) -> Duration {
+        let exponent = i32::try_from(retry).unwrap_or(i32::MAX);
+        let max = self.max.as_secs_f64();
+        let base = (self.initial.as_secs_f64() * self.multiplier.powi(exponent)).min(max);
+        let random = if random.is_finite() {
+            random.clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
+        let factor = 1.0 - self.jitter + 2.0 * self.jitter * random;
+        Duration::try_from_secs_f64(base * factor).unwrap_or(self.max)
+    }
+}
+
+/// What to do with a failed message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Send back to the origin queue. `payload` is the repaired payload, `None` = unchanged.
+    Requeue {
+        /// The repaired payload (compact JSON), or `None` to send the original bytes.
+        payload: Option<Vec<u8>>,
+    },
+    /// Send back unchanged after a backoff.
+    Retry {
+        /// How long to wait between attempts.
+        backoff: Backoff,
+    },
+    /// Keep for an operator, with the reason in words.
+    Park {
+        /// Why the message was parked.
+        reason: String,
+    },
+}
+
+impl Decision {
+    /// The decision's name as written in rules files: `requeue`, `retry` or `park`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Decision::Requeue { .. } => "requeue",
+            Decision::Retry { .. } => "retry",
+            Decision::Park { .. } => "park",
+        }
+    }
+}
+
+/// The result of evaluating a rule set. Evaluation never fails: problems become a
+/// [`Decision::Park`] with a reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Name of the rule that decided; `None` when no rule matched and the defaults applied.
+    pub rule: Option<Arc<str>>,
+    /// What to do with the message.
+    pub decision: Decision,
+    /// The deciding rule's `max_attempts`, else the defaults' `max_attempts`.
+    pub max_attempts: u32,
+    /// Whether a repair was attempted and how it went (for metrics).
+    pub repair: Repair,
+}
+
+/// Whether the deciding rule repaired the payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repair {
+    /// The rule applied no actions, or no rule matched.
+    None,
+    /// The rule's actions ran and succeeded.
+    Repaired,
+    /// An action failed, or the payload was not JSON.
+    Failed,
+}
+
+impl Repair {
+    /// The outcome as a metric label: `none`, `repaired` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Repair::None => "none",
+            Repair::Repaired => "repaired",
+            Repair::Failed => "failed",
+        }
+    }
+}
+
+/// What happens when no rule matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Defaults {
+    /// Attempt budget for messages no rule overrides (default 5).
+    pub max_attempts: u32,
+    /// Backoff for retries; rules' `backoff` tables fill their gaps from it.
+    pub backoff: Backoff,
+    /// What to do when no rule matches a transient failure (default retry).
+    pub on_transient: DefaultAction,
+    /// What to do when no rule matches any other failure (default park).
+    pub on_other: DefaultAction,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            max_attempts: 5,
+            backoff: Backoff::default(),
+            on_transient: DefaultAction::Retry,
+            on_other: DefaultAction::Park,
+        }
+    }
+}
+
+/// The decision taken when no rule matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DefaultAction {
+    /// Retry unchanged with the default backoff.
+    Retry,
+    /// Park with the reason "no rule matched".
+    Park,
+}
+
+/// The result of one `[[test]]` case embedded in a rules file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestOutcome {
+    /// The test's `name`.
+    pub name: String,
+    /// Line of the test's `[[test]]` header (1-based).
+    pub line: usize,
+    /// Whether every expectation held.
+    pub passed: bool,
+    /// What differed, in words; `None` when the test passed.
+    pub failure: Option<String>,
+    /// The rule that actually decided; `None` when the defaults applied.
+    pub rule: Option<String>,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_parses_in_any_case() {
+        for (text, class) in [
+            ("transient", ErrorClass::Transient),
+            ("DATA", ErrorClass::Data),
+            ("Unknown", ErrorClass::Unknown),
+        ] {
+            assert_eq!(text.parse::<ErrorClass>().unwrap(), class);
+        }
+        let err = "fatal".parse::<ErrorClass>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown error class `fatal` (expected transient, data or unknown)"
+        );
+    }
+
+    #[test]
+    fn backoff_delay_grows_caps_and_jitters() {
+        let backoff = Backoff {
+            initial: Duration::from_millis(500),
+            multiplier: 2.0,
+            max: Duration::from_secs(30),
+            jitter: 0.1,
+        };
+        assert_eq!(backoff.delay(0, 0.5), Duration::from_millis(500));
+        assert_eq!(backoff.delay(3, 0.5), Duration::from_secs(4));
+        assert_eq!(backoff.delay(20, 0.5), Duration::from_secs(30));
+        assert_eq!(backoff.delay(u32::MAX, 0.5), Duration::from_secs(30));
+        assert_eq!(backoff.delay(0, 0.0), Duration::from_millis(450));
+        assert_eq!(backoff.delay(20, 1.0), Duration::from_secs(33));
+    }
+}

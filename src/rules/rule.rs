@@ -1,0 +1,237 @@
+//! One compiled `[[rule]]`: its conditions, its actions and the decision it makes, checked for
+//! contradictions at load time, and the code that turns a match into an [`Evaluation`].
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::{
+    action::Action,
+    condition::When,
+    model::{Backoff, Decision, Defaults, Evaluation, Repair},
+    raw::{DecisionKind, RawAction, RawBackoff, RawRule},
+};
+
+/// The reason given when a rule needs a JSON payload and the payload is not JSON.
+pub(crate) const NOT_JSON: &str = "payload is not valid JSON";
+
+/// Longest accepted rule name (names are metric labels).
+const MAX_NAME_LEN: usize = 64;
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Rule {
+    name: Arc<str>,
+    when: When,
+    actions: Vec<Action>,
+    outcome: Outcome,
+    max_attempts: u32,
+}
+
+#[derive(Debug, Clone)]
+enum Outcome {
+    Requeue,
+    Retry(Backoff),
+    Park(String),
+}
+
+impl Rule {
+    /// Compiles `raw`, filling gaps from `defaults` and refusing contradictions.
+    pub(crate) fn compile(raw: RawRule, defaults: &Defaults) -> Result<Rule, String> {
+        check_name(&raw.name)?;
+        let when = When::compile(raw.when)?;
+        let actions = raw
+            .actions
+            .into_iter()
+            .enumerate()
+            .map(|(i, value)| {
+                let n = i + 1;
+                let raw: RawAction = value
+                    .try_into()
+                    .map_err(|e: toml::de::Error| format!("action {n}: {}", e.message()))?;
+                Action::compile(raw).map_err(|e| format!("action {n}: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        let decision = match (raw.decision, actions.is_empty()) {
+            (Some(decision), _) => decision,
+            (None, false) => DecisionKind::Requeue,
+            (None, true) => {
+                return Err("`decision` is required when a rule has no actions \
+                            (requeue, retry or park)"
+                    .to_owned());
+            }
+        };
+        if !actions.is_empty() && decision != DecisionKind::Requeue {
+            return Err(format!(
+                "`{}` cannot have actions: repaired payloads are requeued \
+                 (drop the actions or use decision = \"requeue\")",
+                decision.as_str()
+            ));
+        }
+        if raw.reason.is_some() && decision != DecisionKind::Park {
+            return Err("`reason` is only used with decision = \"park\"".to_owned());
+        }
+        if raw.backoff.is_some() && decision != DecisionKind::Retry {
+            return Err("`backoff` is only used with decision = \"retry\"".to_owned());
+        }
+        let outcome = match decision {
+            DecisionKind::Requeue => Outcome::Requeue,
+            DecisionKind::Retry => Outcome::Retry(merge_backoff(raw.backoff, &defaults.backoff)?),
+            DecisionKind::Park => Outcome::Park(
+                raw.reason
+                    .unwrap_or_else(|| format!("parked by rule {}", raw.name)),
+            ),
+        };
+        let max_attempts = check_max_attempts(raw.max_attempts)?.unwrap_or(defaults.max_attempts);
+        Ok(Rule {
+            name: raw.name.into(),
+            when,
+            actions,
+            outcome,
+            max_attempts,
+        })
+    }
+
+    /// The rule's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The rule's conditions.
+    pub(crate) fn when(&self) -> &When {
+        &self.when
+    }
+
+    /// Whether deciding needs the payload as JSON (payload predicates or any action).
+    pub(crate) fn needs_json(&self) -> bool {
+        self.when.has_payload_predicates() || !self.actions.is_empty()
+    }
+
+    /// The evaluation when this rule matched but the payload is not JSON.
+    pub(crate) fn not_json(&self) -> Evaluation {
+        self.evaluation(
+            Decision::Park {
+                reason: NOT_JSON.to_owned(),
+            },
+            Repair::Failed,
+        )
+    }
+
+    /// The evaluation when this rule matched. `doc` is the parsed payload, present whenever
+    /// [`Rule::needs_json`] is true; it is consumed by the repair, so nothing is copied.
+    pub(crate) fn decide(&self, doc: Option<Value>) -> Evaluation {
+        let decision = match &self.outcome {
+            Outcome::Retry(backoff) => Decision::Retry {
+                backoff: backoff.clone(),
+            },
+            Outcome::Park(reason) => Decision::Park {
+                reason: reason.clone(),
+            },
+            Outcome::Requeue if self.actions.is_empty() => Decision::Requeue { payload: None },
+            Outcome::Requeue => return self.repair(doc),
+        };
+        self.evaluation(decision, Repair::None)
+    }
+
+    fn repair(&self, doc: Option<Value>) -> Evaluation {
+        let Some(mut doc) = doc else {
+            return self.not_json();
+        };
+        for (i, action) in self.actions.iter().enumerate() {
+            if let Err(failure) = action.apply(&mut doc) {
+                let reason = format!(
+                    "rule {}: action {} ({}) failed: {}",
+                    self.name,
+                    i + 1,
+                    action.label(),
+                    failure.message()
+                );
+                return self.evaluation(Decision::Park { reason }, Repair::Failed);
+            }
+        }
+        match serde_json::to_vec(&doc) {
+            Ok(bytes) => self.evaluation(
+                Decision::Requeue {
+                    payload: Some(bytes),
+                },
+                Repair::Repaired,
+            ),
+            Err(e) => {
+                let reason = format!(
+                    "rule {}: cannot serialise the repaired payload: {e}",
+                    self.name
+                );
+                self.evaluation(Decision::Park { reason }, Repair::Failed)
+            }
+        }
+    }
+
+    fn evaluation(&self, decision: Decision, repair: Repair) -> Evaluation {
+        Evaluation {
+            rule: Some(Arc::clone(&self.name)),
+            decision,
+            max_attempts: self.max_attempts,
+            repair,
+        }
+    }
+}
+
+/// Rule names are metric labels: short, lowercase, `[a-z0-9._-]+`.
+fn check_name(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.len() <= MAX_NAME_LEN
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid name {name:?}: use 1 to {MAX_NAME_LEN} characters \
+             from a-z, 0-9, `.`, `_` and `-`"
+        ))
+    }
+}
+
+/// `max_attempts`, which must be at least 1 when given.
+pub(crate) fn check_max_attempts(value: Option<u32>) -> Result<Option<u32>, String> {
+    match value {
+        Some(0) => Err("`max_attempts` must be at least 1".to_owned()),
+        other => Ok(other),
+    }
+}
+
+/// A `backoff` table with its missing fields taken from `base`, checked for sense.
+pub(crate) fn merge_backoff(raw: Option<RawBackoff>, base: &Backoff) -> Result<Backoff, String> {
+    let raw = raw.unwrap_or_default();
+    let backoff = Backoff {
+        initial: raw.initial.unwrap_or(base.initial),
+        multiplier: raw.multiplier.unwrap_or(base.multiplier),
+        max: raw.max.unwrap_or(base.max),
+        jitter: raw.jitter.unwrap_or(base.jitter),
+    };
+    if backoff.initial.is_zero() {
+        return Err("`backoff.initial` must be greater than zero".to_owned());
+    }
+    if backoff.initial > backoff.max {
+        return Err(format!(
+            "`backoff.initial` ({}) is greater than `backoff.max` ({})",
+            humantime_serde::re::humantime::format_duration(backoff.initial),
+            humantime_serde::re::humantime::format_duration(backoff.max)
+        ));
+    }
+    if !(backoff.multiplier >= 1.0 && backoff.multiplier.is_finite()) {
+        return Err(format!(
+            "`backoff.multiplier` ({}) must be at least 1",
+            backoff.multiplier
+        ));
+    }
+    if !(0.0..=1.0).contains(&backoff.jitter) {
+        return Err(format!(
+            "`backoff.jitter` ({}) must be between 0 and 1",
+            backoff.jitter
+        ));
+    }
+    Ok(backoff)
+}

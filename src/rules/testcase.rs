@@ -1,0 +1,283 @@
+//! `[[test]]` cases embedded in a rules file, so every rule ships with examples that
+//! `salvage check` (and the unit tests) run against the file's own rules.
+//!
+//! ```toml
+//! [[test]]
+//! name = "a string total becomes a number"
+//! rule = "order-total-as-string"   # the rule that must decide; "(default)" = no rule may
+//!                                  # match; absent or "" = not checked
+//! input = { queue = "orders", event_type = "OrderPlaced", class = "data",
+//!           code = "INVALID_TYPE", message = "...", payload = '{"total":"12.50"}' }
+//! expect = { decision = "requeue", payload = '{"total":12.5}' }
+//! ```
+//!
+//! `input` needs `queue`, `event_type` and `class`; `code` and `message` default to empty, and
+//! the payload is given as text (`payload`) or as a TOML value turned into JSON
+//! (`payload_json`), or left out (empty). `expect` needs `decision`, and may add `payload` /
+//! `payload_json` (the repaired payload, compared as JSON), `unchanged = true` (requeued with
+//! the original bytes; `false` = with a repaired payload), `reason` (a substring of the park
+//! reason), `repair` (`none`, `repaired`, `failed`) and `max_attempts`.
+
+use serde_json::Value;
+
+use super::{
+    RuleSet,
+    model::{Decision, ErrorClass, Input, Repair, TestOutcome},
+    raw::{DecisionKind, RawExpect, RawTest, RawTestInput},
+    value::{json_eq, toml_to_json},
+};
+
+/// The `rule` value that expects no rule to match.
+pub(crate) const DEFAULT_RULE: &str = "(default)";
+
+/// One compiled test case.
+#[derive(Debug, Clone)]
+pub(crate) struct TestCase {
+    name: String,
+    line: usize,
+    rule: ExpectedRule,
+    input: OwnedInput,
+    expect: Expect,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ExpectedRule {
+    Any,
+    Default,
+    Named(String),
+}
+
+#[derive(Debug, Clone)]
+struct OwnedInput {
+    queue: String,
+    event_type: String,
+    class: ErrorClass,
+    code: String,
+    message: String,
+    payload: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+struct Expect {
+    decision: DecisionKind,
+    payload: Option<Value>,
+    unchanged: Option<bool>,
+    reason: Option<String>,
+    repair: Option<Repair>,
+    max_attempts: Option<u32>,
+}
+
+impl TestCase {
+    /// Compiles `raw`, found at `line`; `rule_exists` tells whether a rule name is defined.
+    pub(crate) fn compile(
+        raw: RawTest,
+        line: usize,
+        rule_exists: impl Fn(&str) -> bool,
+    ) -> Result<TestCase, String> {
+        let rule = match raw.rule.as_deref() {
+            None | Some("") => ExpectedRule::Any,
+            Some(DEFAULT_RULE) => ExpectedRule::Default,
+            Some(name) if rule_exists(name) => ExpectedRule::Named(name.to_owned()),
+            Some(name) => {
+                return Err(format!(
+                    "`rule`: no rule is named `{name}` (use \"{DEFAULT_RULE}\" to expect that \
+                     no rule matches)"
+                ));
+            }
+        };
+        Ok(TestCase {
+            name: raw.name,
+            line,
+            rule,
+            input: compile_input(raw.input)?,
+            expect: compile_expect(raw.expect)?,
+        })
+    }
+
+    /// The test's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The rule this test expects to decide, if it names one.
+    pub(crate) fn expected_rule(&self) -> Option<&str> {
+        match &self.rule {
+            ExpectedRule::Named(name) => Some(name),
+            ExpectedRule::Any | ExpectedRule::Default => None,
+        }
+    }
+
+    /// Evaluates the input with `rules` and compares the result with the expectations.
+    pub(crate) fn run(&self, rules: &RuleSet) -> TestOutcome {
+        let input = Input {
+            queue: &self.input.queue,
+            event_type: &self.input.event_type,
+            class: self.input.class,
+            code: &self.input.code,
+            message: &self.input.message,
+            payload: &self.input.payload,
+        };
+        let evaluation = rules.evaluate(&input);
+        let actual_rule = evaluation.rule.as_deref();
+        let mut problems = Vec::new();
+
+        let decided_by =
+            || actual_rule.map_or_else(|| "the defaults".to_owned(), |r| format!("rule `{r}`"));
+        match (&self.rule, actual_rule) {
+            (ExpectedRule::Named(want), Some(got)) if want == got => {}
+            (ExpectedRule::Named(want), _) => {
+                problems.push(format!(
+                    "decided by {}, expected rule `{want}`",
+                    decided_by()
+                ));
+            }
+            (ExpectedRule::Default, Some(_)) => {
+                problems.push(format!(
+                    "decided by {}, expected the defaults",
+                    decided_by()
+                ));
+            }
+            (ExpectedRule::Default | ExpectedRule::Any, _) => {}
+        }
+
+        let expect = &self.expect;
+        match (&evaluation.decision, expect.decision) {
+            (Decision::Requeue { payload }, DecisionKind::Requeue) => {
+                check_payload(expect, payload.as_deref(), &mut problems);
+            }
+            (Decision::Park { reason }, DecisionKind::Park) => {
+                if let Some(want) = &expect.reason
+                    && !reason.contains(want.as_str())
+                {
+                    problems.push(format!(
+                        "reason is {reason:?}, expected it to contain {want:?}"
+                    ));
+                }
+            }
+            (Decision::Retry { .. }, DecisionKind::Retry) => {}
+            (got, want) => {
+                let detail = match got {
+                    Decision::Park { reason } => format!(" ({reason})"),
+                    _ => String::new(),
+                };
+                problems.push(format!(
+                    "decision is {}{detail}, expected {}",
+                    got.kind(),
+                    want.as_str()
+                ));
+            }
+        }
+        if let Some(want) = expect.repair
+            && want != evaluation.repair
+        {
+            problems.push(format!(
+                "repair is {}, expected {}",
+                evaluation.repair.as_str(),
+                want.as_str()
+            ));
+        }
+        if let Some(want) = expect.max_attempts
+            && want != evaluation.max_attempts
+        {
+            problems.push(format!(
+                "max_attempts is {}, expected {want}",
+                evaluation.max_attempts
+            ));
+        }
+
+        TestOutcome {
+            name: self.name.clone(),
+            line: self.line,
+            passed: problems.is_empty(),
+            failure: (!problems.is_empty()).then(|| problems.join("; ")),
+            rule: actual_rule.map(str::to_owned),
+        }
+    }
+}
+
+fn check_payload(expect: &Expect, actual: Option<&[u8]>, problems: &mut Vec<String>) {
+    match (actual, expect.unchanged) {
+        (Some(bytes), Some(true)) => problems.push(format!(
+            "payload was repaired to {}, expected it unchanged",
+            String::from_utf8_lossy(bytes)
+        )),
+        (None, Some(false)) => problems.push("payload unchanged, expected a repair".to_owned()),
+        _ => {}
+    }
+    let Some(want) = &expect.payload else { return };
+    match actual.map(serde_json::from_slice::<Value>) {
+        None => problems.push(format!("payload unchanged, expected {want}")),
+        Some(Ok(got)) if json_eq(&got, want) => {}
+        Some(Ok(got)) => problems.push(format!("payload is {got}, expected {want}")),
+        Some(Err(e)) => problems.push(format!("repaired payload is not JSON: {e}")),
+    }
+}
+
+fn compile_input(raw: RawTestInput) -> Result<OwnedInput, String> {
+    let payload = match (raw.payload, raw.payload_json) {
+        (Some(_), Some(_)) => {
+            return Err("`input`: give `payload` or `payload_json`, not both".to_owned());
+        }
+        (Some(text), None) => text.into_bytes(),
+        (None, Some(value)) => {
+            let json = toml_to_json(value).map_err(|e| format!("`input.payload_json`: {e}"))?;
+            serde_json::to_vec(&json).map_err(|e| format!("`input.payload_json`: {e}"))?
+        }
+        (None, None) => Vec::new(),
+    };
+    Ok(OwnedInput {
+        queue: raw.queue,
+        event_type: raw.event_type,
+        class: raw.class,
+        code: raw.code,
+        message: raw.message,
+        payload,
+    })
+}
+
+fn compile_expect(raw: RawExpect) -> Result<Expect, String> {
+    let payload = match (raw.payload, raw.payload_json) {
+        (Some(_), Some(_)) => {
+            return Err("`expect`: give `payload` or `payload_json`, not both".to_owned());
+        }
+        (Some(text), None) => Some(
+            serde_json::from_str(&text)
+                .map_err(|e| format!("`expect.payload` is not valid JSON: {e}"))?,
+        ),
+        (None, Some(value)) => {
+            Some(toml_to_json(value).map_err(|e| format!("`expect.payload_json`: {e}"))?)
+        }
+        (None, None) => None,
+    };
+    let requeue = raw.decision == DecisionKind::Requeue;
+    if (payload.is_some() || raw.unchanged.is_some()) && !requeue {
+        return Err(
+            "`expect.payload` and `expect.unchanged` need decision = \"requeue\"".to_owned(),
+        );
+    }
+    if payload.is_some() && raw.unchanged == Some(true) {
+        return Err("`expect`: a payload cannot be both repaired and unchanged".to_owned());
+    }
+    if raw.reason.is_some() && raw.decision != DecisionKind::Park {
+        return Err("`expect.reason` needs decision = \"park\"".to_owned());
+    }
+    let repair = raw
+        .repair
+        .map(|text| {
+            [Repair::None, Repair::Repaired, Repair::Failed]
+                .into_iter()
+                .find(|repair| repair.as_str() == text)
+                .ok_or_else(|| {
+                    format!("`expect.repair`: unknown value {text:?} (none, repaired or failed)")
+                })
+        })
+        .transpose()?;
+    Ok(Expect {
+        decision: raw.decision,
+        payload,
+        unchanged: raw.unchanged,
+        reason: raw.reason,
+        repair,
+        max_attempts: raw.max_attempts,
+    })
+}

@@ -1,0 +1,27 @@
+//! Tests of the engine as a whole: evaluation, load errors and the example rules file. The
+//! per-concept tests (globs, pointers, patch, coerce, ...) live beside their code.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod evaluate;
+mod example;
+mod load_errors;
+
+use super::{ErrorClass, Input, RuleSet};
+
+/// Parses `source` as `t.toml`, panicking with the error if it does not load.
+fn rules(source: &str) -> RuleSet {
+    RuleSet::parse(source, "t.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// An input on queue `orders`, event `OrderPlaced`, with the given class, code and payload.
+fn input<'a>(class: ErrorClass, code: &'a str, payload: &'a str) -> Input<'a> {
+    Input {
+        queue: "orders",
+        event_type: "OrderPlaced",
+        class,
+        code,
+        message: "",
+        payload: payload.as_bytes(),
+    }
+}

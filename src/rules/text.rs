@@ -1,0 +1,218 @@
+//! Actions that rewrite one scalar value: `trim`, `lowercase`, `uppercase`, `regex_replace`
+//! and `map`. Each takes the current value and returns its replacement, or a reason.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+use serde_json::Value;
+
+use super::value::{describe, type_name};
+
+/// `trim`, `lowercase` and `uppercase`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Case {
+    Trim,
+    Lower,
+    Upper,
+}
+
+/// Applies a string operation; the value must be a string.
+pub(crate) fn change_case(value: &Value, case: Case) -> Result<Value, String> {
+    let text = expect_string(value)?;
+    Ok(Value::String(match case {
+        Case::Trim => text.trim().to_owned(),
+        Case::Lower => text.to_lowercase(),
+        Case::Upper => text.to_uppercase(),
+    }))
+}
+
+/// A compiled `regex_replace`.
+#[derive(Debug, Clone)]
+pub(crate) struct RegexReplace {
+    regex: Regex,
+    replacement: String,
+}
+
+impl RegexReplace {
+    /// Compiles `pattern` and checks that every `$name` / `${name}` in `replacement` refers to
+    /// a group of the pattern (the regex crate would silently substitute nothing, and `$1a`
+    /// means the group named `1a`, a classic surprise).
+    pub(crate) fn compile(pattern: &str, replacement: &str) -> Result<RegexReplace, String> {
+        let regex = Regex::new(pattern).map_err(|e| format!("invalid regex in `pattern`: {e}"))?;
+        for group in group_references(replacement) {
+            let known = match group.parse::<usize>() {
+                Ok(number) => number < regex.captures_len(),
+                Err(_) => regex.capture_names().flatten().any(|name| name == group),
+            };
+            if !known {
+                return Err(format!(
+                    "`replacement` refers to group `{group}`, which `pattern` does not have \
+                     (write `${{1}}x` rather than `$1x` when a letter follows)"
+                ));
+            }
+        }
+        Ok(RegexReplace {
+            regex,
+            replacement: replacement.to_owned(),
+        })
+    }
+
+    /// Replaces every match in the value, which must be a string.
+    pub(crate) fn apply(&self, value: &Value) -> Result<Value, String> {
+        let text = expect_string(value)?;
+        Ok(Value::String(
+            self.regex
+                .replace_all(text, self.replacement.as_str())
+                .into_owned(),
+        ))
+    }
+}
+
+/// The group names and numbers a replacement string refers to, following the regex crate's
+/// syntax: `$$` is a literal `$`, `${name}` is braced, `$name` takes the longest run of
+/// `[_0-9A-Za-z]`.
+fn group_references(replacement: &str) -> Vec<&str> {
+    let mut groups = Vec::new();
+    let mut rest = replacement;
+    while let Some(at) = rest.find('$') {
+        rest = &rest[at + 1..];
+        if let Some(after) = rest.strip_prefix('$') {
+            rest = after;
+        } else if let Some(braced) = rest.strip_prefix('{') {
+            if let Some(end) = braced.find('}') {
+                groups.push(&braced[..end]);
+                rest = &braced[end + 1..];
+            }
+        } else {
+            let end = rest
+                .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
+                .unwrap_or(rest.len());
+            if end > 0 {
+                groups.push(&rest[..end]);
+            }
+            rest = &rest[end..];
+        }
+    }
+    groups
+}
+
+/// A compiled `map`: looks up the value's string form.
+#[derive(Debug, Clone)]
+pub(crate) struct ValueMap {
+    values: HashMap<String, Value>,
+    default: Option<Value>,
+}
+
+impl ValueMap {
+    /// Builds the lookup table from already-converted entries.
+    pub(crate) fn new(values: HashMap<String, Value>, default: Option<Value>) -> ValueMap {
+        ValueMap { values, default }
+    }
+
+    /// The mapped value. Strings are looked up as they are, numbers by their JSON text,
+    /// booleans as `true`/`false` and null as `null`; objects and arrays cannot be mapped.
+    pub(crate) fn apply(&self, value: &Value) -> Result<Value, String> {
+        let key = match value {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => "null".to_owned(),
+            Value::Array(_) | Value::Object(_) => {
+                return Err(format!("cannot map {}", describe(value)));
+            }
+        };
+        self.values
+            .get(&key)
+            .or(self.default.as_ref())
+            .cloned()
+            .ok_or_else(|| format!("no mapping for {} and no default", describe(value)))
+    }
+}
+
+fn expect_string(value: &Value) -> Result<&str, String> {
+    value
+        .as_str()
+        .ok_or_else(|| format!("expected a string, found {}", type_name(value)))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn changes_case_of_strings_only() {
+        let value = json!("  Ada@Example.COM ");
+        assert_eq!(
+            change_case(&value, Case::Trim).unwrap(),
+            json!("Ada@Example.COM")
+        );
+        assert_eq!(
+            change_case(&value, Case::Lower).unwrap(),
+            json!("  ada@example.com ")
+        );
+        assert_eq!(
+            change_case(&value, Case::Upper).unwrap(),
+            json!("  ADA@EXAMPLE.COM ")
+        );
+        assert_eq!(
+            change_case(&json!(1), Case::Trim).unwrap_err(),
+            "expected a string, found number"
+        );
+    }
+
+    #[test]
+    fn replaces_with_groups() {
+        let phone = RegexReplace::compile(r"^\s*(\+)|[^0-9]", "$1").unwrap();
+        assert_eq!(
+            phone.apply(&json!(" +49 (30) 123+45")).unwrap(),
+            json!("+493012345")
+        );
+        assert_eq!(
+            phone.apply(&json!("030/123 45")).unwrap(),
+            json!("03012345")
+        );
+        let swap = RegexReplace::compile(r"(?P<d>\d+)/(?P<m>\d+)", "${m}-${d}").unwrap();
+        assert_eq!(swap.apply(&json!("22/11")).unwrap(), json!("11-22"));
+        let literal = RegexReplace::compile("x", "$$").unwrap();
+        assert_eq!(literal.apply(&json!("axb")).unwrap(), json!("a$b"));
+        assert_eq!(
+            phone.apply(&json!(null)).unwrap_err(),
+            "expected a string, found null"
+        );
+    }
+
+    #[test]
+    fn rejects_unknown_groups_and_bad_patterns() {
+        let err = RegexReplace::compile(r"(\d)", "$1a").unwrap_err();
+        assert!(err.contains("group `1a`"), "{err}");
+        assert!(RegexReplace::compile(r"(\d)", "$2").is_err());
+        assert!(RegexReplace::compile(r"(\d)", "${1}a").is_ok());
+        let err = RegexReplace::compile("(", "").unwrap_err();
+        assert!(err.starts_with("invalid regex in `pattern`"), "{err}");
+    }
+
+    #[test]
+    fn maps_by_string_form() {
+        let map = ValueMap::new(
+            HashMap::from([
+                ("cc".to_owned(), json!("card")),
+                ("1".to_owned(), json!("one")),
+                ("true".to_owned(), json!("yes")),
+            ]),
+            None,
+        );
+        assert_eq!(map.apply(&json!("cc")).unwrap(), json!("card"));
+        assert_eq!(map.apply(&json!(1)).unwrap(), json!("one"));
+        assert_eq!(map.apply(&json!(true)).unwrap(), json!("yes"));
+        assert_eq!(
+            map.apply(&json!("CC")).unwrap_err(),
+            "no mapping for string \"CC\" and no default"
+        );
+        assert_eq!(map.apply(&json!([1])).unwrap_err(), "cannot map an array");
+        let with_default = ValueMap::new(HashMap::new(), Some(json!("other")));
+        assert_eq!(with_default.apply(&json!("zzz")).unwrap(), json!("other"));
+    }
+}

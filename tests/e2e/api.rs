@@ -1,0 +1,231 @@
+//! The gRPC surface: bad input, the stream RPC, health, and the `check` command.
+
+use std::{collections::HashMap, process::Command};
+
+use futures::StreamExt;
+use salvage::proto::v1 as pb;
+use tonic::Code;
+
+use crate::support::*;
+
+/// Every malformed report gets INVALID_ARGUMENT naming the field, and nothing is recorded.
+#[tokio::test]
+async fn bad_input_is_rejected_with_the_field_named() {
+    let app = spawn_app_with(|s| s.limits.max_payload_bytes = 1024).await;
+    let mut client = app.client.clone();
+    type Breaker = fn(&mut pb::ReportRequest);
+    let cases: Vec<(&str, Breaker)> = vec![
+        ("message:", |r| r.message = None),
+        ("failure:", |r| r.failure = None),
+        ("message.id:", |r| r.message.as_mut().unwrap().id.clear()),
+        ("message.origin:", |r| {
+            r.message.as_mut().unwrap().origin = None
+        }),
+        ("message.origin.queue:", |r| {
+            r.message
+                .as_mut()
+                .unwrap()
+                .origin
+                .as_mut()
+                .unwrap()
+                .queue
+                .clear();
+        }),
+        (
+            "message.origin.destination: unknown destination \"kafka\"",
+            |r| {
+                r.message
+                    .as_mut()
+                    .unwrap()
+                    .origin
+                    .as_mut()
+                    .unwrap()
+                    .destination = "kafka".into();
+            },
+        ),
+        (
+            "message.payload: payload is 2000 bytes, over the limit of 1024",
+            |r| {
+                r.message.as_mut().unwrap().payload = vec![b'x'; 2000];
+            },
+        ),
+        ("failure.class:", |r| r.failure.as_mut().unwrap().class = 42),
+        ("message.id: is 600 bytes", |r| {
+            r.message.as_mut().unwrap().id = "i".repeat(600)
+        }),
+        ("message.headers:", |r| {
+            r.message.as_mut().unwrap().headers = (0..100)
+                .map(|i| (format!("h{i}"), "v".to_owned()))
+                .collect::<HashMap<_, _>>();
+        }),
+    ];
+    for (want, breaker) in cases {
+        let mut req = order_total_as_string("o-1");
+        breaker(&mut req);
+        let status = client.report(req).await.expect_err(want);
+        assert_eq!(status.code(), Code::InvalidArgument, "{want}: {status:?}");
+        assert!(
+            status.message().starts_with(want),
+            "want {want:?}, got {:?}",
+            status.message()
+        );
+    }
+    assert!(app.stream("orders").await.is_empty(), "nothing requeued");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("{salvage}:msg:*")
+        .query_async(&mut app.conn.clone())
+        .await
+        .unwrap();
+    assert!(keys.is_empty(), "nothing recorded: {keys:?}");
+}
+
+/// An empty destination means the configured default.
+#[tokio::test]
+async fn empty_destination_uses_the_default() {
+    let app = spawn_app().await;
+    let mut req = order_total_as_string("o-1");
+    req.message
+        .as_mut()
+        .unwrap()
+        .origin
+        .as_mut()
+        .unwrap()
+        .destination
+        .clear();
+    let resp = app.client.clone().report(req).await.unwrap().into_inner();
+    assert_eq!(outcome(&resp), pb::Outcome::Requeued);
+    assert_eq!(app.stream("orders").await.len(), 1);
+}
+
+/// `ReportStream` answers every request, in order; an invalid one is answered in line.
+#[tokio::test]
+async fn report_stream_answers_in_order() {
+    let app = spawn_app().await;
+    let mut reqs = Vec::new();
+    for i in 0..300 {
+        reqs.push(match i % 3 {
+            0 => order_total_as_string(&format!("o-{i}")),
+            1 => fraud_declined(&format!("p-{i}")),
+            _ => gateway_timeout(&format!("t-{i}")),
+        });
+    }
+    let mut bad = order_total_as_string("bad");
+    bad.message.as_mut().unwrap().id.clear();
+    reqs.insert(150, bad);
+    let responses: Vec<pb::ReportResponse> = app
+        .client
+        .clone()
+        .report_stream(futures::stream::iter(reqs))
+        .await
+        .unwrap()
+        .into_inner()
+        .map(|r| r.unwrap())
+        .collect()
+        .await;
+    assert_eq!(responses.len(), 301);
+    for (i, resp) in responses.iter().enumerate() {
+        if i == 150 {
+            assert_eq!(outcome(resp), pb::Outcome::Unspecified);
+            assert!(resp.error.starts_with("message.id:"), "{}", resp.error);
+            continue;
+        }
+        let n = if i > 150 { i - 1 } else { i };
+        let want = [
+            pb::Outcome::Requeued,
+            pb::Outcome::Parked,
+            pb::Outcome::RetryScheduled,
+        ][n % 3];
+        assert_eq!(outcome(resp), want, "response {i} out of order: {resp:?}");
+        assert!(resp.error.is_empty());
+    }
+    assert_eq!(app.stream("orders").await.len(), 100);
+}
+
+/// The standard health service reports SERVING; `/healthz` and `/readyz` answer.
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = spawn_app().await;
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.grpc_addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let resp = health
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "salvage.v1.Salvage".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        resp.status(),
+        tonic_health::pb::health_check_response::ServingStatus::Serving
+    );
+    let healthz = reqwest::get(format!("{}/healthz", app.admin_url))
+        .await
+        .unwrap();
+    assert_eq!(healthz.status(), 200);
+    let readyz = reqwest::get(format!("{}/readyz", app.admin_url))
+        .await
+        .unwrap();
+    assert_eq!(readyz.status(), 200);
+}
+
+fn salvage_bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_salvage"))
+}
+
+/// `salvage check` validates the configuration, the rules and their embedded tests.
+#[test]
+fn check_command_validates_config_and_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("salvage.toml");
+    let rules = example_rules();
+    std::fs::write(
+        &config,
+        format!("[rules]\npath = {:?}\n", rules.display().to_string()),
+    )
+    .unwrap();
+    let out = salvage_bin()
+        .args(["check", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("0 failed"), "{stdout}");
+
+    // A broken rule: the error names the file, the line and the rule.
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[[rule]]\nname = \"ok\"\ndecision = \"park\"\n\n[[rule]]\nname = \"bad-regex\"\nwhen = { message = \"(unclosed\" }\ndecision = \"park\"\n",
+    )
+    .unwrap();
+    let out = salvage_bin()
+        .args(["check", "--config"])
+        .arg(&config)
+        .arg("--rules")
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.toml:5"), "{stderr}");
+    assert!(stderr.contains("bad-regex"), "{stderr}");
+
+    // An unknown configuration key is named.
+    std::fs::write(&config, "[server]\ngrcp_addr = \"127.0.0.1:1\"\n").unwrap();
+    let out = salvage_bin()
+        .args(["check", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("grcp_addr"));
+}

@@ -1,0 +1,226 @@
+//! Durability: a killed Salvage loses nothing and doubles nothing; Redis going away gives
+//! UNAVAILABLE and then recovery; a second process drains the first one's outbox.
+
+use std::{
+    collections::HashSet,
+    io::Write,
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use redis::AsyncCommands;
+use salvage::proto::v1::{self as pb, salvage_client::SalvageClient};
+use tonic::Code;
+
+use crate::support::*;
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The built binary, serving with a config file written for this test.
+struct Process {
+    child: Child,
+    grpc: String,
+    admin: String,
+}
+
+impl Process {
+    fn start(dir: &Path, name: &str, redis_url: &str, relay: bool) -> Self {
+        let (grpc, admin) = (free_port(), free_port());
+        let config = dir.join(format!("{name}.toml"));
+        let mut f = std::fs::File::create(&config).unwrap();
+        write!(
+            f,
+            "[server]\ngrpc_addr = \"127.0.0.1:{grpc}\"\n[admin]\naddr = \"127.0.0.1:{admin}\"\n\
+             [redis]\nurl = \"{redis_url}\"\n[rules]\npath = {rules:?}\n\
+             [relay]\nenabled = {relay}\npoll_interval = \"20ms\"\n\
+             [destinations.redis]\ntype = \"redis_streams\"\ninline = false\n",
+            rules = example_rules().display().to_string(),
+        )
+        .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_salvage"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Self {
+            child,
+            grpc: format!("http://127.0.0.1:{grpc}"),
+            admin: format!("http://127.0.0.1:{admin}"),
+        }
+    }
+
+    async fn client(&self) -> SalvageClient<tonic::transport::Channel> {
+        let ready = eventually(Duration::from_secs(20), || async {
+            let r = reqwest::get(format!("{}/readyz", self.admin)).await.ok()?;
+            (r.status() == 200).then_some(())
+        })
+        .await;
+        assert!(ready.is_some(), "salvage did not become ready");
+        SalvageClient::connect(self.grpc.clone()).await.unwrap()
+    }
+
+    /// SIGKILL: no graceful anything.
+    fn abort(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Outcomes committed, Salvage killed before its outbox drained, restarted: every message
+/// arrives exactly once, retries included.
+#[tokio::test]
+async fn killed_before_the_outbox_drained_delivers_exactly_once_after_restart() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let mut first = Process::start(dir.path(), "first", &redis.url(), false);
+    let mut client = first.client().await;
+    const ORDERS: usize = 200;
+    const PAYMENTS: usize = 20;
+    for i in 0..ORDERS {
+        let resp = client
+            .report(order_total_as_string(&format!("o-{i}")))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(outcome(&resp), pb::Outcome::Requeued);
+    }
+    for i in 0..PAYMENTS {
+        let resp = client
+            .report(gateway_timeout(&format!("p-{i}")))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(outcome(&resp), pb::Outcome::RetryScheduled);
+    }
+    first.abort();
+
+    let mut conn = connect(&redis.url()).await;
+    assert_eq!(
+        read_stream(&mut conn, "orders").await.len(),
+        0,
+        "nothing delivered yet"
+    );
+    let pending: usize = conn.xlen("{salvage}:outbox:redis").await.unwrap();
+    assert_eq!(pending, ORDERS, "every requeue is in the outbox");
+
+    let second = Process::start(dir.path(), "second", &redis.url(), true);
+    let _ = second.client().await;
+    await_stream(&mut conn, "orders", ORDERS).await;
+    await_stream(&mut conn, "payments", PAYMENTS).await;
+    // Everything drained: nothing left that could still arrive.
+    let drained = eventually(Duration::from_secs(10), || async {
+        let mut c = conn.clone();
+        let outbox: usize = c.xlen("{salvage}:outbox:redis").await.ok()?;
+        let retries: usize = c.zcard("{salvage}:retries").await.ok()?;
+        (outbox == 0 && retries == 0).then_some(())
+    })
+    .await;
+    assert!(drained.is_some());
+    let orders_now = read_stream(&mut conn, "orders").await;
+    let payments_now = read_stream(&mut conn, "payments").await;
+    assert_eq!(orders_now.len(), ORDERS, "each order exactly once");
+    assert_eq!(payments_now.len(), PAYMENTS, "each retry exactly once");
+    let ids: HashSet<_> = orders_now.iter().map(|e| e["id"].clone()).collect();
+    assert_eq!(ids.len(), ORDERS, "no order doubled");
+    assert!(
+        orders_now
+            .iter()
+            .all(|e| e["payload"].contains("129.9") && !e["payload"].contains("\"129.90\""))
+    );
+}
+
+/// Redis goes away: reports get UNAVAILABLE and readiness fails; Redis comes back: Salvage
+/// reconnects by itself and nothing committed is lost.
+#[tokio::test]
+async fn redis_stopped_mid_run_then_recovery() {
+    let mut app = spawn_app_with(use_outbox).await;
+    let mut client = app.client.clone();
+    for i in 0..50 {
+        client
+            .report(order_total_as_string(&format!("before-{i}")))
+            .await
+            .unwrap();
+    }
+    app.redis.stop();
+    let status = client
+        .report(order_total_as_string("during"))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::Unavailable, "{status:?}");
+    let readyz = reqwest::get(format!("{}/readyz", app.admin_url))
+        .await
+        .unwrap();
+    assert_eq!(readyz.status(), 503);
+
+    app.redis.restart();
+    // The consumer kept its message and reports again until Salvage answers.
+    let resp = eventually(Duration::from_secs(15), || {
+        let mut client = client.clone();
+        async move { client.report(order_total_as_string("during")).await.ok() }
+    })
+    .await
+    .expect("Salvage reconnects to Redis by itself");
+    assert_eq!(outcome(&resp.into_inner()), pb::Outcome::Requeued);
+    for i in 0..50 {
+        client
+            .report(order_total_as_string(&format!("after-{i}")))
+            .await
+            .unwrap();
+    }
+    let mut conn = connect(&app.redis.url()).await;
+    app.conn = conn.clone();
+    let entries = await_stream(&mut conn, "orders", 101).await;
+    let ids: HashSet<_> = entries.iter().map(|e| e["id"].clone()).collect();
+    assert_eq!(ids.len(), 101, "every message once");
+    assert!(ids.contains("before-0") && ids.contains("during") && ids.contains("after-49"));
+    let readyz = reqwest::get(format!("{}/readyz", app.admin_url))
+        .await
+        .unwrap();
+    assert_eq!(readyz.status(), 200);
+    app.stop().await;
+}
+
+/// Two Salvage processes on one Redis: one only takes reports (its relay is off, as if it
+/// died), the other delivers its outbox.
+#[tokio::test]
+async fn another_process_drains_the_outbox() {
+    let mut taker = spawn_app_with(|s| {
+        use_outbox(s);
+        s.relay.enabled = false;
+    })
+    .await;
+    let mut client = taker.client.clone();
+    for i in 0..30 {
+        client
+            .report(order_total_as_string(&format!("o-{i}")))
+            .await
+            .unwrap();
+    }
+    assert!(taker.stream("orders").await.is_empty());
+    let mut settings = test_settings(&taker.redis.url());
+    use_outbox(&mut settings);
+    let (_client, _, _, relay_shutdown, relay_handle) = start(settings).await;
+    let entries = taker.await_stream("orders", 30).await;
+    assert_eq!(entries.len(), 30);
+    relay_shutdown.trigger();
+    relay_handle.await.unwrap().unwrap();
+    taker.stop().await;
+}

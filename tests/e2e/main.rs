@@ -1,0 +1,14 @@
+//! End-to-end tests: a real redis-server per test and Salvage itself (in process, or as the
+//! built binary where a test kills it).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unreachable_pub
+)]
+
+mod api;
+mod durability;
+mod support;
+mod workflow;

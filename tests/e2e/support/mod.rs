@@ -1,0 +1,288 @@
+//! Shared helpers: a private redis-server per test, a fresh Salvage per test (`spawn_app`), and
+//! builders for realistic reports.
+
+#![allow(dead_code)]
+
+pub mod redis_server;
+
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, time::Duration};
+
+use redis::AsyncCommands;
+use salvage::{
+    config::{DestinationSettings, Settings},
+    proto::v1::{self as pb, salvage_client::SalvageClient},
+    shutdown::Shutdown,
+    startup::Application,
+};
+use tonic::transport::Channel;
+
+pub use self::redis_server::RedisServer;
+
+/// The example rules shipped in the repository.
+pub fn example_rules() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/rules.toml")
+}
+
+/// Settings for a test: free ports, the given Redis, the example rules, fast relay and stats.
+pub fn test_settings(redis_url: &str) -> Settings {
+    let mut s = Settings::default();
+    s.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
+    s.admin.addr = "127.0.0.1:0".parse().unwrap();
+    s.redis.url = redis_url.to_owned();
+    s.redis.response_timeout = Duration::from_millis(500);
+    s.redis.connect_timeout = Duration::from_millis(500);
+    s.rules.path = example_rules();
+    s.relay.poll_interval = Duration::from_millis(20);
+    s.relay.stats_interval = Duration::from_millis(50);
+    s.server.shutdown_grace = Duration::from_secs(5);
+    s
+}
+
+/// Requeues through the outbox and the relay instead of inline.
+pub fn use_outbox(s: &mut Settings) {
+    for d in s.destinations.values_mut() {
+        let DestinationSettings::RedisStreams(r) = d;
+        r.inline = false;
+    }
+}
+
+/// A running Salvage with its own Redis.
+pub struct TestApp {
+    pub redis: RedisServer,
+    pub client: SalvageClient<Channel>,
+    pub grpc_addr: SocketAddr,
+    pub admin_url: String,
+    pub conn: redis::aio::MultiplexedConnection,
+    shutdown: Shutdown,
+    handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+/// A fresh Redis and a fresh Salvage with the default test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A fresh Redis and a fresh Salvage, settings adjusted by `f`.
+pub async fn spawn_app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
+    let redis = RedisServer::start();
+    let mut settings = test_settings(&redis.url());
+    f(&mut settings);
+    let (client, grpc_addr, admin_url, shutdown, handle) = start(settings).await;
+    let conn = connect(&redis.url()).await;
+    TestApp {
+        redis,
+        client,
+        grpc_addr,
+        admin_url,
+        conn,
+        shutdown,
+        handle: Some(handle),
+    }
+}
+
+/// Start a Salvage in this process.
+pub async fn start(
+    settings: Settings,
+) -> (
+    SalvageClient<Channel>,
+    SocketAddr,
+    String,
+    Shutdown,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let grpc_addr = app.grpc_addr();
+    let admin_url = format!("http://{}", app.admin_addr());
+    let shutdown = app.shutdown_handle();
+    let handle = tokio::spawn(app.run_until_stopped());
+    let client = SalvageClient::connect(format!("http://{grpc_addr}"))
+        .await
+        .expect("grpc connects");
+    (client, grpc_addr, admin_url, shutdown, handle)
+}
+
+/// A multiplexed connection to a Redis.
+pub async fn connect(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+impl TestApp {
+    /// Stop Salvage gracefully and wait for it.
+    pub async fn stop(&mut self) {
+        self.shutdown.trigger();
+        if let Some(h) = self.handle.take() {
+            h.await.expect("app task").expect("app stopped cleanly");
+        }
+    }
+
+    /// `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        reqwest::get(format!("{}/metrics", self.admin_url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    /// The entries of stream `queue`, as (field → value) maps, oldest first.
+    pub async fn stream(&self, queue: &str) -> Vec<HashMap<String, String>> {
+        read_stream(&mut self.conn.clone(), queue).await
+    }
+
+    /// Wait until stream `queue` holds at least `n` entries (bounded), and return them.
+    pub async fn await_stream(&self, queue: &str, n: usize) -> Vec<HashMap<String, String>> {
+        await_stream(&mut self.conn.clone(), queue, n).await
+    }
+
+    /// A parked record.
+    pub async fn parked(&self, tracking_id: &str) -> HashMap<String, String> {
+        self.conn
+            .clone()
+            .hgetall(format!("{{salvage}}:parked:{tracking_id}"))
+            .await
+            .unwrap()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}
+
+/// The entries of a stream.
+pub async fn read_stream(
+    conn: &mut redis::aio::MultiplexedConnection,
+    queue: &str,
+) -> Vec<HashMap<String, String>> {
+    let reply: redis::streams::StreamRangeReply = conn.xrange_all(queue).await.unwrap();
+    reply
+        .ids
+        .into_iter()
+        .map(|e| {
+            e.map
+                .into_iter()
+                .map(|(k, v)| (k, redis::from_redis_value::<String>(v).unwrap()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Wait (bounded, 10 s) until a stream holds at least `n` entries.
+pub async fn await_stream(
+    conn: &mut redis::aio::MultiplexedConnection,
+    queue: &str,
+    n: usize,
+) -> Vec<HashMap<String, String>> {
+    eventually(Duration::from_secs(10), || async {
+        let entries = read_stream(&mut conn.clone(), queue).await;
+        (entries.len() >= n).then_some(entries)
+    })
+    .await
+    .unwrap_or_else(|| panic!("stream {queue} did not reach {n} entries within 10s"))
+}
+
+/// Poll `f` every 10 ms until it returns `Some`, or `None` after `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, mut f: F) -> Option<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if let Some(v) = f().await {
+            return Some(v);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// A report builder.
+pub fn report(
+    id: &str,
+    queue: &str,
+    event_type: &str,
+    class: pb::ErrorClass,
+    code: &str,
+    message: &str,
+    payload: &str,
+) -> pb::ReportRequest {
+    pb::ReportRequest {
+        message: Some(pb::FailedMessage {
+            id: id.to_owned(),
+            origin: Some(pb::Origin {
+                destination: "redis".to_owned(),
+                queue: queue.to_owned(),
+                partition_key: String::new(),
+            }),
+            payload: payload.as_bytes().to_vec(),
+            content_type: "application/json".to_owned(),
+            headers: HashMap::new(),
+            event_type: event_type.to_owned(),
+        }),
+        failure: Some(pb::Failure {
+            class: class.into(),
+            code: code.to_owned(),
+            message: message.to_owned(),
+            consumer: "billing".to_owned(),
+            delivery_attempt: 1,
+            detail: String::new(),
+        }),
+    }
+}
+
+/// An order whose total was sent as a string: the example rule `order-total-as-string`
+/// repairs it.
+pub fn order_total_as_string(id: &str) -> pb::ReportRequest {
+    report(
+        id,
+        "orders",
+        "OrderPlaced",
+        pb::ErrorClass::Data,
+        "INVALID_TYPE",
+        "total must be a number",
+        &format!(r#"{{"order_id":"{id}","total":"129.90","currency":"EUR"}}"#),
+    )
+}
+
+/// A payment that timed out at the gateway: the example rule `payment-gateway-timeout`
+/// schedules a retry (500 ms initial backoff, ×2, jitter 0.1, max 6 attempts).
+pub fn gateway_timeout(id: &str) -> pb::ReportRequest {
+    report(
+        id,
+        "payments",
+        "PaymentRequested",
+        pb::ErrorClass::Transient,
+        "GATEWAY_TIMEOUT",
+        "gateway did not answer within 5s",
+        &format!(r#"{{"payment_id":"{id}","amount_cents":12990,"method":"card"}}"#),
+    )
+}
+
+/// A payment declined by fraud screening: the example rule `payment-fraud-declined` parks it.
+pub fn fraud_declined(id: &str) -> pb::ReportRequest {
+    report(
+        id,
+        "payments",
+        "PaymentCaptured",
+        pb::ErrorClass::Data,
+        "FRAUD_DECLINED",
+        &format!("payment {id} declined by screening (score 0.97)"),
+        &format!(r#"{{"payment_id":"{id}","amount_cents":990}}"#),
+    )
+}
+
+/// The outcome of a response, by name.
+pub fn outcome(resp: &pb::ReportResponse) -> pb::Outcome {
+    pb::Outcome::try_from(resp.outcome).unwrap()
+}
