@@ -36,7 +36,13 @@ pub mod workflow;
 /// Generated protobuf and gRPC code.
 pub mod proto {
     /// `salvage.v1`.
-    #[allow(clippy::all, clippy::pedantic, missing_docs, unreachable_pub)]
+    #[allow(
+        clippy::all,
+        clippy::pedantic,
+        missing_docs,
+        unreachable_pub,
+        clippy::doc_lazy_continuation
+    )]
     pub mod v1 {
         tonic::include_proto!("salvage.v1");
         /// The encoded descriptor set, served by gRPC reflection.

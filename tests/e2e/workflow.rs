@@ -103,15 +103,12 @@ async fn retry_is_scheduled_with_backoff_then_delivered_unchanged() {
         .await
         .unwrap()
         .into_inner();
+    let after = SystemTime::now();
     assert_eq!(outcome(&resp), pb::Outcome::RetryScheduled, "{resp:?}");
     assert_eq!(resp.rule, "payment-gateway-timeout");
-    // initial 500 ms, jitter 0.1: due between 450 and 550 ms after the report.
+    // initial 500 ms, jitter 0.1: due 450 to 550 ms after the report was committed.
     let due = to_system_time(resp.retry_at.as_ref().unwrap()).unwrap();
-    let delay = due.duration_since(before).unwrap();
-    assert!(
-        delay >= Duration::from_millis(445) && delay <= Duration::from_millis(600),
-        "first backoff {delay:?}"
-    );
+    assert_within(due, before, after, 450, 550);
     assert!(
         app.stream("payments").await.is_empty(),
         "not delivered before it is due"
@@ -130,15 +127,23 @@ async fn retry_is_scheduled_with_backoff_then_delivered_unchanged() {
     again.message.as_mut().unwrap().headers = headers;
     let before = SystemTime::now();
     let resp2 = client.report(again).await.unwrap().into_inner();
+    let after = SystemTime::now();
     assert_eq!(outcome(&resp2), pb::Outcome::RetryScheduled);
     assert_eq!(resp2.attempt, 2);
-    let delay = to_system_time(resp2.retry_at.as_ref().unwrap())
-        .unwrap()
-        .duration_since(before)
-        .unwrap();
+    let due = to_system_time(resp2.retry_at.as_ref().unwrap()).unwrap();
+    assert_within(due, before, after, 900, 1100);
+}
+
+/// `due` lies `min_ms..=max_ms` after a moment between `before` and `after` (ms resolution).
+fn assert_within(due: SystemTime, before: SystemTime, after: SystemTime, min_ms: u64, max_ms: u64) {
+    let ms = Duration::from_millis;
     assert!(
-        delay >= Duration::from_millis(895) && delay <= Duration::from_millis(1150),
-        "second backoff {delay:?}"
+        due + ms(1) >= before + ms(min_ms),
+        "due {due:?} earlier than {min_ms} ms after {before:?}"
+    );
+    assert!(
+        due <= after + ms(max_ms + 1),
+        "due {due:?} later than {max_ms} ms after {after:?}"
     );
 }
 

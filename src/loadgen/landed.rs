@@ -1,0 +1,66 @@
+//! Checking that requeued messages really arrive: the entries on the origin streams are counted
+//! (XLEN) before the run and after it, waiting a little for Salvage's outbox to catch up.
+//!
+//! This is end to end from the consumer's point of view: a REQUEUED answer promises the message
+//! will be back on its queue, and `landed` says how many were within the wait.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use redis::aio::MultiplexedConnection;
+use tokio::time::{Instant, sleep};
+
+/// How often to count while waiting.
+const POLL: Duration = Duration::from_millis(100);
+
+/// A connection to the Redis holding the origin streams.
+pub(super) struct Streams {
+    connection: MultiplexedConnection,
+    keys: Vec<String>,
+}
+
+impl Streams {
+    pub(super) async fn connect(url: &str, keys: &[&str]) -> anyhow::Result<Self> {
+        let client = redis::Client::open(url).with_context(|| format!("bad --redis-url {url}"))?;
+        let connection = client
+            .get_multiplexed_async_connection()
+            .await
+            .with_context(|| format!("cannot connect to Redis at {url}"))?;
+        Ok(Streams {
+            connection,
+            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+        })
+    }
+
+    /// Entries on all the streams now.
+    pub(super) async fn count(&mut self) -> anyhow::Result<u64> {
+        let mut total = 0;
+        for key in &self.keys {
+            let len: u64 = redis::cmd("XLEN")
+                .arg(key)
+                .query_async(&mut self.connection)
+                .await
+                .with_context(|| format!("XLEN {key}"))?;
+            total += len;
+        }
+        Ok(total)
+    }
+
+    /// Wait up to `within` until at least `expected` entries were added since `before`; returns
+    /// how many were (which may fall short, or exceed it when retries land too).
+    pub(super) async fn wait_landed(
+        &mut self,
+        before: u64,
+        expected: u64,
+        within: Duration,
+    ) -> anyhow::Result<u64> {
+        let deadline = Instant::now() + within;
+        loop {
+            let landed = self.count().await?.saturating_sub(before);
+            if landed >= expected || Instant::now() >= deadline {
+                return Ok(landed);
+            }
+            sleep(POLL).await;
+        }
+    }
+}
