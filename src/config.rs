@@ -442,6 +442,17 @@ impl Settings {
                 return Err(format!("{name} must be greater than 0"));
             }
         }
+        let intervals = [
+            ("relay.poll_interval", self.relay.poll_interval),
+            ("relay.stats_interval", self.relay.stats_interval),
+            ("redis.response_timeout", self.redis.response_timeout),
+            ("redis.connect_timeout", self.redis.connect_timeout),
+        ];
+        for (name, v) in intervals {
+            if v.is_zero() {
+                return Err(format!("{name} must be greater than 0"));
+            }
+        }
         if self.redis.state_ttl < Duration::from_secs(1) {
             return Err("redis.state_ttl must be at least 1s".to_owned());
         }

@@ -26,7 +26,8 @@ pub const REPORT_DURATION_SECONDS: &str = "salvage_report_duration_seconds";
 pub const REPAIRS_TOTAL: &str = "salvage_repairs_total";
 /// Decisions taken, by `rule` (`_default` when none matched) and `decision`.
 pub const RULE_DECISIONS_TOTAL: &str = "salvage_rule_decisions_total";
-/// Messages parked, by `reason` code (rule, no_rule, attempt_limit, invalid_json, repair_failed).
+/// Messages parked, by `reason` code (rule, no_rule, attempt_limit, invalid_json, repair_failed,
+/// not_a_stream, delivery_failed).
 pub const PARKS_TOTAL: &str = "salvage_parks_total";
 /// Messages delivered to a destination, by `destination`, `path` (inline, relay) and `result`.
 pub const REQUEUES_TOTAL: &str = "salvage_requeues_total";

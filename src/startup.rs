@@ -85,6 +85,12 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (admin.addr)", settings.admin.addr))?;
         if let Err(e) = store.ping().await {
             warn!(error = %e, "Redis is not answering yet; reports get UNAVAILABLE until it does");
+        } else if let Some(policy) = store.check_eviction_policy().await {
+            warn!(
+                policy,
+                "Redis maxmemory-policy is not noeviction: under memory pressure Redis may evict \
+                 scheduled retries or message state; set maxmemory-policy noeviction"
+            );
         }
         Ok(Self {
             settings,
@@ -140,6 +146,7 @@ impl Application {
             processor,
             settings.server.max_in_flight,
             settings.server.stream_window,
+            shutdown.signal(),
         );
 
         let grpc_addr = grpc.local_addr()?;
@@ -193,7 +200,7 @@ impl Application {
 
         let mut grpc_stop = shutdown.signal();
         let health_on_stop = health.clone();
-        let grpc_result = tonic::transport::Server::builder()
+        let serve = tonic::transport::Server::builder()
             .add_service(health_service)
             .add_service(reflection)
             .add_service(SalvageServer::new(service))
@@ -203,11 +210,20 @@ impl Application {
                     .set_not_serving::<SalvageServer<SalvageService>>()
                     .await;
                 info!("shutting down: finishing in-flight reports");
-            })
-            .await;
+            });
+        // Graceful shutdown waits for connections to close; bound it so a client holding a
+        // connection open cannot keep the process up past the grace period.
+        let grace = settings.server.shutdown_grace;
+        let mut deadline = shutdown.signal();
+        let grpc_result = tokio::select! {
+            r = serve => r,
+            () = async move { deadline.recv().await; tokio::time::sleep(grace).await } => {
+                warn!(?grace, "connections still open after the shutdown grace period; closing them");
+                Ok(())
+            }
+        };
         // The server ended (stopped, or failed): stop the rest too and let it finish its batch.
         shutdown.trigger();
-        let grace = settings.server.shutdown_grace;
         if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
             .await
             .is_err()

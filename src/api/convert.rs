@@ -124,6 +124,7 @@ impl From<Decided> for pb::ReportResponse {
             reason: d.reason,
             attempt: d.attempt,
             error: String::new(),
+            error_code: 0,
         }
     }
 }

@@ -1,15 +1,17 @@
 //! The `Salvage` gRPC service: `Report` and `ReportStream`. Concurrency is bounded by one
 //! semaphore shared by both RPCs; a stream keeps up to `server.stream_window` of its requests in
-//! flight and answers them in order.
+//! flight and answers them in order. On shutdown a stream stops reading new requests, answers
+//! those it read, and ends, so open streams never hold the process up.
 
 use std::{pin::Pin, sync::Arc, time::Instant};
 
-use futures::{Stream, StreamExt, future};
+use futures::{Stream, StreamExt};
 use tokio::sync::Semaphore;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::{
     proto::v1::{self as pb, salvage_server::Salvage},
+    shutdown::ShutdownSignal,
     workflow::{FailureReport, Processor, ReportError},
 };
 
@@ -19,15 +21,23 @@ pub struct SalvageService {
     processor: Processor,
     in_flight: Arc<Semaphore>,
     stream_window: usize,
+    shutdown: ShutdownSignal,
 }
 
 impl SalvageService {
     /// A service over `processor`, with at most `max_in_flight` reports processed at once.
-    pub fn new(processor: Processor, max_in_flight: usize, stream_window: usize) -> Self {
+    pub fn new(
+        processor: Processor,
+        max_in_flight: usize,
+        stream_window: usize,
+        shutdown: ShutdownSignal,
+    ) -> Self {
+        let in_flight = Arc::new(Semaphore::new(max_in_flight));
         Self {
             processor,
-            in_flight: Arc::new(Semaphore::new(max_in_flight)),
+            in_flight,
             stream_window,
+            shutdown,
         }
     }
 
@@ -38,17 +48,21 @@ impl SalvageService {
     ) -> Result<pb::ReportResponse, ReportError> {
         let started = Instant::now();
         // The semaphore is never closed, so acquiring cannot fail; waiting here is back-pressure.
-        let _permit = self.in_flight.acquire().await.ok();
-        let report = FailureReport::try_from(req).inspect_err(|e| {
-            if let ReportError::Invalid { field, .. } = e {
-                self.processor.metrics().rejected(field);
+        let permit = self.in_flight.acquire().await.ok();
+        let result = match FailureReport::try_from(req) {
+            Ok(report) => self
+                .processor
+                .report(report)
+                .await
+                .map(pb::ReportResponse::from),
+            Err(e) => {
+                if let ReportError::Invalid { field, .. } = &e {
+                    self.processor.metrics().rejected(field);
+                }
+                Err(e)
             }
-        })?;
-        let result = self
-            .processor
-            .report(report)
-            .await
-            .map(pb::ReportResponse::from);
+        };
+        drop(permit);
         self.processor
             .metrics()
             .report_duration(rpc, started.elapsed().as_secs_f64());
@@ -76,34 +90,30 @@ impl Salvage for SalvageService {
     ) -> Result<Response<Self::ReportStreamStream>, Status> {
         let service = self.clone();
         let window = self.stream_window;
+        let mut stop = self.shutdown.clone();
         let responses = request
             .into_inner()
+            // On shutdown, stop reading; what was read is still answered below.
+            .take_until(async move { stop.recv().await })
             .map(move |item| {
                 let service = service.clone();
                 async move {
                     let req = item?;
-                    match service.handle(req, "stream").await {
-                        Ok(resp) => Ok(resp),
-                        // An invalid request is answered in line and the stream goes on.
-                        Err(e @ ReportError::Invalid { .. }) => Ok(pb::ReportResponse {
-                            error: e.to_string(),
-                            ..Default::default()
-                        }),
-                        Err(e) => Err(Status::from(e)),
-                    }
+                    Ok(match service.handle(req, "stream").await {
+                        Ok(resp) => resp,
+                        // A failed request is answered in line and the stream goes on.
+                        Err(e) => {
+                            let status = Status::from(e);
+                            pb::ReportResponse {
+                                error: status.message().to_owned(),
+                                error_code: status.code() as u32,
+                                ..Default::default()
+                            }
+                        }
+                    })
                 }
             })
-            .buffered(window)
-            // After the first error the stream ends with it: later requests are not answered
-            // (and were not recorded unless already committed, in which case a re-report is a
-            // DUPLICATE).
-            .scan(false, |failed, item| {
-                if *failed {
-                    return future::ready(None);
-                }
-                *failed = item.is_err();
-                future::ready(Some(item))
-            });
+            .buffered(window);
         Ok(Response::new(Box::pin(responses)))
     }
 }

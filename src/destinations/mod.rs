@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 pub use self::redis_streams::RedisStreams;
 use crate::{
     config::{DestinationSettings, StreamFields},
-    store::{RequeueMode, Store, StoreError},
+    store::{Drained, RequeueMode, Store, StoreError},
 };
 
 /// Why a delivery failed.
@@ -36,13 +36,14 @@ pub trait Destination: Send + Sync + std::fmt::Debug {
     fn requeue_mode(&self) -> RequeueMode;
     /// The field names of outbox entries (and, for streams, of the delivered entry).
     fn fields(&self) -> &StreamFields;
-    /// Deliver up to `limit` entries of this destination's outbox; returns how many were
-    /// delivered. An entry leaves the outbox only after its delivery is confirmed.
+    /// Deliver up to `limit` entries of this destination's outbox. An entry leaves the outbox
+    /// only once its delivery is confirmed, or parked when the destination refuses it for good.
     fn drain<'a>(
         &'a self,
         store: &'a Store,
         limit: usize,
-    ) -> BoxFuture<'a, Result<u64, DestinationError>>;
+        now_ms: u64,
+    ) -> BoxFuture<'a, Result<Drained, DestinationError>>;
 }
 
 /// The configured destinations, by name.

@@ -1,6 +1,7 @@
 //! Redis Streams on the Redis Salvage keeps its state in: a requeue is an XADD to the origin
 //! stream. Inline, the report script does the XADD itself (exactly once, one round trip); through
-//! the outbox, `drain_local.lua` moves entries to their streams atomically (exactly once too).
+//! the outbox, `drain_local.lua` moves entries to their streams atomically (exactly once too),
+//! and parks an entry whose origin queue is not a stream instead of blocking the outbox.
 //!
 //! A requeued entry has the fields `id`, `payload`, `headers` (a JSON object of strings) and,
 //! when not empty, `content_type`, `event_type`, `partition_key`; every name is configurable.
@@ -10,7 +11,7 @@ use futures::{FutureExt, future::BoxFuture};
 use super::{Destination, DestinationError};
 use crate::{
     config::{RedisStreamsSettings, StreamFields},
-    store::{RequeueMode, Store},
+    store::{Drained, RequeueMode, Store},
 };
 
 /// A Redis Streams destination on Salvage's own Redis.
@@ -53,7 +54,13 @@ impl Destination for RedisStreams {
         &'a self,
         store: &'a Store,
         limit: usize,
-    ) -> BoxFuture<'a, Result<u64, DestinationError>> {
-        async move { Ok(store.drain_local(&self.name, limit).await?) }.boxed()
+        now_ms: u64,
+    ) -> BoxFuture<'a, Result<Drained, DestinationError>> {
+        async move {
+            Ok(store
+                .drain_local(&self.name, &self.fields, limit, now_ms)
+                .await?)
+        }
+        .boxed()
     }
 }

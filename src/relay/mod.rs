@@ -49,7 +49,7 @@ impl Relay {
                 }
                 Err(e) => {
                     if !failing {
-                        warn!(error = %e, "relay cannot reach Redis; retrying");
+                        warn!(error = %e, "relay pass failed; retrying");
                         failing = true;
                     }
                 }
@@ -63,33 +63,50 @@ impl Relay {
     }
 
     /// One pass: promote due retries, drain each outbox once. Returns whether a full batch was
-    /// seen somewhere (so there may be more right away).
+    /// seen somewhere (so there may be more right away). A failing destination does not keep the
+    /// others from being drained; the first error is returned after all were tried.
     async fn pass(&self) -> Result<bool, crate::destinations::DestinationError> {
         let batch = self.settings.batch_size;
+        let now = now_ms();
         let moved = self
             .store
-            .promote_due_retries(now_ms(), batch)
+            .promote_due_retries(now, batch)
             .await
             .inspect_err(|_| {
                 self.metrics.redis_error("promote");
             })?;
         let mut more = moved >= batch as u64;
+        let mut first_error = None;
         for dest in self.destinations.iter() {
-            match dest.drain(&self.store, batch).await {
-                Ok(n) => {
-                    if n > 0 {
-                        self.metrics.requeued(dest.name(), "relay", true, n);
+            match dest.drain(&self.store, batch, now).await {
+                Ok(d) => {
+                    if d.delivered > 0 {
+                        self.metrics
+                            .requeued(dest.name(), "relay", true, d.delivered);
                     }
-                    more |= n >= batch as u64;
+                    if d.parked > 0 {
+                        self.metrics.requeued(dest.name(), "relay", false, d.parked);
+                        for _ in 0..d.parked {
+                            self.metrics.parked("delivery_failed");
+                        }
+                        warn!(
+                            destination = dest.name(),
+                            parked = d.parked,
+                            "undeliverable requeues parked"
+                        );
+                    }
+                    more |= d.delivered + d.parked >= batch as u64;
                 }
                 Err(e) => {
-                    self.metrics.requeued(dest.name(), "relay", false, 1);
                     self.metrics.redis_error("drain");
-                    return Err(e);
+                    first_error.get_or_insert(e);
                 }
             }
         }
-        Ok(more)
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(more),
+        }
     }
 }
 
@@ -106,17 +123,20 @@ pub async fn poll_stats<F>(
     F: Fn(bool) -> futures::future::BoxFuture<'static, ()>,
 {
     loop {
-        match store.stats(&destinations).await {
+        let up = match store.stats(&destinations).await {
             Ok(s) => {
                 metrics.set_store_stats(s.parked, s.retries, &s.outbox);
-                metrics.set_redis_up(true);
-                on_redis(true).await;
+                true
             }
             Err(_) => {
                 metrics.redis_error("stats");
-                metrics.set_redis_up(false);
-                on_redis(false).await;
+                false
             }
+        };
+        metrics.set_redis_up(up);
+        // Once stopping, health stays NOT_SERVING: do not let a late poll flip it back.
+        if !shutdown.is_triggered() {
+            on_redis(up).await;
         }
         metrics.upkeep();
         tokio::select! {

@@ -106,6 +106,26 @@ pub struct ReportCommit<'a> {
     pub error_message: &'a str,
     /// Stream entry field names.
     pub fields: &'a StreamFields,
+    /// Digest of the payload as reported (see [`payload_digest`]).
+    pub in_digest: &'a str,
+    /// Digest of the payload a requeue or retry sends.
+    pub out_digest: &'a str,
+}
+
+/// A short digest of a payload: lets the report script recognise the copy it sent last when a
+/// consumer drops Salvage's headers.
+pub fn payload_digest(payload: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(payload)[..12])
+}
+
+/// What one drain pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Entries delivered.
+    pub delivered: u64,
+    /// Entries that could not be delivered and were parked with the error as reason.
+    pub parked: u64,
 }
 
 /// The committed outcome, as the script reported it.
@@ -170,9 +190,15 @@ impl Store {
             conn,
             keys: Keys::new(settings.key_prefix.clone()),
             state_ttl_secs: settings.state_ttl.as_secs().max(1),
-            report: Script::new(include_str!("lua/report.lua")),
+            report: Script::new(concat!(
+                include_str!("lua/park.lua"),
+                include_str!("lua/report.lua")
+            )),
             promote: Script::new(include_str!("lua/promote.lua")),
-            drain_local: Script::new(include_str!("lua/drain_local.lua")),
+            drain_local: Script::new(concat!(
+                include_str!("lua/park.lua"),
+                include_str!("lua/drain_local.lua")
+            )),
         })
     }
 
@@ -242,6 +268,7 @@ impl Store {
         for f in c.fields.as_array() {
             inv.arg(f);
         }
+        inv.arg(c.in_digest).arg(c.out_digest);
         let mut conn = self.conn.clone();
         let (outcome, tracking_id, attempt, retry_at_ms, reason, rule): (
             String,
@@ -279,18 +306,40 @@ impl Store {
         Ok(n)
     }
 
-    /// Deliver up to `limit` outbox entries of a same-Redis stream destination, atomically.
-    /// Returns how many were delivered.
-    pub async fn drain_local(&self, destination: &str, limit: usize) -> Result<u64, StoreError> {
+    /// Deliver up to `limit` outbox entries of a same-Redis stream destination, atomically;
+    /// an entry that cannot be delivered is parked with the error as its reason.
+    pub async fn drain_local(
+        &self,
+        destination: &str,
+        fields: &StreamFields,
+        limit: usize,
+        now_ms: u64,
+    ) -> Result<Drained, StoreError> {
         let mut conn = self.conn.clone();
-        let n: u64 = self
-            .drain_local
-            .key(self.keys.outbox(destination))
-            .arg(self.keys.prefix())
+        let mut inv = self.drain_local.key(self.keys.outbox(destination));
+        inv.arg(self.keys.prefix())
             .arg(limit)
-            .invoke_async(&mut conn)
-            .await?;
-        Ok(n)
+            .arg(now_ms)
+            .arg(self.state_ttl_secs);
+        for f in fields.as_array() {
+            inv.arg(f);
+        }
+        let (delivered, parked): (u64, u64) = inv.invoke_async(&mut conn).await?;
+        Ok(Drained { delivered, parked })
+    }
+
+    /// Warn when Redis may evict Salvage's keys (anything but `noeviction` can drop a scheduled
+    /// retry or a message's state under memory pressure). Silent if CONFIG is not allowed.
+    pub async fn check_eviction_policy(&self) -> Option<String> {
+        let mut conn = self.conn.clone();
+        let reply: Vec<String> = redis::cmd("CONFIG")
+            .arg("GET")
+            .arg("maxmemory-policy")
+            .query_async(&mut conn)
+            .await
+            .ok()?;
+        let policy = reply.get(1)?;
+        (policy != "noeviction").then(|| policy.clone())
     }
 
     /// Read the counts behind the gauges (one pipeline).

@@ -16,7 +16,7 @@ use std::{
 };
 
 use tokio::sync::Notify;
-use tracing::{Instrument, debug, warn};
+use tracing::{Instrument, debug};
 
 pub use self::{
     group::{failure_group, mask_message},
@@ -27,7 +27,7 @@ use crate::{
     destinations::Destinations,
     metrics::Metrics,
     rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet},
-    store::{ReportCommit, RequeueMode, Store, StoreError, message_key},
+    store::{ReportCommit, RequeueMode, Store, StoreError, message_key, payload_digest},
 };
 
 /// The header carrying Salvage's tracking id on requeued copies.
@@ -36,6 +36,9 @@ pub const HEADER_TRACKING_ID: &str = "salvage-tracking-id";
 pub const HEADER_ATTEMPT: &str = "salvage-attempt";
 /// The header naming the rule that repaired the message.
 pub const HEADER_RULE: &str = "salvage-rule";
+/// The reason given when a message already parked is reported again (set by `report.lua`).
+const ALREADY_PARKED: &str = "message is already parked";
+
 /// The header carrying the consumer's error code.
 pub const HEADER_ERROR_CODE: &str = "salvage-error-code";
 
@@ -182,6 +185,8 @@ impl Processor {
             code: &failure.code,
             error_message: &failure.message,
             fields: destination.fields(),
+            in_digest: &payload_digest(&msg.payload),
+            out_digest: &payload_digest(repaired.unwrap_or(&msg.payload)),
         };
         let committed = inner.store.commit_report(&commit).await.map_err(|e| {
             inner.metrics.redis_error("report");
@@ -220,6 +225,16 @@ impl Processor {
     }
 
     fn check_limits(&self, msg: &FailedMessage) -> Result<(), ReportError> {
+        let prefix = self.inner.store.keys().prefix();
+        if msg.queue.starts_with(prefix) {
+            return Err(ReportError::invalid(
+                "message.origin.queue",
+                format!(
+                    "{:?} is inside Salvage's own key space ({prefix}); name the queue the message came from",
+                    msg.queue
+                ),
+            ));
+        }
         let limits = &self.inner.limits;
         if msg.payload.len() > limits.max_payload_bytes {
             return Err(ReportError::invalid(
@@ -278,21 +293,23 @@ impl Processor {
         mode: RequeueMode,
     ) {
         let m = &self.inner.metrics;
-        m.report(
-            &report.message.queue,
-            report.failure.class.as_str(),
-            outcome.as_str(),
-        );
-        if outcome == Outcome::Duplicate {
+        let msg = &report.message;
+        m.report(&msg.queue, report.failure.class.as_str(), outcome.as_str());
+        // Nothing was decided for a duplicate, nor for a report of a message parked before.
+        if outcome == Outcome::Duplicate || reason == ALREADY_PARKED {
             return;
         }
-        let decision = match eval.decision {
-            Decision::Requeue { .. } => "requeue",
-            Decision::Retry { .. } => "retry",
-            Decision::Park { .. } => "park",
+        // The script may have overridden the rules' proposal (attempt limit, not a stream).
+        let overridden =
+            outcome == Outcome::Parked && !matches!(eval.decision, Decision::Park { .. });
+        let decision = match (&eval.decision, overridden) {
+            (_, true) | (Decision::Park { .. }, _) => "park",
+            (Decision::Requeue { .. }, _) => "requeue",
+            (Decision::Retry { .. }, _) => "retry",
         };
         let repair = match eval.repair {
             Repair::None => None,
+            Repair::Repaired if overridden => None,
             r => Some(r.as_str()),
         };
         m.decision(eval.rule.as_deref(), decision, repair);
@@ -300,8 +317,8 @@ impl Processor {
             Outcome::Parked => {
                 let code = if reason.starts_with("attempt limit") {
                     "attempt_limit"
-                } else if reason == "message is already parked" {
-                    "already_parked"
+                } else if overridden {
+                    "not_a_stream"
                 } else if reason == crate::rules::INVALID_JSON_REASON {
                     "invalid_json"
                 } else if eval.repair == Repair::Failed {
@@ -312,21 +329,16 @@ impl Processor {
                     "rule"
                 };
                 m.parked(code);
+                if eval.repair == Repair::Failed {
+                    // The reason may quote payload values: debug level only.
+                    debug!(rule = eval.rule.as_deref().unwrap_or(""), %reason, "repair failed; parked");
+                }
             }
             Outcome::Requeued if mode == RequeueMode::Inline => {
-                m.requeued(
-                    report
-                        .message
-                        .destination_or(&self.inner.default_destination),
-                    "inline",
-                    true,
-                    1,
-                );
+                let dest = msg.destination_or(&self.inner.default_destination);
+                m.requeued(dest, "inline", true, 1);
             }
             _ => {}
-        }
-        if outcome == Outcome::Parked && eval.repair == Repair::Failed {
-            warn!(rule = eval.rule.as_deref().unwrap_or(""), %reason, "repair failed; message parked");
         }
     }
 }

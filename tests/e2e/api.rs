@@ -53,6 +53,13 @@ async fn bad_input_is_rejected_with_the_field_named() {
         ("message.id: is 600 bytes", |r| {
             r.message.as_mut().unwrap().id = "i".repeat(600)
         }),
+        (
+            "message.origin.queue: \"{salvage}:retries\" is inside Salvage's own key space",
+            |r| {
+                r.message.as_mut().unwrap().origin.as_mut().unwrap().queue =
+                    "{salvage}:retries".into();
+            },
+        ),
         ("message.headers:", |r| {
             r.message.as_mut().unwrap().headers = (0..100)
                 .map(|i| (format!("h{i}"), "v".to_owned()))
@@ -127,6 +134,7 @@ async fn report_stream_answers_in_order() {
         if i == 150 {
             assert_eq!(outcome(resp), pb::Outcome::Unspecified);
             assert!(resp.error.starts_with("message.id:"), "{}", resp.error);
+            assert_eq!(resp.error_code, Code::InvalidArgument as u32);
             continue;
         }
         let n = if i > 150 { i - 1 } else { i };
@@ -228,4 +236,36 @@ fn check_command_validates_config_and_rules() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("grcp_addr"));
+}
+
+/// Shutdown does not wait for a client that keeps its stream open: the stream stops being read,
+/// what was read is answered, and the stream ends.
+#[tokio::test]
+async fn shutdown_ends_open_streams() {
+    let mut app =
+        spawn_app_with(|s| s.server.shutdown_grace = std::time::Duration::from_secs(20)).await;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let mut responses = app
+        .client
+        .clone()
+        .report_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .unwrap()
+        .into_inner();
+    tx.send(order_total_as_string("o-1")).await.unwrap();
+    let first = responses.message().await.unwrap().unwrap();
+    assert_eq!(outcome(&first), pb::Outcome::Requeued);
+    // The client keeps `tx` open; stopping must still finish well within the grace period.
+    tokio::time::timeout(std::time::Duration::from_secs(10), app.stop())
+        .await
+        .expect("shutdown does not wait for the open stream");
+    assert!(
+        responses
+            .message()
+            .await
+            .map(|m| m.is_none())
+            .unwrap_or(true),
+        "the stream ended"
+    );
+    drop(tx);
 }

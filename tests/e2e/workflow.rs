@@ -350,6 +350,82 @@ async fn duplicate_reports_change_nothing() {
         2,
         "the duplicate added nothing"
     );
+
+    // The original redelivered by the broker (no Salvage header, the original payload).
+    let original = client
+        .report(order_total_as_string("o-dup"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(outcome(&original), pb::Outcome::Duplicate, "{original:?}");
+    assert_eq!(original.tracking_id, two.tracking_id);
+
+    // A consumer that drops headers, failing on the copy Salvage sent: a new attempt (here no
+    // rule repairs the repaired copy again, so the default parks it), not a duplicate.
+    let entries = app.await_stream("orders", 2).await;
+    let mut headerless = order_total_as_string("o-dup");
+    headerless.message.as_mut().unwrap().payload = entries[1]["payload"].clone().into_bytes();
+    let four = client.report(headerless).await.unwrap().into_inner();
+    assert_eq!(outcome(&four), pb::Outcome::Parked, "{four:?}");
+    assert_eq!(four.reason, "no rule matched");
+    assert_eq!(four.attempt, 3);
+}
+
+/// A requeue to a key that is not a stream is parked with the reason, inline or via the
+/// outbox; the outbox is not blocked by it.
+#[tokio::test]
+async fn origin_queue_that_is_not_a_stream_is_parked() {
+    for outbox in [false, true] {
+        let app = spawn_app_with(|s| {
+            if outbox {
+                use_outbox(s);
+            }
+        })
+        .await;
+        let mut conn = app.conn.clone();
+        let _: () = conn.rpush("orders-list", "x").await.unwrap();
+        let mut req = order_total_as_string("o-list");
+        req.message.as_mut().unwrap().origin.as_mut().unwrap().queue = "orders-list".into();
+        let resp = app.client.clone().report(req).await.unwrap().into_inner();
+        app.client
+            .clone()
+            .report(order_total_as_string("o-ok"))
+            .await
+            .unwrap();
+        app.await_stream("orders", 1).await;
+        let parked = eventually(Duration::from_secs(10), || async {
+            let ids: Vec<String> = conn
+                .clone()
+                .zrange("{salvage}:idx:parked", 0, -1)
+                .await
+                .ok()?;
+            (ids.len() == 1).then_some(ids)
+        })
+        .await
+        .expect("the message is parked");
+        let rec = app.parked(&parked[0]).await;
+        assert!(rec["reason"].contains("orders-list"), "{rec:?}");
+        assert_eq!(rec["id"], "o-list");
+        if outbox {
+            assert_eq!(
+                outcome(&resp),
+                pb::Outcome::Requeued,
+                "accepted into the outbox"
+            );
+            assert!(
+                rec["reason"].starts_with("delivery to orders-list failed"),
+                "{rec:?}"
+            );
+            let pending: usize = conn.xlen("{salvage}:outbox:redis").await.unwrap();
+            assert_eq!(pending, 0, "the outbox is not blocked");
+        } else {
+            assert_eq!(outcome(&resp), pb::Outcome::Parked);
+            assert_eq!(
+                resp.reason,
+                "origin queue orders-list holds a Redis list, not a stream"
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -382,7 +458,7 @@ async fn metrics_show_what_happened() {
         r#"salvage_parks_total{reason="rule"} 1"#,
         r#"salvage_requeues_total{destination="redis",path="inline",result="ok"} 3"#,
         r#"salvage_reports_rejected_total{field="message.id"} 1"#,
-        r#"salvage_report_duration_seconds_count{rpc="unary"} 5"#,
+        r#"salvage_report_duration_seconds_count{rpc="unary"} 6"#,
         "salvage_retries_scheduled 1",
         "salvage_redis_up 1",
     ] {

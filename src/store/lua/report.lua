@@ -1,12 +1,19 @@
 -- Commit the outcome of one report, atomically. Called once per report (the hot path).
+-- (park.lua is prepended.)
 --
--- The rule engine has already proposed a decision; this script applies loop protection and
--- duplicate detection on the message's state and commits exactly one outcome:
+-- The rule engine has already proposed a decision; this script applies duplicate detection and
+-- loop protection on the message's state and commits exactly one outcome:
 --   REQUEUED         inline: XADD to the origin stream (same Redis: exactly once)
 --                    outbox: XADD to the destination's outbox stream (the relay delivers it)
 --   RETRY_SCHEDULED  the requeue job is stored and scheduled in the retry sorted set
 --   PARKED           a parked record, indexed by time, origin queue and failure group
 --   DUPLICATE        nothing changes
+--
+-- Which report is a new attempt: the first report of a message, or the report of the copy
+-- Salvage sent last (its `salvage-tracking-id` header is the last tracking id; or, from a
+-- consumer that drops headers, no header and the payload Salvage sent last). Any other copy
+-- (the original redelivered, an older copy, the same report sent twice) is a DUPLICATE, and so
+-- is any report while the last outcome is still pending (retry not due, outbox not delivered).
 --
 -- KEYS[1] message state hash    <prefix>:msg:<message key>
 -- KEYS[2] message history list  <prefix>:hist:<message key>
@@ -49,39 +56,59 @@ local err_message   = ARGV[30]
 local mkey          = ARGV[31]
 local f_id, f_payload, f_headers = ARGV[32], ARGV[33], ARGV[34]
 local f_ct, f_et, f_pk = ARGV[35], ARGV[36], ARGV[37]
+local in_hash       = ARGV[38]  -- digest of payload_in
+local out_hash      = ARGV[39]  -- digest of the payload a requeue or retry sends
 
 local st = KEYS[1]
 local hist = KEYS[2]
 
-local s = redis.call('HMGET', st, 'pending', 'last_tid', 'last_in', 'attempts', 'status',
+local s = redis.call('HMGET', st, 'pending', 'last_tid', 'last_out', 'attempts', 'status',
   'parked_tid', 'last_rule')
-local last_tid = s[2]
+local last_tid, attempts_so_far, last_rule = s[2], tonumber(s[4]) or 0, s[7] or ''
 
--- Duplicate: the previous outcome is not delivered yet, or this very copy was reported before.
+-- Parked already: note the report on the record; nothing else changes.
+if s[5] == 'parked' and s[6] then
+  local rec = prefix .. ':parked:' .. s[6]
+  redis.call('HINCRBY', rec, 'reports', 1)
+  redis.call('HSET', rec, 'last_seen', now)
+  return { 'PARKED', s[6], attempts_so_far, 0, 'message is already parked', last_rule }
+end
+
 if s[1] == '1' then
-  return { 'DUPLICATE', last_tid, tonumber(s[4]) or 0, 0,
-    'previous outcome of this message is still pending', s[7] or '' }
+  return { 'DUPLICATE', last_tid, attempts_so_far, 0,
+    'the previous outcome of this message is still pending', last_rule }
 end
-if last_tid and incoming ~= '' and incoming == s[3] then
-  return { 'DUPLICATE', last_tid, tonumber(s[4]) or 0, 0,
-    'this copy of the message was already reported', s[7] or '' }
+if last_tid then
+  if incoming ~= '' and incoming ~= last_tid then
+    return { 'DUPLICATE', last_tid, attempts_so_far, 0,
+      'this copy is older than the one Salvage sent last', last_rule }
+  end
+  if incoming == '' and in_hash ~= s[3] then
+    return { 'DUPLICATE', last_tid, attempts_so_far, 0,
+      'the original message was already reported', last_rule }
+  end
 end
 
-local attempt = (tonumber(s[4]) or 0) + 1
-local outcome
-if s[5] == 'parked' then
-  decision = 'park'
-  reason = 'message is already parked'
-elseif decision ~= 'park' and attempt > max_attempts then
+local attempt = attempts_so_far + 1
+if decision ~= 'park' and attempt > max_attempts then
   decision = 'park'
   reason = 'attempt limit (' .. max_attempts .. ') reached'
+end
+if decision == 'requeue' and mode == 'inline' then
+  local t = redis.call('TYPE', KEYS[3]).ok
+  if t ~= 'none' and t ~= 'stream' then
+    decision = 'park'
+    reason = 'origin queue ' .. queue .. ' holds a Redis ' .. t .. ', not a stream'
+  end
 end
 
 local function with_attempt(json)
   return '{"salvage-attempt":"' .. attempt .. '",' .. string.sub(json, 2)
 end
 
+local outcome
 local retry_at = 0
+local expire = ttl
 if decision == 'requeue' then
   outcome = 'REQUEUED'
   local body = payload_in
@@ -102,6 +129,8 @@ elseif decision == 'retry' then
   if delay > b_max then delay = b_max end
   delay = math.floor(delay * b_jitter)
   retry_at = now + delay
+  -- The state must outlive the wait, or loop protection would forget the message.
+  expire = ttl + math.ceil(delay / 1000)
   local job = prefix .. ':job:' .. tid
   redis.call('HSET', job, 'message_key', mkey, 'destination', destination, 'queue', queue,
     f_id, msg_id, f_payload, payload_in, f_headers, with_attempt(headers_out))
@@ -118,45 +147,20 @@ redis.call('RPUSH', hist, '{"attempt":' .. attempt .. ',"outcome":"' .. outcome 
   '","reason":' .. cjson.encode(reason) .. ',' .. attempt_tail)
 
 if outcome == 'PARKED' then
-  local ptid = s[6]
-  local new_record = not (s[5] == 'parked' and ptid)
-  if new_record then ptid = tid end
-  local rec = prefix .. ':parked:' .. ptid
-  local attempts = '[' .. table.concat(redis.call('LRANGE', hist, 0, -1), ',') .. ']'
-  redis.call('HSET', rec, 'tracking_id', ptid, 'message_key', mkey, 'id', msg_id,
-    'destination', destination, 'queue', queue, 'partition_key', partition_key,
-    'content_type', content_type, 'event_type', event_type, 'payload', payload_in,
-    'headers', headers_in, 'failure', failure, 'group', group, 'last_seen', now,
-    'attempts', attempts)
-  redis.call('HINCRBY', rec, 'reports', 1)
-  redis.call('ZADD', prefix .. ':idx:parked', now, ptid)
-  redis.call('ZADD', prefix .. ':idx:queue:' .. queue, now, ptid)
-  redis.call('ZADD', prefix .. ':idx:group:' .. group, now, ptid)
-  local g = prefix .. ':group:' .. group
-  if new_record then
-    redis.call('HSET', rec, 'first_seen', now, 'version', 1, 'reason', reason, 'rule', rule)
-    redis.call('HINCRBY', g, 'count', 1)
-    redis.call('HSETNX', g, 'first_seen', now)
-    redis.call('HSETNX', g, 'queue', queue)
-    redis.call('HSETNX', g, 'code', code)
-    redis.call('HSETNX', g, 'sample_message', err_message)
-    redis.call('ZINCRBY', prefix .. ':queues', 1, queue)
-  end
-  redis.call('HSET', g, 'last_seen', now)
-  redis.call('ZADD', prefix .. ':groups', now, group)
-  redis.call('HSET', st, 'status', 'parked', 'parked_tid', ptid, 'pending', 0,
-    'last_tid', ptid, 'last_in', incoming, 'attempts', attempt, 'last_rule', rule,
-    'updated', now)
-  -- A parked message stays known until an operator resolves it.
-  redis.call('PERSIST', st)
-  redis.call('PERSIST', hist)
-  return { outcome, ptid, attempt, 0, reason, rule }
+  park_message(prefix, now, {
+    tid = tid, mkey = mkey, group = group, queue = queue, code = code,
+    err_message = err_message, reason = reason, rule = rule, attempt = attempt,
+    fields = { 'id', msg_id, 'destination', destination, 'partition_key', partition_key,
+      'content_type', content_type, 'event_type', event_type, 'payload', payload_in,
+      'headers', headers_in, 'failure', failure, 'attempts', history_json(hist) },
+  })
+  return { outcome, tid, attempt, 0, reason, rule }
 end
 
 local pending = 0
 if outcome == 'RETRY_SCHEDULED' or mode ~= 'inline' then pending = 1 end
 redis.call('HSET', st, 'status', string.lower(outcome), 'pending', pending, 'last_tid', tid,
-  'last_in', incoming, 'attempts', attempt, 'last_rule', rule, 'updated', now)
-redis.call('EXPIRE', st, ttl)
-redis.call('EXPIRE', hist, ttl)
+  'last_out', out_hash, 'attempts', attempt, 'last_rule', rule, 'updated', now)
+redis.call('EXPIRE', st, expire)
+redis.call('EXPIRE', hist, expire)
 return { outcome, tid, attempt, retry_at, reason, rule }

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Throughput, latency and memory figures for the README, on this machine.
+#
+#   bash bench/run.sh [runs]        (default 3 runs per scenario; medians are printed)
+#
+# Starts a private redis-server (appendonly yes, appendfsync everysec) on a free port, then for
+# each scenario a fresh process under test, and drives it with `salvage loadgen` on the same
+# machine. Scenarios:
+#   baseline-unary / baseline-stream   the bare handler (examples/baseline.rs): one minimal Lua
+#                                      commit per report, no rules; the yardstick
+#   salvage-unary / salvage-stream     Salvage with the example rules, 70/10/20 repair/retry/park
+#   salvage-open-5000                  Salvage at a steady open-loop 5,000 reports/s (p99 from
+#                                      the intended send time)
+# Salvage's peak RSS (VmHWM) is read from /proc after each Salvage run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+DURATION=${DURATION:-10s}
+UNARY_CONCURRENCY=${UNARY_CONCURRENCY:-64}
+STREAMS=${STREAMS:-4}
+WINDOW=${WINDOW:-128}
+
+cargo build --release --quiet --bin salvage --example baseline
+BIN=target/release/salvage
+BASE=target/release/examples/baseline
+WORK=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 not open" >&2; return 1; }
+
+RPORT=$(free_port)
+redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$WORK" --save '' --appendonly yes \
+  --appendfsync everysec --daemonize no --logfile "$WORK/redis.log" &
+wait_port "$RPORT"
+REDIS="redis://127.0.0.1:$RPORT"
+
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); $(redis-server --version | cut -d' ' -f3)"
+echo "runs per scenario: $RUNS, duration $DURATION"
+
+start_salvage() {
+  GPORT=$(free_port); APORT=$(free_port)
+  cat > "$WORK/salvage.toml" <<EOF
+[server]
+grpc_addr = "127.0.0.1:$GPORT"
+[admin]
+addr = "127.0.0.1:$APORT"
+[redis]
+url = "$REDIS"
+[rules]
+path = "$PWD/examples/rules.toml"
+[telemetry]
+log_level = "warn"
+EOF
+  $BIN serve --config "$WORK/salvage.toml" 2>>"$WORK/salvage.log" &
+  PID=$!
+  wait_port "$GPORT"
+}
+
+start_baseline() {
+  GPORT=$(free_port)
+  $BASE "127.0.0.1:$GPORT" "$REDIS" >/dev/null 2>&1 &
+  PID=$!
+  wait_port "$GPORT"
+}
+
+stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; redis-cli -p "$RPORT" FLUSHALL >/dev/null; }
+
+run() { # name, start fn, mix, loadgen args...
+  local name=$1 starter=$2 mix=$3; shift 3
+  for i in $(seq "$RUNS"); do
+    $starter
+    local out
+    out=$($BIN loadgen --addr "http://127.0.0.1:$GPORT" --duration "$DURATION" --warmup 2s \
+      --mix "$mix" --redis-url "$REDIS" --json "$@")
+    local rss=0
+    [ "$starter" = start_salvage ] && rss=$(awk '/VmHWM/{print $2}' "/proc/$PID/status")
+    stop
+    echo "$name $i $rss $out" >> "$WORK/results"
+    echo "$name run $i: $(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(f"{d[\"throughput\"]:.0f}/s p50 {d[\"p50_ms\"]:.2f} ms p99 {d[\"p99_ms\"]:.2f} ms p999 {d[\"p999_ms\"]:.2f} ms errors {d[\"errors\"]} landed {d[\"landed\"]} of {d[\"outcomes\"].get(\"REQUEUED\",0)} requeued")') rss ${rss} kB"
+  done
+}
+
+run baseline-unary start_baseline requeue=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
+run baseline-stream start_baseline requeue=100 --mode stream --concurrency "$STREAMS" --window "$WINDOW"
+run salvage-unary start_salvage requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
+run salvage-stream start_salvage requeue=70,retry=10,park=20 --mode stream --concurrency "$STREAMS" --window "$WINDOW"
+run salvage-open-5000 start_salvage requeue=70,retry=10,park=20 --mode unary --concurrency 256 --rate 5000
+
+echo
+echo "medians:"
+python3 - "$WORK/results" <<'PY'
+import json, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, _, rss, js = line.split(" ", 3)
+    rows.setdefault(name, []).append((int(rss), json.loads(js)))
+for name, rs in rows.items():
+    med = lambda k: statistics.median(r[1][k] for r in rs)
+    rss = statistics.median(r[0] for r in rs)
+    print(f"{name:18} {med('throughput'):8.0f}/s  p50 {med('p50_ms'):6.2f} ms  p99 {med('p99_ms'):6.2f} ms"
+          f"  p999 {med('p999_ms'):6.2f} ms" + (f"  peak RSS {rss/1024:.1f} MiB" if rss else ""))
+PY
