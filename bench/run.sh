@@ -29,13 +29,18 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; echo "port $1 not open" >&2; return 1; }
 
-RPORT=$(free_port)
-redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$WORK" --save '' --appendonly yes \
-  --appendfsync everysec --daemonize no --logfile "$WORK/redis.log" &
-wait_port "$RPORT"
-REDIS="redis://127.0.0.1:$RPORT"
+# A fresh Redis for every run, so one run's AOF (and its rewrites) does not weigh on the next.
+start_redis() {
+  RPORT=$(free_port)
+  rm -rf "$WORK/redis" && mkdir -p "$WORK/redis"
+  redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$WORK/redis" --save '' --appendonly yes \
+    --appendfsync everysec --daemonize no --logfile "$WORK/redis.log" &
+  RPID=$!
+  wait_port "$RPORT"
+  REDIS="redis://127.0.0.1:$RPORT"
+}
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r); $(redis-server --version | cut -d' ' -f3)"
+echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB, $(redis-server --version | cut -d' ' -f3)"
 echo "runs per scenario: $RUNS, duration $DURATION"
 
 start_salvage() {
@@ -64,11 +69,16 @@ start_baseline() {
   wait_port "$GPORT"
 }
 
-stop() { kill "$PID"; wait "$PID" 2>/dev/null || true; redis-cli -p "$RPORT" FLUSHALL >/dev/null; }
+stop() {
+  kill "$PID"; wait "$PID" 2>/dev/null || true
+  AOF_REWRITES=$(redis-cli -p "$RPORT" info persistence | tr -d '\r' | awk -F: '/^aof_rewrites:/{print $2}')
+  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true; wait "$RPID" 2>/dev/null || true
+}
 
 run() { # name, start fn, mix, loadgen args...
   local name=$1 starter=$2 mix=$3; shift 3
   for i in $(seq "$RUNS"); do
+    start_redis
     $starter
     local out
     out=$($BIN loadgen --addr "http://127.0.0.1:$GPORT" --duration "$DURATION" --warmup 2s \
@@ -77,7 +87,7 @@ run() { # name, start fn, mix, loadgen args...
     [ "$starter" = start_salvage ] && rss=$(awk '/VmHWM/{print $2}' "/proc/$PID/status")
     stop
     echo "$name $i $rss $out" >> "$WORK/results"
-    echo "$name run $i: $(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(f"{d[\"throughput\"]:.0f}/s p50 {d[\"p50_ms\"]:.2f} ms p99 {d[\"p99_ms\"]:.2f} ms p999 {d[\"p999_ms\"]:.2f} ms errors {d[\"errors\"]} landed {d[\"landed\"]} of {d[\"outcomes\"].get(\"REQUEUED\",0)} requeued")') rss ${rss} kB"
+    echo "$name run $i: $(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f/s p50 %.2f ms p99 %.2f ms p999 %.2f ms errors %d landed %s of %d requeued" % (d["throughput"], d["p50_ms"], d["p99_ms"], d["p999_ms"], d["errors"], d["landed"], d["outcomes"].get("REQUEUED", 0)))') rss ${rss} kB, AOF rewrites during the run: ${AOF_REWRITES}"
   done
 }
 

@@ -7,7 +7,7 @@ use std::{net::SocketAddr, path::Path, sync::Arc};
 use anyhow::Context;
 use futures::FutureExt;
 use tokio::{net::TcpListener, sync::Notify};
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 use tracing::{info, warn};
 
 use crate::{
@@ -198,13 +198,15 @@ impl Application {
             }
         });
 
+        // Without TCP_NODELAY, small answers wait for delayed ACKs (~40 ms tail latency).
+        let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true));
         let mut grpc_stop = shutdown.signal();
         let health_on_stop = health.clone();
         let serve = tonic::transport::Server::builder()
             .add_service(health_service)
             .add_service(reflection)
             .add_service(SalvageServer::new(service))
-            .serve_with_incoming_shutdown(TcpListenerStream::new(grpc), async move {
+            .serve_with_incoming_shutdown(incoming, async move {
                 grpc_stop.recv().await;
                 health_on_stop
                     .set_not_serving::<SalvageServer<SalvageService>>()

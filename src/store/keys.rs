@@ -23,14 +23,9 @@ impl Keys {
         &self.prefix
     }
 
-    /// Hash: the state of one message (attempts, last outcome, pending flag).
+    /// Hash: the state of one message (attempts, last outcome, pending flag, history).
     pub fn message(&self, message_key: &str) -> String {
         format!("{}:msg:{message_key}", self.prefix)
-    }
-
-    /// List: one JSON object per attempt of one message.
-    pub fn history(&self, message_key: &str) -> String {
-        format!("{}:hist:{message_key}", self.prefix)
     }
 
     /// Stream: requeues waiting for delivery to one destination.

@@ -228,7 +228,6 @@ impl Store {
         let (initial, mult, max, jitter) = c.backoff;
         let mut inv = self.report.prepare_invoke();
         inv.key(self.keys.message(c.message_key))
-            .key(self.keys.history(c.message_key))
             .key(target)
             .arg(self.keys.prefix())
             .arg(c.now_ms)

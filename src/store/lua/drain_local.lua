@@ -38,6 +38,12 @@ for _, entry in ipairs(entries) do
   local ok, err = false, 'outbox entry has no queue or message'
   if meta.queue and #out > 0 then
     ok, err = pcall(redis.call, 'XADD', meta.queue, '*', unpack(out))
+    if not ok then
+      local t = redis.call('TYPE', meta.queue).ok
+      -- Not a type problem (e.g. out of memory): stop here, the entry stays for the next pass.
+      if t == 'none' or t == 'stream' then return redis.error_reply(tostring(err.err or err)) end
+      err = 'origin queue holds a Redis ' .. t .. ', not a stream'
+    end
   end
   redis.call('XDEL', KEYS[1], entry[1])
   local mkey = meta.message_key
@@ -48,7 +54,6 @@ for _, entry in ipairs(entries) do
       if redis.call('HGET', st, 'last_tid') == meta.tracking_id then
         redis.call('HSET', st, 'pending', 0, 'status', 'requeued')
         redis.call('EXPIRE', st, ttl)
-        redis.call('EXPIRE', prefix .. ':hist:' .. mkey, ttl)
       end
     end
   else
@@ -58,17 +63,17 @@ for _, entry in ipairs(entries) do
     local tid = meta.tracking_id or entry[1]
     mkey = mkey or tid
     local st = prefix .. ':msg:' .. mkey
+    local known = redis.call('HMGET', st, 'attempts', 'history')
     park_message(prefix, now, {
       tid = tid, mkey = mkey, queue = queue, code = 'DELIVERY_FAILED', err_message = msg,
       group = string.sub(redis.sha1hex(queue .. '\0DELIVERY_FAILED'), 1, 16),
       reason = 'delivery to ' .. queue .. ' failed: ' .. msg, rule = '',
-      attempt = tonumber(redis.call('HGET', st, 'attempts')) or 0,
+      attempt = tonumber(known[1]) or 0, history = known[2] or '',
       fields = { 'id', named.id or '', 'destination', meta.destination or '',
         'partition_key', named.partition_key or '', 'content_type', named.content_type or '',
         'event_type', named.event_type or '', 'payload', named.payload or '',
         'headers', named.headers or '{}',
-        'failure', cjson.encode({ class = 'unknown', code = 'DELIVERY_FAILED', message = msg }),
-        'attempts', history_json(prefix .. ':hist:' .. mkey) },
+        'failure', cjson.encode({ class = 'unknown', code = 'DELIVERY_FAILED', message = msg }) },
     })
   end
 end

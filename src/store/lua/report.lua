@@ -15,11 +15,13 @@
 -- (the original redelivered, an older copy, the same report sent twice) is a DUPLICATE, and so
 -- is any report while the last outcome is still pending (retry not due, outbox not delivered).
 --
--- KEYS[1] message state hash    <prefix>:msg:<message key>
--- KEYS[2] message history list  <prefix>:hist:<message key>
--- KEYS[3] requeue target: the origin stream (inline) or <prefix>:outbox:<destination>
+-- KEYS[1] message state hash (with the history of its attempts) <prefix>:msg:<message key>
+-- KEYS[2] requeue target: the origin stream (inline) or <prefix>:outbox:<destination>
 -- Other keys are derived from ARGV[1] (the prefix, which carries the hash tag, so every derived
--- key lives in the same cluster slot as KEYS[1] and KEYS[2]).
+-- key lives in the same cluster slot as KEYS[1]).
+--
+-- Redis work per report is kept to a few calls (each call from Lua costs far more than the
+-- command itself): the common inline requeue is HMGET, XADD, HSET, EXPIRE.
 --
 -- Returns { outcome, tracking id, attempt, retry_at_ms, reason, rule }.
 
@@ -60,10 +62,9 @@ local in_hash       = ARGV[38]  -- digest of payload_in
 local out_hash      = ARGV[39]  -- digest of the payload a requeue or retry sends
 
 local st = KEYS[1]
-local hist = KEYS[2]
 
 local s = redis.call('HMGET', st, 'pending', 'last_tid', 'last_out', 'attempts', 'status',
-  'parked_tid', 'last_rule')
+  'parked_tid', 'last_rule', 'history')
 local last_tid, attempts_so_far, last_rule = s[2], tonumber(s[4]) or 0, s[7] or ''
 
 -- Parked already: note the report on the record; nothing else changes.
@@ -94,13 +95,6 @@ if decision ~= 'park' and attempt > max_attempts then
   decision = 'park'
   reason = 'attempt limit (' .. max_attempts .. ') reached'
 end
-if decision == 'requeue' and mode == 'inline' then
-  local t = redis.call('TYPE', KEYS[3]).ok
-  if t ~= 'none' and t ~= 'stream' then
-    decision = 'park'
-    reason = 'origin queue ' .. queue .. ' holds a Redis ' .. t .. ', not a stream'
-  end
-end
 
 local function with_attempt(json)
   return '{"salvage-attempt":"' .. attempt .. '",' .. string.sub(json, 2)
@@ -118,9 +112,16 @@ if decision == 'requeue' then
   if event_type ~= '' then table.insert(fields, f_et); table.insert(fields, event_type) end
   if partition_key ~= '' then table.insert(fields, f_pk); table.insert(fields, partition_key) end
   if mode == 'inline' then
-    redis.call('XADD', KEYS[3], '*', unpack(fields))
+    local ok, err = pcall(redis.call, 'XADD', KEYS[2], '*', unpack(fields))
+    if not ok then
+      local t = redis.call('TYPE', KEYS[2]).ok
+      -- Not a type problem (e.g. out of memory): fail the report, nothing was written.
+      if t == 'none' or t == 'stream' then return redis.error_reply(tostring(err.err or err)) end
+      outcome = 'PARKED'
+      reason = 'origin queue ' .. queue .. ' holds a Redis ' .. t .. ', not a stream'
+    end
   else
-    redis.call('XADD', KEYS[3], '*', 'tracking_id', tid, 'message_key', mkey,
+    redis.call('XADD', KEYS[2], '*', 'tracking_id', tid, 'message_key', mkey,
       'destination', destination, 'queue', queue, unpack(fields))
   end
 elseif decision == 'retry' then
@@ -141,18 +142,22 @@ elseif decision == 'retry' then
 else
   outcome = 'PARKED'
 end
+if outcome == 'PARKED' and decision == 'requeue' then decision = 'park' end
 
--- The history of the message: one JSON object per attempt.
-redis.call('RPUSH', hist, '{"attempt":' .. attempt .. ',"outcome":"' .. outcome ..
-  '","reason":' .. cjson.encode(reason) .. ',' .. attempt_tail)
+-- The history of the message: one JSON object per attempt, comma-separated.
+local entry = '{"attempt":' .. attempt .. ',"outcome":"' .. outcome .. '","reason":' ..
+  cjson.encode(reason) .. ',' .. attempt_tail
+local history = entry
+if s[8] then history = s[8] .. ',' .. entry end
 
 if outcome == 'PARKED' then
   park_message(prefix, now, {
     tid = tid, mkey = mkey, group = group, queue = queue, code = code,
     err_message = err_message, reason = reason, rule = rule, attempt = attempt,
+    history = history,
     fields = { 'id', msg_id, 'destination', destination, 'partition_key', partition_key,
       'content_type', content_type, 'event_type', event_type, 'payload', payload_in,
-      'headers', headers_in, 'failure', failure, 'attempts', history_json(hist) },
+      'headers', headers_in, 'failure', failure },
   })
   return { outcome, tid, attempt, 0, reason, rule }
 end
@@ -160,7 +165,7 @@ end
 local pending = 0
 if outcome == 'RETRY_SCHEDULED' or mode ~= 'inline' then pending = 1 end
 redis.call('HSET', st, 'status', string.lower(outcome), 'pending', pending, 'last_tid', tid,
-  'last_out', out_hash, 'attempts', attempt, 'last_rule', rule, 'updated', now)
+  'last_out', out_hash, 'attempts', attempt, 'last_rule', rule, 'updated', now,
+  'history', history)
 redis.call('EXPIRE', st, expire)
-redis.call('EXPIRE', hist, expire)
 return { outcome, tid, attempt, retry_at, reason, rule }
