@@ -4,17 +4,14 @@
 //! processes or by a crash). Each step is one atomic script, so any number of Salvage processes
 //! may run relays on one Redis.
 
-use std::{
-    sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::{sync::Arc, time::Duration};
 
 use tokio::sync::Notify;
 use tracing::{info, warn};
 
 use crate::{
     config::RelaySettings, destinations::Destinations, metrics::Metrics, shutdown::ShutdownSignal,
-    store::Store,
+    store::Store, workflow::now_ms,
 };
 
 /// The relay task.
@@ -144,10 +141,4 @@ pub async fn poll_stats<F>(
             () = tokio::time::sleep(interval) => {}
         }
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }

@@ -357,6 +357,11 @@ impl FailedMessage {
     }
 }
 
+/// Now, in milliseconds since the Unix epoch (the unit of every time Salvage stores).
+pub fn now_ms() -> u64 {
+    millis(SystemTime::now())
+}
+
 fn millis(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
