@@ -149,6 +149,44 @@ async fn report_stream_answers_in_order() {
     assert_eq!(app.stream("orders").await.len(), 100);
 }
 
+/// Server reflection lists the Salvage service, so generic clients (grpcurl) need no proto.
+#[tokio::test]
+async fn reflection_lists_the_service() {
+    use tonic_reflection::pb::v1::{
+        ServerReflectionRequest, server_reflection_client::ServerReflectionClient,
+        server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
+    };
+    let app = spawn_app().await;
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.grpc_addr))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = ServerReflectionClient::new(channel);
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut responses = client
+        .server_reflection_info(futures::stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let resp = responses.message().await.unwrap().unwrap();
+    let Some(MessageResponse::ListServicesResponse(list)) = resp.message_response else {
+        panic!("unexpected reflection answer: {resp:?}");
+    };
+    let names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
+    assert!(
+        names.contains(&"salvage.v1.Salvage".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"grpc.health.v1.Health".to_owned()),
+        "{names:?}"
+    );
+}
+
 /// The standard health service reports SERVING; `/healthz` and `/readyz` answer.
 #[tokio::test]
 async fn health_and_readiness() {
@@ -268,4 +306,41 @@ async fn shutdown_ends_open_streams() {
         "the stream ended"
     );
     drop(tx);
+}
+
+/// Logs can be JSON lines; each report's span carries its tracking id; payloads never appear.
+#[tokio::test]
+async fn json_logs_carry_the_tracking_id_and_never_the_payload() {
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[telemetry]\nlog_format = \"json\"\nlog_level = \"salvage=debug,info\"\n";
+    let mut salvage = Process::start(dir.path(), "json", &redis.url(), extra);
+    let mut client = salvage.client().await;
+    let mut req = fraud_declined("p-secret");
+    req.message.as_mut().unwrap().payload = br#"{"card":"SECRET-4111-1111"}"#.to_vec();
+    let resp = client.report(req).await.unwrap().into_inner();
+    let log_path = dir.path().join("json.log");
+    let line = eventually(std::time::Duration::from_secs(10), || async {
+        let text = std::fs::read_to_string(&log_path).ok()?;
+        text.lines()
+            .find(|l| l.contains(&resp.tracking_id))
+            .map(str::to_owned)
+    })
+    .await
+    .expect("a log line with the tracking id");
+    let event: serde_json::Value = serde_json::from_str(&line).expect("JSON lines");
+    assert_eq!(
+        event["span"]["tracking_id"],
+        resp.tracking_id.as_str(),
+        "{event}"
+    );
+    salvage.abort();
+    let text = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        !text.contains("SECRET-4111"),
+        "the payload was logged:\n{text}"
+    );
+    for l in text.lines() {
+        serde_json::from_str::<serde_json::Value>(l).expect("every line is JSON");
+    }
 }

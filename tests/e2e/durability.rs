@@ -1,88 +1,17 @@
 //! Durability: a killed Salvage loses nothing and doubles nothing; Redis going away gives
 //! UNAVAILABLE and then recovery; a second process drains the first one's outbox.
 
-use std::{
-    collections::HashSet,
-    io::Write,
-    net::TcpListener,
-    path::Path,
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::{collections::HashSet, time::Duration};
 
 use redis::AsyncCommands;
-use salvage::proto::v1::{self as pb, salvage_client::SalvageClient};
+use salvage::proto::v1 as pb;
 use tonic::Code;
 
 use crate::support::*;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The built binary, serving with a config file written for this test.
-struct Process {
-    child: Child,
-    grpc: String,
-    admin: String,
-}
-
-impl Process {
-    fn start(dir: &Path, name: &str, redis_url: &str, relay: bool) -> Self {
-        let (grpc, admin) = (free_port(), free_port());
-        let config = dir.join(format!("{name}.toml"));
-        let mut f = std::fs::File::create(&config).unwrap();
-        write!(
-            f,
-            "[server]\ngrpc_addr = \"127.0.0.1:{grpc}\"\n[admin]\naddr = \"127.0.0.1:{admin}\"\n\
-             [redis]\nurl = \"{redis_url}\"\n[rules]\npath = {rules:?}\n\
-             [relay]\nenabled = {relay}\npoll_interval = \"20ms\"\n\
-             [destinations.redis]\ntype = \"redis_streams\"\ninline = false\n",
-            rules = example_rules().display().to_string(),
-        )
-        .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_salvage"))
-            .args(["serve", "--config"])
-            .arg(&config)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        Self {
-            child,
-            grpc: format!("http://127.0.0.1:{grpc}"),
-            admin: format!("http://127.0.0.1:{admin}"),
-        }
-    }
-
-    async fn client(&self) -> SalvageClient<tonic::transport::Channel> {
-        let ready = eventually(Duration::from_secs(20), || async {
-            let r = reqwest::get(format!("{}/readyz", self.admin)).await.ok()?;
-            (r.status() == 200).then_some(())
-        })
-        .await;
-        assert!(ready.is_some(), "salvage did not become ready");
-        SalvageClient::connect(self.grpc.clone()).await.unwrap()
-    }
-
-    /// SIGKILL: no graceful anything.
-    fn abort(&mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+const OUTBOX_NO_RELAY: &str =
+    "[relay]\nenabled = false\n[destinations.redis]\ntype = \"redis_streams\"\ninline = false\n";
+const OUTBOX: &str = "[relay]\npoll_interval = \"20ms\"\n[destinations.redis]\ntype = \"redis_streams\"\ninline = false\n";
 
 /// Outcomes committed, Salvage killed before its outbox drained, restarted: every message
 /// arrives exactly once, retries included.
@@ -90,7 +19,7 @@ impl Drop for Process {
 async fn killed_before_the_outbox_drained_delivers_exactly_once_after_restart() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let mut first = Process::start(dir.path(), "first", &redis.url(), false);
+    let mut first = Process::start(dir.path(), "first", &redis.url(), OUTBOX_NO_RELAY);
     let mut client = first.client().await;
     const ORDERS: usize = 200;
     const PAYMENTS: usize = 20;
@@ -121,7 +50,7 @@ async fn killed_before_the_outbox_drained_delivers_exactly_once_after_restart() 
     let pending: usize = conn.xlen("{salvage}:outbox:redis").await.unwrap();
     assert_eq!(pending, ORDERS, "every requeue is in the outbox");
 
-    let second = Process::start(dir.path(), "second", &redis.url(), true);
+    let second = Process::start(dir.path(), "second", &redis.url(), OUTBOX);
     let _ = second.client().await;
     await_stream(&mut conn, "orders", ORDERS).await;
     await_stream(&mut conn, "payments", PAYMENTS).await;

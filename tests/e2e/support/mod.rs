@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod process;
 pub mod redis_server;
 
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, time::Duration};
@@ -16,7 +17,7 @@ use salvage::{
 };
 use tonic::transport::Channel;
 
-pub use self::redis_server::RedisServer;
+pub use self::{process::Process, redis_server::RedisServer};
 
 /// The example rules shipped in the repository.
 pub fn example_rules() -> PathBuf {

@@ -1,0 +1,81 @@
+//! The built `salvage` binary as a child process, for tests that kill it or read its logs.
+
+use std::{
+    io::Write,
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use salvage::proto::v1::salvage_client::SalvageClient;
+
+use super::{eventually, example_rules};
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The built binary, serving with a config file written for this test.
+pub struct Process {
+    pub child: Child,
+    pub grpc: String,
+    pub admin: String,
+}
+
+impl Process {
+    /// Start `salvage serve` with a config of free ports, `redis_url`, the example rules, and
+    /// `extra` TOML appended. Its stderr goes to `<dir>/<name>.log`.
+    pub fn start(dir: &Path, name: &str, redis_url: &str, extra: &str) -> Self {
+        let (grpc, admin) = (free_port(), free_port());
+        let config = dir.join(format!("{name}.toml"));
+        let mut f = std::fs::File::create(&config).unwrap();
+        write!(
+            f,
+            "[server]\ngrpc_addr = \"127.0.0.1:{grpc}\"\n[admin]\naddr = \"127.0.0.1:{admin}\"\n\
+             [redis]\nurl = \"{redis_url}\"\n[rules]\npath = {rules:?}\n{extra}",
+            rules = example_rules().display().to_string(),
+        )
+        .unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_salvage"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
+            .spawn()
+            .unwrap();
+        Self {
+            child,
+            grpc: format!("http://127.0.0.1:{grpc}"),
+            admin: format!("http://127.0.0.1:{admin}"),
+        }
+    }
+
+    pub async fn client(&self) -> SalvageClient<tonic::transport::Channel> {
+        let ready = eventually(Duration::from_secs(20), || async {
+            let r = reqwest::get(format!("{}/readyz", self.admin)).await.ok()?;
+            (r.status() == 200).then_some(())
+        })
+        .await;
+        assert!(ready.is_some(), "salvage did not become ready");
+        SalvageClient::connect(self.grpc.clone()).await.unwrap()
+    }
+
+    /// SIGKILL: no graceful anything.
+    pub fn abort(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
