@@ -158,6 +158,8 @@ impl Processor {
         let failure_json = self.failure_json(failure);
         let attempt_tail = attempt_tail(now_ms, &tracking_id, failure, rule, decision, repaired);
 
+        let in_digest = payload_digest(&msg.payload);
+        let out_digest = repaired.map(payload_digest);
         let commit = ReportCommit {
             now_ms,
             tracking_id: &tracking_id,
@@ -185,8 +187,8 @@ impl Processor {
             code: &failure.code,
             error_message: &failure.message,
             fields: destination.fields(),
-            in_digest: &payload_digest(&msg.payload),
-            out_digest: &payload_digest(repaired.unwrap_or(&msg.payload)),
+            in_digest: &in_digest,
+            out_digest: out_digest.as_ref().unwrap_or(&in_digest),
         };
         let committed = inner.store.commit_report(&commit).await.map_err(|e| {
             inner.metrics.redis_error("report");
