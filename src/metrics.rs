@@ -168,12 +168,14 @@ impl Metrics {
         let Ok(mut set) = self.queues.lock() else {
             return OTHER_QUEUE.into();
         };
+        // Labels share the stored `Arc<str>`: no allocation per report once a queue is known.
         if let Some(q) = set.get(queue) {
-            return SharedString::from(q.to_string());
+            return SharedString::from_shared(q.clone());
         }
         if set.len() < self.max_queues {
-            set.insert(Arc::from(queue));
-            return SharedString::from(queue.to_owned());
+            let q: Arc<str> = Arc::from(queue);
+            set.insert(q.clone());
+            return SharedString::from_shared(q);
         }
         OTHER_QUEUE.into()
     }
@@ -205,11 +207,12 @@ impl Metrics {
     /// The rule engine's decision for one report.
     pub fn decision(
         &self,
-        rule: Option<&str>,
+        rule: Option<&Arc<str>>,
         decision: &'static str,
         repair: Option<&'static str>,
     ) {
-        let rule: SharedString = rule.map_or("_default".into(), |r| r.to_owned().into());
+        let rule: SharedString =
+            rule.map_or("_default".into(), |r| SharedString::from_shared(r.clone()));
         if let Some(result) = repair {
             let labels = vec![
                 Label::new("rule", rule.clone()),
@@ -221,10 +224,10 @@ impl Metrics {
         self.counter(RULE_DECISIONS_TOTAL, labels).increment(1);
     }
 
-    /// A message parked for `reason` (a fixed code).
-    pub fn parked(&self, reason: &'static str) {
+    /// `n` messages parked for `reason` (a fixed code).
+    pub fn parked(&self, reason: &'static str, n: u64) {
         self.counter(PARKS_TOTAL, vec![Label::new("reason", reason)])
-            .increment(1);
+            .increment(n);
     }
 
     /// `n` messages delivered (or failed to be) to `destination`.

@@ -49,19 +49,18 @@ impl SalvageService {
         let started = Instant::now();
         // The semaphore is never closed, so acquiring cannot fail; waiting here is back-pressure.
         let permit = self.in_flight.acquire().await.ok();
-        let result = match FailureReport::try_from(req) {
-            Ok(report) => self
-                .processor
+        let result = async {
+            let report = FailureReport::try_from(req)?;
+            self.processor
                 .report(report)
                 .await
-                .map(pb::ReportResponse::from),
-            Err(e) => {
-                if let ReportError::Invalid { field, .. } = &e {
-                    self.processor.metrics().rejected(field);
-                }
-                Err(e)
-            }
-        };
+                .map(pb::ReportResponse::from)
+        }
+        .await;
+        // Rejections from conversion and from the processor's checks alike, counted once here.
+        if let Err(ReportError::Invalid { field, .. }) = &result {
+            self.processor.metrics().rejected(field);
+        }
         drop(permit);
         self.processor
             .metrics()

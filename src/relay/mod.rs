@@ -83,9 +83,7 @@ impl Relay {
                     }
                     if d.parked > 0 {
                         self.metrics.requeued(dest.name(), "relay", false, d.parked);
-                        for _ in 0..d.parked {
-                            self.metrics.parked("delivery_failed");
-                        }
+                        self.metrics.parked("delivery_failed", d.parked);
                         warn!(
                             destination = dest.name(),
                             parked = d.parked,

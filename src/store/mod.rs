@@ -11,7 +11,10 @@ use redis::{Script, aio::ConnectionManager, aio::ConnectionManagerConfig};
 
 pub(crate) use self::keys::hex;
 pub use self::keys::{Keys, message_key};
-use crate::config::{RedisSettings, StreamFields};
+use crate::{
+    config::{RedisSettings, StreamFields},
+    workflow::Outcome,
+};
 
 /// Why a Redis operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -131,8 +134,8 @@ pub struct Drained {
 /// The committed outcome, as the script reported it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Committed {
-    /// `REQUEUED`, `RETRY_SCHEDULED`, `PARKED` or `DUPLICATE`.
-    pub outcome: String,
+    /// What happened.
+    pub outcome: Outcome,
     /// This report's tracking id, or the earlier one for a duplicate or an already parked message.
     pub tracking_id: String,
     /// How many times the message has been reported.
@@ -143,6 +146,40 @@ pub struct Committed {
     pub reason: String,
     /// The deciding rule, or "".
     pub rule: String,
+    /// Why the script did not commit the rules' proposal, if it did not.
+    pub overridden: Option<Override>,
+}
+
+/// Why the report script did not commit what the rules proposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Override {
+    /// The message was parked before: the report is noted on its record, nothing else changes.
+    AlreadyParked,
+    /// Duplicate: the previous outcome is still pending.
+    Pending,
+    /// Duplicate: a copy older than the one Salvage sent last.
+    StaleCopy,
+    /// Duplicate: the original message, reported again.
+    OriginalAgain,
+    /// Parked: the attempt limit was passed.
+    AttemptLimit,
+    /// Parked: the origin queue holds another Redis type.
+    NotAStream,
+}
+
+impl Override {
+    fn parse(code: &str) -> Result<Option<Self>, StoreError> {
+        Ok(Some(match code {
+            "" => return Ok(None),
+            "already_parked" => Self::AlreadyParked,
+            "pending" => Self::Pending,
+            "stale_copy" => Self::StaleCopy,
+            "original_again" => Self::OriginalAgain,
+            "attempt_limit" => Self::AttemptLimit,
+            "not_a_stream" => Self::NotAStream,
+            other => return Err(StoreError::Reply(format!("unknown override {other:?}"))),
+        }))
+    }
 }
 
 /// Counts read for the gauges.
@@ -207,11 +244,6 @@ impl Store {
         &self.keys
     }
 
-    /// A connection handle (cheap clone, shares the multiplexed connection).
-    pub fn connection(&self) -> ConnectionManager {
-        self.conn.clone()
-    }
-
     /// Is Redis answering?
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
@@ -269,18 +301,16 @@ impl Store {
         }
         inv.arg(c.in_digest).arg(c.out_digest);
         let mut conn = self.conn.clone();
-        let (outcome, tracking_id, attempt, retry_at_ms, reason, rule): (
-            String,
-            String,
-            u32,
-            u64,
-            String,
-            String,
-        ) = inv.invoke_async(&mut conn).await?;
-        match outcome.as_str() {
-            "REQUEUED" | "RETRY_SCHEDULED" | "PARKED" | "DUPLICATE" => {}
+        type Reply = (String, String, u32, u64, String, String, String);
+        let (outcome, tracking_id, attempt, retry_at_ms, reason, rule, code): Reply =
+            inv.invoke_async(&mut conn).await?;
+        let outcome = match outcome.as_str() {
+            "REQUEUED" => Outcome::Requeued,
+            "RETRY_SCHEDULED" => Outcome::RetryScheduled,
+            "PARKED" => Outcome::Parked,
+            "DUPLICATE" => Outcome::Duplicate,
             other => return Err(StoreError::Reply(format!("unknown outcome {other:?}"))),
-        }
+        };
         Ok(Committed {
             outcome,
             tracking_id,
@@ -288,6 +318,7 @@ impl Store {
             retry_at_ms,
             reason,
             rule,
+            overridden: Override::parse(&code)?,
         })
     }
 

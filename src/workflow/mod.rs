@@ -27,7 +27,10 @@ use crate::{
     destinations::Destinations,
     metrics::Metrics,
     rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet},
-    store::{ReportCommit, RequeueMode, Store, StoreError, message_key, payload_digest},
+    store::{
+        Committed, Override, ReportCommit, RequeueMode, Store, StoreError, message_key,
+        payload_digest,
+    },
 };
 
 /// The header carrying Salvage's tracking id on requeued copies.
@@ -36,9 +39,6 @@ pub const HEADER_TRACKING_ID: &str = "salvage-tracking-id";
 pub const HEADER_ATTEMPT: &str = "salvage-attempt";
 /// The header naming the rule that repaired the message.
 pub const HEADER_RULE: &str = "salvage-rule";
-/// The reason given when a message already parked is reported again (set by `report.lua`).
-const ALREADY_PARKED: &str = "message is already parked";
-
 /// The header carrying the consumer's error code.
 pub const HEADER_ERROR_CODE: &str = "salvage-error-code";
 
@@ -95,17 +95,12 @@ impl Processor {
         let span = tracing::info_span!(
             "report",
             tracking_id = %tracking_id,
-            queue = %report.message.origin_queue(),
+            queue = %report.message.queue,
             message_id = %report.message.id,
         );
-        let result = self
-            .report_inner(report, tracking_id)
+        self.report_inner(report, tracking_id)
             .instrument(span)
-            .await;
-        if let Err(ReportError::Invalid { field, .. }) = &result {
-            self.inner.metrics.rejected(field);
-        }
-        result
+            .await
     }
 
     async fn report_inner(
@@ -145,8 +140,7 @@ impl Processor {
             Decision::Park { reason } => ("park", reason.clone(), None, None),
         };
         let rule = eval.rule.as_deref().unwrap_or("");
-        let now = SystemTime::now();
-        let now_ms = millis(now);
+        let now_ms = now_ms();
         let incoming = msg
             .headers
             .get(HEADER_TRACKING_ID)
@@ -198,17 +192,12 @@ impl Processor {
             }
         })?;
 
-        let outcome = match committed.outcome.as_str() {
-            "REQUEUED" => Outcome::Requeued,
-            "RETRY_SCHEDULED" => Outcome::RetryScheduled,
-            "PARKED" => Outcome::Parked,
-            _ => Outcome::Duplicate,
-        };
+        let outcome = committed.outcome;
         self.count(
             &report,
+            dest_name,
             &eval,
-            outcome,
-            &committed.reason,
+            &committed,
             destination.requeue_mode(),
         );
         debug!(outcome = outcome.as_str(), rule, attempt = committed.attempt, reason = %committed.reason, "report committed");
@@ -289,21 +278,25 @@ impl Processor {
     fn count(
         &self,
         report: &FailureReport,
+        destination: &str,
         eval: &Evaluation,
-        outcome: Outcome,
-        reason: &str,
+        committed: &Committed,
         mode: RequeueMode,
     ) {
         let m = &self.inner.metrics;
-        let msg = &report.message;
-        m.report(&msg.queue, report.failure.class.as_str(), outcome.as_str());
+        let outcome = committed.outcome;
+        m.report(
+            &report.message.queue,
+            report.failure.class.as_str(),
+            outcome.as_str(),
+        );
         // Nothing was decided for a duplicate, nor for a report of a message parked before.
-        if outcome == Outcome::Duplicate || reason == ALREADY_PARKED {
+        if outcome == Outcome::Duplicate || committed.overridden == Some(Override::AlreadyParked) {
             return;
         }
-        // The script may have overridden the rules' proposal (attempt limit, not a stream).
-        let overridden =
-            outcome == Outcome::Parked && !matches!(eval.decision, Decision::Park { .. });
+        // The script parks instead of the rules' proposal past the attempt limit, or when the
+        // origin queue is not a stream.
+        let overridden = committed.overridden.is_some();
         let decision = match (&eval.decision, overridden) {
             (_, true) | (Decision::Park { .. }, _) => "park",
             (Decision::Requeue { .. }, _) => "requeue",
@@ -314,47 +307,27 @@ impl Processor {
             Repair::Repaired if overridden => None,
             r => Some(r.as_str()),
         };
-        m.decision(eval.rule.as_deref(), decision, repair);
+        m.decision(eval.rule.as_ref(), decision, repair);
         match outcome {
             Outcome::Parked => {
-                let code = if reason.starts_with("attempt limit") {
-                    "attempt_limit"
-                } else if overridden {
-                    "not_a_stream"
-                } else if reason == crate::rules::INVALID_JSON_REASON {
-                    "invalid_json"
-                } else if eval.repair == Repair::Failed {
-                    "repair_failed"
-                } else if eval.rule.is_none() {
-                    "no_rule"
-                } else {
-                    "rule"
+                let code = match committed.overridden {
+                    Some(Override::AttemptLimit) => "attempt_limit",
+                    Some(_) => "not_a_stream",
+                    None if committed.reason == crate::rules::INVALID_JSON_REASON => "invalid_json",
+                    None if eval.repair == Repair::Failed => "repair_failed",
+                    None if eval.rule.is_none() => "no_rule",
+                    None => "rule",
                 };
-                m.parked(code);
+                m.parked(code, 1);
                 if eval.repair == Repair::Failed {
                     // The reason may quote payload values: debug level only.
-                    debug!(rule = eval.rule.as_deref().unwrap_or(""), %reason, "repair failed; parked");
+                    debug!(rule = eval.rule.as_deref().unwrap_or(""), reason = %committed.reason, "repair failed; parked");
                 }
             }
             Outcome::Requeued if mode == RequeueMode::Inline => {
-                let dest = msg.destination_or(&self.inner.default_destination);
-                m.requeued(dest, "inline", true, 1);
+                m.requeued(destination, "inline", true, 1);
             }
             _ => {}
-        }
-    }
-}
-
-impl FailedMessage {
-    fn origin_queue(&self) -> &str {
-        &self.queue
-    }
-
-    fn destination_or<'a>(&'a self, default: &'a str) -> &'a str {
-        if self.destination.is_empty() {
-            default
-        } else {
-            &self.destination
         }
     }
 }

@@ -17,51 +17,35 @@ async fn bad_input_is_rejected_with_the_field_named() {
     let cases: Vec<(&str, Breaker)> = vec![
         ("message:", |r| r.message = None),
         ("failure:", |r| r.failure = None),
-        ("message.id:", |r| r.message.as_mut().unwrap().id.clear()),
-        ("message.origin:", |r| {
-            r.message.as_mut().unwrap().origin = None
-        }),
+        ("message.id:", |r| message(r).id.clear()),
+        ("message.origin:", |r| message(r).origin = None),
         ("message.origin.queue:", |r| {
-            r.message
-                .as_mut()
-                .unwrap()
-                .origin
-                .as_mut()
-                .unwrap()
-                .queue
-                .clear();
+            origin(r).queue.clear();
         }),
         (
             "message.origin.destination: unknown destination \"kafka\"",
             |r| {
-                r.message
-                    .as_mut()
-                    .unwrap()
-                    .origin
-                    .as_mut()
-                    .unwrap()
-                    .destination = "kafka".into();
+                origin(r).destination = "kafka".into();
             },
         ),
         (
             "message.payload: payload is 2000 bytes, over the limit of 1024",
             |r| {
-                r.message.as_mut().unwrap().payload = vec![b'x'; 2000];
+                message(r).payload = vec![b'x'; 2000];
             },
         ),
         ("failure.class:", |r| r.failure.as_mut().unwrap().class = 42),
         ("message.id: is 600 bytes", |r| {
-            r.message.as_mut().unwrap().id = "i".repeat(600)
+            message(r).id = "i".repeat(600)
         }),
         (
             "message.origin.queue: \"{salvage}:retries\" is inside Salvage's own key space",
             |r| {
-                r.message.as_mut().unwrap().origin.as_mut().unwrap().queue =
-                    "{salvage}:retries".into();
+                origin(r).queue = "{salvage}:retries".into();
             },
         ),
         ("message.headers:", |r| {
-            r.message.as_mut().unwrap().headers = (0..100)
+            message(r).headers = (0..100)
                 .map(|i| (format!("h{i}"), "v".to_owned()))
                 .collect::<HashMap<_, _>>();
         }),
@@ -91,14 +75,7 @@ async fn bad_input_is_rejected_with_the_field_named() {
 async fn empty_destination_uses_the_default() {
     let app = spawn_app().await;
     let mut req = order_total_as_string("o-1");
-    req.message
-        .as_mut()
-        .unwrap()
-        .origin
-        .as_mut()
-        .unwrap()
-        .destination
-        .clear();
+    origin(&mut req).destination.clear();
     let resp = app.client.clone().report(req).await.unwrap().into_inner();
     assert_eq!(outcome(&resp), pb::Outcome::Requeued);
     assert_eq!(app.stream("orders").await.len(), 1);
@@ -117,7 +94,7 @@ async fn report_stream_answers_in_order() {
         });
     }
     let mut bad = order_total_as_string("bad");
-    bad.message.as_mut().unwrap().id.clear();
+    message(&mut bad).id.clear();
     reqs.insert(150, bad);
     let responses: Vec<pb::ReportResponse> = app
         .client
@@ -317,7 +294,7 @@ async fn json_logs_carry_the_tracking_id_and_never_the_payload() {
     let mut salvage = Process::start(dir.path(), "json", &redis.url(), extra);
     let mut client = salvage.client().await;
     let mut req = fraud_declined("p-secret");
-    req.message.as_mut().unwrap().payload = br#"{"card":"SECRET-4111-1111"}"#.to_vec();
+    message(&mut req).payload = br#"{"card":"SECRET-4111-1111"}"#.to_vec();
     let resp = client.report(req).await.unwrap().into_inner();
     let log_path = dir.path().join("json.log");
     let line = eventually(std::time::Duration::from_secs(10), || async {

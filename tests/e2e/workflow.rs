@@ -65,8 +65,8 @@ async fn consumer_loop_repairs_and_requeues() {
                 } else {
                     let headers: HashMap<String, String> = serde_json::from_str(&headers).unwrap();
                     let mut req = order_total_as_string(&id);
-                    req.message.as_mut().unwrap().payload = payload.into_bytes();
-                    req.message.as_mut().unwrap().headers = headers;
+                    message(&mut req).payload = payload.into_bytes();
+                    message(&mut req).headers = headers;
                     let resp = client.report(req).await.unwrap().into_inner();
                     assert_eq!(outcome(&resp), pb::Outcome::Requeued, "{resp:?}");
                     assert_eq!(resp.rule, "order-total-as-string");
@@ -124,7 +124,7 @@ async fn retry_is_scheduled_with_backoff_then_delivered_unchanged() {
 
     // The delivered copy fails again: the second backoff doubles (about 1 s).
     let mut again = gateway_timeout("p-1");
-    again.message.as_mut().unwrap().headers = headers;
+    message(&mut again).headers = headers;
     let before = SystemTime::now();
     let resp2 = client.report(again).await.unwrap().into_inner();
     let after = SystemTime::now();
@@ -231,7 +231,7 @@ async fn defaults_when_no_rule_matches() {
 async fn payload_that_is_not_json_is_parked_with_reason() {
     let app = spawn_app().await;
     let mut req = order_total_as_string("o-bad");
-    req.message.as_mut().unwrap().payload = b"total=12.50&currency=EUR".to_vec();
+    message(&mut req).payload = b"total=12.50&currency=EUR".to_vec();
     let resp = app.client.clone().report(req).await.unwrap().into_inner();
     assert_eq!(outcome(&resp), pb::Outcome::Parked);
     assert_eq!(resp.reason, "payload is not valid JSON");
@@ -253,7 +253,7 @@ async fn attempt_limit_parks_with_history() {
     // The example defaults allow 5 attempts; the 6th report parks.
     for attempt in 1..=6u32 {
         let mut req = order_total_as_string("o-loop");
-        req.message.as_mut().unwrap().headers = headers.clone();
+        message(&mut req).headers = headers.clone();
         let resp = client.report(req).await.unwrap().into_inner();
         assert_eq!(resp.attempt, attempt);
         if attempt <= 5 {
@@ -285,9 +285,7 @@ async fn attempt_limit_parks_with_history() {
 
     // Reported again while parked: no new record, no requeue.
     let mut req = order_total_as_string("o-loop");
-    req.message
-        .as_mut()
-        .unwrap()
+    message(&mut req)
         .headers
         .insert("salvage-tracking-id".into(), "other".into());
     let again = client.report(req).await.unwrap().into_inner();
@@ -338,7 +336,7 @@ async fn duplicate_reports_change_nothing() {
     let entries = app.await_stream("orders", 1).await;
     let headers: HashMap<String, String> = serde_json::from_str(&entries[0]["headers"]).unwrap();
     let mut copy = order_total_as_string("o-dup");
-    copy.message.as_mut().unwrap().headers = headers;
+    message(&mut copy).headers = headers;
     let two = client.report(copy.clone()).await.unwrap().into_inner();
     assert_eq!(outcome(&two), pb::Outcome::Requeued);
     assert_ne!(two.tracking_id, one.tracking_id);
@@ -364,7 +362,7 @@ async fn duplicate_reports_change_nothing() {
     // rule repairs the repaired copy again, so the default parks it), not a duplicate.
     let entries = app.await_stream("orders", 2).await;
     let mut headerless = order_total_as_string("o-dup");
-    headerless.message.as_mut().unwrap().payload = entries[1]["payload"].clone().into_bytes();
+    message(&mut headerless).payload = entries[1]["payload"].clone().into_bytes();
     let four = client.report(headerless).await.unwrap().into_inner();
     assert_eq!(outcome(&four), pb::Outcome::Parked, "{four:?}");
     assert_eq!(four.reason, "no rule matched");
@@ -385,7 +383,7 @@ async fn origin_queue_that_is_not_a_stream_is_parked() {
         let mut conn = app.conn.clone();
         let _: () = conn.rpush("orders-list", "x").await.unwrap();
         let mut req = order_total_as_string("o-list");
-        req.message.as_mut().unwrap().origin.as_mut().unwrap().queue = "orders-list".into();
+        origin(&mut req).queue = "orders-list".into();
         let resp = app.client.clone().report(req).await.unwrap().into_inner();
         app.client
             .clone()
@@ -441,7 +439,7 @@ async fn metrics_show_what_happened() {
     client.report(fraud_declined("p-1")).await.unwrap();
     client.report(gateway_timeout("p-2")).await.unwrap();
     let mut bad = fraud_declined("p-3");
-    bad.message.as_mut().unwrap().id.clear();
+    message(&mut bad).id.clear();
     assert!(client.report(bad).await.is_err());
 
     let text = eventually(Duration::from_secs(5), || async {

@@ -23,7 +23,9 @@
 -- Redis work per report is kept to a few calls (each call from Lua costs far more than the
 -- command itself): the common inline requeue is HMGET, XADD, HSET, EXPIRE.
 --
--- Returns { outcome, tracking id, attempt, retry_at_ms, reason, rule }.
+-- Returns { outcome, tracking id, attempt, retry_at_ms, reason, rule, override }, where override
+-- says why the script did not commit the rules' proposal: '' (it did), 'already_parked',
+-- 'pending', 'stale_copy', 'original_again' (duplicates), 'attempt_limit', 'not_a_stream'.
 
 local prefix        = ARGV[1]
 local now           = tonumber(ARGV[2])
@@ -72,27 +74,30 @@ if s[5] == 'parked' and s[6] then
   local rec = prefix .. ':parked:' .. s[6]
   redis.call('HINCRBY', rec, 'reports', 1)
   redis.call('HSET', rec, 'last_seen', now)
-  return { 'PARKED', s[6], attempts_so_far, 0, 'message is already parked', last_rule }
+  return { 'PARKED', s[6], attempts_so_far, 0, 'message is already parked', last_rule,
+    'already_parked' }
 end
 
 if s[1] == '1' then
   return { 'DUPLICATE', last_tid, attempts_so_far, 0,
-    'the previous outcome of this message is still pending', last_rule }
+    'the previous outcome of this message is still pending', last_rule, 'pending' }
 end
 if last_tid then
   if incoming ~= '' and incoming ~= last_tid then
     return { 'DUPLICATE', last_tid, attempts_so_far, 0,
-      'this copy is older than the one Salvage sent last', last_rule }
+      'this copy is older than the one Salvage sent last', last_rule, 'stale_copy' }
   end
   if incoming == '' and in_hash ~= s[3] then
     return { 'DUPLICATE', last_tid, attempts_so_far, 0,
-      'the original message was already reported', last_rule }
+      'the original message was already reported', last_rule, 'original_again' }
   end
 end
 
 local attempt = attempts_so_far + 1
+local override = ''
 if decision ~= 'park' and attempt > max_attempts then
   decision = 'park'
+  override = 'attempt_limit'
   reason = 'attempt limit (' .. max_attempts .. ') reached'
 end
 
@@ -118,6 +123,7 @@ if decision == 'requeue' then
       -- Not a type problem (e.g. out of memory): fail the report, nothing was written.
       if t == 'none' or t == 'stream' then return redis.error_reply(tostring(err.err or err)) end
       outcome = 'PARKED'
+      override = 'not_a_stream'
       reason = 'origin queue ' .. queue .. ' holds a Redis ' .. t .. ', not a stream'
     end
   else
@@ -159,7 +165,7 @@ if outcome == 'PARKED' then
       'content_type', content_type, 'event_type', event_type, 'payload', payload_in,
       'headers', headers_in, 'failure', failure },
   })
-  return { outcome, tid, attempt, 0, reason, rule }
+  return { outcome, tid, attempt, 0, reason, rule, override }
 end
 
 local pending = 0
@@ -168,4 +174,4 @@ redis.call('HSET', st, 'status', string.lower(outcome), 'pending', pending, 'las
   'last_out', out_hash, 'attempts', attempt, 'last_rule', rule, 'updated', now,
   'history', history)
 redis.call('EXPIRE', st, expire)
-return { outcome, tid, attempt, retry_at, reason, rule }
+return { outcome, tid, attempt, retry_at, reason, rule, override }

@@ -287,3 +287,13 @@ pub fn fraud_declined(id: &str) -> pb::ReportRequest {
 pub fn outcome(resp: &pb::ReportResponse) -> pb::Outcome {
     pb::Outcome::try_from(resp.outcome).unwrap()
 }
+
+/// The message of a report being built.
+pub fn message(r: &mut pb::ReportRequest) -> &mut pb::FailedMessage {
+    r.message.as_mut().unwrap()
+}
+
+/// The origin of a report being built.
+pub fn origin(r: &mut pb::ReportRequest) -> &mut pb::Origin {
+    message(r).origin.as_mut().unwrap()
+}
