@@ -98,6 +98,16 @@ async fn redis_stopped_mid_run_then_recovery() {
         .await
         .unwrap();
     assert_eq!(readyz.status(), 503);
+    let text = reqwest::get(format!("{}/metrics", app.admin_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"salvage_redis_errors_total{op="report"}"#),
+        "{text}"
+    );
 
     app.redis.restart();
     // The consumer kept its message and reports again until Salvage answers.
@@ -144,6 +154,16 @@ async fn another_process_drains_the_outbox() {
             .unwrap();
     }
     assert!(taker.stream("orders").await.is_empty());
+    let pending = eventually(Duration::from_secs(5), || async {
+        let text = taker.metrics().await;
+        text.contains(r#"salvage_outbox_pending{destination="redis"} 30"#)
+            .then_some(())
+    })
+    .await;
+    assert!(
+        pending.is_some(),
+        "the outbox gauge shows the 30 waiting requeues"
+    );
     let mut settings = test_settings(&taker.redis.url());
     use_outbox(&mut settings);
     let (_client, _, _, relay_shutdown, relay_handle) = start(settings).await;

@@ -462,4 +462,56 @@ async fn metrics_show_what_happened() {
     ] {
         assert!(text.contains(line), "missing {line}\n{text}");
     }
+
+    // The parked gauge is read from Redis, so a fresh process (a restart) shows it too.
+    let (_client, _, admin_url, other, handle) = start(test_settings(&app.redis.url())).await;
+    let seen = eventually(Duration::from_secs(5), || async {
+        let t = reqwest::get(format!("{admin_url}/metrics"))
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        t.contains("salvage_parked_messages 1").then_some(())
+    })
+    .await;
+    assert!(seen.is_some(), "a new process reports the parked message");
+    other.trigger();
+    handle.await.unwrap().unwrap();
+}
+
+/// `failure.detail` (a stack trace) is kept in the parked record, cut to the configured size,
+/// and never copied into the headers of a requeued copy.
+#[tokio::test]
+async fn detail_is_capped_and_never_in_headers() {
+    let app = spawn_app_with(|s| s.limits.max_detail_bytes = 100).await;
+    let mut client = app.client.clone();
+    let trace = format!(
+        "java.lang.IllegalStateException\n{}",
+        "\tat Foo.bar(Foo.java:42)\n".repeat(50)
+    );
+    let mut parked = fraud_declined("p-trace");
+    parked.failure.as_mut().unwrap().detail = trace.clone();
+    let resp = client.report(parked).await.unwrap().into_inner();
+    let rec = app.parked(&resp.tracking_id).await;
+    let failure: Value = serde_json::from_str(&rec["failure"]).unwrap();
+    let detail = failure["detail"].as_str().unwrap();
+    assert_eq!(detail.len(), 100);
+    assert!(trace.starts_with(detail));
+    assert_eq!(failure["detail_truncated"], true);
+
+    let mut requeued = order_total_as_string("o-trace");
+    requeued.failure.as_mut().unwrap().detail = trace;
+    client.report(requeued).await.unwrap();
+    let entries = app.await_stream("orders", 1).await;
+    assert!(
+        !entries[0]["headers"].contains("IllegalStateException"),
+        "{:?}",
+        entries[0]
+    );
+    assert!(
+        entries[0].values().all(|v| !v.contains("Foo.java")),
+        "{:?}",
+        entries[0]
+    );
 }
