@@ -82,6 +82,9 @@ fn check(config: PathBuf, rules: Option<PathBuf>) -> anyhow::Result<()> {
     let path = rules.unwrap_or(settings.rules.path);
     let rules = load_rules(&path)?;
     println!("{}: {} rules are valid", path.display(), rules.len());
+    for name in rules.untested_rules() {
+        println!("warning: rule `{name}` has no [[test]] naming it");
+    }
     let outcomes = rules.run_tests();
     let failed: Vec<_> = outcomes.iter().filter(|t| !t.passed).collect();
     for t in &failed {

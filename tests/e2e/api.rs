@@ -222,6 +222,10 @@ fn check_command_validates_config_and_rules() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("0 failed"), "{stdout}");
+    assert!(
+        !stdout.contains("has no [[test]]"),
+        "every example rule is tested: {stdout}"
+    );
 
     // A broken rule: the error names the file, the line and the rule.
     let broken = dir.path().join("broken.toml");
@@ -241,6 +245,23 @@ fn check_command_validates_config_and_rules() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("broken.toml:5"), "{stderr}");
     assert!(stderr.contains("bad-regex"), "{stderr}");
+
+    // A valid rule without a test is pointed out (a warning, not a failure).
+    let untested = dir.path().join("untested.toml");
+    std::fs::write(
+        &untested,
+        "[[rule]]\nname = \"lonely\"\ndecision = \"park\"\n",
+    )
+    .unwrap();
+    let out = salvage_bin()
+        .args(["check", "--config"])
+        .arg(&config)
+        .arg("--rules")
+        .arg(&untested)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("rule `lonely` has no [[test]]"));
 
     // An unknown configuration key is named.
     std::fs::write(&config, "[server]\ngrcp_addr = \"127.0.0.1:1\"\n").unwrap();
