@@ -6,7 +6,10 @@ use std::{env, path::PathBuf};
 use prost::Message;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["proto/salvage/v1/salvage.proto"];
+    let protos = [
+        "proto/salvage/v1/salvage.proto",
+        "proto/salvage/v1/parking_lot.proto",
+    ];
     println!("cargo:rerun-if-changed=proto");
 
     let fds = protox::compile(protos, ["proto"])?;

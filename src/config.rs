@@ -38,6 +38,8 @@ pub struct Settings {
     pub destinations: BTreeMap<String, DestinationSettings>,
     /// Logs.
     pub telemetry: TelemetrySettings,
+    /// The parking lot: its admin gRPC API, credentials, retention and redrive.
+    pub parking_lot: ParkingLotSettings,
 }
 
 impl Default for Settings {
@@ -54,6 +56,7 @@ impl Default for Settings {
             default_destination: "redis".to_owned(),
             destinations,
             telemetry: TelemetrySettings::default(),
+            parking_lot: ParkingLotSettings::default(),
         }
     }
 }
@@ -329,6 +332,117 @@ impl Default for TelemetrySettings {
     }
 }
 
+/// The parking lot.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ParkingLotSettings {
+    /// Address of the admin gRPC API (`salvage.v1.ParkingLot`); port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// Who may call the admin API. With none, every call is refused (UNAUTHENTICATED).
+    pub tokens: Vec<TokenSettings>,
+    /// How long and how many parked messages are kept before retention archives them.
+    pub retention: RetentionSettings,
+    /// How long and how many discarded messages are kept (restorable) before being deleted.
+    pub archive: RetentionSettings,
+    /// How often retention runs.
+    #[serde(with = "humantime_serde")]
+    pub retention_interval: Duration,
+    /// Operator actions kept in the audit log (older ones are trimmed).
+    pub audit_max_entries: u64,
+    /// Parking-lot events kept for `WatchParked` (a short buffer, not a log).
+    pub events_max_entries: u64,
+    /// Messages handled per Redis call by bulk runs.
+    pub batch_size: usize,
+    /// Bulk runs (with their id lists) are kept this long after they end.
+    #[serde(with = "humantime_serde")]
+    pub run_ttl: Duration,
+    /// A process working on a bulk run holds it for this long and renews it after each batch; a
+    /// run whose holder died is taken over by another process (or the restarted one) after it.
+    #[serde(with = "humantime_serde")]
+    pub run_lease: Duration,
+}
+
+impl Default for ParkingLotSettings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 50052)),
+            tokens: Vec::new(),
+            retention: RetentionSettings {
+                max_age: Some(Duration::from_secs(90 * 24 * 3600)),
+                max_count: Some(1_000_000),
+            },
+            archive: RetentionSettings {
+                max_age: Some(Duration::from_secs(30 * 24 * 3600)),
+                max_count: Some(100_000),
+            },
+            retention_interval: Duration::from_secs(60),
+            audit_max_entries: 100_000,
+            events_max_entries: 10_000,
+            batch_size: 100,
+            run_ttl: Duration::from_secs(7 * 24 * 3600),
+            run_lease: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Limits on what is kept; each is optional (unset keeps everything).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Older than this (e.g. "90d") is expired.
+    #[serde(default, with = "humantime_serde")]
+    pub max_age: Option<Duration>,
+    /// Past this many, the oldest are expired.
+    #[serde(default)]
+    pub max_count: Option<u64>,
+}
+
+/// A credential for the admin API.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSettings {
+    /// Who holds it: recorded in the audit log as the actor.
+    pub name: String,
+    /// What it may do.
+    pub role: Role,
+    /// The bearer token itself. Never logged. Give this or `token_sha256`.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// The SHA-256 of the token, in hex (`printf %s "$TOKEN" | sha256sum`), so the configuration
+    /// file holds no secret.
+    #[serde(default)]
+    pub token_sha256: Option<String>,
+}
+
+impl fmt::Debug for TokenSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSettings")
+            .field("name", &self.name)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a token may do.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Read: list, show, groups, audit, watch, dry runs.
+    Viewer,
+    /// Everything a viewer may, and edit, resubmit, re-triage, discard, restore.
+    Operator,
+}
+
+impl Role {
+    /// `viewer` or `operator`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Viewer => "viewer",
+            Self::Operator => "operator",
+        }
+    }
+}
+
 /// Log format.
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -453,8 +567,55 @@ impl Settings {
                 return Err(format!("{name} must be greater than 0"));
             }
         }
+        self.validate_parking_lot()?;
         if self.redis.state_ttl < Duration::from_secs(1) {
             return Err("redis.state_ttl must be at least 1s".to_owned());
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    fn validate_parking_lot(&self) -> Result<(), String> {
+        let p = &self.parking_lot;
+        let mut names = std::collections::BTreeSet::new();
+        for (i, t) in p.tokens.iter().enumerate() {
+            let at = format!("parking_lot.tokens[{i}]");
+            if t.name.trim().is_empty() {
+                return Err(format!("{at}.name must not be empty"));
+            }
+            if !names.insert(t.name.as_str()) {
+                return Err(format!("{at}.name {:?} is used twice", t.name));
+            }
+            match (&t.token, &t.token_sha256) {
+                (Some(tok), None) if tok.len() >= 8 => {}
+                (Some(_), None) => {
+                    return Err(format!("{at}.token is too short (at least 8 characters)"));
+                }
+                (None, Some(h)) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {}
+                (None, Some(_)) => {
+                    return Err(format!("{at}.token_sha256 must be 64 hex characters"));
+                }
+                _ => return Err(format!("{at}: give exactly one of token and token_sha256")),
+            }
+        }
+        for (name, r) in [
+            ("parking_lot.retention", &p.retention),
+            ("parking_lot.archive", &p.archive),
+        ] {
+            if r.max_age.is_some_and(|d| d.is_zero()) || r.max_count == Some(0) {
+                return Err(format!(
+                    "{name}: max_age and max_count must be greater than 0 (leave them out to \
+                     keep everything)"
+                ));
+            }
+        }
+        if p.batch_size == 0 || p.retention_interval.is_zero() || p.run_lease.is_zero() {
+            return Err(
+                "parking_lot.batch_size, parking_lot.retention_interval and \
+                 parking_lot.run_lease must be greater than 0"
+                    .to_owned(),
+            );
         }
         Ok(())
     }
@@ -535,6 +696,33 @@ mod tests {
         let s = parse("[redis]\nurl = \"redis://u:hunter2@h:1\"\n", &[]).unwrap();
         let d = format!("{s:?}");
         assert!(!d.contains("hunter2"), "{d}");
+    }
+
+    #[test]
+    fn parking_lot_tokens_are_checked() {
+        let ok = "[[parking_lot.tokens]]\nname = \"alice\"\nrole = \"operator\"\n\
+                  token = \"s3cret-token\"\n";
+        let s = parse(ok, &[]).unwrap();
+        assert_eq!(s.parking_lot.tokens[0].role, Role::Operator);
+        assert!(!format!("{s:?}").contains("s3cret"));
+        let both = format!("{ok}token_sha256 = \"{}\"\n", "a".repeat(64));
+        assert!(
+            parse(&both, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("exactly one")
+        );
+        let bad_role = ok.replace("operator", "admin");
+        assert!(
+            parse(&bad_role, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("admin")
+        );
+        let retention = "[parking_lot.archive]\nmax_count = 0\n";
+        assert!(parse(retention, &[]).is_err());
+        let s = parse("[parking_lot.retention]\nmax_age = \"2h\"\n", &[]).unwrap();
+        assert_eq!(s.parking_lot.retention.max_count, None);
     }
 
     #[test]

@@ -13,6 +13,8 @@
 //! - [`store`]: Redis: key layout and the Lua scripts that commit outcomes atomically.
 //! - [`destinations`]: where requeued messages go (Redis Streams so far).
 //! - [`relay`]: delivers outboxes and due retries; polls the gauges.
+//! - [`parking`]: the parking lot's operations (list, edit, resubmit runs, re-triage, discard,
+//!   restore, retention, live events), served by `api` as `salvage.v1.ParkingLot`.
 //! - [`admin`]: `/metrics`, `/healthz`, `/readyz`.
 //! - [`metrics`]: metric names and the events that count them.
 //! - [`telemetry`], [`shutdown`], [`cli`], [`dev`], [`loadgen`]: plumbing and tools.
@@ -25,6 +27,7 @@ pub mod destinations;
 pub mod dev;
 pub mod loadgen;
 pub mod metrics;
+pub mod parking;
 pub mod relay;
 pub mod rules;
 pub mod shutdown;

@@ -41,11 +41,37 @@ pub const RETRIES_SCHEDULED: &str = "salvage_retries_scheduled";
 pub const REDIS_ERRORS_TOTAL: &str = "salvage_redis_errors_total";
 /// 1 when the last Redis call of the stats poller succeeded, else 0.
 pub const REDIS_UP: &str = "salvage_redis_up";
+/// Time from parked to resolved, by `outcome` (resubmitted, retriaged, discarded, expired).
+pub const PARKED_RESOLUTION_SECONDS: &str = "salvage_parked_resolution_seconds";
+/// Age of the oldest parked message (0 when none is parked).
+pub const PARKED_OLDEST_AGE_SECONDS: &str = "salvage_parked_oldest_age_seconds";
+/// Archived (discarded, restorable) messages now.
+pub const ARCHIVED_MESSAGES: &str = "salvage_archived_messages";
+/// Resubmitted messages reported failing again (recurrence).
+pub const RESUBMITTED_FAILED_AGAIN_TOTAL: &str = "salvage_resubmitted_failed_again_total";
+/// Messages expired by retention, by `stage` (parked: moved to the archive; archive: deleted).
+pub const PARKING_LOT_EXPIRED_TOTAL: &str = "salvage_parking_lot_expired_total";
+/// Operator actions on the parking lot, by `action`.
+pub const OPERATOR_ACTIONS_TOTAL: &str = "salvage_operator_actions_total";
 /// Always 1, labelled with the `version`.
 pub const BUILD_INFO: &str = "salvage_build_info";
 
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+];
+
+/// Resolution times span minutes to weeks.
+const RESOLUTION_BUCKETS: &[f64] = &[
+    60.0,
+    300.0,
+    900.0,
+    3600.0,
+    4.0 * 3600.0,
+    12.0 * 3600.0,
+    86400.0,
+    3.0 * 86400.0,
+    7.0 * 86400.0,
+    30.0 * 86400.0,
 ];
 
 static METADATA: Metadata<'static> = Metadata::new("salvage", Level::INFO, Some("salvage"));
@@ -77,6 +103,12 @@ impl Metrics {
                 Matcher::Full(REPORT_DURATION_SECONDS.to_owned()),
                 LATENCY_BUCKETS,
             )
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full(PARKED_RESOLUTION_SECONDS.to_owned()),
+                    RESOLUTION_BUCKETS,
+                )
+            })
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -122,6 +154,18 @@ impl Metrics {
             "Messages delivered to a destination, by destination, path and result.",
         );
         c(REDIS_ERRORS_TOTAL, "Failed Redis calls, by operation.");
+        c(
+            RESUBMITTED_FAILED_AGAIN_TOTAL,
+            "Resubmitted messages reported failing again.",
+        );
+        c(
+            PARKING_LOT_EXPIRED_TOTAL,
+            "Messages expired by retention, by stage (parked: archived; archive: deleted).",
+        );
+        c(
+            OPERATOR_ACTIONS_TOTAL,
+            "Operator actions on the parking lot, by action.",
+        );
         let g = |name: &'static str, help: &'static str| {
             r.describe_gauge(name.into(), None, help.into());
         };
@@ -136,6 +180,19 @@ impl Metrics {
             "1 when Redis answered the last stats poll, else 0.",
         );
         g(BUILD_INFO, "Always 1, labelled with the version.");
+        g(
+            PARKED_OLDEST_AGE_SECONDS,
+            "Age of the oldest parked message (0 when none is parked).",
+        );
+        g(
+            ARCHIVED_MESSAGES,
+            "Archived (discarded, restorable) messages now.",
+        );
+        r.describe_histogram(
+            PARKED_RESOLUTION_SECONDS.into(),
+            Some(Unit::Seconds),
+            "Time from parked to resolved, by outcome.".into(),
+        );
         r.describe_histogram(
             REPORT_DURATION_SECONDS.into(),
             Some(Unit::Seconds),
@@ -259,6 +316,50 @@ impl Metrics {
             )
             .set(f(*n));
         }
+    }
+
+    /// The parking-lot gauges read from Redis.
+    pub fn set_parking_stats(&self, archived: u64, oldest_parked_ms: Option<u64>, now_ms: u64) {
+        #[allow(clippy::cast_precision_loss)]
+        let f = |n: u64| n as f64;
+        self.gauge(ARCHIVED_MESSAGES, vec![]).set(f(archived));
+        let age = oldest_parked_ms.map_or(0, |at| now_ms.saturating_sub(at));
+        self.gauge(PARKED_OLDEST_AGE_SECONDS, vec![])
+            .set(f(age) / 1000.0);
+    }
+
+    /// Parked messages resolved (`outcome`: resubmitted, retriaged, discarded, expired), with
+    /// when each was parked.
+    pub fn resolved(&self, outcome: &'static str, parked_at_ms: &[u64], now_ms: u64) {
+        let h = self.recorder.register_histogram(
+            &Key::from_parts(
+                PARKED_RESOLUTION_SECONDS,
+                vec![Label::new("outcome", outcome)],
+            ),
+            &METADATA,
+        );
+        for at in parked_at_ms {
+            #[allow(clippy::cast_precision_loss)]
+            h.record(now_ms.saturating_sub(*at) as f64 / 1000.0);
+        }
+    }
+
+    /// A resubmitted message failed again.
+    pub fn failed_again(&self) {
+        self.counter(RESUBMITTED_FAILED_AGAIN_TOTAL, vec![])
+            .increment(1);
+    }
+
+    /// Retention expired `n` messages at `stage` (parked, archive).
+    pub fn expired(&self, stage: &'static str, n: u64) {
+        self.counter(PARKING_LOT_EXPIRED_TOTAL, vec![Label::new("stage", stage)])
+            .increment(n);
+    }
+
+    /// An operator action.
+    pub fn operator_action(&self, action: &'static str) {
+        self.counter(OPERATOR_ACTIONS_TOTAL, vec![Label::new("action", action)])
+            .increment(1);
     }
 
     /// Whether Redis answered.

@@ -12,11 +12,14 @@ use tracing::{info, warn};
 
 use crate::{
     admin,
-    api::SalvageService,
+    api::{ParkingLotService, SalvageService},
     config::Settings,
     destinations::Destinations,
     metrics::Metrics,
-    proto::v1::{FILE_DESCRIPTOR_SET, salvage_server::SalvageServer},
+    parking::{ParkingLot, Tokens, watch::Hub},
+    proto::v1::{
+        FILE_DESCRIPTOR_SET, parking_lot_server::ParkingLotServer, salvage_server::SalvageServer,
+    },
     relay::{Relay, poll_stats},
     rules::RuleSet,
     shutdown::Shutdown,
@@ -37,6 +40,8 @@ pub struct Application {
     settings: Settings,
     grpc: TcpListener,
     admin: TcpListener,
+    parking: TcpListener,
+    parking_lot: ParkingLot,
     store: Store,
     processor: Processor,
     destinations: Destinations,
@@ -59,10 +64,23 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let rules = Arc::new(load_rules(&settings.rules.path)?);
         info!(rules = rules.len(), file = %settings.rules.path.display(), "rules loaded");
-        let store = Store::connect(&settings.redis).context("invalid redis.url")?;
+        let mut store = Store::connect(&settings.redis).context("invalid redis.url")?;
+        store.set_parking_caps(
+            settings.parking_lot.events_max_entries,
+            settings.parking_lot.audit_max_entries,
+        );
         let metrics = Arc::new(Metrics::new(settings.limits.max_queue_labels));
         let destinations = Destinations::build(&settings.destinations);
         let relay_wake = Arc::new(Notify::new());
+        let parking_lot = ParkingLot::new(
+            store.clone(),
+            rules.clone(),
+            destinations.clone(),
+            metrics.clone(),
+            settings.parking_lot.clone(),
+            settings.limits.max_payload_bytes,
+            relay_wake.clone(),
+        );
         let processor = Processor::new(
             rules,
             store.clone(),
@@ -83,6 +101,14 @@ impl Application {
         let admin = TcpListener::bind(settings.admin.addr)
             .await
             .with_context(|| format!("cannot listen on {} (admin.addr)", settings.admin.addr))?;
+        let parking = TcpListener::bind(settings.parking_lot.addr)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} (parking_lot.addr)",
+                    settings.parking_lot.addr
+                )
+            })?;
         if let Err(e) = store.ping().await {
             warn!(error = %e, "Redis is not answering yet; reports get UNAVAILABLE until it does");
         } else if let Some(policy) = store.check_eviction_policy().await {
@@ -96,6 +122,8 @@ impl Application {
             settings,
             grpc,
             admin,
+            parking,
+            parking_lot,
             store,
             processor,
             destinations,
@@ -117,6 +145,13 @@ impl Application {
         self.admin.local_addr().unwrap_or(self.settings.admin.addr)
     }
 
+    /// The bound address of the parking lot's admin gRPC API.
+    pub fn parking_lot_addr(&self) -> SocketAddr {
+        self.parking
+            .local_addr()
+            .unwrap_or(self.settings.parking_lot.addr)
+    }
+
     /// A handle that stops the application when triggered.
     pub fn shutdown_handle(&self) -> Shutdown {
         self.shutdown.clone()
@@ -129,6 +164,8 @@ impl Application {
             settings,
             grpc,
             admin,
+            parking,
+            parking_lot,
             store,
             processor,
             destinations,
@@ -152,7 +189,11 @@ impl Application {
 
         let grpc_addr = grpc.local_addr()?;
         let admin_addr = admin.local_addr()?;
-        info!(%grpc_addr, %admin_addr, "salvage is listening");
+        let parking_addr = parking.local_addr()?;
+        info!(%grpc_addr, %admin_addr, %parking_addr, "salvage is listening");
+        if settings.parking_lot.tokens.is_empty() {
+            warn!("no [[parking_lot.tokens]] configured: every parking lot API call is refused");
+        }
 
         let mut tasks = tokio::task::JoinSet::new();
         if settings.relay.enabled {
@@ -189,6 +230,30 @@ impl Application {
                 on_redis,
             ));
         }
+        let hub = Hub::default();
+        tasks.spawn(parking_lot.clone().run_worker(shutdown.signal()));
+        tasks.spawn(parking_lot.clone().retention_worker(shutdown.signal()));
+        tasks.spawn(
+            parking_lot
+                .clone()
+                .tail_events(hub.clone(), shutdown.signal()),
+        );
+        let parking_service = ParkingLotService::new(
+            parking_lot,
+            Tokens::new(&settings.parking_lot.tokens),
+            hub,
+            shutdown.signal(),
+        );
+        let mut parking_stop = shutdown.signal();
+        tasks.spawn(async move {
+            let incoming = TcpIncoming::from(parking).with_nodelay(Some(true));
+            let serve = tonic::transport::Server::builder()
+                .add_service(ParkingLotServer::new(parking_service))
+                .serve_with_incoming_shutdown(incoming, async move { parking_stop.recv().await });
+            if let Err(e) = serve.await {
+                warn!(error = %e, "parking lot API server stopped with an error");
+            }
+        });
         let admin_app = admin::router(metrics, store, shutdown.signal());
         let mut admin_stop = shutdown.signal();
         tasks.spawn(async move {

@@ -1,7 +1,10 @@
-//! gRPC: the `salvage.v1.Salvage` service, plus the standard health and reflection services.
-//! Only this module sees protobuf types (`convert.rs` turns them into the workflow's).
+//! gRPC: the `salvage.v1.Salvage` service, the `salvage.v1.ParkingLot` admin service, plus the
+//! standard health and reflection services. Only this module sees protobuf types (`convert.rs`
+//! and `parking_convert.rs` turn them into the workflow's and the parking lot's).
 
 mod convert;
+mod parking_convert;
+mod parking_lot;
 mod service;
 
-pub use self::{convert::to_system_time, service::SalvageService};
+pub use self::{convert::to_system_time, parking_lot::ParkingLotService, service::SalvageService};

@@ -121,6 +121,7 @@ pub async fn poll_stats<F>(
         let up = match store.stats(&destinations).await {
             Ok(s) => {
                 metrics.set_store_stats(s.parked, s.retries, &s.outbox);
+                metrics.set_parking_stats(s.archived, s.oldest_parked_ms, now_ms());
                 true
             }
             Err(_) => {

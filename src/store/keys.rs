@@ -57,6 +57,56 @@ impl Keys {
     pub fn group(&self, group: &str) -> String {
         format!("{}:group:{group}", self.prefix)
     }
+
+    /// Sorted set: the parked records of one origin queue, by parked-at time.
+    pub fn queue_index(&self, queue: &str) -> String {
+        format!("{}:idx:queue:{queue}", self.prefix)
+    }
+
+    /// Sorted set: the parked records of one failure group, by parked-at time.
+    pub fn group_index(&self, group: &str) -> String {
+        format!("{}:idx:group:{group}", self.prefix)
+    }
+
+    /// Hash: one archived (discarded) record.
+    pub fn archived(&self, tracking_id: &str) -> String {
+        format!("{}:archive:{tracking_id}", self.prefix)
+    }
+
+    /// Sorted set: archived records by discarded-at time.
+    pub fn archive_index(&self) -> String {
+        format!("{}:idx:archive", self.prefix)
+    }
+
+    /// Hash: one bulk run.
+    pub fn run(&self, run_id: &str) -> String {
+        format!("{}:run:{run_id}", self.prefix)
+    }
+
+    /// List: the tracking ids a run works through.
+    pub fn run_ids(&self, run_id: &str) -> String {
+        format!("{}:run:{run_id}:ids", self.prefix)
+    }
+
+    /// Sorted set: every run by creation time.
+    pub fn runs(&self) -> String {
+        format!("{}:runs", self.prefix)
+    }
+
+    /// Set: runs not yet finished (running, waiting on a canary).
+    pub fn active_runs(&self) -> String {
+        format!("{}:runs:active", self.prefix)
+    }
+
+    /// Stream: the audit log of operator actions.
+    pub fn audit(&self) -> String {
+        format!("{}:audit", self.prefix)
+    }
+
+    /// Stream: parking-lot events for live views (capped).
+    pub fn events(&self) -> String {
+        format!("{}:events", self.prefix)
+    }
 }
 
 /// The key of a message's state: a digest of (destination, queue, id), so user-supplied ids of

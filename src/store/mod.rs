@@ -4,13 +4,17 @@
 //! fast with [`StoreError::Unavailable`] within the configured timeouts.
 
 mod keys;
+mod parking;
 
 use std::time::Duration;
 
 use redis::{Script, aio::ConnectionManager, aio::ConnectionManagerConfig};
 
 pub(crate) use self::keys::hex;
-pub use self::keys::{Keys, message_key};
+pub use self::{
+    keys::{Keys, message_key},
+    parking::{AuditFields, BatchResult, EditResult, RawRecord, ResubmitEntry},
+};
 use crate::{
     config::{RedisSettings, StreamFields},
     workflow::Outcome,
@@ -148,6 +152,8 @@ pub struct Committed {
     pub rule: String,
     /// Why the script did not commit the rules' proposal, if it did not.
     pub overridden: Option<Override>,
+    /// This report is the first failure of a copy an operator resubmitted.
+    pub recurred: bool,
 }
 
 /// Why the report script did not commit what the rules proposed.
@@ -191,12 +197,18 @@ pub struct StoreStats {
     pub retries: u64,
     /// Outbox length per destination.
     pub outbox: Vec<(String, u64)>,
+    /// Archived (discarded) messages.
+    pub archived: u64,
+    /// When the oldest parked message was parked (ms since the epoch), if any is.
+    pub oldest_parked_ms: Option<u64>,
 }
 
 /// The Redis store.
 #[derive(Clone)]
 pub struct Store {
+    client: redis::Client,
     conn: ConnectionManager,
+    parking: parking::ParkingScripts,
     keys: Keys,
     state_ttl_secs: u64,
     report: Script,
@@ -222,9 +234,11 @@ impl Store {
             .set_response_timeout(Some(settings.response_timeout))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
-        let conn = ConnectionManager::new_lazy_with_config(client, config)?;
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
         Ok(Self {
+            client,
             conn,
+            parking: parking::ParkingScripts::new(),
             keys: Keys::new(settings.key_prefix.clone()),
             state_ttl_secs: settings.state_ttl.as_secs().max(1),
             report: Script::new(concat!(
@@ -237,6 +251,17 @@ impl Store {
                 include_str!("lua/drain_local.lua")
             )),
         })
+    }
+
+    /// Cap the parking-lot events and audit streams at about these many entries.
+    pub fn set_parking_caps(&mut self, events_max: u64, audit_max: u64) {
+        self.parking.events_max = events_max;
+        self.parking.audit_max = audit_max;
+    }
+
+    /// How long a message's state is kept after its last outcome, in seconds.
+    pub fn state_ttl_secs(&self) -> u64 {
+        self.state_ttl_secs
     }
 
     /// The key layout.
@@ -299,10 +324,12 @@ impl Store {
         for f in c.fields.as_array() {
             inv.arg(f);
         }
-        inv.arg(c.in_digest).arg(c.out_digest);
+        inv.arg(c.in_digest)
+            .arg(c.out_digest)
+            .arg(self.parking.events_max);
         let mut conn = self.conn.clone();
-        type Reply = (String, String, u32, u64, String, String, String);
-        let (outcome, tracking_id, attempt, retry_at_ms, reason, rule, code): Reply =
+        type Reply = (String, String, u32, u64, String, String, String, u8);
+        let (outcome, tracking_id, attempt, retry_at_ms, reason, rule, code, recurred): Reply =
             inv.invoke_async(&mut conn).await?;
         let outcome = match outcome.as_str() {
             "REQUEUED" => Outcome::Requeued,
@@ -319,6 +346,7 @@ impl Store {
             reason,
             rule,
             overridden: Override::parse(&code)?,
+            recurred: recurred == 1,
         })
     }
 
@@ -354,6 +382,7 @@ impl Store {
         for f in fields.as_array() {
             inv.arg(f);
         }
+        inv.arg(self.parking.events_max);
         let (delivered, parked): (u64, u64) = inv.invoke_async(&mut conn).await?;
         Ok(Drained { delivered, parked })
     }
@@ -376,7 +405,8 @@ impl Store {
     pub async fn stats(&self, destinations: &[String]) -> Result<StoreStats, StoreError> {
         let mut pipe = redis::pipe();
         pipe.zcard(self.keys.parked_index())
-            .zcard(self.keys.retries());
+            .zcard(self.keys.retries())
+            .zcard(self.keys.archive_index());
         for d in destinations {
             pipe.xlen(self.keys.outbox(d));
         }
@@ -385,11 +415,15 @@ impl Store {
         let mut it = counts.into_iter();
         let parked = it.next().unwrap_or(0);
         let retries = it.next().unwrap_or(0);
+        let archived = it.next().unwrap_or(0);
         let outbox = destinations.iter().cloned().zip(it).collect();
+        let oldest_parked_ms = self.oldest_parked_ms().await?;
         Ok(StoreStats {
             parked,
             retries,
             outbox,
+            archived,
+            oldest_parked_ms,
         })
     }
 }

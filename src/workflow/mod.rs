@@ -285,6 +285,9 @@ impl Processor {
     ) {
         let m = &self.inner.metrics;
         let outcome = committed.outcome;
+        if committed.recurred {
+            m.failed_again();
+        }
         m.report(
             &report.message.queue,
             report.failure.class.as_str(),
@@ -371,7 +374,7 @@ fn json_object<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
 
 /// Headers for the requeued copy: Salvage's own first (the script adds `salvage-attempt`), then
 /// the message's, less any stale `salvage-*` header from an earlier pass.
-fn outgoing_headers(
+pub(crate) fn outgoing_headers(
     headers: &BTreeMap<String, String>,
     tracking_id: &str,
     rule: &str,

@@ -9,7 +9,7 @@
 -- KEYS[1] the outbox stream <prefix>:outbox:<destination>
 -- ARGV[1] prefix, ARGV[2] at most this many entries, ARGV[3] now (ms), ARGV[4] state TTL (s),
 -- ARGV[5..10] the destination's field names: id, payload, headers, content_type, event_type,
--- partition_key.
+-- partition_key, ARGV[11] the cap of the parking-lot events stream.
 -- Returns { delivered, parked }.
 --
 -- Outbox entry fields: tracking_id, message_key, destination, queue, then the stream entry's own
@@ -68,7 +68,7 @@ for _, entry in ipairs(entries) do
       tid = tid, mkey = mkey, queue = queue, code = 'DELIVERY_FAILED', err_message = msg,
       group = string.sub(redis.sha1hex(queue .. '\0DELIVERY_FAILED'), 1, 16),
       reason = 'delivery to ' .. queue .. ' failed: ' .. msg, rule = '',
-      attempt = tonumber(known[1]) or 0, history = known[2] or '',
+      attempt = tonumber(known[1]) or 0, history = known[2] or '', events_max = ARGV[11],
       fields = { 'id', named.id or '', 'destination', meta.destination or '',
         'partition_key', named.partition_key or '', 'content_type', named.content_type or '',
         'event_type', named.event_type or '', 'payload', named.payload or '',

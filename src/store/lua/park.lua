@@ -1,16 +1,22 @@
 -- Shared by the scripts that park (prepended to them by store/mod.rs).
+
+-- A parking-lot event for WatchParked: a short, capped stream (a buffer for live views, not a log).
+local function parking_event(prefix, max, kind, tids, queue, group, actor, now)
+  redis.call('XADD', prefix .. ':events', 'MAXLEN', '~', max, '*', 'kind', kind, 'tids', tids,
+    'queue', queue, 'group', group, 'actor', actor, 'at', now)
+end
 --
 -- park_message(prefix, now, p) creates a parked record and its indexes, and marks the message
 -- state parked (kept until an operator resolves it). p: tid, mkey, fields (flat list of
 -- field/value pairs for the record: id, destination, payload, headers, failure, ...), history
 -- (the attempts as comma-separated JSON objects), group, queue, code, err_message, reason, rule,
--- attempt.
+-- attempt, events_max (the cap of the events stream).
 local function park_message(prefix, now, p)
   local rec = prefix .. ':parked:' .. p.tid
   redis.call('HSET', rec, unpack(p.fields))
   redis.call('HSET', rec, 'tracking_id', p.tid, 'message_key', p.mkey, 'group', p.group,
     'queue', p.queue, 'reason', p.reason, 'rule', p.rule, 'first_seen', now, 'last_seen', now,
-    'version', 1, 'reports', 1, 'attempts', '[' .. p.history .. ']')
+    'version', 1, 'reports', 1, 'attempts', '[' .. p.history .. ']', 'code', p.code)
   redis.call('ZADD', prefix .. ':idx:parked', now, p.tid)
   redis.call('ZADD', prefix .. ':idx:queue:' .. p.queue, now, p.tid)
   redis.call('ZADD', prefix .. ':idx:group:' .. p.group, now, p.tid)
@@ -28,4 +34,5 @@ local function park_message(prefix, now, p)
     'last_tid', p.tid, 'attempts', p.attempt, 'last_rule', p.rule, 'updated', now,
     'history', p.history)
   redis.call('PERSIST', st)
+  parking_event(prefix, p.events_max, 'parked', p.tid, p.queue, p.group, 'salvage', now)
 end

@@ -23,9 +23,11 @@
 -- Redis work per report is kept to a few calls (each call from Lua costs far more than the
 -- command itself): the common inline requeue is HMGET, XADD, HSET, EXPIRE.
 --
--- Returns { outcome, tracking id, attempt, retry_at_ms, reason, rule, override }, where override
--- says why the script did not commit the rules' proposal: '' (it did), 'already_parked',
--- 'pending', 'stale_copy', 'original_again' (duplicates), 'attempt_limit', 'not_a_stream'.
+-- Returns { outcome, tracking id, attempt, retry_at_ms, reason, rule, override, recurred },
+-- where override says why the script did not commit the rules' proposal: '' (it did),
+-- 'already_parked', 'pending', 'stale_copy', 'original_again' (duplicates), 'attempt_limit',
+-- 'not_a_stream'; recurred is 1 when this report is the first failure of a copy an operator
+-- resubmitted from the parking lot (counted on the run that resubmitted it), else 0.
 
 local prefix        = ARGV[1]
 local now           = tonumber(ARGV[2])
@@ -62,11 +64,12 @@ local f_id, f_payload, f_headers = ARGV[32], ARGV[33], ARGV[34]
 local f_ct, f_et, f_pk = ARGV[35], ARGV[36], ARGV[37]
 local in_hash       = ARGV[38]  -- digest of payload_in
 local out_hash      = ARGV[39]  -- digest of the payload a requeue or retry sends
+local events_max    = ARGV[40]  -- cap of the parking-lot events stream
 
 local st = KEYS[1]
 
 local s = redis.call('HMGET', st, 'pending', 'last_tid', 'last_out', 'attempts', 'status',
-  'parked_tid', 'last_rule', 'history')
+  'parked_tid', 'last_rule', 'history', 'resubmit_run')
 local last_tid, attempts_so_far, last_rule = s[2], tonumber(s[4]) or 0, s[7] or ''
 
 -- Parked already: note the report on the record; nothing else changes.
@@ -75,22 +78,30 @@ if s[5] == 'parked' and s[6] then
   redis.call('HINCRBY', rec, 'reports', 1)
   redis.call('HSET', rec, 'last_seen', now)
   return { 'PARKED', s[6], attempts_so_far, 0, 'message is already parked', last_rule,
-    'already_parked' }
+    'already_parked', 0 }
 end
 
 if s[1] == '1' then
   return { 'DUPLICATE', last_tid, attempts_so_far, 0,
-    'the previous outcome of this message is still pending', last_rule, 'pending' }
+    'the previous outcome of this message is still pending', last_rule, 'pending', 0 }
 end
 if last_tid then
   if incoming ~= '' and incoming ~= last_tid then
     return { 'DUPLICATE', last_tid, attempts_so_far, 0,
-      'this copy is older than the one Salvage sent last', last_rule, 'stale_copy' }
+      'this copy is older than the one Salvage sent last', last_rule, 'stale_copy', 0 }
   end
   if incoming == '' and in_hash ~= s[3] then
     return { 'DUPLICATE', last_tid, attempts_so_far, 0,
-      'the original message was already reported', last_rule, 'original_again' }
+      'the original message was already reported', last_rule, 'original_again', 0 }
   end
+end
+
+-- A new attempt of a copy an operator resubmitted: it failed again (counted once).
+local recurred = 0
+if s[9] then
+  recurred = 1
+  redis.call('HDEL', st, 'resubmit_run')
+  if s[9] ~= '' then redis.call('HINCRBY', prefix .. ':run:' .. s[9], 'failed_again', 1) end
 end
 
 local attempt = attempts_so_far + 1
@@ -160,12 +171,12 @@ if outcome == 'PARKED' then
   park_message(prefix, now, {
     tid = tid, mkey = mkey, group = group, queue = queue, code = code,
     err_message = err_message, reason = reason, rule = rule, attempt = attempt,
-    history = history,
+    history = history, events_max = events_max,
     fields = { 'id', msg_id, 'destination', destination, 'partition_key', partition_key,
       'content_type', content_type, 'event_type', event_type, 'payload', payload_in,
       'headers', headers_in, 'failure', failure },
   })
-  return { outcome, tid, attempt, 0, reason, rule, override }
+  return { outcome, tid, attempt, 0, reason, rule, override, recurred }
 end
 
 local pending = 0
@@ -174,4 +185,4 @@ redis.call('HSET', st, 'status', string.lower(outcome), 'pending', pending, 'las
   'last_out', out_hash, 'attempts', attempt, 'last_rule', rule, 'updated', now,
   'history', history)
 redis.call('EXPIRE', st, expire)
-return { outcome, tid, attempt, retry_at, reason, rule, override }
+return { outcome, tid, attempt, retry_at, reason, rule, override, recurred }

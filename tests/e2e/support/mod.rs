@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod process;
 pub mod redis_server;
 
@@ -36,7 +37,27 @@ pub fn test_settings(redis_url: &str) -> Settings {
     s.relay.poll_interval = Duration::from_millis(20);
     s.relay.stats_interval = Duration::from_millis(50);
     s.server.shutdown_grace = Duration::from_secs(5);
+    s.parking_lot.addr = "127.0.0.1:0".parse().unwrap();
+    s.parking_lot.run_lease = Duration::from_secs(1);
+    s.parking_lot.tokens = vec![
+        token(OPERATOR, "olivia", salvage::config::Role::Operator),
+        token(VIEWER, "victor", salvage::config::Role::Viewer),
+    ];
     s
+}
+
+/// The operator token of the test settings (its name is "olivia").
+pub const OPERATOR: &str = "operator-token-1";
+/// The viewer token of the test settings (its name is "victor").
+pub const VIEWER: &str = "viewer-token-1";
+
+fn token(token: &str, name: &str, role: salvage::config::Role) -> salvage::config::TokenSettings {
+    salvage::config::TokenSettings {
+        name: name.to_owned(),
+        role,
+        token: Some(token.to_owned()),
+        token_sha256: None,
+    }
 }
 
 /// Requeues through the outbox and the relay instead of inline.
@@ -53,6 +74,8 @@ pub struct TestApp {
     pub client: SalvageClient<Channel>,
     pub grpc_addr: SocketAddr,
     pub admin_url: String,
+    /// The parking lot's admin gRPC API.
+    pub parking_addr: SocketAddr,
     pub conn: redis::aio::MultiplexedConnection,
     shutdown: Shutdown,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
@@ -68,13 +91,14 @@ pub async fn spawn_app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
     let redis = RedisServer::start();
     let mut settings = test_settings(&redis.url());
     f(&mut settings);
-    let (client, grpc_addr, admin_url, shutdown, handle) = start(settings).await;
+    let (client, grpc_addr, admin_url, shutdown, handle, parking_addr) = start_full(settings).await;
     let conn = connect(&redis.url()).await;
     TestApp {
         redis,
         client,
         grpc_addr,
         admin_url,
+        parking_addr,
         conn,
         shutdown,
         handle: Some(handle),
@@ -91,9 +115,26 @@ pub async fn start(
     Shutdown,
     tokio::task::JoinHandle<anyhow::Result<()>>,
 ) {
+    let (client, grpc_addr, admin_url, shutdown, handle, _) = start_full(settings).await;
+    (client, grpc_addr, admin_url, shutdown, handle)
+}
+
+/// Start a Salvage in this process; also returns the parking lot API's address.
+#[allow(clippy::type_complexity)]
+pub async fn start_full(
+    settings: Settings,
+) -> (
+    SalvageClient<Channel>,
+    SocketAddr,
+    String,
+    Shutdown,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+    SocketAddr,
+) {
     let app = Application::build(settings)
         .await
         .expect("application builds");
+    let parking_addr = app.parking_lot_addr();
     let grpc_addr = app.grpc_addr();
     let admin_url = format!("http://{}", app.admin_addr());
     let shutdown = app.shutdown_handle();
@@ -101,7 +142,7 @@ pub async fn start(
     let client = SalvageClient::connect(format!("http://{grpc_addr}"))
         .await
         .expect("grpc connects");
-    (client, grpc_addr, admin_url, shutdown, handle)
+    (client, grpc_addr, admin_url, shutdown, handle, parking_addr)
 }
 
 /// A multiplexed connection to a Redis.

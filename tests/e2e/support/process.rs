@@ -25,20 +25,29 @@ pub struct Process {
     pub child: Child,
     pub grpc: String,
     pub admin: String,
+    /// The parking lot's admin gRPC API, `http://127.0.0.1:PORT`.
+    pub parking: String,
 }
 
 impl Process {
     /// Start `salvage serve` with a config of free ports, `redis_url`, the example rules, and
-    /// `extra` TOML appended. Its stderr goes to `<dir>/<name>.log`.
+    /// `extra` TOML appended (it may add `[parking_lot.*]` sub-tables, not `[parking_lot]`, which
+    /// is written here with the test tokens). Its stderr goes to `<dir>/<name>.log`.
     pub fn start(dir: &Path, name: &str, redis_url: &str, extra: &str) -> Self {
-        let (grpc, admin) = (free_port(), free_port());
+        let (grpc, admin, parking) = (free_port(), free_port(), free_port());
         let config = dir.join(format!("{name}.toml"));
         let mut f = std::fs::File::create(&config).unwrap();
         write!(
             f,
             "[server]\ngrpc_addr = \"127.0.0.1:{grpc}\"\n[admin]\naddr = \"127.0.0.1:{admin}\"\n\
-             [redis]\nurl = \"{redis_url}\"\n[rules]\npath = {rules:?}\n{extra}",
+             [redis]\nurl = \"{redis_url}\"\n[rules]\npath = {rules:?}\n\
+             [parking_lot]\naddr = \"127.0.0.1:{parking}\"\nrun_lease = \"1s\"\n\
+             [[parking_lot.tokens]]\nname = \"olivia\"\nrole = \"operator\"\ntoken = \"{op}\"\n\
+             [[parking_lot.tokens]]\nname = \"victor\"\nrole = \"viewer\"\ntoken = \"{viewer}\"\n\
+             {extra}",
             rules = example_rules().display().to_string(),
+            op = super::OPERATOR,
+            viewer = super::VIEWER,
         )
         .unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_salvage"))
@@ -53,6 +62,7 @@ impl Process {
             child,
             grpc: format!("http://127.0.0.1:{grpc}"),
             admin: format!("http://127.0.0.1:{admin}"),
+            parking: format!("http://127.0.0.1:{parking}"),
         }
     }
 

@@ -1,0 +1,264 @@
+//! Operator actions on single records and selections: edit (optimistic concurrency), discard to
+//! the archive, restore from it. Each is one script that also writes the audit entry and the
+//! event, so an action is never done without its record.
+
+use std::collections::BTreeMap;
+
+use tracing::info;
+
+use super::{Caller, ParkingError, ParkingLot, Record, Selection};
+use crate::{
+    store::{AuditFields, EditResult},
+    workflow::now_ms,
+};
+
+/// Tracking ids listed in one audit entry (the count has them all).
+const AUDIT_IDS: usize = 100;
+
+/// A change to a parked record.
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
+    /// The record.
+    pub tracking_id: String,
+    /// The version the caller read.
+    pub expected_version: u64,
+    /// New payload.
+    pub payload: Option<Vec<u8>>,
+    /// New headers (all of them).
+    pub headers: Option<BTreeMap<String, String>>,
+    /// Why.
+    pub comment: String,
+}
+
+/// What a discard or restore did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Moved {
+    /// Messages the selection matched.
+    pub matched: u64,
+    /// Moved.
+    pub moved: u64,
+    /// Not moved, with why.
+    pub not_moved: Vec<(String, String)>,
+    /// Some of the matched messages (for dry runs).
+    pub sample: Vec<Record>,
+}
+
+/// The audit fields common to every action.
+pub(crate) fn audit_fields(
+    caller: &Caller,
+    action: &str,
+    ids: &[String],
+    filter: Option<&super::Filter>,
+    comment: &str,
+) -> AuditFields {
+    let mut f: AuditFields = vec![
+        ("at", now_ms().to_string()),
+        ("actor", caller.name.clone()),
+        ("role", caller.role.as_str().to_owned()),
+        ("action", action.to_owned()),
+        (
+            "tracking_ids",
+            ids.iter()
+                .take(AUDIT_IDS)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        ("message_count", ids.len().to_string()),
+    ];
+    if let Some(filter) = filter.filter(|f| !f.is_empty()) {
+        f.push(("filter", serde_json::to_string(filter).unwrap_or_default()));
+    }
+    if !comment.is_empty() {
+        f.push(("comment", comment.to_owned()));
+    }
+    f
+}
+
+impl ParkingLot {
+    /// Apply an edit if the record is still at the version the caller read.
+    pub async fn edit(&self, caller: &Caller, edit: &Edit) -> Result<Record, ParkingError> {
+        if edit.tracking_id.is_empty() {
+            return Err(ParkingError::invalid(
+                "tracking_id",
+                "required: the tracking id of a parked message".to_owned(),
+            ));
+        }
+        if edit.expected_version == 0 {
+            return Err(ParkingError::invalid(
+                "expected_version",
+                "required: the version you read (GetParked summary.version)".to_owned(),
+            ));
+        }
+        if edit.payload.is_none() && edit.headers.is_none() {
+            return Err(ParkingError::invalid(
+                "payload",
+                "nothing to change: set payload and/or headers (with replace_headers)".to_owned(),
+            ));
+        }
+        if let Some(p) = &edit.payload
+            && p.len() > self.inner.max_payload
+        {
+            return Err(ParkingError::invalid(
+                "payload",
+                format!(
+                    "{} bytes, over the limit of {} bytes (limits.max_payload_bytes)",
+                    p.len(),
+                    self.inner.max_payload
+                ),
+            ));
+        }
+        let headers = edit
+            .headers
+            .as_ref()
+            .map(|h| serde_json::to_string(h).unwrap_or_else(|_| "{}".to_owned()));
+        let ids = [edit.tracking_id.clone()];
+        let audit = audit_fields(caller, "edit", &ids, None, &edit.comment);
+        let result = self
+            .inner
+            .store
+            .edit_parked(
+                &edit.tracking_id,
+                edit.expected_version,
+                edit.payload.as_deref(),
+                headers.as_deref(),
+                &caller.name,
+                now_ms(),
+                &audit,
+            )
+            .await?;
+        match result {
+            EditResult::Edited(v) => {
+                self.inner.metrics.operator_action("edit");
+                info!(actor = %caller.name, tracking_id = %edit.tracking_id, version = v, "parked message edited");
+                self.get(&edit.tracking_id).await
+            }
+            EditResult::Stale(v) => Err(ParkingError::Aborted(format!(
+                "message {} is at version {v}, not {}: someone changed it since you read it; \
+                 read it again and redo your edit",
+                edit.tracking_id, edit.expected_version
+            ))),
+            EditResult::Missing => Err(ParkingError::NotFound(format!(
+                "no parked message with tracking id {:?} (resolved or archived meanwhile?)",
+                edit.tracking_id
+            ))),
+        }
+    }
+
+    async fn sample(&self, ids: &[String], archived: bool) -> Result<Vec<Record>, ParkingError> {
+        let some: Vec<String> = ids.iter().rev().take(10).cloned().collect();
+        Ok(self
+            .inner
+            .store
+            .records(&some, super::record::SUMMARY_FIELDS, archived)
+            .await?
+            .iter()
+            .filter_map(Record::parse)
+            .collect())
+    }
+
+    /// Move the selected parked messages to the archive.
+    pub async fn discard(
+        &self,
+        caller: &Caller,
+        selection: &Selection,
+        reason: &str,
+        dry_run: bool,
+    ) -> Result<Moved, ParkingError> {
+        if reason.trim().is_empty() {
+            return Err(ParkingError::invalid(
+                "reason",
+                "required: say why these messages are discarded (kept in the archive and the \
+                 audit log)"
+                    .to_owned(),
+            ));
+        }
+        let ids = self.select(selection, false).await?;
+        let mut out = Moved {
+            matched: ids.len() as u64,
+            ..Moved::default()
+        };
+        if dry_run {
+            out.sample = self.sample(&ids, false).await?;
+            return Ok(out);
+        }
+        let batch = self.inner.settings.batch_size;
+        let now = now_ms();
+        let mut parked_at = Vec::new();
+        for (i, chunk) in ids.chunks(batch).enumerate() {
+            // One audit entry for the whole action, written with its first batch.
+            let audit = if i == 0 {
+                let mut a = audit_fields(caller, "discard", &ids, Some(&selection.filter), "");
+                a.push(("reason", reason.to_owned()));
+                a
+            } else {
+                Vec::new()
+            };
+            let moved = self
+                .inner
+                .store
+                .discard_parked(
+                    chunk,
+                    &caller.name,
+                    reason,
+                    false,
+                    now,
+                    self.inner.store.state_ttl_secs(),
+                    &audit,
+                )
+                .await?;
+            out.moved += moved.len() as u64;
+            parked_at.extend(moved);
+        }
+        self.inner.metrics.operator_action("discard");
+        self.inner
+            .metrics
+            .resolved("discarded", &parked_at, now_ms());
+        info!(actor = %caller.name, discarded = out.moved, reason, "parked messages discarded");
+        Ok(out)
+    }
+
+    /// Bring the selected archived messages back into the parking lot.
+    pub async fn restore(
+        &self,
+        caller: &Caller,
+        selection: &Selection,
+        comment: &str,
+        dry_run: bool,
+    ) -> Result<Moved, ParkingError> {
+        let ids = self.select(selection, true).await?;
+        let mut out = Moved {
+            matched: ids.len() as u64,
+            ..Moved::default()
+        };
+        if !selection.tracking_ids.is_empty() {
+            for t in &selection.tracking_ids {
+                if !ids.contains(t) {
+                    out.not_moved
+                        .push((t.clone(), "not in the archive".to_owned()));
+                }
+            }
+        }
+        if dry_run {
+            out.sample = self.sample(&ids, true).await?;
+            return Ok(out);
+        }
+        for (i, chunk) in ids.chunks(self.inner.settings.batch_size).enumerate() {
+            let audit = if i == 0 {
+                audit_fields(caller, "restore", &ids, Some(&selection.filter), comment)
+            } else {
+                Vec::new()
+            };
+            let (n, not) = self
+                .inner
+                .store
+                .restore_archived(chunk, &caller.name, now_ms(), &audit)
+                .await?;
+            out.moved += n;
+            out.not_moved.extend(not);
+        }
+        self.inner.metrics.operator_action("restore");
+        info!(actor = %caller.name, restored = out.moved, "archived messages restored");
+        Ok(out)
+    }
+}

@@ -1,0 +1,39 @@
+-- Move parked records to the archive (an operator's discard, or retention expiring them). The
+-- record keeps its fields and gains discarded_at/_by/_reason; the message's state is dropped, so
+-- a later report of it is a new failure. (park.lua and unpark.lua are prepended.)
+--
+-- ARGV: prefix, now, state TTL (s), events cap, audit cap, actor, reason, event kind
+-- (discarded | expired), n, n tracking ids, then the audit fields (count, pairs).
+-- Returns { moved, parked-at of each moved record... }.
+
+local prefix, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local actor, reason, kind = ARGV[6], ARGV[7], ARGV[8]
+local n = tonumber(ARGV[9])
+local out, moved, tids, queue1, group1 = { 0 }, {}, {}, nil, nil
+for i = 10, 9 + n do
+  local tid = ARGV[i]
+  local rec = prefix .. ':parked:' .. tid
+  if redis.call('EXISTS', rec) == 1 then
+    local queue, group, mkey, at = unindex_parked(prefix, tid, rec)
+    local arc = prefix .. ':archive:' .. tid
+    redis.call('RENAME', rec, arc)
+    redis.call('HSET', arc, 'discarded_at', now, 'discarded_by', actor, 'discard_reason', reason)
+    redis.call('ZADD', prefix .. ':idx:archive', now, tid)
+    if mkey ~= '' then
+      local st = prefix .. ':msg:' .. mkey
+      -- Forget the message's state: if it is ever reported again, that is a new failure to
+      -- look at (parked again, visible), not a duplicate to drop. Its history stays on the record.
+      if redis.call('HGET', st, 'parked_tid') == tid then redis.call('DEL', st) end
+    end
+    table.insert(out, at)
+    table.insert(tids, tid)
+    queue1 = queue1 or queue
+    group1 = group1 or group
+  end
+end
+out[1] = #tids
+if #tids > 0 then
+  parking_event(prefix, ARGV[4], kind, table.concat(tids, ','), queue1, group1, actor, now)
+  audit(prefix, ARGV[5], 10 + n, { 'moved', tostring(#tids) })
+end
+return out
