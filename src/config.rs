@@ -367,13 +367,16 @@ impl Default for ParkingLotSettings {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 50052)),
             tokens: Vec::new(),
+            // About 5.6 KiB of Redis memory per parked message with a 1 KiB payload (measured
+            // by tests/e2e/parking_lot/observe.rs): these defaults bound the parking lot to about
+            // 1.4 GiB and the archive to about 280 MiB.
             retention: RetentionSettings {
                 max_age: Some(Duration::from_secs(90 * 24 * 3600)),
-                max_count: Some(1_000_000),
+                max_count: Some(250_000),
             },
             archive: RetentionSettings {
                 max_age: Some(Duration::from_secs(30 * 24 * 3600)),
-                max_count: Some(100_000),
+                max_count: Some(50_000),
             },
             retention_interval: Duration::from_secs(60),
             audit_max_entries: 100_000,

@@ -215,6 +215,12 @@ impl ParkingLot {
         archived: bool,
     ) -> Result<Vec<String>, ParkingError> {
         if !selection.tracking_ids.is_empty() {
+            if !selection.filter.is_empty() {
+                return Err(ParkingError::invalid(
+                    "selection",
+                    "give tracking_ids or a filter, not both".to_owned(),
+                ));
+            }
             if selection.tracking_ids.len() > MAX_IDS {
                 return Err(ParkingError::invalid(
                     "selection.tracking_ids",
@@ -307,7 +313,7 @@ impl ParkingLot {
             GroupSort::Count => {
                 groups.sort_by(|a, b| b.count.cmp(&a.count).then(b.last_seen.cmp(&a.last_seen)))
             }
-            GroupSort::Recent => groups.sort_by(|a, b| b.last_seen.cmp(&a.last_seen)),
+            GroupSort::Recent => groups.sort_by_key(|g| std::cmp::Reverse(g.last_seen)),
         }
         groups.truncate(limit);
         Ok((groups, total))

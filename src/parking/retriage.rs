@@ -120,7 +120,7 @@ impl ParkingLot {
             }
         }
         out.groups = groups.into_values().collect();
-        out.groups.sort_by(|a, b| b.matched.cmp(&a.matched));
+        out.groups.sort_by_key(|g| std::cmp::Reverse(g.matched));
         Ok(out)
     }
 }

@@ -73,6 +73,30 @@ impl ParkingLot {
                 }
             }
             let Some(c) = conn.as_mut() else { continue };
+            if last == "$" {
+                // Start after the newest event now, by id: re-reading from "$" after each empty
+                // wait would miss an event written between two reads.
+                let newest: redis::RedisResult<redis::streams::StreamRangeReply> =
+                    redis::cmd("XREVRANGE")
+                        .arg(&key)
+                        .arg("+")
+                        .arg("-")
+                        .arg("COUNT")
+                        .arg(1)
+                        .query_async(c)
+                        .await;
+                match newest {
+                    Ok(r) => {
+                        last = r.ids.first().map_or_else(|| "0-0".to_owned(), |e| e.id.clone());
+                    }
+                    Err(e) => {
+                        warn!(error = %e, "reading parking-lot events failed; reconnecting");
+                        conn = None;
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        continue;
+                    }
+                }
+            }
             let mut cmd = redis::cmd("XREAD");
             cmd.arg("BLOCK")
                 .arg(1000)
@@ -119,9 +143,7 @@ impl ParkingLot {
                 Err(e) => {
                     warn!(error = %e, "reading parking-lot events failed; reconnecting");
                     conn = None;
-                    if last == "$" {
-                        continue;
-                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }
         }

@@ -362,7 +362,7 @@ impl Store {
         let mut conn = self.conn.clone();
         let reply: Vec<String> = inv.invoke_async(&mut conn).await?;
         let at = |i: usize| reply.get(i).cloned().unwrap_or_default();
-        Ok(match reply.first().map(String::as_str) {
+        match reply.first().map(String::as_str) {
             Some("ok") => Ok(BatchResult::Done {
                 resubmitted: at(1).parse().unwrap_or(0),
                 skipped: at(2).parse().unwrap_or(0),
@@ -378,7 +378,7 @@ impl Store {
                 message: at(2),
             }),
             other => Err(StoreError::Reply(format!("resubmit answered {other:?}"))),
-        }?)
+        }
     }
 
     /// Take or renew the lease on a run (or give it up with `release`). Returns the run's state

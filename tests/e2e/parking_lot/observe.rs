@@ -1,0 +1,93 @@
+//! What the parking lot costs and shows: Redis memory per parked message, and the parking-lot
+//! gauges on `/metrics`.
+
+use super::*;
+
+/// Upper bound of Redis memory per parked message with a 1 KiB payload: the record (payload,
+/// headers, failure, history), its three index entries, the message state (with the history
+/// again) and the PARKED event. Measured at about 5.7 KiB when this test was written (Redis 7.0;
+/// see the output with `--nocapture`): the record ~3.5 KiB (a hash with a value over 64 bytes
+/// is a real hash table, not a listpack), the message state ~1.1 KiB, the indexes ~0.4 KiB and the
+/// event ~0.1 KiB.
+const MAX_BYTES_PER_PARKED: u64 = 8 * 1024;
+
+/// A JSON payload of exactly 1024 bytes.
+fn one_kib_payload(id: &str) -> String {
+    let head = format!(r#"{{"payment_id":"{id}","amount_cents":990,"note":""#);
+    let tail = r#""}"#;
+    let fill = 1024 - head.len() - tail.len();
+    format!("{head}{}{tail}", "x".repeat(fill))
+}
+
+#[tokio::test]
+#[allow(clippy::print_stdout)]
+async fn redis_memory_per_parked_message_is_bounded() {
+    const N: u64 = 1_000;
+    let app = spawn_app().await;
+    let before = used_memory(&app.conn).await;
+    let reqs = (0..N)
+        .map(|i| {
+            let id = format!("p-{i}");
+            let mut req = fraud_declined(&id);
+            message(&mut req).payload = one_kib_payload(&id).into_bytes();
+            assert_eq!(message(&mut req).payload.len(), 1024);
+            req
+        })
+        .collect();
+    app.park_all(reqs).await;
+    let after = used_memory(&app.conn).await;
+    let per_message = after.saturating_sub(before) / N;
+    println!(
+        "redis used_memory: {before} -> {after} bytes for {N} parked messages with 1 KiB \
+         payloads: {per_message} bytes per parked message"
+    );
+    assert!(
+        per_message <= MAX_BYTES_PER_PARKED,
+        "{per_message} bytes per parked message, over {MAX_BYTES_PER_PARKED}"
+    );
+    assert!(
+        per_message >= 1024,
+        "the payload itself is stored: {per_message}"
+    );
+}
+
+#[tokio::test]
+async fn parking_lot_gauges_follow_what_happens() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let tids = app
+        .park_all(vec![fraud_declined("p-1"), fraud_declined("p-2")])
+        .await;
+    let url = &app.admin_url;
+    await_metric(url, "salvage_parked_oldest_age_seconds", |v| v > 0.0).await;
+    await_metric(url, "salvage_parked_messages", |v| v == 2.0).await;
+
+    discard(&op, &tids[..1], "noise").await;
+    await_metric(url, "salvage_archived_messages", |v| v == 1.0).await;
+    await_metric(url, "salvage_parked_messages", |v| v == 1.0).await;
+    discard(&op, &tids[1..], "noise").await;
+    await_metric(url, "salvage_archived_messages", |v| v == 2.0).await;
+    await_metric(url, "salvage_parked_messages", |v| v == 0.0).await;
+    restore(&op, &tids[..1]).await;
+    await_metric(url, "salvage_archived_messages", |v| v == 1.0).await;
+    await_metric(url, "salvage_parked_messages", |v| v == 1.0).await;
+
+    await_metric(
+        url,
+        r#"salvage_parked_resolution_seconds_count{outcome="discarded"}"#,
+        |v| v == 2.0,
+    )
+    .await;
+    await_metric(
+        url,
+        r#"salvage_operator_actions_total{action="discard"}"#,
+        |v| v == 2.0,
+    )
+    .await;
+    await_metric(
+        url,
+        r#"salvage_operator_actions_total{action="restore"}"#,
+        |v| v == 1.0,
+    )
+    .await;
+}
