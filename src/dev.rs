@@ -10,7 +10,13 @@ use std::{net::SocketAddr, path::PathBuf, process::Stdio, time::Duration};
 use anyhow::{Context, bail};
 use tokio::process::Command;
 
-use crate::{config::Settings, startup::Application};
+use crate::{
+    config::{Role, Settings, TokenSettings},
+    startup::Application,
+};
+
+/// The operator token of `salvage dev`'s parking lot API.
+pub const DEV_TOKEN: &str = "dev-operator-token";
 
 /// The example rules, embedded so `salvage dev` works from any folder.
 pub const EXAMPLE_RULES: &str = include_str!("../examples/rules.toml");
@@ -30,6 +36,9 @@ pub struct DevArgs {
     /// A rules file to use instead of the example rules.
     #[arg(long)]
     pub rules: Option<PathBuf>,
+    /// Where the parking lot's admin gRPC API (`salvage parked ...`) is served.
+    #[arg(long, default_value = "127.0.0.1:50052")]
+    pub parking_lot_addr: SocketAddr,
     /// The redis-server program.
     #[arg(long, default_value = "redis-server")]
     pub redis_server: PathBuf,
@@ -88,6 +97,14 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     settings.rules.path = rules.clone();
     settings.server.grpc_addr = args.grpc_addr;
     settings.admin.addr = args.admin_addr;
+    settings.parking_lot.addr = args.parking_lot_addr;
+    // A fixed operator token: this Redis and this process are private and local.
+    settings.parking_lot.tokens = vec![TokenSettings {
+        name: "dev".to_owned(),
+        role: Role::Operator,
+        token: Some(DEV_TOKEN.to_owned()),
+        token_sha256: None,
+    }];
     let app = Application::build(settings).await?;
     println!("Salvage (dev) is running; Ctrl-C stops it and its Redis.");
     println!(
@@ -95,6 +112,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         app.grpc_addr()
     );
     println!("  metrics   http://{}/metrics", app.admin_addr());
+    println!(
+        "  parking   {}  (salvage.v1.ParkingLot; operator token {DEV_TOKEN:?})",
+        app.parking_lot_addr()
+    );
     println!(
         "  redis     {url}  (data in {}, removed on exit)",
         dir.path().display()
@@ -105,6 +126,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         app.grpc_addr()
     );
     println!("Then: redis-cli -p {port} XRANGE orders - +");
+    println!(
+        "Parked: SALVAGE_ADMIN_TOKEN={DEV_TOKEN} salvage parked --addr http://{} list",
+        app.parking_lot_addr()
+    );
     let result = app.run_until_signal().await;
     let _ = redis.kill().await;
     result

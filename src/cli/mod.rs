@@ -1,7 +1,10 @@
-//! The command line: `serve`, `check`, `dev` and `loadgen`. Errors are printed with their whole
-//! chain and turn into a non-zero exit code.
+//! The command line: `serve`, `check`, `dev`, `loadgen`, and `parked` (the parking lot's admin
+//! client, in `parked/`). Errors are printed with their whole chain and turn into a non-zero exit
+//! code.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod parked;
 
 use std::{path::PathBuf, process::ExitCode};
 
@@ -47,6 +50,9 @@ pub enum Command {
     Dev(DevArgs),
     /// Drive load at a running Salvage and print throughput and latency.
     Loadgen(LoadgenArgs),
+    /// Find, inspect, edit, resubmit, discard and restore parked messages (talks to the parking
+    /// lot API of a running Salvage).
+    Parked(Box<parked::ParkedArgs>),
 }
 
 /// Run a parsed command line.
@@ -59,6 +65,7 @@ pub async fn run(cli: Cli) -> ExitCode {
             crate::dev::run(args).await
         }
         Command::Loadgen(args) => crate::loadgen::run(args).await.map(|_| ()),
+        Command::Parked(args) => parked::run(*args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

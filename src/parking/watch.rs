@@ -87,7 +87,10 @@ impl ParkingLot {
                         .await;
                 match newest {
                     Ok(r) => {
-                        last = r.ids.first().map_or_else(|| "0-0".to_owned(), |e| e.id.clone());
+                        last = r
+                            .ids
+                            .first()
+                            .map_or_else(|| "0-0".to_owned(), |e| e.id.clone());
                     }
                     Err(e) => {
                         warn!(error = %e, "reading parking-lot events failed; reconnecting");

@@ -10,5 +10,7 @@
 
 mod api;
 mod durability;
+mod parked_cli;
+mod parking_lot;
 mod support;
 mod workflow;

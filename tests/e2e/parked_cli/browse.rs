@@ -1,0 +1,318 @@
+//! `list`, `show`, `groups`, `audit` and `watch`: what people and scripts read.
+
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+use super::*;
+
+/// `list` as a table and as JSON, newest first, with each kind of filter and paging.
+#[tokio::test]
+async fn list_shows_parked_messages_with_filters() {
+    let app = spawn_app().await;
+    let p1 = park_fraud(&app, "p-1").await;
+    let p2 = park_fraud(&app, "p-2").await;
+    let p3 = park_fraud(&app, "p-3").await;
+    let inv = park_invoice(&app, "inv-1").await;
+
+    // Viewers may list.
+    let out = cli(app.parking_addr, Some(VIEWER), &["list"]).run().await;
+    out.assert_ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert!(lines[0].starts_with("TRACKING ID"), "{}", out.stdout);
+    for tid in [&p1, &p2, &p3, &inv] {
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with(tid.as_str())).count(),
+            1,
+            "{tid} once in:\n{}",
+            out.stdout
+        );
+    }
+    assert!(out.stdout.contains("FRAUD_DECLINED") && out.stdout.contains("invoices"));
+
+    let all = op(&app, &["list", "--json"]).await;
+    all.assert_ok();
+    assert_eq!(
+        listed(&all.json()),
+        vec![inv.clone(), p3.clone(), p2.clone(), p1.clone()]
+    );
+    let first = &all.json()["messages"][0];
+    assert_eq!(first["origin"]["queue"], "invoices");
+    assert_eq!(first["version"], 1);
+
+    let cases: Vec<(Vec<&str>, Vec<&String>)> = vec![
+        (vec!["--queue", "invoices"], vec![&inv]),
+        (vec!["--code", "FRAUD_DECLINED"], vec![&p3, &p2, &p1]),
+        (vec!["--event-type", "InvoiceIssued"], vec![&inv]),
+        (vec!["--text", "\"p-2\""], vec![&p2]),
+        (
+            vec!["--pointer", "/payment_id", "--value", "p-3"],
+            vec![&p3],
+        ),
+        (vec!["--pointer", "/invoice_id"], vec![&inv]),
+        (
+            vec!["--destination", "redis", "--queue", "payments"],
+            vec![&p3, &p2, &p1],
+        ),
+        (vec!["--since", "1h"], vec![&inv, &p3, &p2, &p1]),
+        (vec!["--until", "1h"], vec![]),
+        (vec!["--since", "2999-01-01T00:00:00Z"], vec![]),
+    ];
+    for (flags, want) in cases {
+        let mut args = vec!["list", "--json"];
+        args.extend(&flags);
+        let out = op(&app, &args).await;
+        out.assert_ok();
+        let want: Vec<String> = want.into_iter().cloned().collect();
+        assert_eq!(listed(&out.json()), want, "list {flags:?}");
+    }
+
+    // Paging: two of three, then the rest with the token; --all follows the pages.
+    let page = op(
+        &app,
+        &["list", "--json", "--code", "FRAUD_DECLINED", "--limit", "2"],
+    )
+    .await;
+    assert_eq!(listed(&page.json()), vec![p3.clone(), p2.clone()]);
+    let token = page.json()["next_page_token"].as_str().unwrap().to_owned();
+    assert!(!token.is_empty());
+    let rest = op(
+        &app,
+        &[
+            "list",
+            "--json",
+            "--code",
+            "FRAUD_DECLINED",
+            "--page-token",
+            &token,
+        ],
+    )
+    .await;
+    assert_eq!(listed(&rest.json()), vec![p1.clone()]);
+    let every = op(
+        &app,
+        &[
+            "list",
+            "--json",
+            "--code",
+            "FRAUD_DECLINED",
+            "--limit",
+            "1",
+            "--all",
+        ],
+    )
+    .await;
+    assert_eq!(listed(&every.json()), vec![p3, p2, p1]);
+
+    let bad = op(&app, &["list", "--since", "last tuesday"]).await;
+    bad.assert_failed();
+    assert!(bad.stderr.contains("error: --since"), "{}", bad.stderr);
+}
+
+/// `show` prints the whole record: failure, pretty payload, headers, attempts; `--json` too.
+#[tokio::test]
+async fn show_prints_the_whole_message() {
+    let app = spawn_app().await;
+    let tid = park_fraud(&app, "p-1").await;
+
+    let out = op(&app, &["show", &tid]).await;
+    out.assert_ok();
+    for want in [
+        tid.as_str(),
+        "payments",
+        "PaymentCaptured",
+        "FRAUD_DECLINED",
+        "payment p-1 declined by screening (score 0.97)",
+        "payment-fraud-declined",
+        "  \"payment_id\": \"p-1\",",
+        "headers",
+        "attempts",
+        "PARKED",
+    ] {
+        assert!(
+            out.stdout.contains(want),
+            "{want:?} missing in:\n{}",
+            out.stdout
+        );
+    }
+
+    let doc = op(&app, &["show", "--json", &tid]).await.json();
+    assert_eq!(doc["tracking_id"], tid.as_str());
+    assert_eq!(doc["payload_json"]["payment_id"], "p-1");
+    assert_eq!(doc["failure"]["code"], "FRAUD_DECLINED");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["archived"], Value::Null);
+
+    let missing = op(&app, &["show", "0000-no-such-id"]).await;
+    missing.assert_failed();
+    assert!(
+        missing.stderr.starts_with("error: not found"),
+        "{}",
+        missing.stderr
+    );
+    assert!(missing.stdout.is_empty());
+}
+
+/// Failures that differ only by ids and numbers make one group.
+#[tokio::test]
+async fn groups_count_failures_of_one_kind_together() {
+    let app = spawn_app().await;
+    for id in ["p-1", "p-22", "p-333"] {
+        park_fraud(&app, id).await;
+    }
+    // Park the invoice in a later millisecond than the last fraud, so "recent" has an order.
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    let groups = op(&app, &["groups", "--json"]).await.json();
+    let fraud_seen =
+        time::OffsetDateTime::parse(groups["groups"][0]["last_seen"].as_str().unwrap(), rfc3339)
+            .unwrap();
+    eventually(Duration::from_secs(1), || async {
+        (time::OffsetDateTime::now_utc() > fraud_seen + Duration::from_millis(1)).then_some(())
+    })
+    .await
+    .unwrap();
+    park_invoice(&app, "inv-1").await;
+
+    let doc = op(&app, &["groups", "--json"]).await.json();
+    let groups = doc["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2, "{doc}");
+    assert_eq!(groups[0]["count"], 3);
+    assert_eq!(groups[0]["error_code"], "FRAUD_DECLINED");
+    assert_eq!(groups[1]["count"], 1);
+    assert_eq!(doc["total_groups"], 2);
+
+    let one = op(&app, &["groups", "--json", "--queue", "invoices"])
+        .await
+        .json();
+    assert_eq!(one["groups"].as_array().unwrap().len(), 1);
+    assert_eq!(one["groups"][0]["error_code"], "MISSING_VAT");
+
+    let recent = op(&app, &["groups", "--json", "--sort", "recent"])
+        .await
+        .json();
+    // Most recently parked first: the invoice group.
+    assert_eq!(recent["groups"][0]["error_code"], "MISSING_VAT", "{recent}");
+    let table = op(&app, &["groups"]).await;
+    table.assert_ok();
+    let rows: Vec<&str> = table.stdout.lines().collect();
+    assert!(rows[0].starts_with("GROUP"), "{}", table.stdout);
+    assert!(
+        rows[1].contains("FRAUD_DECLINED") && rows[1].contains(" 3 "),
+        "{}",
+        table.stdout
+    );
+    assert!(
+        rows[2].contains("MISSING_VAT") && rows[2].contains(" 1 "),
+        "{}",
+        table.stdout
+    );
+
+    // The group id from `groups` works as a filter.
+    let gid = groups[0]["group"].as_str().unwrap();
+    let members = op(&app, &["list", "--json", "--group", gid]).await.json();
+    assert_eq!(listed(&members).len(), 3);
+}
+
+/// The audit log names the operator ("olivia") and the action; filters by actor and id.
+#[tokio::test]
+async fn audit_shows_who_did_what() {
+    let app = spawn_app().await;
+    let edited = park_fraud(&app, "p-1").await;
+    let discarded = park_fraud(&app, "p-2").await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("p.json");
+    std::fs::write(&file, r#"{"payment_id":"p-1","amount_cents":1}"#).unwrap();
+    op(
+        &app,
+        &[
+            "edit",
+            &edited,
+            "--payload-file",
+            file.to_str().unwrap(),
+            "--comment",
+            "typo",
+        ],
+    )
+    .await
+    .assert_ok();
+    op(
+        &app,
+        &["discard", &discarded, "--reason", "duplicate", "--yes"],
+    )
+    .await
+    .assert_ok();
+
+    let table = cli(app.parking_addr, Some(VIEWER), &["audit"]).run().await;
+    table.assert_ok();
+    let rows: Vec<&str> = table.stdout.lines().collect();
+    assert!(rows[0].starts_with("AT"), "{}", table.stdout);
+    // Newest first.
+    assert!(
+        rows[1].contains("olivia") && rows[1].contains("discard"),
+        "{}",
+        table.stdout
+    );
+    assert!(rows[2].contains("olivia") && rows[2].contains("edit") && rows[2].contains("typo"));
+
+    let doc = op(&app, &["audit", "--json", "--actor", "olivia"])
+        .await
+        .json();
+    let entries = doc["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{doc}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["actor"] == "olivia" && e["role"] == "operator")
+    );
+    let one = op(&app, &["audit", "--json", "--id", &edited]).await.json();
+    let entries = one["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{one}");
+    assert_eq!(entries[0]["action"], "edit");
+    assert_eq!(
+        entries[0]["payload_after"],
+        r#"{"payment_id":"p-1","amount_cents":1}"#
+    );
+    let nobody = op(&app, &["audit", "--json", "--actor", "victor"])
+        .await
+        .json();
+    assert!(nobody["entries"].as_array().unwrap().is_empty());
+}
+
+/// `watch` prints events as they happen.
+#[tokio::test]
+async fn watch_prints_events_as_they_happen() {
+    let app = spawn_app().await;
+    let mut child = cli(
+        app.parking_addr,
+        Some(VIEWER),
+        &["watch", "--json", "--queue", "payments"],
+    )
+    .cmd
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // The watch starts from "now", whenever its stream is set up: park until an event shows.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let mut parked = Vec::new();
+    let seen = loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no event within 15s"
+        );
+        let n = parked.len() + 1;
+        park_invoice(&app, &format!("inv-{n}")).await; // another queue: filtered out
+        parked.push(park_fraud(&app, &format!("p-{n}")).await);
+        if let Ok(line) = tokio::time::timeout(Duration::from_millis(500), lines.next_line()).await
+        {
+            break line.unwrap().expect("watch prints until stopped");
+        }
+    };
+    let event: Value = serde_json::from_str(&seen).unwrap();
+    assert_eq!(event["kind"], "PARKED");
+    assert_eq!(event["queue"], "payments");
+    assert_eq!(event["actor"], "salvage");
+    let tid = event["tracking_ids"][0].as_str().unwrap();
+    assert!(parked.iter().any(|p| p == tid), "{seen}");
+    child.kill().await.unwrap();
+}
