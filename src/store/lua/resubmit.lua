@@ -51,11 +51,14 @@ for _, e in ipairs(entries) do
   if redis.call('EXISTS', rec) == 1 then
     redis.call('XADD', e.target, '*', unpack(e.fields))
     local queue, group, mkey, at = unindex_parked(prefix, e.tid, rec)
+    -- The record's history, for a message state that lost its own (restored from the archive).
+    local attempts = redis.call('HGET', rec, 'attempts') or '[]'
     redis.call('DEL', rec)
     if mkey ~= '' then
       local st = prefix .. ':msg:' .. mkey
       local history = redis.call('HGET', st, 'history')
-      if history and #history > 0 then history = history .. ',' .. e.history
+      if not history or #history == 0 then history = string.sub(attempts, 2, -2) end
+      if #history > 0 then history = history .. ',' .. e.history
       else history = e.history end
       local pending = 0
       if string.find(e.target, prefix, 1, true) == 1 then pending = 1 end

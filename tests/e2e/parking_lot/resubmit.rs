@@ -226,3 +226,33 @@ async fn resubmit_resets_the_attempt_counter() {
     assert_eq!(resp.rule, "order-total-as-string");
     assert!(resp.attempt <= 2, "the count started again: {resp:?}");
 }
+
+/// Discard drops the message state and restore brings the record back without it: the history
+/// must still follow the message through a resubmit and a second park.
+#[tokio::test]
+async fn history_survives_discard_restore_resubmit_and_a_second_park() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let tid = app.park_all(vec![fraud_declined("p-h")]).await.remove(0);
+    discard(&op, std::slice::from_ref(&tid), "by mistake").await;
+    assert_eq!(restore(&op, std::slice::from_ref(&tid)).await.restored, 1);
+    resubmit_ids(&op, std::slice::from_ref(&tid)).await;
+    let copy = app.await_stream("payments", 1).await.remove(0);
+
+    // The consumer fails on the copy again: parked again, as a new record.
+    let mut req = fraud_declined("p-h");
+    message(&mut req).headers = headers_of(&copy);
+    let resp = app.client.clone().report(req).await.unwrap().into_inner();
+    assert_eq!(outcome(&resp), pb::Outcome::Parked, "{resp:?}");
+    assert_ne!(resp.tracking_id, tid);
+    let rec = get(&op, &resp.tracking_id).await.unwrap();
+    let outcomes: Vec<&str> = rec.attempts.iter().map(|a| a.outcome.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        ["PARKED", "RESUBMITTED", "PARKED"],
+        "{:?}",
+        rec.attempts
+    );
+    assert_eq!(rec.attempts[0].tracking_id, tid);
+    assert_eq!(rec.attempts[1].actor, "olivia");
+}
