@@ -321,6 +321,11 @@ pub struct TelemetrySettings {
     pub log_format: LogFormat,
     /// A tracing filter such as `info` or `salvage=debug,info`; `RUST_LOG` overrides it.
     pub log_level: String,
+    /// Export spans over OTLP/gRPC to this collector, e.g. `http://127.0.0.1:4317`; unset: spans
+    /// are not exported (trace context is still propagated).
+    pub otlp_endpoint: Option<String>,
+    /// The `service.name` of exported spans.
+    pub service_name: String,
 }
 
 impl Default for TelemetrySettings {
@@ -328,6 +333,8 @@ impl Default for TelemetrySettings {
         Self {
             log_format: LogFormat::Human,
             log_level: "info".to_owned(),
+            otlp_endpoint: None,
+            service_name: "salvage".to_owned(),
         }
     }
 }

@@ -1,31 +1,87 @@
-//! Logging: a tracing subscriber writing human-readable or JSON lines. Payloads are never logged
-//! at info level or above (they may hold personal data); spans carry the tracking id.
+//! Logging and tracing: a tracing subscriber writing human-readable or JSON lines, plus an
+//! OpenTelemetry layer so each report's span has a trace id and span id (continuing the caller's
+//! W3C trace, see `workflow/trace.rs`), exported over OTLP/gRPC when `telemetry.otlp_endpoint` is
+//! set (off by default). Payloads are never logged at info level or above; spans carry the
+//! tracking id and, in JSON logs, the trace id.
 
-use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_otlp::WithExportConfig;
+use opentelemetry_sdk::{
+    Resource, runtime,
+    trace::{SdkTracerProvider, span_processor_with_async_runtime::BatchSpanProcessor},
+};
+use tracing_subscriber::{EnvFilter, Layer, fmt, prelude::*};
 
 use crate::config::{LogFormat, TelemetrySettings};
 
+/// Keeps the span exporter alive; flushes what it holds when dropped.
+#[derive(Debug, Default)]
+pub struct TelemetryGuard {
+    provider: Option<SdkTracerProvider>,
+}
+
+impl Drop for TelemetryGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.provider.take()
+            && let Err(e) = p.shutdown()
+        {
+            eprintln!("warning: flushing spans failed: {e}");
+        }
+    }
+}
+
 /// Install the global subscriber. `RUST_LOG` overrides `telemetry.log_level`. Calling it twice
-/// (as tests do) keeps the first subscriber.
-pub fn init(settings: &TelemetrySettings) {
+/// (as tests do) keeps the first subscriber. Must run inside the tokio runtime when spans are
+/// exported.
+pub fn init(settings: &TelemetrySettings) -> TelemetryGuard {
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.log_level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
-    let registry = tracing_subscriber::registry().with(filter);
-    let result = match settings.log_format {
-        LogFormat::Human => registry
-            .with(fmt::layer().with_writer(std::io::stderr))
-            .try_init(),
-        LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .flatten_event(true)
-                    .with_current_span(true)
-                    .with_writer(std::io::stderr),
-            )
-            .try_init(),
+    let fmt_layer = match settings.log_format {
+        LogFormat::Human => fmt::layer().with_writer(std::io::stderr).boxed(),
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_writer(std::io::stderr)
+            .boxed(),
     };
+    let mut builder = SdkTracerProvider::builder().with_resource(
+        Resource::builder()
+            .with_service_name(settings.service_name.clone())
+            .build(),
+    );
+    let mut export_error = None;
+    if let Some(endpoint) = settings.otlp_endpoint.as_deref().filter(|e| !e.is_empty()) {
+        match opentelemetry_otlp::SpanExporter::builder()
+            .with_tonic()
+            .with_endpoint(endpoint)
+            .build()
+        {
+            Ok(exporter) => {
+                builder = builder.with_span_processor(
+                    BatchSpanProcessor::builder(exporter, runtime::Tokio).build(),
+                );
+            }
+            Err(e) => export_error = Some(e.to_string()),
+        }
+    }
+    // Without an exporter the provider still gives spans their ids (for propagation and logs).
+    let provider = builder.build();
+    let otel_layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("salvage"));
+    let result = tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt_layer)
+        .with(otel_layer)
+        .try_init();
+    if let Some(e) = export_error {
+        tracing::error!(error = %e, "cannot export spans over OTLP; spans are not exported");
+    }
     // Already installed (a test, or an embedding program): keep that one.
-    drop(result);
+    if result.is_err() {
+        return TelemetryGuard::default();
+    }
+    TelemetryGuard {
+        provider: Some(provider),
+    }
 }

@@ -94,6 +94,7 @@ impl TryFrom<pb::ReportRequest> for FailureReport {
                 delivery_attempt: f.delivery_attempt,
                 detail: f.detail,
             },
+            trace: None,
         })
     }
 }

@@ -12,7 +12,10 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::{
     proto::v1::{self as pb, salvage_server::Salvage},
     shutdown::ShutdownSignal,
-    workflow::{FailureReport, Processor, ReportError},
+    workflow::{
+        FailureReport, Processor, ReportError,
+        trace::{TRACEPARENT, TRACESTATE, TraceContext},
+    },
 };
 
 /// The service implementation.
@@ -45,12 +48,14 @@ impl SalvageService {
         &self,
         req: pb::ReportRequest,
         rpc: &'static str,
+        trace: Option<TraceContext>,
     ) -> Result<pb::ReportResponse, ReportError> {
         let started = Instant::now();
         // The semaphore is never closed, so acquiring cannot fail; waiting here is back-pressure.
         let permit = self.in_flight.acquire().await.ok();
         let result = async {
-            let report = FailureReport::try_from(req)?;
+            let mut report = FailureReport::try_from(req)?;
+            report.trace = trace;
             self.processor
                 .report(report)
                 .await
@@ -69,6 +74,12 @@ impl SalvageService {
     }
 }
 
+/// The W3C trace context in a call's metadata, if any (malformed ones are ignored).
+fn trace_of(metadata: &tonic::metadata::MetadataMap) -> Option<TraceContext> {
+    let get = |k: &str| metadata.get(k).and_then(|v| v.to_str().ok()).unwrap_or("");
+    TraceContext::parse(get(TRACEPARENT), get(TRACESTATE))
+}
+
 type ResponseStream = Pin<Box<dyn Stream<Item = Result<pb::ReportResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -77,7 +88,8 @@ impl Salvage for SalvageService {
         &self,
         request: Request<pb::ReportRequest>,
     ) -> Result<Response<pb::ReportResponse>, Status> {
-        let resp = self.handle(request.into_inner(), "unary").await?;
+        let trace = trace_of(request.metadata());
+        let resp = self.handle(request.into_inner(), "unary", trace).await?;
         Ok(Response::new(resp))
     }
 
@@ -89,6 +101,8 @@ impl Salvage for SalvageService {
     ) -> Result<Response<Self::ReportStreamStream>, Status> {
         let service = self.clone();
         let window = self.stream_window;
+        // The stream call's context applies to each of its reports.
+        let trace = trace_of(request.metadata());
         let mut stop = self.shutdown.clone();
         let responses = request
             .into_inner()
@@ -96,9 +110,10 @@ impl Salvage for SalvageService {
             .take_until(async move { stop.recv().await })
             .map(move |item| {
                 let service = service.clone();
+                let trace = trace.clone();
                 async move {
                     let req = item?;
-                    Ok(match service.handle(req, "stream").await {
+                    Ok(match service.handle(req, "stream", trace).await {
                         Ok(resp) => resp,
                         // A failed request is answered in line and the stream goes on.
                         Err(e) => {

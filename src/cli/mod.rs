@@ -61,7 +61,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve { config } => serve(config).await,
         Command::Check { config, rules } => check(config, rules),
         Command::Dev(args) => {
-            telemetry::init(&TelemetrySettings::default());
+            let _guard = telemetry::init(&TelemetrySettings::default());
             crate::dev::run(args).await
         }
         Command::Loadgen(args) => crate::loadgen::run(args).await.map(|_| ()),
@@ -78,7 +78,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 
 async fn serve(config: PathBuf) -> anyhow::Result<()> {
     let settings = Settings::load(&config)?;
-    telemetry::init(&settings.telemetry);
+    let _guard = telemetry::init(&settings.telemetry);
     let app = Application::build(settings).await?;
     app.run_until_signal().await
 }

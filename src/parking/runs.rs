@@ -705,7 +705,7 @@ impl ParkingLot {
         };
         let new_tid = uuid::Uuid::now_v7().to_string();
         let attempts = r.attempts.len();
-        let out_headers = outgoing_headers(&r.headers, &new_tid, &rule, &r.code);
+        let out_headers = outgoing_headers(&r.headers, &new_tid, &rule, &r.code, None);
         let mut headers: serde_json::Map<String, serde_json::Value> = serde_json::Map::new();
         headers.insert(HEADER_ATTEMPT.to_owned(), json!(attempts.to_string()));
         if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&out_headers) {

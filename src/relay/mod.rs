@@ -118,9 +118,17 @@ pub async fn poll_stats<F>(
     F: Fn(bool) -> futures::future::BoxFuture<'static, ()>,
 {
     loop {
-        let up = match store.stats(&destinations).await {
+        let up = match store
+            .stats(
+                &destinations,
+                metrics.max_queue_labels(),
+                crate::metrics::TOP_GROUPS,
+            )
+            .await
+        {
             Ok(s) => {
                 metrics.set_store_stats(s.parked, s.retries, &s.outbox);
+                metrics.set_parking_breakdown(&s.parked_by_queue, &s.top_groups);
                 metrics.set_parking_stats(s.archived, s.oldest_parked_ms, now_ms());
                 true
             }
@@ -130,6 +138,7 @@ pub async fn poll_stats<F>(
             }
         };
         metrics.set_redis_up(up);
+        metrics.set_process_stats();
         // Once stopping, health stays NOT_SERVING: do not let a late poll flip it back.
         if !shutdown.is_triggered() {
             on_redis(up).await;

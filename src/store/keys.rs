@@ -53,6 +53,16 @@ impl Keys {
         format!("{}:groups", self.prefix)
     }
 
+    /// Sorted set: failure groups by number of parked messages.
+    pub fn groups_by_count(&self) -> String {
+        format!("{}:groups:count", self.prefix)
+    }
+
+    /// Sorted set: origin queues by number of parked messages.
+    pub fn queues(&self) -> String {
+        format!("{}:queues", self.prefix)
+    }
+
     /// Hash: one failure group's summary.
     pub fn group(&self, group: &str) -> String {
         format!("{}:group:{group}", self.prefix)

@@ -8,7 +8,7 @@ mod parking;
 
 use std::time::Duration;
 
-use redis::{Script, aio::ConnectionManager, aio::ConnectionManagerConfig};
+use redis::{AsyncCommands, Script, aio::ConnectionManager, aio::ConnectionManagerConfig};
 
 pub(crate) use self::keys::hex;
 pub use self::{
@@ -201,6 +201,10 @@ pub struct StoreStats {
     pub archived: u64,
     /// When the oldest parked message was parked (ms since the epoch), if any is.
     pub oldest_parked_ms: Option<u64>,
+    /// Parked messages per origin queue, most first (at most the asked-for number of queues).
+    pub parked_by_queue: Vec<(String, u64)>,
+    /// The largest failure groups: (group, queue, code, parked messages), most first.
+    pub top_groups: Vec<(String, String, String, u64)>,
 }
 
 /// The Redis store.
@@ -401,8 +405,14 @@ impl Store {
         (policy != "noeviction").then(|| policy.clone())
     }
 
-    /// Read the counts behind the gauges (one pipeline).
-    pub async fn stats(&self, destinations: &[String]) -> Result<StoreStats, StoreError> {
+    /// Read the counts behind the gauges: totals, then parked messages of up to `queues` origin
+    /// queues and of the `groups` largest failure groups.
+    pub async fn stats(
+        &self,
+        destinations: &[String],
+        queues: usize,
+        groups: usize,
+    ) -> Result<StoreStats, StoreError> {
         let mut pipe = redis::pipe();
         pipe.zcard(self.keys.parked_index())
             .zcard(self.keys.retries())
@@ -418,12 +428,52 @@ impl Store {
         let archived = it.next().unwrap_or(0);
         let outbox = destinations.iter().cloned().zip(it).collect();
         let oldest_parked_ms = self.oldest_parked_ms().await?;
+        let rank = |n: usize| isize::try_from(n).unwrap_or(isize::MAX) - 1;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let counted = |rows: Vec<(String, f64)>| -> Vec<(String, u64)> {
+            rows.into_iter()
+                .map(|(k, n)| (k, n.max(0.0) as u64))
+                .collect()
+        };
+        let mut conn = self.conn.clone();
+        let parked_by_queue = if queues == 0 {
+            Vec::new()
+        } else {
+            counted(
+                conn.zrevrange_withscores(self.keys.queues(), 0, rank(queues))
+                    .await?,
+            )
+        };
+        let top = if groups == 0 {
+            Vec::new()
+        } else {
+            counted(
+                conn.zrevrange_withscores(self.keys.groups_by_count(), 0, rank(groups))
+                    .await?,
+            )
+        };
+        let mut top_groups = Vec::with_capacity(top.len());
+        if !top.is_empty() {
+            let mut pipe = redis::pipe();
+            for (g, _) in &top {
+                pipe.cmd("HMGET")
+                    .arg(self.keys.group(g))
+                    .arg("queue")
+                    .arg("code");
+            }
+            let labels: Vec<(Option<String>, Option<String>)> = pipe.query_async(&mut conn).await?;
+            for ((g, n), (q, c)) in top.into_iter().zip(labels) {
+                top_groups.push((g, q.unwrap_or_default(), c.unwrap_or_default(), n));
+            }
+        }
         Ok(StoreStats {
             parked,
             retries,
             outbox,
             archived,
             oldest_parked_ms,
+            parked_by_queue,
+            top_groups,
         })
     }
 }

@@ -8,6 +8,7 @@
 
 mod group;
 mod report;
+pub mod trace;
 
 use std::{
     collections::BTreeMap,
@@ -97,8 +98,16 @@ impl Processor {
             tracking_id = %tracking_id,
             queue = %report.message.queue,
             message_id = %report.message.id,
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
         );
-        self.report_inner(report, tracking_id)
+        // The call's context first (the consumer's current attempt), else the message's own.
+        let parent = report
+            .trace
+            .clone()
+            .or_else(|| trace::TraceContext::from_headers(&report.message.headers));
+        let own = trace::join(&span, parent.as_ref());
+        self.report_inner(report, tracking_id, own)
             .instrument(span)
             .await
     }
@@ -107,6 +116,7 @@ impl Processor {
         &self,
         report: FailureReport,
         tracking_id: String,
+        trace: trace::TraceContext,
     ) -> Result<Decided, ReportError> {
         let inner = &*self.inner;
         let (msg, failure) = (&report.message, &report.failure);
@@ -148,7 +158,13 @@ impl Processor {
         let mkey = message_key(dest_name, &msg.queue, &msg.id);
         let group = failure_group(&msg.queue, &failure.code, &failure.message);
         let headers_in = json_object(msg.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-        let headers_out = outgoing_headers(&msg.headers, &tracking_id, rule, &failure.code);
+        let headers_out = outgoing_headers(
+            &msg.headers,
+            &tracking_id,
+            rule,
+            &failure.code,
+            Some(&trace),
+        );
         let failure_json = self.failure_json(failure);
         let attempt_tail = attempt_tail(now_ms, &tracking_id, failure, rule, decision, repaired);
 
@@ -373,24 +389,33 @@ fn json_object<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
 }
 
 /// Headers for the requeued copy: Salvage's own first (the script adds `salvage-attempt`), then
-/// the message's, less any stale `salvage-*` header from an earlier pass.
+/// the message's, less any stale `salvage-*` header from an earlier pass. With `trace`, the
+/// copy carries that trace context instead of the message's (`traceparent`, `tracestate`).
 pub(crate) fn outgoing_headers(
     headers: &BTreeMap<String, String>,
     tracking_id: &str,
     rule: &str,
     code: &str,
+    trace: Option<&trace::TraceContext>,
 ) -> String {
+    let traceparent = trace.map(trace::TraceContext::traceparent);
     let own = [
         (HEADER_TRACKING_ID, tracking_id),
         (HEADER_RULE, rule),
         (HEADER_ERROR_CODE, code),
+        (trace::TRACEPARENT, traceparent.as_deref().unwrap_or("")),
+        (trace::TRACESTATE, trace.map_or("", |t| t.state.as_str())),
     ];
     let own = own
         .into_iter()
         .filter(|(k, v)| *k == HEADER_TRACKING_ID || !v.is_empty());
     let theirs = headers
         .iter()
-        .filter(|(k, _)| !k.to_ascii_lowercase().starts_with("salvage-"))
+        .filter(|(k, _)| {
+            let k = k.to_ascii_lowercase();
+            !k.starts_with("salvage-")
+                && !(trace.is_some() && (k == trace::TRACEPARENT || k == trace::TRACESTATE))
+        })
         .map(|(k, v)| (k.as_str(), v.as_str()));
     json_object(own.chain(theirs))
 }
@@ -437,10 +462,19 @@ mod tests {
         let mut h = BTreeMap::new();
         h.insert("salvage-attempt".to_owned(), "1".to_owned());
         h.insert("traceparent".to_owned(), "00-abc".to_owned());
-        let out = outgoing_headers(&h, "t1", "r1", "E");
+        let out = outgoing_headers(&h, "t1", "r1", "E", None);
         assert_eq!(
             out,
             r#"{"salvage-tracking-id":"t1","salvage-rule":"r1","salvage-error-code":"E","traceparent":"00-abc"}"#
+        );
+        let t = trace::TraceContext::parse(
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "",
+        );
+        let out = outgoing_headers(&h, "t1", "", "E", t.as_ref());
+        assert_eq!(
+            out,
+            r#"{"salvage-tracking-id":"t1","salvage-error-code":"E","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}"#
         );
     }
 

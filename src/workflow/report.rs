@@ -12,6 +12,8 @@ pub struct FailureReport {
     pub message: FailedMessage,
     /// Why the consumer failed.
     pub failure: Failure,
+    /// The trace context of the call (gRPC metadata), if the consumer sent one.
+    pub trace: Option<super::trace::TraceContext>,
 }
 
 /// The message as the consumer received it.

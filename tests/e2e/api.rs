@@ -316,6 +316,13 @@ async fn json_logs_carry_the_tracking_id_and_never_the_payload() {
     let mut client = salvage.client().await;
     let mut req = fraud_declined("p-secret");
     message(&mut req).payload = br#"{"card":"SECRET-4111-1111"}"#.to_vec();
+    let mut req = tonic::Request::new(req);
+    req.metadata_mut().insert(
+        "traceparent",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+            .parse()
+            .unwrap(),
+    );
     let resp = client.report(req).await.unwrap().into_inner();
     let log_path = dir.path().join("json.log");
     let line = eventually(std::time::Duration::from_secs(10), || async {
@@ -331,6 +338,10 @@ async fn json_logs_carry_the_tracking_id_and_never_the_payload() {
         event["span"]["tracking_id"],
         resp.tracking_id.as_str(),
         "{event}"
+    );
+    assert_eq!(
+        event["span"]["trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736",
+        "the log line joins the caller's trace: {event}"
     );
     salvage.abort();
     let text = std::fs::read_to_string(&log_path).unwrap();

@@ -13,4 +13,5 @@ mod durability;
 mod parked_cli;
 mod parking_lot;
 mod support;
+mod tracing;
 mod workflow;

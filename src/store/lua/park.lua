@@ -28,6 +28,7 @@ local function park_message(prefix, now, p)
     redis.call('HSET', g, 'last_seen', now)
   end
   redis.call('ZADD', prefix .. ':groups', now, p.group)
+  redis.call('ZINCRBY', prefix .. ':groups:count', 1, p.group)
   redis.call('ZINCRBY', prefix .. ':queues', 1, p.queue)
   local st = prefix .. ':msg:' .. p.mkey
   redis.call('HSET', st, 'status', 'parked', 'parked_tid', p.tid, 'pending', 0,

@@ -13,6 +13,9 @@ local function unindex_parked(prefix, tid, rec)
   if redis.call('HINCRBY', g, 'count', -1) <= 0 then
     redis.call('DEL', g)
     redis.call('ZREM', prefix .. ':groups', group)
+    redis.call('ZREM', prefix .. ':groups:count', group)
+  else
+    redis.call('ZINCRBY', prefix .. ':groups:count', -1, group)
   end
   if tonumber(redis.call('ZINCRBY', prefix .. ':queues', -1, queue)) <= 0 then
     redis.call('ZREM', prefix .. ':queues', queue)
@@ -40,6 +43,7 @@ local function index_parked(prefix, tid, rec, now)
   local last = tonumber(redis.call('HGET', g, 'last_seen')) or at
   if at > last then redis.call('HSET', g, 'last_seen', at); last = at end
   redis.call('ZADD', prefix .. ':groups', last, group)
+  redis.call('ZINCRBY', prefix .. ':groups:count', 1, group)
   redis.call('ZINCRBY', prefix .. ':queues', 1, queue)
   return queue, group
 end

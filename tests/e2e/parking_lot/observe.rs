@@ -91,3 +91,36 @@ async fn parking_lot_gauges_follow_what_happens() {
     )
     .await;
 }
+
+/// Parked messages by origin queue and the largest failure groups, for the dashboard; a group
+/// resolved reads 0. The process figures are there too.
+#[tokio::test]
+async fn parked_breakdown_by_queue_and_top_groups() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let tids = app
+        .park_all((1..=3).map(|i| fraud_declined(&format!("p-{i}"))).collect())
+        .await;
+    let group = fraud_group("p-1");
+    let by_queue = r#"salvage_parked_messages_by_queue{queue="payments"}"#;
+    await_metric(&app.admin_url, by_queue, |v| v == 3.0).await;
+    let top = format!(
+        r#"salvage_parked_top_group_messages{{group="{group}",queue="payments",code="FRAUD_DECLINED"}}"#
+    );
+    await_metric(&app.admin_url, &top, |v| v == 3.0).await;
+
+    discard(&op, &tids, "test").await;
+    await_metric(&app.admin_url, &top, |v| v == 0.0).await;
+    await_metric(&app.admin_url, by_queue, |v| v == 0.0).await;
+
+    let text = app.metrics().await;
+    for name in [
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "process_open_fds",
+        "process_start_time_seconds",
+    ] {
+        let v = metric(&text, name).unwrap_or_else(|| panic!("{name} missing:\n{text}"));
+        assert!(v > 0.0, "{name} = {v}");
+    }
+}

@@ -6,6 +6,8 @@
 //! `limits.max_queue_labels` distinct values, further ones count as `_other`, so a client
 //! cannot grow the metrics without bound.
 
+mod process;
+
 use std::{
     collections::HashSet,
     sync::{Arc, Mutex},
@@ -53,6 +55,25 @@ pub const RESUBMITTED_FAILED_AGAIN_TOTAL: &str = "salvage_resubmitted_failed_aga
 pub const PARKING_LOT_EXPIRED_TOTAL: &str = "salvage_parking_lot_expired_total";
 /// Operator actions on the parking lot, by `action`.
 pub const OPERATOR_ACTIONS_TOTAL: &str = "salvage_operator_actions_total";
+/// Parked messages now, by origin `queue` (the `limits.max_queue_labels` largest queues).
+pub const PARKED_MESSAGES_BY_QUEUE: &str = "salvage_parked_messages_by_queue";
+/// Parked messages of the largest failure groups, by `group`, `queue` and `code` (the 10
+/// largest; a group that drops out reads 0).
+pub const PARKED_TOP_GROUP_MESSAGES: &str = "salvage_parked_top_group_messages";
+/// User and system CPU time of the process, in seconds (a gauge that only grows).
+pub const PROCESS_CPU_SECONDS_TOTAL: &str = "process_cpu_seconds_total";
+/// Resident memory, in bytes.
+pub const PROCESS_RESIDENT_MEMORY_BYTES: &str = "process_resident_memory_bytes";
+/// Virtual memory, in bytes.
+pub const PROCESS_VIRTUAL_MEMORY_BYTES: &str = "process_virtual_memory_bytes";
+/// Open file descriptors.
+pub const PROCESS_OPEN_FDS: &str = "process_open_fds";
+/// The open file descriptor limit.
+pub const PROCESS_MAX_FDS: &str = "process_max_fds";
+/// Process start time, in seconds since the Unix epoch.
+pub const PROCESS_START_TIME_SECONDS: &str = "process_start_time_seconds";
+/// How many failure groups `salvage_parked_top_group_messages` shows.
+pub const TOP_GROUPS: usize = 10;
 /// Always 1, labelled with the `version`.
 pub const BUILD_INFO: &str = "salvage_build_info";
 
@@ -85,6 +106,8 @@ pub struct Metrics {
     handle: PrometheusHandle,
     queues: Mutex<HashSet<Arc<str>>>,
     max_queues: usize,
+    /// Label sets of the breakdown gauges set last time, so those gone now read 0.
+    breakdown: Mutex<HashSet<Vec<(&'static str, String)>>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -117,6 +140,7 @@ impl Metrics {
             handle,
             queues: Mutex::default(),
             max_queues: max_queue_labels,
+            breakdown: Mutex::default(),
         };
         m.describe();
         m.gauge(
@@ -187,6 +211,26 @@ impl Metrics {
         g(
             ARCHIVED_MESSAGES,
             "Archived (discarded, restorable) messages now.",
+        );
+        g(
+            PARKED_MESSAGES_BY_QUEUE,
+            "Parked messages now, by origin queue (the largest queues).",
+        );
+        g(
+            PARKED_TOP_GROUP_MESSAGES,
+            "Parked messages of the largest failure groups (others read 0).",
+        );
+        g(
+            PROCESS_CPU_SECONDS_TOTAL,
+            "User and system CPU time, in seconds.",
+        );
+        g(PROCESS_RESIDENT_MEMORY_BYTES, "Resident memory, in bytes.");
+        g(PROCESS_VIRTUAL_MEMORY_BYTES, "Virtual memory, in bytes.");
+        g(PROCESS_OPEN_FDS, "Open file descriptors.");
+        g(PROCESS_MAX_FDS, "The open file descriptor limit.");
+        g(
+            PROCESS_START_TIME_SECONDS,
+            "Process start time, in seconds since the Unix epoch.",
         );
         r.describe_histogram(
             PARKED_RESOLUTION_SECONDS.into(),
@@ -326,6 +370,94 @@ impl Metrics {
         let age = oldest_parked_ms.map_or(0, |at| now_ms.saturating_sub(at));
         self.gauge(PARKED_OLDEST_AGE_SECONDS, vec![])
             .set(f(age) / 1000.0);
+    }
+
+    /// How many origin queues may be metric labels.
+    pub fn max_queue_labels(&self) -> usize {
+        self.max_queues
+    }
+
+    /// Parked messages by origin queue and of the largest groups; series set before and absent
+    /// now read 0.
+    pub fn set_parking_breakdown(
+        &self,
+        by_queue: &[(String, u64)],
+        top_groups: &[(String, String, String, u64)],
+    ) {
+        type Series = (&'static str, Vec<(&'static str, String)>, f64);
+        #[allow(clippy::cast_precision_loss)]
+        let mut now: Vec<Series> = by_queue
+            .iter()
+            .map(|(q, n)| {
+                (
+                    PARKED_MESSAGES_BY_QUEUE,
+                    vec![("queue", q.clone())],
+                    *n as f64,
+                )
+            })
+            .collect();
+        #[allow(clippy::cast_precision_loss)]
+        now.extend(top_groups.iter().map(|(g, q, c, n)| {
+            (
+                PARKED_TOP_GROUP_MESSAGES,
+                vec![
+                    ("group", g.clone()),
+                    ("queue", q.clone()),
+                    ("code", c.clone()),
+                ],
+                *n as f64,
+            )
+        }));
+        let Ok(mut before) = self.breakdown.lock() else {
+            return;
+        };
+        let labels = |l: &[(&'static str, String)]| {
+            l.iter()
+                .map(|(k, v)| Label::new(*k, v.clone()))
+                .collect::<Vec<_>>()
+        };
+        let mut seen = HashSet::new();
+        for (name, l, v) in &now {
+            self.gauge(name, labels(l)).set(*v);
+            let mut key = l.clone();
+            key.push(("__name__", (*name).to_owned()));
+            seen.insert(key);
+        }
+        for key in before.difference(&seen) {
+            let name = if key.iter().any(|(k, _)| *k == "group") {
+                PARKED_TOP_GROUP_MESSAGES
+            } else {
+                PARKED_MESSAGES_BY_QUEUE
+            };
+            let l: Vec<_> = key
+                .iter()
+                .filter(|(k, _)| *k != "__name__")
+                .cloned()
+                .collect();
+            self.gauge(name, labels(&l)).set(0.0);
+        }
+        // Remember zeroed series only while they are few: a bounded set either way.
+        if before.len() > 10 * (self.max_queues + TOP_GROUPS) {
+            before.clear();
+        }
+        before.extend(seen);
+    }
+
+    /// The process figures (CPU, memory, file descriptors), where the OS provides them.
+    pub fn set_process_stats(&self) {
+        let Some(p) = process::read() else { return };
+        #[allow(clippy::cast_precision_loss)]
+        let f = |n: u64| n as f64;
+        self.gauge(PROCESS_CPU_SECONDS_TOTAL, vec![])
+            .set(p.cpu_seconds);
+        self.gauge(PROCESS_RESIDENT_MEMORY_BYTES, vec![])
+            .set(f(p.resident_bytes));
+        self.gauge(PROCESS_VIRTUAL_MEMORY_BYTES, vec![])
+            .set(f(p.virtual_bytes));
+        self.gauge(PROCESS_OPEN_FDS, vec![]).set(f(p.open_fds));
+        self.gauge(PROCESS_MAX_FDS, vec![]).set(f(p.max_fds));
+        self.gauge(PROCESS_START_TIME_SECONDS, vec![])
+            .set(p.start_time_seconds);
     }
 
     /// Parked messages resolved (`outcome`: resubmitted, retriaged, discarded, expired), with
