@@ -33,7 +33,7 @@ async fn consumer_loop_repairs_and_requeues() {
                     "payload",
                     r#"{"order_id":"o-1","total":"129.90","currency":"EUR"}"#,
                 ),
-                ("headers", r#"{"traceparent":"00-abc-def-01"}"#),
+                ("headers", r#"{"x-origin":"checkout","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}"#),
             ],
         )
         .await
@@ -87,8 +87,12 @@ async fn consumer_loop_repairs_and_requeues() {
     assert_eq!(headers["salvage-rule"], "order-total-as-string");
     assert_eq!(headers["salvage-error-code"], "INVALID_TYPE");
     assert_eq!(
-        headers["traceparent"], "00-abc-def-01",
+        headers["x-origin"], "checkout",
         "the original headers are kept"
+    );
+    assert!(
+        headers["traceparent"].starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "the copy stays in the message's trace: {headers:?}"
     );
     assert!(!headers["salvage-tracking-id"].is_empty());
 }

@@ -14,7 +14,7 @@ async fn whole_record_with_every_attempt_and_the_payloads_repairs_produced() {
     let original = r#"{"order_id":"o-loop","total":"129.90","currency":"EUR"}"#;
 
     // The consumer fails on every copy; the example rules allow 5 attempts, the 6th parks.
-    let mut headers = HashMap::from([("traceparent".to_owned(), "00-abc-def-01".to_owned())]);
+    let mut headers = HashMap::from([("x-origin".to_owned(), "checkout".to_owned())]);
     let mut responses = Vec::new();
     for attempt in 1..=6usize {
         let mut req = order_total_as_string("o-loop");
@@ -62,11 +62,7 @@ async fn whole_record_with_every_attempt_and_the_payloads_repairs_produced() {
         "the payload as last reported"
     );
     assert_eq!(rec.content_type, "application/json");
-    assert_eq!(
-        rec.headers["traceparent"], "00-abc-def-01",
-        "{:?}",
-        rec.headers
-    );
+    assert_eq!(rec.headers["x-origin"], "checkout", "{:?}", rec.headers);
     assert_eq!(
         rec.headers["salvage-tracking-id"], responses[4].tracking_id,
         "the headers of the last report: those of the fifth copy"
