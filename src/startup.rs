@@ -71,6 +71,14 @@ impl Application {
         );
         let metrics = Arc::new(Metrics::new(settings.limits.max_queue_labels));
         let destinations = Destinations::build(&settings.destinations);
+        let known: Vec<(String, bool)> = destinations
+            .iter()
+            .map(|d| {
+                let inline = d.requeue_mode() == crate::store::RequeueMode::Inline;
+                (d.name().to_owned(), inline)
+            })
+            .collect();
+        metrics.register_known(&known);
         let relay_wake = Arc::new(Notify::new());
         let parking_lot = ParkingLot::new(
             store.clone(),

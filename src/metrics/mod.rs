@@ -341,6 +341,65 @@ impl Metrics {
         self.counter(REQUEUES_TOTAL, labels).increment(n);
     }
 
+    /// Create every counter and histogram series whose labels are known up front, at 0, so that
+    /// `rate()` and `increase()` see their first event (a series that appears only at its first
+    /// increment hides that increment from them). `destinations`: name and whether it requeues
+    /// inline.
+    pub fn register_known(&self, destinations: &[(String, bool)]) {
+        let zero = |name: &'static str, labels: Vec<Label>| self.counter(name, labels).increment(0);
+        for reason in [
+            "rule",
+            "no_rule",
+            "attempt_limit",
+            "invalid_json",
+            "repair_failed",
+            "not_a_stream",
+            "delivery_failed",
+        ] {
+            zero(PARKS_TOTAL, vec![Label::new("reason", reason)]);
+        }
+        for (dest, inline) in destinations {
+            let paths: &[&'static str] = if *inline {
+                &["inline", "relay"]
+            } else {
+                &["relay"]
+            };
+            for path in paths {
+                for result in ["ok", "error"] {
+                    zero(
+                        REQUEUES_TOTAL,
+                        vec![
+                            Label::new("destination", dest.clone()),
+                            Label::new("path", *path),
+                            Label::new("result", result),
+                        ],
+                    );
+                }
+            }
+        }
+        for op in ["report", "promote", "drain", "stats"] {
+            zero(REDIS_ERRORS_TOTAL, vec![Label::new("op", op)]);
+        }
+        for action in [
+            "edit",
+            "resubmit",
+            "retriage",
+            "discard",
+            "restore",
+            "cancel_run",
+            "resume_run",
+        ] {
+            zero(OPERATOR_ACTIONS_TOTAL, vec![Label::new("action", action)]);
+        }
+        for stage in ["parked", "archive"] {
+            zero(PARKING_LOT_EXPIRED_TOTAL, vec![Label::new("stage", stage)]);
+        }
+        zero(RESUBMITTED_FAILED_AGAIN_TOTAL, vec![]);
+        for outcome in ["resubmitted", "retriaged", "discarded", "expired"] {
+            self.resolved(outcome, &[], 0);
+        }
+    }
+
     /// A failed Redis call.
     pub fn redis_error(&self, op: &'static str) {
         self.counter(REDIS_ERRORS_TOTAL, vec![Label::new("op", op)])
@@ -519,6 +578,24 @@ mod tests {
             text.contains("queue=\"_other\",class=\"data\",outcome=\"parked\"} 2"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn known_series_start_at_zero() {
+        let m = Metrics::new(2);
+        m.register_known(&[("redis".to_owned(), true)]);
+        m.upkeep();
+        let text = m.render();
+        for line in [
+            r#"salvage_redis_errors_total{op="report"} 0"#,
+            r#"salvage_requeues_total{destination="redis",path="inline",result="error"} 0"#,
+            r#"salvage_parks_total{reason="delivery_failed"} 0"#,
+            r#"salvage_operator_actions_total{action="discard"} 0"#,
+            r#"salvage_parked_resolution_seconds_count{outcome="expired"} 0"#,
+            "salvage_resubmitted_failed_again_total 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+        }
     }
 
     #[test]

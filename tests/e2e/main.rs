@@ -10,6 +10,7 @@
 
 mod api;
 mod durability;
+mod observe;
 mod parked_cli;
 mod parking_lot;
 mod support;

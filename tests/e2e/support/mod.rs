@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod process;
+pub mod prometheus;
 pub mod redis_server;
 
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, time::Duration};

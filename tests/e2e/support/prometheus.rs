@@ -113,10 +113,7 @@ impl PrometheusServer {
             .await
             .map_err(|e| format!("GET {path}: {e}"))?;
         let status = resp.status();
-        let text = resp
-            .text()
-            .await
-            .map_err(|e| format!("GET {path}: {e}"))?;
+        let text = resp.text().await.map_err(|e| format!("GET {path}: {e}"))?;
         let body: Value = serde_json::from_str(&text)
             .map_err(|e| format!("GET {path}: HTTP {status}, not JSON ({e}): {text}"))?;
         if body["status"] == "success" {
@@ -190,7 +187,10 @@ async fn spawn_and_wait(
         .and_then(|file| Ok((file.try_clone()?, file)))
         .unwrap_or_else(|e| panic!("cannot create {LOG_FILE} in {}: {e}", dir.display()));
     let mut child = Command::new("prometheus")
-        .arg(format!("--config.file={}", dir.join("prometheus.yml").display()))
+        .arg(format!(
+            "--config.file={}",
+            dir.join("prometheus.yml").display()
+        ))
         .arg(format!("--storage.tsdb.path={}", data.display()))
         .arg(format!("--web.listen-address=127.0.0.1:{port}"))
         .current_dir(dir)
