@@ -1,8 +1,8 @@
-//! Logging and tracing: a tracing subscriber writing human-readable or JSON lines, plus an
-//! OpenTelemetry layer so each report's span has a trace id and span id (continuing the caller's
-//! W3C trace, see `workflow/trace.rs`), exported over OTLP/gRPC when `telemetry.otlp_endpoint` is
-//! set (off by default). Payloads are never logged at info level or above; spans carry the
-//! tracking id and, in JSON logs, the trace id.
+//! Logging and tracing: a tracing subscriber writing human-readable or JSON lines and, when
+//! `telemetry.otlp_endpoint` is set (off by default), an OpenTelemetry layer exporting spans over
+//! OTLP/gRPC. Without it, no OpenTelemetry work is done per report: `workflow/trace.rs` still
+//! continues the caller's W3C trace with ids of its own. Payloads are never logged at info level
+//! or above; spans carry the tracking id and the trace id.
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig;
@@ -46,12 +46,8 @@ pub fn init(settings: &TelemetrySettings) -> TelemetryGuard {
             .with_writer(std::io::stderr)
             .boxed(),
     };
-    let mut builder = SdkTracerProvider::builder().with_resource(
-        Resource::builder()
-            .with_service_name(settings.service_name.clone())
-            .build(),
-    );
     let mut export_error = None;
+    let mut provider = None;
     if let Some(endpoint) = settings.otlp_endpoint.as_deref().filter(|e| !e.is_empty()) {
         match opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()
@@ -59,16 +55,24 @@ pub fn init(settings: &TelemetrySettings) -> TelemetryGuard {
             .build()
         {
             Ok(exporter) => {
-                builder = builder.with_span_processor(
-                    BatchSpanProcessor::builder(exporter, runtime::Tokio).build(),
+                let resource = Resource::builder()
+                    .with_service_name(settings.service_name.clone())
+                    .build();
+                provider = Some(
+                    SdkTracerProvider::builder()
+                        .with_resource(resource)
+                        .with_span_processor(
+                            BatchSpanProcessor::builder(exporter, runtime::Tokio).build(),
+                        )
+                        .build(),
                 );
             }
             Err(e) => export_error = Some(e.to_string()),
         }
     }
-    // Without an exporter the provider still gives spans their ids (for propagation and logs).
-    let provider = builder.build();
-    let otel_layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("salvage"));
+    let otel_layer = provider
+        .as_ref()
+        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer("salvage")));
     let result = tracing_subscriber::registry()
         .with(filter)
         .with(fmt_layer)
@@ -81,7 +85,5 @@ pub fn init(settings: &TelemetrySettings) -> TelemetryGuard {
     if result.is_err() {
         return TelemetryGuard::default();
     }
-    TelemetryGuard {
-        provider: Some(provider),
-    }
+    TelemetryGuard { provider }
 }

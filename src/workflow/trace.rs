@@ -4,8 +4,8 @@
 //! consumer's next attempt joins the same trace.
 //!
 //! When the process exports spans (OpenTelemetry layer installed, see `telemetry.rs`), the ids are
-//! the exported span's; otherwise Salvage still continues the trace with ids of its own, so
-//! propagation never depends on whether export is on.
+//! the exported span's; otherwise Salvage continues the trace with ids of its own (no
+//! OpenTelemetry work on the report path), so propagation never depends on whether export is on.
 
 use std::collections::BTreeMap;
 
