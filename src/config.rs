@@ -234,12 +234,122 @@ impl Default for RelaySettings {
     }
 }
 
-/// A destination. Only Redis Streams exists so far; the `type` tag leaves room for brokers.
+/// A destination, by `type`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum DestinationSettings {
     /// XADD to the origin stream on the Redis that Salvage uses for its own state.
     RedisStreams(RedisStreamsSettings),
+    /// Publish to RabbitMQ (AMQP 0-9-1) with publisher confirms.
+    Rabbitmq(RabbitMqSettings),
+    /// Publish to NATS JetStream with an acknowledged publish.
+    Nats(NatsSettings),
+}
+
+/// A RabbitMQ destination.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RabbitMqSettings {
+    /// `amqp://user:password@host:5672/vhost` (`amqps://` for TLS; the vhost `/` is `%2f`).
+    /// Never logged.
+    pub url: String,
+    /// The exchange to publish to; "" (the default) is the default exchange, where the routing
+    /// key is the queue name.
+    #[serde(default)]
+    pub exchange: String,
+    /// The routing key; unset: the message's origin queue.
+    #[serde(default)]
+    pub routing_key: Option<String>,
+    /// A PEM file of CA certificates to trust for `amqps://` (default: the system's).
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+    /// Confirmation timeout, attempts and backoff.
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+}
+
+impl fmt::Debug for RabbitMqSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RabbitMqSettings")
+            .field("url", &redact_url(&self.url))
+            .field("exchange", &self.exchange)
+            .field("routing_key", &self.routing_key)
+            .field("tls_ca_file", &self.tls_ca_file)
+            .field("delivery", &self.delivery)
+            .finish()
+    }
+}
+
+/// A NATS JetStream destination: the origin queue is the subject, which a stream must capture.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsSettings {
+    /// `nats://host:4222` (`tls://` for TLS); several servers separated by commas.
+    pub url: String,
+    /// User and password, if the server wants them. Never logged.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// See `user`.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// A token, if the server wants one. Never logged.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// A `.creds` file (NATS decentralised auth).
+    #[serde(default)]
+    pub credentials_file: Option<PathBuf>,
+    /// A PEM file of CA certificates to trust for TLS.
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+    /// Refuse to connect without TLS.
+    #[serde(default)]
+    pub tls_required: bool,
+    /// Confirmation timeout, attempts and backoff.
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+}
+
+impl fmt::Debug for NatsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NatsSettings")
+            .field("url", &redact_url(&self.url))
+            .field("user", &self.user)
+            .field("credentials_file", &self.credentials_file)
+            .field("tls_ca_file", &self.tls_ca_file)
+            .field("tls_required", &self.tls_required)
+            .field("delivery", &self.delivery)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How a broker destination delivers.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// How long one publish may wait for the broker's confirmation; longer counts as the broker
+    /// being unavailable.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// A message the broker refuses (no such queue, ...) is parked with the broker's error after
+    /// this many attempts.
+    pub max_attempts: u32,
+    /// Wait before the second attempt of a refused message; doubles each time.
+    #[serde(with = "humantime_serde")]
+    pub backoff_initial: Duration,
+    /// Longest wait between attempts of a refused message.
+    #[serde(with = "humantime_serde")]
+    pub backoff_max: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            max_attempts: 5,
+            backoff_initial: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+        }
+    }
 }
 
 impl Default for DestinationSettings {
@@ -543,16 +653,27 @@ impl Settings {
                     "destination name {name:?} must be non-empty, without spaces"
                 ));
             }
-            let DestinationSettings::RedisStreams(s) = d;
-            let f = s.fields.as_array();
-            let reserved = ["tracking_id", "message_key", "destination", "queue"];
-            for (i, a) in f.iter().enumerate() {
-                if a.is_empty() || reserved.contains(a) || f[i + 1..].contains(a) {
-                    return Err(format!(
-                        "destinations.{name}.fields: field names must be distinct, non-empty and \
-                         not one of {reserved:?} (got {a:?})"
-                    ));
+            let delivery = match d {
+                DestinationSettings::RedisStreams(s) => {
+                    let f = s.fields.as_array();
+                    let reserved = ["tracking_id", "message_key", "destination", "queue"];
+                    for (i, a) in f.iter().enumerate() {
+                        if a.is_empty() || reserved.contains(a) || f[i + 1..].contains(a) {
+                            return Err(format!(
+                                "destinations.{name}.fields: field names must be distinct, \
+                                 non-empty and not one of {reserved:?} (got {a:?})"
+                            ));
+                        }
+                    }
+                    continue;
                 }
+                DestinationSettings::Rabbitmq(r) => &r.delivery,
+                DestinationSettings::Nats(n) => &n.delivery,
+            };
+            if delivery.max_attempts == 0 || delivery.timeout.is_zero() {
+                return Err(format!(
+                    "destinations.{name}.delivery: max_attempts and timeout must be greater than 0"
+                ));
             }
         }
         let positive = [

@@ -70,7 +70,8 @@ impl Application {
             settings.parking_lot.audit_max_entries,
         );
         let metrics = Arc::new(Metrics::new(settings.limits.max_queue_labels));
-        let destinations = Destinations::build(&settings.destinations);
+        let destinations =
+            Destinations::build(&settings.destinations).map_err(|e| anyhow::anyhow!(e))?;
         let known: Vec<(String, bool)> = destinations
             .iter()
             .map(|d| {
@@ -262,7 +263,7 @@ impl Application {
                 warn!(error = %e, "parking lot API server stopped with an error");
             }
         });
-        let admin_app = admin::router(metrics, store, shutdown.signal());
+        let admin_app = admin::router(metrics, store, destinations.clone(), shutdown.signal());
         let mut admin_stop = shutdown.signal();
         tasks.spawn(async move {
             let serve = axum::serve(admin, admin_app)

@@ -1,21 +1,28 @@
 //! The admin HTTP server: `/metrics` (Prometheus text), `/healthz` (the process is up) and
-//! `/readyz` (ready only while Redis answers and the application is not stopping).
+//! `/readyz` (ready only while Redis answers, no broker destination is down, and the application
+//! is not stopping).
 
 use std::{sync::Arc, time::Duration};
 
 use axum::{Router, extract::State, http::StatusCode, response::IntoResponse, routing::get};
 
-use crate::{metrics::Metrics, shutdown::ShutdownSignal, store::Store};
+use crate::{destinations::Destinations, metrics::Metrics, shutdown::ShutdownSignal, store::Store};
 
 #[derive(Clone)]
 struct AdminState {
     metrics: Arc<Metrics>,
     store: Store,
+    destinations: Destinations,
     shutdown: ShutdownSignal,
 }
 
 /// The admin routes.
-pub fn router(metrics: Arc<Metrics>, store: Store, shutdown: ShutdownSignal) -> Router {
+pub fn router(
+    metrics: Arc<Metrics>,
+    store: Store,
+    destinations: Destinations,
+    shutdown: ShutdownSignal,
+) -> Router {
     Router::new()
         .route("/metrics", get(metrics_handler))
         .route("/healthz", get(|| async { "ok\n" }))
@@ -23,6 +30,7 @@ pub fn router(metrics: Arc<Metrics>, store: Store, shutdown: ShutdownSignal) -> 
         .with_state(AdminState {
             metrics,
             store,
+            destinations,
             shutdown,
         })
 }
@@ -45,7 +53,23 @@ async fn ready(State(s): State<AdminState>) -> (StatusCode, String) {
         );
     }
     match tokio::time::timeout(Duration::from_secs(1), s.store.ping()).await {
-        Ok(Ok(())) => (StatusCode::OK, "ready\n".to_owned()),
+        Ok(Ok(())) => {
+            // A broker that is down does not stop reports (they wait in its outbox), but the
+            // operator should see it here as well as in `salvage_destination_up`.
+            let down: Vec<String> = s
+                .destinations
+                .iter()
+                .filter_map(|d| {
+                    let h = d.health()?;
+                    (!h.up).then(|| format!("destination {}: down ({})\n", d.name(), h.last_error))
+                })
+                .collect();
+            if down.is_empty() {
+                (StatusCode::OK, "ready\n".to_owned())
+            } else {
+                (StatusCode::SERVICE_UNAVAILABLE, down.concat())
+            }
+        }
         Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("redis: {e}\n")),
         Err(_) => (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -2,16 +2,28 @@
 //! requeue (inline in the report script, or through its outbox) and drains its outbox, removing
 //! an entry only once the message is confirmed delivered.
 //!
-//! Adding a broker is a new file implementing [`Destination`] plus one arm in [`build`].
-//! Only Redis Streams exists so far (`redis_streams.rs`).
+//! Redis Streams (`redis_streams.rs`) delivers on Salvage's own Redis; brokers (`remote.rs`)
+//! publish with a [`publish::Publisher`]: RabbitMQ (`rabbitmq.rs`) and NATS JetStream
+//! (`nats.rs`), each behind its cargo feature. Adding a broker is a new publisher file plus one
+//! arm in [`build`].
 
+#[cfg(feature = "nats")]
+mod nats;
+pub mod publish;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
 mod redis_streams;
+mod remote;
 
 use std::{collections::BTreeMap, sync::Arc};
 
 use futures::future::BoxFuture;
 
-pub use self::redis_streams::RedisStreams;
+#[cfg(feature = "nats")]
+pub use self::nats::NatsPublisher;
+#[cfg(feature = "rabbitmq")]
+pub use self::rabbitmq::RabbitMqPublisher;
+pub use self::{redis_streams::RedisStreams, remote::Remote};
 use crate::{
     config::{DestinationSettings, StreamFields},
     store::{Drained, RequeueMode, Store, StoreError},
@@ -36,6 +48,10 @@ pub trait Destination: Send + Sync + std::fmt::Debug {
     fn requeue_mode(&self) -> RequeueMode;
     /// The field names of outbox entries (and, for streams, of the delivered entry).
     fn fields(&self) -> &StreamFields;
+    /// Whether the destination is reachable, for those that can be down on their own (brokers).
+    fn health(&self) -> Option<DestinationHealth> {
+        None
+    }
     /// Deliver up to `limit` entries of this destination's outbox. An entry leaves the outbox
     /// only once its delivery is confirmed, or parked when the destination refuses it for good.
     fn drain<'a>(
@@ -46,6 +62,15 @@ pub trait Destination: Send + Sync + std::fmt::Debug {
     ) -> BoxFuture<'a, Result<Drained, DestinationError>>;
 }
 
+/// A broker destination's reachability.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestinationHealth {
+    /// Whether the last publish reached the broker.
+    pub up: bool,
+    /// Why not, when down.
+    pub last_error: String,
+}
+
 /// The configured destinations, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Destinations {
@@ -53,13 +78,13 @@ pub struct Destinations {
 }
 
 impl Destinations {
-    /// Build every configured destination.
-    pub fn build(settings: &BTreeMap<String, DestinationSettings>) -> Self {
+    /// Build every configured destination; fails for a type this build has no support for.
+    pub fn build(settings: &BTreeMap<String, DestinationSettings>) -> Result<Self, String> {
         let by_name = settings
             .iter()
-            .map(|(name, s)| (name.clone(), build(name, s)))
-            .collect();
-        Self { by_name }
+            .map(|(name, s)| Ok((name.clone(), build(name, s)?)))
+            .collect::<Result<_, String>>()?;
+        Ok(Self { by_name })
     }
 
     /// The destination called `name`.
@@ -78,8 +103,70 @@ impl Destinations {
     }
 }
 
-fn build(name: &str, settings: &DestinationSettings) -> Arc<dyn Destination> {
-    match settings {
+fn build(name: &str, settings: &DestinationSettings) -> Result<Arc<dyn Destination>, String> {
+    #[allow(unused_variables)]
+    let missing = |kind: &str, feature: &str| {
+        format!(
+            "destinations.{name} has type {kind:?}, but this build of Salvage has no {kind} \
+             support: build it with the cargo feature `{feature}` (on by default)"
+        )
+    };
+    Ok(match settings {
         DestinationSettings::RedisStreams(s) => Arc::new(RedisStreams::new(name, s)),
+        #[cfg(feature = "rabbitmq")]
+        DestinationSettings::Rabbitmq(s) => Arc::new(Remote::new(
+            name,
+            "rabbitmq",
+            Box::new(RabbitMqPublisher::new(s)),
+            s.delivery.clone(),
+        )),
+        #[cfg(not(feature = "rabbitmq"))]
+        DestinationSettings::Rabbitmq(_) => return Err(missing("rabbitmq", "rabbitmq")),
+        #[cfg(feature = "nats")]
+        DestinationSettings::Nats(s) => Arc::new(Remote::new(
+            name,
+            "nats",
+            Box::new(NatsPublisher::new(s)),
+            s.delivery.clone(),
+        )),
+        #[cfg(not(feature = "nats"))]
+        DestinationSettings::Nats(_) => return Err(missing("nats", "nats")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A build without a broker's feature refuses a configuration naming that broker, and says
+    /// which feature it needs (`cargo test --no-default-features --lib destinations`; CI runs it).
+    #[test]
+    #[cfg(not(all(feature = "rabbitmq", feature = "nats")))]
+    fn a_destination_without_its_feature_is_refused_with_the_feature_named() {
+        let toml = "[destinations.redis]\ntype = \"redis_streams\"\n\
+                    [destinations.rabbit]\ntype = \"rabbitmq\"\nurl = \"amqp://x\"\n\
+                    [destinations.jet]\ntype = \"nats\"\nurl = \"nats://x\"\n";
+        let settings = crate::config::Settings::parse(toml, [], std::path::Path::new("t.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let Err(e) = Destinations::build(&settings.destinations) else {
+            panic!("built without the feature");
+        };
+        assert!(e.contains("cargo feature"), "{e}");
+    }
+
+    #[test]
+    #[cfg(all(feature = "rabbitmq", feature = "nats"))]
+    fn every_destination_type_builds_with_the_default_features() {
+        let toml = "[destinations.redis]\ntype = \"redis_streams\"\n\
+                    [destinations.rabbit]\ntype = \"rabbitmq\"\nurl = \"amqp://x\"\n\
+                    [destinations.jet]\ntype = \"nats\"\nurl = \"nats://x\"\n";
+        let settings = crate::config::Settings::parse(toml, [], std::path::Path::new("t.toml"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let d = Destinations::build(&settings.destinations).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.names(), ["jet", "rabbit", "redis"]);
+        assert!(
+            d.iter()
+                .all(|d| d.name() == "redis" || d.requeue_mode() == RequeueMode::Outbox)
+        );
     }
 }

@@ -33,6 +33,8 @@ pub const RULE_DECISIONS_TOTAL: &str = "salvage_rule_decisions_total";
 pub const PARKS_TOTAL: &str = "salvage_parks_total";
 /// Messages delivered to a destination, by `destination`, `path` (inline, relay) and `result`.
 pub const REQUEUES_TOTAL: &str = "salvage_requeues_total";
+/// 1 while a broker destination is reachable, 0 while it is down, by `destination`.
+pub const DESTINATION_UP: &str = "salvage_destination_up";
 /// Parked messages now (read from Redis, so correct across restarts and processes).
 pub const PARKED_MESSAGES: &str = "salvage_parked_messages";
 /// Outbox entries waiting for delivery, by `destination`.
@@ -213,6 +215,10 @@ impl Metrics {
             "Archived (discarded, restorable) messages now.",
         );
         g(
+            DESTINATION_UP,
+            "1 while a broker destination is reachable, 0 while it is down.",
+        );
+        g(
             PARKED_MESSAGES_BY_QUEUE,
             "Parked messages now, by origin queue (the largest queues).",
         );
@@ -365,13 +371,18 @@ impl Metrics {
                 &["relay"]
             };
             for path in paths {
-                for result in ["ok", "error"] {
+                let results: &[&'static str] = if *path == "relay" {
+                    &["ok", "error", "retry"]
+                } else {
+                    &["ok", "error"]
+                };
+                for result in results {
                     zero(
                         REQUEUES_TOTAL,
                         vec![
                             Label::new("destination", dest.clone()),
                             Label::new("path", *path),
-                            Label::new("result", result),
+                            Label::new("result", *result),
                         ],
                     );
                 }
@@ -398,6 +409,25 @@ impl Metrics {
         for outcome in ["resubmitted", "retriaged", "discarded", "expired"] {
             self.resolved(outcome, &[], 0);
         }
+    }
+
+    /// `n` messages a broker refused, to be tried again after a backoff.
+    pub fn requeue_retried(&self, destination: &str, n: u64) {
+        let labels = vec![
+            Label::new("destination", destination.to_owned()),
+            Label::new("path", "relay"),
+            Label::new("result", "retry"),
+        ];
+        self.counter(REQUEUES_TOTAL, labels).increment(n);
+    }
+
+    /// Whether a broker destination is reachable.
+    pub fn set_destination_up(&self, destination: &str, up: bool) {
+        self.gauge(
+            DESTINATION_UP,
+            vec![Label::new("destination", destination.to_owned())],
+        )
+        .set(if up { 1.0 } else { 0.0 });
     }
 
     /// A failed Redis call.

@@ -90,12 +90,18 @@ impl Relay {
                             "undeliverable requeues parked"
                         );
                     }
+                    if d.retried > 0 {
+                        self.metrics.requeue_retried(dest.name(), d.retried);
+                    }
                     more |= d.delivered + d.parked >= batch as u64;
                 }
                 Err(e) => {
                     self.metrics.redis_error("drain");
                     first_error.get_or_insert(e);
                 }
+            }
+            if let Some(h) = dest.health() {
+                self.metrics.set_destination_up(dest.name(), h.up);
             }
         }
         match first_error {

@@ -4,6 +4,7 @@
 //! fast with [`StoreError::Unavailable`] within the configured timeouts.
 
 mod keys;
+mod outbox;
 mod parking;
 
 use std::time::Duration;
@@ -13,6 +14,7 @@ use redis::{AsyncCommands, Script, aio::ConnectionManager, aio::ConnectionManage
 pub(crate) use self::keys::hex;
 pub use self::{
     keys::{Keys, message_key},
+    outbox::{OutboxEntry, Settle},
     parking::{AuditFields, BatchResult, EditResult, RawRecord, ResubmitEntry},
 };
 use crate::{
@@ -133,6 +135,8 @@ pub struct Drained {
     pub delivered: u64,
     /// Entries that could not be delivered and were parked with the error as reason.
     pub parked: u64,
+    /// Entries a broker refused this time, to be tried again after a backoff.
+    pub retried: u64,
 }
 
 /// The committed outcome, as the script reported it.
@@ -213,6 +217,7 @@ pub struct Store {
     client: redis::Client,
     conn: ConnectionManager,
     parking: parking::ParkingScripts,
+    outbox: outbox::OutboxScripts,
     keys: Keys,
     state_ttl_secs: u64,
     report: Script,
@@ -243,6 +248,7 @@ impl Store {
             client,
             conn,
             parking: parking::ParkingScripts::new(),
+            outbox: outbox::OutboxScripts::new(),
             keys: Keys::new(settings.key_prefix.clone()),
             state_ttl_secs: settings.state_ttl.as_secs().max(1),
             report: Script::new(concat!(
@@ -388,7 +394,11 @@ impl Store {
         }
         inv.arg(self.parking.events_max);
         let (delivered, parked): (u64, u64) = inv.invoke_async(&mut conn).await?;
-        Ok(Drained { delivered, parked })
+        Ok(Drained {
+            delivered,
+            parked,
+            retried: 0,
+        })
     }
 
     /// Warn when Redis may evict Salvage's keys (anything but `noeviction` can drop a scheduled

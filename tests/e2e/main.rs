@@ -9,6 +9,7 @@
 )]
 
 mod api;
+mod brokers;
 mod durability;
 mod observe;
 mod parked_cli;

@@ -64,8 +64,9 @@ fn token(token: &str, name: &str, role: salvage::config::Role) -> salvage::confi
 /// Requeues through the outbox and the relay instead of inline.
 pub fn use_outbox(s: &mut Settings) {
     for d in s.destinations.values_mut() {
-        let DestinationSettings::RedisStreams(r) = d;
-        r.inline = false;
+        if let DestinationSettings::RedisStreams(r) = d {
+            r.inline = false;
+        }
     }
 }
 

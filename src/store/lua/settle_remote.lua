@@ -1,0 +1,47 @@
+-- Settle outbox entries of a broker destination after publishing: remove the delivered ones (and
+-- mark their message no longer pending), and park the ones the broker refused too often, with the
+-- broker's error as the reason, in the same step that removes them. (park.lua is prepended.)
+--
+-- KEYS[1] the outbox stream. ARGV: prefix, now (ms), state TTL (s), events cap, n, then per entry:
+-- entry id, action ('done' | 'park'), error text ('' for done).
+-- Returns { delivered, parked }.
+
+local prefix, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local n = tonumber(ARGV[5])
+local delivered, parked = 0, 0
+for i = 0, n - 1 do
+  local id, action, err = ARGV[6 + 3 * i], ARGV[7 + 3 * i], ARGV[8 + 3 * i]
+  local found = redis.call('XRANGE', KEYS[1], id, id)
+  if #found == 1 then
+    local f = found[1][2]
+    local m = {}
+    for j = 1, #f, 2 do m[f[j]] = f[j + 1] end
+    redis.call('XDEL', KEYS[1], id)
+    local mkey = m.message_key or m.tracking_id or id
+    local st = prefix .. ':msg:' .. mkey
+    if action == 'done' then
+      delivered = delivered + 1
+      if m.message_key and redis.call('HGET', st, 'last_tid') == m.tracking_id then
+        redis.call('HSET', st, 'pending', 0, 'status', 'requeued')
+        redis.call('EXPIRE', st, ttl)
+      end
+    else
+      parked = parked + 1
+      local queue = m.queue or ''
+      local known = redis.call('HMGET', st, 'attempts', 'history')
+      park_message(prefix, now, {
+        tid = m.tracking_id or id, mkey = mkey, queue = queue, code = 'DELIVERY_FAILED',
+        err_message = err,
+        group = string.sub(redis.sha1hex(queue .. '\0DELIVERY_FAILED'), 1, 16),
+        reason = 'delivery to ' .. queue .. ' failed: ' .. err, rule = '',
+        attempt = tonumber(known[1]) or 0, history = known[2] or '', events_max = ARGV[4],
+        fields = { 'id', m.id or '', 'destination', m.destination or '',
+          'partition_key', m.partition_key or '', 'content_type', m.content_type or '',
+          'event_type', m.event_type or '', 'payload', m.payload or '',
+          'headers', m.headers or '{}',
+          'failure', cjson.encode({ class = 'unknown', code = 'DELIVERY_FAILED', message = err }) },
+      })
+    end
+  end
+end
+return { delivered, parked }

@@ -1,0 +1,266 @@
+#![cfg_attr(not(any(feature = "rabbitmq", feature = "nats")), allow(dead_code))]
+
+//! One conformance suite for every broker destination: the same cases run against RabbitMQ and
+//! NATS JetStream, each a real server. Tests on the shared local servers isolate themselves with
+//! unique queue/stream names; the outage test starts a private server on a free port.
+
+#[cfg(feature = "nats")]
+mod nats;
+#[cfg(feature = "rabbitmq")]
+mod rabbitmq;
+
+use std::{collections::HashMap, time::Duration};
+
+use salvage::{
+    config::{DeliverySettings, DestinationSettings, Settings},
+    proto::v1 as pb,
+};
+
+use crate::support::*;
+
+/// A message as a consumer of the broker received it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The body.
+    pub payload: Vec<u8>,
+    /// Headers (AMQP headers / NATS headers).
+    pub headers: HashMap<String, String>,
+    /// The message's own id as the broker carries it.
+    pub id: String,
+}
+
+/// What the suite needs from a broker.
+pub trait Broker {
+    /// The destination settings Salvage publishes with.
+    fn destination(&self) -> DestinationSettings;
+    /// Make `queue` exist (a queue, or a stream capturing the subject).
+    async fn create(&self, queue: &str);
+    /// Wait (bounded) until `n` messages were read from `queue`, and return them in order.
+    async fn read(&self, queue: &str, n: usize) -> Vec<Received>;
+}
+
+/// Fast delivery retries for tests.
+pub fn fast_delivery() -> DeliverySettings {
+    DeliverySettings {
+        timeout: Duration::from_secs(3),
+        max_attempts: 3,
+        backoff_initial: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(200),
+    }
+}
+
+/// A unique name for this test's queue.
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", uuid_like())
+}
+
+fn uuid_like() -> String {
+    format!("{:x}{:x}", std::process::id(), fastrand_u64())
+}
+
+fn fastrand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
+    h.finish()
+}
+
+/// Salvage with the test defaults plus a destination "broker".
+pub async fn app_with(broker: &impl Broker, f: impl FnOnce(&mut Settings)) -> TestApp {
+    let dest = broker.destination();
+    spawn_app_with(move |s| {
+        s.destinations.insert("broker".to_owned(), dest);
+        f(s);
+    })
+    .await
+}
+
+fn to(req: &mut pb::ReportRequest, queue: &str) {
+    let o = origin(req);
+    o.destination = "broker".to_owned();
+    o.queue = queue.to_owned();
+}
+
+/// A repaired message arrives at its origin with exactly the bytes the Redis Streams destination
+/// delivers for the same report, the original id and headers, and Salvage's headers.
+pub async fn repaired_message_arrives_exactly(broker: &impl Broker) {
+    let app = app_with(broker, |_| {}).await;
+    let queue = unique("orders");
+    broker.create(&queue).await;
+    let mut req = order_total_as_string("o-1");
+    message(&mut req)
+        .headers
+        .insert("x-origin".to_owned(), "checkout".to_owned());
+    let same_on_redis = req.clone();
+    to(&mut req, &queue);
+    let resp = app.client.clone().report(req).await.unwrap().into_inner();
+    assert_eq!(resp.outcome(), pb::Outcome::Requeued, "{resp:?}");
+    let got = broker.read(&queue, 1).await.remove(0);
+
+    app.client.clone().report(same_on_redis).await.unwrap();
+    let on_redis = app.await_stream("orders", 1).await.remove(0);
+    assert_eq!(
+        got.payload,
+        on_redis["payload"].as_bytes(),
+        "the repaired bytes, exactly"
+    );
+    let order: serde_json::Value = serde_json::from_slice(&got.payload).unwrap();
+    assert_eq!(order["total"], serde_json::json!(129.9));
+    assert_eq!(got.id, "o-1", "the original id");
+    let h = &got.headers;
+    assert_eq!(h["x-origin"], "checkout", "{h:?}");
+    assert_eq!(h["salvage-tracking-id"], resp.tracking_id, "{h:?}");
+    assert_eq!(h["salvage-attempt"], "1");
+    assert_eq!(h["salvage-rule"], "order-total-as-string");
+    assert_eq!(h["salvage-error-code"], "INVALID_TYPE");
+    assert!(h["traceparent"].starts_with("00-"), "{h:?}");
+}
+
+/// Messages with one partition key arrive in the order they were reported.
+pub async fn one_key_keeps_its_order(broker: &impl Broker) {
+    let app = app_with(broker, |_| {}).await;
+    let queue = unique("orders");
+    broker.create(&queue).await;
+    let mut client = app.client.clone();
+    for i in 0..30 {
+        let mut req = order_total_as_string(&format!("o-{i}"));
+        to(&mut req, &queue);
+        origin(&mut req).partition_key = "customer-7".to_owned();
+        client.report(req).await.unwrap();
+    }
+    let got = broker.read(&queue, 30).await;
+    let ids: Vec<String> = got.iter().map(|r| r.id.clone()).collect();
+    let want: Vec<String> = (0..30).map(|i| format!("o-{i}")).collect();
+    assert_eq!(ids, want);
+    assert!(got.iter().all(
+        |r| r.headers.get("salvage-partition-key").map(String::as_str) == Some("customer-7")
+            || r.headers.is_empty()
+    ));
+}
+
+/// A publish the broker refuses (no such queue/stream) is retried with backoff, visible in the
+/// metrics, and parked with the broker's error after `delivery.max_attempts`.
+pub async fn refused_publish_is_retried_then_parked(broker: &impl Broker) {
+    let app = app_with(broker, |_| {}).await;
+    let queue = unique("orders-missing");
+    let mut req = order_total_as_string("o-refused");
+    to(&mut req, &queue);
+    let resp = app.client.clone().report(req).await.unwrap().into_inner();
+    assert_eq!(resp.outcome(), pb::Outcome::Requeued, "{resp:?}");
+    let parked = eventually(Duration::from_secs(15), || async {
+        let rec = app.parked(&resp.tracking_id).await;
+        (!rec.is_empty()).then_some(rec)
+    })
+    .await
+    .expect("the refused message is parked");
+    assert!(
+        parked["reason"].starts_with(&format!("delivery to {queue} failed: ")),
+        "{parked:?}"
+    );
+    let metrics = app.metrics().await;
+    let retries = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with(
+                "salvage_requeues_total{destination=\"broker\",path=\"relay\",result=\"retry\"}",
+            )
+        })
+        .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    assert_eq!(
+        retries, 2.0,
+        "two refused attempts before the third parks:\n{metrics}"
+    );
+    assert!(
+        metrics.contains("salvage_parks_total{reason=\"delivery_failed\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("salvage_destination_up{destination=\"broker\"} 1"),
+        "a refusal is not an outage:\n{metrics}"
+    );
+}
+
+/// The broker stops while messages are being requeued: reports keep succeeding, the outbox grows,
+/// metrics and `/readyz` show the destination down; once the broker is back every message
+/// arrives, none lost.
+pub async fn broker_outage_loses_nothing<B: Broker>(
+    broker: &B,
+    stop: impl AsyncFnOnce(),
+    start: impl AsyncFnOnce(),
+) {
+    let app = app_with(broker, |_| {}).await;
+    let queue = unique("orders");
+    broker.create(&queue).await;
+    let mut client = app.client.clone();
+    let send = |i: usize| {
+        let mut req = order_total_as_string(&format!("o-{i}"));
+        to(&mut req, &queue);
+        req
+    };
+    for i in 0..20 {
+        client.report(send(i)).await.unwrap();
+    }
+    broker.read(&queue, 20).await;
+
+    stop().await;
+    for i in 20..60 {
+        let resp = client
+            .report(send(i))
+            .await
+            .expect("reports keep succeeding");
+        assert_eq!(resp.into_inner().outcome(), pb::Outcome::Requeued);
+    }
+    // The gauges are polled every `relay.stats_interval`: wait for a poll after the reports.
+    let waiting = |text: &str| {
+        text.lines().any(|l| {
+            l.starts_with("salvage_outbox_pending{destination=\"broker\"}") && !l.ends_with(" 0")
+        })
+    };
+    let down = eventually(Duration::from_secs(15), || async {
+        let text = app.metrics().await;
+        (text.contains("salvage_destination_up{destination=\"broker\"} 0") && waiting(&text))
+            .then_some(())
+    })
+    .await;
+    assert!(
+        down.is_some(),
+        "the destination shows down and its outbox holds what waits:\n{}",
+        app.metrics().await
+    );
+    let ready = reqwest::get(format!("{}/readyz", app.admin_url))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    assert!(
+        ready
+            .text()
+            .await
+            .unwrap()
+            .contains("destination broker: down")
+    );
+
+    start().await;
+    let got = broker.read(&queue, 40).await;
+    let mut ids: Vec<String> = got.iter().map(|r| r.id.clone()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(
+        ids.len(),
+        40,
+        "every message sent during the outage arrived"
+    );
+    let ready = eventually(Duration::from_secs(15), || async {
+        let r = reqwest::get(format!("{}/readyz", app.admin_url))
+            .await
+            .ok()?;
+        (r.status() == 200).then_some(())
+    })
+    .await;
+    assert!(ready.is_some(), "ready again once the broker is back");
+}

@@ -1,0 +1,171 @@
+//! The conformance suite against NATS JetStream: the shared local server (unique subjects and
+//! streams per test), and a private `nats-server` on a free port for the outage.
+
+use std::{path::PathBuf, process::Child, time::Duration};
+
+use async_nats::jetstream;
+use salvage::config::{DestinationSettings, NatsSettings};
+
+use super::{Broker, Received, fast_delivery};
+use crate::support::{eventually, process::free_port};
+
+struct Nats {
+    url: String,
+}
+
+impl Nats {
+    async fn js(&self) -> jetstream::Context {
+        let client = async_nats::connect(&self.url).await.unwrap();
+        jetstream::new(client)
+    }
+}
+
+impl Broker for Nats {
+    fn destination(&self) -> DestinationSettings {
+        DestinationSettings::Nats(NatsSettings {
+            url: self.url.clone(),
+            user: None,
+            password: None,
+            token: None,
+            credentials_file: None,
+            tls_ca_file: None,
+            tls_required: false,
+            delivery: fast_delivery(),
+        })
+    }
+
+    async fn create(&self, queue: &str) {
+        self.js()
+            .await
+            .create_stream(jetstream::stream::Config {
+                name: queue.replace('.', "_"),
+                subjects: vec![queue.to_owned()],
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+    }
+
+    async fn read(&self, queue: &str, n: usize) -> Vec<Received> {
+        let js = self.js().await;
+        let name = queue.replace('.', "_");
+        let ok = eventually(Duration::from_secs(30), || async {
+            let info = js.get_stream(&name).await.ok()?.info().await.ok()?.clone();
+            (info.state.messages >= n as u64).then_some(())
+        })
+        .await;
+        assert!(ok.is_some(), "{queue}: fewer than {n} messages within 30s");
+        let stream = js.get_stream(&name).await.unwrap();
+        let mut out = Vec::new();
+        for seq in 1..=n as u64 {
+            let m = stream.get_raw_message(seq).await.unwrap();
+            let headers: std::collections::HashMap<String, String> = m
+                .headers
+                .iter()
+                .flat_map(|(k, vs)| vs.iter().map(move |v| (k.to_string(), v.to_string())))
+                .collect();
+            out.push(Received {
+                payload: m.payload.to_vec(),
+                id: headers
+                    .get("salvage-message-id")
+                    .cloned()
+                    .unwrap_or_default(),
+                headers,
+            });
+        }
+        out
+    }
+}
+
+fn shared() -> Nats {
+    Nats {
+        url: "nats://127.0.0.1:4222".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn repaired_message_arrives_exactly() {
+    super::repaired_message_arrives_exactly(&shared()).await;
+}
+
+#[tokio::test]
+async fn one_key_keeps_its_order() {
+    super::one_key_keeps_its_order(&shared()).await;
+}
+
+#[tokio::test]
+async fn refused_publish_is_retried_then_parked() {
+    super::refused_publish_is_retried_then_parked(&shared()).await;
+}
+
+/// A private `nats-server` with JetStream, its data in a temporary folder; killed on drop.
+struct PrivateNats {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl PrivateNats {
+    fn start() -> Self {
+        let mut s = Self {
+            port: free_port(),
+            dir: tempfile::tempdir().unwrap(),
+            child: None,
+        };
+        s.run();
+        s
+    }
+
+    fn run(&mut self) {
+        let store: PathBuf = self.dir.path().join("js");
+        let child = std::process::Command::new("nats-server")
+            .args([
+                "-js",
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-sd",
+            ])
+            .arg(&store)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nats-server on PATH (apt-get install nats-server)");
+        self.child = Some(child);
+        let port = self.port;
+        let up = (0..200).any(|_| {
+            std::thread::sleep(Duration::from_millis(25));
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        assert!(up, "private nats-server did not start");
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test]
+async fn broker_outage_loses_nothing() {
+    let server = std::sync::Arc::new(std::sync::Mutex::new(PrivateNats::start()));
+    let nats = Nats {
+        url: format!("nats://127.0.0.1:{}", server.lock().unwrap().port),
+    };
+    let (a, b) = (server.clone(), server.clone());
+    super::broker_outage_loses_nothing(
+        &nats,
+        async move || a.lock().unwrap().stop(),
+        async move || b.lock().unwrap().run(),
+    )
+    .await;
+}

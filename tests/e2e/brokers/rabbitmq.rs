@@ -1,0 +1,250 @@
+//! The conformance suite against RabbitMQ: the shared local server (guest/guest on 5672) with one
+//! unique queue per test, and a private `rabbitmq-server` node on a free port for the outage.
+
+use std::time::Duration;
+
+use lapin::{
+    Connection, ConnectionProperties,
+    options::{BasicGetOptions, QueueDeclareOptions},
+    types::{AMQPValue, FieldTable},
+};
+use salvage::config::{DestinationSettings, RabbitMqSettings};
+
+use super::{Broker, Received, fast_delivery};
+use crate::support::process::free_port;
+
+const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
+
+struct Rabbit {
+    url: String,
+}
+
+impl Rabbit {
+    async fn channel(&self) -> lapin::Channel {
+        let conn = Connection::connect(&self.url, ConnectionProperties::default())
+            .await
+            .expect("RabbitMQ reachable (guest/guest)");
+        conn.create_channel().await.unwrap()
+    }
+}
+
+fn shared() -> Rabbit {
+    Rabbit {
+        url: URL.to_owned(),
+    }
+}
+
+fn text(v: &AMQPValue) -> String {
+    match v {
+        AMQPValue::LongString(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
+        AMQPValue::ShortString(s) => s.as_str().to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+impl Broker for Rabbit {
+    fn destination(&self) -> DestinationSettings {
+        DestinationSettings::Rabbitmq(RabbitMqSettings {
+            url: self.url.clone(),
+            exchange: String::new(),
+            routing_key: None,
+            tls_ca_file: None,
+            delivery: fast_delivery(),
+        })
+    }
+
+    async fn create(&self, queue: &str) {
+        self.channel()
+            .await
+            .queue_declare(
+                queue.into(),
+                QueueDeclareOptions {
+                    durable: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+    }
+
+    async fn read(&self, queue: &str, n: usize) -> Vec<Received> {
+        let ch = self.channel().await;
+        let mut out = Vec::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while out.len() < n {
+            let got = ch
+                .basic_get(queue.into(), BasicGetOptions { no_ack: true })
+                .await
+                .unwrap();
+            match got {
+                Some(m) => {
+                    let p = &m.delivery.properties;
+                    let headers = p
+                        .headers()
+                        .as_ref()
+                        .map(|t| {
+                            t.inner()
+                                .iter()
+                                .map(|(k, v)| (k.as_str().to_owned(), text(v)))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    assert_eq!(*p.delivery_mode(), Some(2), "persistent delivery");
+                    out.push(Received {
+                        payload: m.delivery.data.clone(),
+                        id: p
+                            .message_id()
+                            .as_ref()
+                            .map(|s| s.as_str().to_owned())
+                            .unwrap_or_default(),
+                        headers,
+                    });
+                }
+                None => {
+                    assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "{queue}: {} of {n} messages within 30s",
+                        out.len()
+                    );
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        }
+        out
+    }
+}
+
+#[tokio::test]
+async fn repaired_message_arrives_exactly() {
+    super::repaired_message_arrives_exactly(&shared()).await;
+}
+
+#[tokio::test]
+async fn one_key_keeps_its_order() {
+    super::one_key_keeps_its_order(&shared()).await;
+}
+
+#[tokio::test]
+async fn refused_publish_is_retried_then_parked() {
+    super::refused_publish_is_retried_then_parked(&shared()).await;
+}
+
+/// A private RabbitMQ node: its own name, ports and data folder (RabbitMQ drops to its own user,
+/// so the folder is world-writable); stopped on drop.
+struct PrivateRabbit {
+    port: u16,
+    node: String,
+    dir: tempfile::TempDir,
+    /// The start script we spawned (reaped after a kill).
+    child: std::sync::Mutex<Option<std::process::Child>>,
+}
+
+impl PrivateRabbit {
+    fn start() -> Self {
+        let port = free_port();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("mnesia")).unwrap();
+        std::fs::create_dir_all(d.join("log")).unwrap();
+        std::fs::write(d.join("enabled_plugins"), "[].\n").unwrap();
+        std::fs::write(
+            d.join("rabbitmq.conf"),
+            format!("listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n"),
+        )
+        .unwrap();
+        let s = Self {
+            port,
+            node: format!("salvagetest{port}@localhost"),
+            dir,
+            child: std::sync::Mutex::new(None),
+        };
+        s.run();
+        s
+    }
+
+    fn run(&self) {
+        let d = self.dir.path();
+        // The node runs as the rabbitmq user: let it use the folder.
+        let _ = std::process::Command::new("chmod")
+            .arg("-R")
+            .arg("a+rwx")
+            .arg(d)
+            .status();
+        let child = std::process::Command::new("rabbitmq-server")
+            .current_dir(d)
+            .env("RABBITMQ_NODENAME", &self.node)
+            .env("RABBITMQ_NODE_PORT", self.port.to_string())
+            .env("RABBITMQ_DIST_PORT", free_port().to_string())
+            .env("RABBITMQ_MNESIA_BASE", d.join("mnesia"))
+            .env("RABBITMQ_LOG_BASE", d.join("log"))
+            .env("RABBITMQ_ENABLED_PLUGINS_FILE", d.join("enabled_plugins"))
+            .env("RABBITMQ_CONFIG_FILE", d.join("rabbitmq"))
+            .env("RABBITMQ_PID_FILE", d.join("pid"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("rabbitmq-server on PATH (apt-get install rabbitmq-server)");
+        *self.child.lock().unwrap() = Some(child);
+        let port = self.port;
+        let up = (0..600).any(|_| {
+            std::thread::sleep(Duration::from_millis(50));
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        assert!(up, "private rabbitmq-server did not start within 30s");
+    }
+
+    /// Kill every process of this node: the start script, `su`, beam.smp and its helpers all
+    /// carry the node name in their environment (not in their command lines).
+    fn kill(&self) {
+        let needle = format!("RABBITMQ_NODENAME={}", self.node);
+        let Ok(procs) = std::fs::read_dir("/proc") else {
+            return;
+        };
+        for p in procs.flatten() {
+            let Some(pid) = p.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+                continue;
+            };
+            let environ = std::fs::read(p.path().join("environ")).unwrap_or_default();
+            if environ.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()) {
+                let _ = std::process::Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        }
+        if let Some(mut child) = self.child.lock().unwrap().take() {
+            let _ = child.wait();
+        }
+    }
+
+    fn stop(&self) {
+        self.kill();
+        let port = self.port;
+        let down = (0..200).any(|_| {
+            std::thread::sleep(Duration::from_millis(25));
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+        });
+        assert!(down, "private rabbitmq-server did not stop");
+    }
+}
+
+impl Drop for PrivateRabbit {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+#[tokio::test]
+async fn broker_outage_loses_nothing() {
+    let server = std::sync::Arc::new(PrivateRabbit::start());
+    let rabbit = Rabbit {
+        url: format!("amqp://guest:guest@127.0.0.1:{}/%2f", server.port),
+    };
+    let (a, b) = (server.clone(), server.clone());
+    super::broker_outage_loses_nothing(
+        &rabbit,
+        async move || tokio::task::spawn_blocking(move || a.stop()).await.unwrap(),
+        async move || tokio::task::spawn_blocking(move || b.run()).await.unwrap(),
+    )
+    .await;
+}
