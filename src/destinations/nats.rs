@@ -270,8 +270,14 @@ fn build_headers(message: &Outgoing) -> Result<HeaderMap, String> {
         .iter()
         .map(|(name, value)| (name.as_str(), value));
     let mut headers = HeaderMap::new();
+    // `Nats-Expected-*` headers made the original publish conditional on the stream's state then;
+    // a requeued copy is a new publish, which they would make fail for good.
+    let conditional = |name: &str| {
+        name.get(..14)
+            .is_some_and(|p| p.eq_ignore_ascii_case("nats-expected-"))
+    };
     for (name, value) in theirs
-        .filter(|(name, _)| !overridden(name))
+        .filter(|(name, _)| !overridden(name) && !conditional(name))
         .chain(ours.clone())
     {
         let parsed: Option<HeaderName> = Some(name)
@@ -367,6 +373,17 @@ mod tests {
             "empty fields are not sent"
         );
         assert_eq!(headers.len(), 5);
+    }
+
+    #[test]
+    fn conditional_publish_headers_are_dropped() {
+        let mut message = outgoing();
+        message
+            .headers
+            .insert("Nats-Expected-Last-Sequence".to_owned(), "41".to_owned());
+        let headers = build_headers(&message).unwrap();
+        assert_eq!(get(&headers, "Nats-Expected-Last-Sequence"), None);
+        assert_eq!(get(&headers, "x-origin"), Some("shop"));
     }
 
     #[test]
