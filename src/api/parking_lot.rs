@@ -204,7 +204,13 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
         } else {
             let started = self
                 .lot
-                .retriage_apply(&caller, &sel, conv::redrive(r.options), &r.comment)
+                .retriage_apply(
+                    &caller,
+                    &sel,
+                    dry_run.ids,
+                    conv::redrive(r.options),
+                    &r.comment,
+                )
                 .await
                 .map_err(status)?;
             started.run.as_ref().map(conv::run)

@@ -102,6 +102,9 @@ static METADATA: Metadata<'static> = Metadata::new("salvage", Level::INFO, Some(
 /// The label used for origin queues past the cap.
 pub const OTHER_QUEUE: &str = "_other";
 
+/// A gauge series: its name and labels.
+type SeriesKey = (&'static str, Vec<(&'static str, String)>);
+
 /// The metrics of one application.
 pub struct Metrics {
     recorder: PrometheusRecorder,
@@ -109,7 +112,7 @@ pub struct Metrics {
     queues: Mutex<HashSet<Arc<str>>>,
     max_queues: usize,
     /// Label sets of the breakdown gauges set last time, so those gone now read 0.
-    breakdown: Mutex<HashSet<Vec<(&'static str, String)>>>,
+    breakdown: Mutex<HashSet<SeriesKey>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -506,24 +509,12 @@ impl Metrics {
                 .collect::<Vec<_>>()
         };
         let mut seen = HashSet::new();
-        for (name, l, v) in &now {
-            self.gauge(name, labels(l)).set(*v);
-            let mut key = l.clone();
-            key.push(("__name__", (*name).to_owned()));
-            seen.insert(key);
+        for (name, l, v) in now {
+            self.gauge(name, labels(&l)).set(v);
+            seen.insert((name, l));
         }
-        for key in before.difference(&seen) {
-            let name = if key.iter().any(|(k, _)| *k == "group") {
-                PARKED_TOP_GROUP_MESSAGES
-            } else {
-                PARKED_MESSAGES_BY_QUEUE
-            };
-            let l: Vec<_> = key
-                .iter()
-                .filter(|(k, _)| *k != "__name__")
-                .cloned()
-                .collect();
-            self.gauge(name, labels(&l)).set(0.0);
+        for (name, l) in before.difference(&seen) {
+            self.gauge(name, labels(l)).set(0.0);
         }
         // Remember zeroed series only while they are few: a bounded set either way.
         if before.len() > 10 * (self.max_queues + TOP_GROUPS) {

@@ -145,7 +145,12 @@ impl ParkingLot {
         }
     }
 
-    async fn sample(&self, ids: &[String], archived: bool) -> Result<Vec<Record>, ParkingError> {
+    /// Up to 10 of the selected records, newest first (what a dry run shows).
+    pub(crate) async fn sample(
+        &self,
+        ids: &[String],
+        archived: bool,
+    ) -> Result<Vec<Record>, ParkingError> {
         let some: Vec<String> = ids.iter().rev().take(10).cloned().collect();
         Ok(self
             .inner

@@ -73,6 +73,8 @@ pub struct DryRun {
     pub would_repair: u64,
     /// Per group, most messages first.
     pub groups: Vec<GroupReport>,
+    /// The selection, oldest first, for an apply run right after.
+    pub ids: Vec<String>,
 }
 
 impl ParkingLot {
@@ -120,6 +122,7 @@ impl ParkingLot {
             }
         }
         out.groups = groups.into_values().collect();
+        out.ids = ids;
         out.groups.sort_by_key(|g| std::cmp::Reverse(g.matched));
         Ok(out)
     }

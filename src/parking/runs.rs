@@ -284,34 +284,32 @@ impl ParkingLot {
         dry_run: bool,
         comment: &str,
     ) -> Result<Started, ParkingError> {
-        self.start_run(
-            caller,
-            RunKind::Resubmit,
-            selection,
-            options,
-            dry_run,
-            comment,
-        )
-        .await
+        options.validate()?;
+        let ids = self.select(selection, false).await?;
+        if dry_run {
+            return Ok(Started {
+                run: None,
+                matched: ids.len() as u64,
+                sample: self.sample(&ids, false).await?,
+            });
+        }
+        self.start_run(caller, RunKind::Resubmit, selection, ids, options, comment)
+            .await
     }
 
-    /// Start a re-triage apply run.
+    /// Start a re-triage apply run over `ids`, the selection its dry run already read (see
+    /// `DryRun::ids`), so the selection is not walked twice.
     pub async fn retriage_apply(
         &self,
         caller: &Caller,
         selection: &Selection,
+        ids: Vec<String>,
         options: Redrive,
         comment: &str,
     ) -> Result<Started, ParkingError> {
-        self.start_run(
-            caller,
-            RunKind::Retriage,
-            selection,
-            options,
-            false,
-            comment,
-        )
-        .await
+        options.validate()?;
+        self.start_run(caller, RunKind::Retriage, selection, ids, options, comment)
+            .await
     }
 
     async fn start_run(
@@ -319,29 +317,11 @@ impl ParkingLot {
         caller: &Caller,
         kind: RunKind,
         selection: &Selection,
+        ids: Vec<String>,
         options: Redrive,
-        dry_run: bool,
         comment: &str,
     ) -> Result<Started, ParkingError> {
-        options.validate()?;
-        let ids = self.select(selection, false).await?;
         let matched = ids.len() as u64;
-        if dry_run {
-            let some: Vec<String> = ids.iter().rev().take(10).cloned().collect();
-            let sample = self
-                .inner
-                .store
-                .records(&some, SUMMARY_FIELDS, false)
-                .await?
-                .iter()
-                .filter_map(Record::parse)
-                .collect();
-            return Ok(Started {
-                run: None,
-                matched,
-                sample,
-            });
-        }
         let run_id = uuid::Uuid::now_v7().to_string();
         let now = now_ms();
         let o = &options;

@@ -126,7 +126,7 @@ impl Store {
         Ok(())
     }
 
-    /// Remove delivered entries and park refused ones, atomically; forget their attempts.
+    /// Remove delivered entries and park refused ones, and forget their attempts: one script.
     pub async fn settle_outbox(
         &self,
         destination: &str,
@@ -138,23 +138,21 @@ impl Store {
         }
         let outbox = self.keys.outbox(destination);
         let mut inv = self.outbox.settle.key(&outbox);
+        inv.key(format!("{outbox}:attempts"));
         inv.arg(self.keys.prefix())
             .arg(now_ms)
             .arg(self.state_ttl_secs)
             .arg(self.parking.events_max)
             .arg(settles.len());
-        let mut ids = Vec::with_capacity(settles.len());
         for s in settles {
             let (id, action, err) = match s {
                 Settle::Done(id) => (id, "done", ""),
                 Settle::Park(id, err) => (id, "park", err.as_str()),
             };
             inv.arg(id).arg(action).arg(err);
-            ids.push(id.clone());
         }
         let mut conn = self.conn.clone();
         let (delivered, parked): (u64, u64) = inv.invoke_async(&mut conn).await?;
-        let () = conn.hdel(format!("{outbox}:attempts"), ids).await?;
         Ok(Drained {
             delivered,
             parked,

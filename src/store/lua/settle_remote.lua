@@ -2,7 +2,7 @@
 -- mark their message no longer pending), and park the ones the broker refused too often, with the
 -- broker's error as the reason, in the same step that removes them. (park.lua is prepended.)
 --
--- KEYS[1] the outbox stream. ARGV: prefix, now (ms), state TTL (s), events cap, n, then per entry:
+-- KEYS[1] the outbox stream, KEYS[2] its attempts hash (settled entries are forgotten there). ARGV: prefix, now (ms), state TTL (s), events cap, n, then per entry:
 -- entry id, action ('done' | 'park'), error text ('' for done).
 -- Returns { delivered, parked }.
 
@@ -11,6 +11,7 @@ local n = tonumber(ARGV[5])
 local delivered, parked = 0, 0
 for i = 0, n - 1 do
   local id, action, err = ARGV[6 + 3 * i], ARGV[7 + 3 * i], ARGV[8 + 3 * i]
+  redis.call('HDEL', KEYS[2], id)
   local found = redis.call('XRANGE', KEYS[1], id, id)
   if #found == 1 then
     local f = found[1][2]
