@@ -40,6 +40,8 @@ pub struct Settings {
     pub telemetry: TelemetrySettings,
     /// The parking lot: its admin gRPC API, credentials, retention and redrive.
     pub parking_lot: ParkingLotSettings,
+    /// The operator console: a web page on the admin HTTP port.
+    pub console: ConsoleSettings,
 }
 
 impl Default for Settings {
@@ -57,6 +59,7 @@ impl Default for Settings {
             destinations,
             telemetry: TelemetrySettings::default(),
             parking_lot: ParkingLotSettings::default(),
+            console: ConsoleSettings::default(),
         }
     }
 }
@@ -93,6 +96,65 @@ impl Default for ServerSettings {
 pub struct AdminSettings {
     /// Address to listen on; port 0 picks a free port.
     pub addr: SocketAddr,
+}
+
+/// The operator console, served on the admin HTTP port (`admin.addr`) under `path`. Operators
+/// sign in with a `parking_lot.tokens` token; its role decides what they may do.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleSettings {
+    /// Serve the console.
+    pub enabled: bool,
+    /// Where: `/console` by default; `/` alone is not allowed (it would shadow `/metrics`).
+    pub path: String,
+    /// A session ends after this long without a request.
+    #[serde(with = "humantime_serde")]
+    pub session_ttl: Duration,
+    /// Mark the session cookie `Secure` (set it when the console is reached over HTTPS, e.g.
+    /// through a TLS-terminating proxy).
+    pub secure_cookie: bool,
+    /// JSON Pointers (e.g. `/card/number`) whose values are masked wherever the console shows a
+    /// payload; an operator can reveal them, which is audited.
+    pub sensitive: Vec<String>,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            path: "/console".to_owned(),
+            session_ttl: Duration::from_secs(8 * 3600),
+            secure_cookie: false,
+            sensitive: Vec::new(),
+        }
+    }
+}
+
+impl ConsoleSettings {
+    fn validate(&self) -> Result<(), String> {
+        let p = &self.path;
+        let safe = |c: char| c.is_ascii_alphanumeric() || "/-_.".contains(c);
+        if !p.starts_with('/') || p.len() < 2 || p.ends_with('/') || !p.chars().all(safe) {
+            return Err(format!(
+                "console.path {p:?} must start with '/', not end with one, and hold only letters,                  digits, '-', '_', '.' and '/' (e.g. \"/console\")"
+            ));
+        }
+        if ["/metrics", "/healthz", "/readyz"].contains(&p.as_str()) {
+            return Err(format!("console.path {p:?} is taken by the admin server"));
+        }
+        if self.session_ttl.is_zero() {
+            return Err("console.session_ttl must be greater than 0".to_owned());
+        }
+        for (i, ptr) in self.sensitive.iter().enumerate() {
+            if !ptr.starts_with('/') {
+                return Err(format!(
+                    "console.sensitive[{i}] {ptr:?} must be a JSON Pointer starting with '/' \
+                     (e.g. \"/card/number\")"
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for AdminSettings {
@@ -244,6 +306,8 @@ pub enum DestinationSettings {
     Rabbitmq(RabbitMqSettings),
     /// Publish to NATS JetStream with an acknowledged publish.
     Nats(NatsSettings),
+    /// Produce to Kafka with an idempotent producer and `acks=all`.
+    Kafka(KafkaSettings),
 }
 
 /// A RabbitMQ destination.
@@ -320,6 +384,81 @@ impl fmt::Debug for NatsSettings {
             .field("delivery", &self.delivery)
             .finish_non_exhaustive()
     }
+}
+
+/// A Kafka destination: the origin queue is the topic, which must exist (nothing is created).
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSettings {
+    /// Bootstrap brokers, `host:port` separated by commas.
+    pub brokers: String,
+    /// The `client.id` the brokers see (logs, quotas).
+    #[serde(default = "default_kafka_client_id")]
+    pub client_id: String,
+    /// Connect with TLS.
+    #[serde(default)]
+    pub tls: bool,
+    /// A PEM file of CA certificates to trust for TLS, instead of the system's.
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+    /// SASL authentication, if the brokers want it.
+    #[serde(default)]
+    pub sasl: Option<KafkaSasl>,
+    /// Confirmation timeout, attempts and backoff.
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+}
+
+fn default_kafka_client_id() -> String {
+    "salvage".to_owned()
+}
+
+impl fmt::Debug for KafkaSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaSettings")
+            .field("brokers", &self.brokers)
+            .field("client_id", &self.client_id)
+            .field("tls", &self.tls)
+            .field("tls_ca_file", &self.tls_ca_file)
+            .field("sasl", &self.sasl)
+            .field("delivery", &self.delivery)
+            .finish()
+    }
+}
+
+/// SASL user and password for Kafka.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSasl {
+    /// `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`.
+    pub mechanism: SaslMechanism,
+    /// The SASL user.
+    pub username: String,
+    /// The SASL password. Never logged.
+    pub password: String,
+}
+
+impl fmt::Debug for KafkaSasl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaSasl")
+            .field("mechanism", &self.mechanism)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A SASL mechanism Kafka brokers offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SaslMechanism {
+    /// User and password in the clear (use it with TLS).
+    #[serde(rename = "PLAIN")]
+    Plain,
+    /// SCRAM with SHA-256.
+    #[serde(rename = "SCRAM-SHA-256")]
+    ScramSha256,
+    /// SCRAM with SHA-512.
+    #[serde(rename = "SCRAM-SHA-512")]
+    ScramSha512,
 }
 
 /// How a broker destination delivers.
@@ -669,6 +808,7 @@ impl Settings {
                 }
                 DestinationSettings::Rabbitmq(r) => &r.delivery,
                 DestinationSettings::Nats(n) => &n.delivery,
+                DestinationSettings::Kafka(k) => &k.delivery,
             };
             if delivery.max_attempts == 0 || delivery.timeout.is_zero() {
                 return Err(format!(
@@ -698,6 +838,7 @@ impl Settings {
                 return Err(format!("{name} must be greater than 0"));
             }
         }
+        self.console.validate()?;
         self.validate_parking_lot()?;
         if self.redis.state_ttl < Duration::from_secs(1) {
             return Err("redis.state_ttl must be at least 1s".to_owned());
@@ -827,6 +968,44 @@ mod tests {
         let s = parse("[redis]\nurl = \"redis://u:hunter2@h:1\"\n", &[]).unwrap();
         let d = format!("{s:?}");
         assert!(!d.contains("hunter2"), "{d}");
+    }
+
+    #[test]
+    fn console_settings_are_checked() {
+        let s = parse("", &[]).unwrap();
+        assert!(s.console.enabled);
+        assert_eq!(s.console.path, "/console");
+        let ok = "[console]\npath = \"/ops/console\"\nsensitive = [\"/card/number\"]\n";
+        assert_eq!(parse(ok, &[]).unwrap().console.path, "/ops/console");
+        for bad in ["/", "console", "/console/", "/metrics", "/a b"] {
+            let toml = format!("[console]\npath = {bad:?}\n");
+            let e = parse(&toml, &[]).unwrap_err().to_string();
+            assert!(e.contains("console.path"), "{bad}: {e}");
+        }
+        let e = parse("[console]\nsensitive = [\"card.number\"]\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("JSON Pointer"), "{e}");
+        let s = parse("", &[("SALVAGE__CONSOLE__ENABLED", "false")]).unwrap();
+        assert!(!s.console.enabled);
+    }
+
+    #[test]
+    fn kafka_destination_parses_and_hides_its_password() {
+        let toml = "default_destination = \"events\"\n[destinations.events]\ntype = \"kafka\"\nbrokers = \"k1:9092,k2:9092\"\n\
+                    sasl = { mechanism = \"SCRAM-SHA-512\", username = \"u\", password = \"hunter2\" }\n";
+        let s = parse(toml, &[]).unwrap();
+        let DestinationSettings::Kafka(k) = &s.destinations["events"] else {
+            panic!("not kafka");
+        };
+        assert_eq!(k.client_id, "salvage");
+        assert_eq!(
+            k.sasl.as_ref().unwrap().mechanism,
+            SaslMechanism::ScramSha512
+        );
+        assert!(!format!("{s:?}").contains("hunter2"));
+        let bad = toml.replace("SCRAM-SHA-512", "GSSAPI");
+        assert!(parse(&bad, &[]).is_err());
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //! an entry only once the message is confirmed delivered.
 //!
 //! Redis Streams (`redis_streams.rs`) delivers on Salvage's own Redis; brokers (`remote.rs`)
-//! publish with a [`publish::Publisher`]: RabbitMQ (`rabbitmq.rs`) and NATS JetStream
-//! (`nats.rs`), each behind its cargo feature. Adding a broker is a new publisher file plus one
+//! publish with a [`publish::Publisher`]: RabbitMQ (`rabbitmq.rs`), NATS JetStream (`nats.rs`)
+//! and Kafka (`kafka.rs`), each behind its cargo feature. Adding a broker is a new publisher file plus one
 //! arm in [`build`].
 
+#[cfg(feature = "kafka")]
+mod kafka;
 #[cfg(feature = "nats")]
 mod nats;
 pub mod publish;
@@ -19,6 +21,8 @@ use std::{collections::BTreeMap, sync::Arc};
 
 use futures::future::BoxFuture;
 
+#[cfg(feature = "kafka")]
+pub use self::kafka::KafkaPublisher;
 #[cfg(feature = "nats")]
 pub use self::nats::NatsPublisher;
 #[cfg(feature = "rabbitmq")]
@@ -131,6 +135,15 @@ fn build(name: &str, settings: &DestinationSettings) -> Result<Arc<dyn Destinati
         )),
         #[cfg(not(feature = "nats"))]
         DestinationSettings::Nats(_) => return Err(missing("nats", "nats")),
+        #[cfg(feature = "kafka")]
+        DestinationSettings::Kafka(s) => Arc::new(Remote::new(
+            name,
+            "kafka",
+            Box::new(KafkaPublisher::new(s)),
+            s.delivery.clone(),
+        )),
+        #[cfg(not(feature = "kafka"))]
+        DestinationSettings::Kafka(_) => return Err(missing("kafka", "kafka")),
     })
 }
 
@@ -141,11 +154,12 @@ mod tests {
     /// A build without a broker's feature refuses a configuration naming that broker, and says
     /// which feature it needs (`cargo test --no-default-features --lib destinations`; CI runs it).
     #[test]
-    #[cfg(not(all(feature = "rabbitmq", feature = "nats")))]
+    #[cfg(not(all(feature = "rabbitmq", feature = "nats", feature = "kafka")))]
     fn a_destination_without_its_feature_is_refused_with_the_feature_named() {
         let toml = "[destinations.redis]\ntype = \"redis_streams\"\n\
                     [destinations.rabbit]\ntype = \"rabbitmq\"\nurl = \"amqp://x\"\n\
-                    [destinations.jet]\ntype = \"nats\"\nurl = \"nats://x\"\n";
+                    [destinations.jet]\ntype = \"nats\"\nurl = \"nats://x\"\n\
+                    [destinations.log]\ntype = \"kafka\"\nbrokers = \"127.0.0.1:9\"\n";
         let settings = crate::config::Settings::parse(toml, [], std::path::Path::new("t.toml"))
             .unwrap_or_else(|e| panic!("{e}"));
         let Err(e) = Destinations::build(&settings.destinations) else {
@@ -155,15 +169,16 @@ mod tests {
     }
 
     #[test]
-    #[cfg(all(feature = "rabbitmq", feature = "nats"))]
+    #[cfg(all(feature = "rabbitmq", feature = "nats", feature = "kafka"))]
     fn every_destination_type_builds_with_the_default_features() {
         let toml = "[destinations.redis]\ntype = \"redis_streams\"\n\
                     [destinations.rabbit]\ntype = \"rabbitmq\"\nurl = \"amqp://x\"\n\
-                    [destinations.jet]\ntype = \"nats\"\nurl = \"nats://x\"\n";
+                    [destinations.jet]\ntype = \"nats\"\nurl = \"nats://x\"\n\
+                    [destinations.log]\ntype = \"kafka\"\nbrokers = \"127.0.0.1:9\"\n";
         let settings = crate::config::Settings::parse(toml, [], std::path::Path::new("t.toml"))
             .unwrap_or_else(|e| panic!("{e}"));
         let d = Destinations::build(&settings.destinations).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(d.names(), ["jet", "rabbit", "redis"]);
+        assert_eq!(d.names(), ["jet", "log", "rabbit", "redis"]);
         assert!(
             d.iter()
                 .all(|d| d.name() == "redis" || d.requeue_mode() == RequeueMode::Outbox)

@@ -1,9 +1,14 @@
-#![cfg_attr(not(any(feature = "rabbitmq", feature = "nats")), allow(dead_code))]
+#![cfg_attr(
+    not(any(feature = "rabbitmq", feature = "nats", feature = "kafka")),
+    allow(dead_code)
+)]
 
-//! One conformance suite for every broker destination: the same cases run against RabbitMQ and
-//! NATS JetStream, each a real server. Tests on the shared local servers isolate themselves with
+//! One conformance suite for every broker destination: the same cases run against RabbitMQ, NATS
+//! JetStream and Kafka (tansu), each a real server. Tests on the shared local servers isolate themselves with
 //! unique queue/stream names; the outage test starts a private server on a free port.
 
+#[cfg(feature = "kafka")]
+mod kafka;
 #[cfg(feature = "nats")]
 mod nats;
 #[cfg(feature = "rabbitmq")]
@@ -23,7 +28,7 @@ use crate::support::*;
 pub struct Received {
     /// The body.
     pub payload: Vec<u8>,
-    /// Headers (AMQP headers / NATS headers).
+    /// Headers (AMQP headers / NATS headers / Kafka record headers).
     pub headers: HashMap<String, String>,
     /// The message's own id as the broker carries it.
     pub id: String,
@@ -80,7 +85,7 @@ pub async fn app_with(broker: &impl Broker, f: impl FnOnce(&mut Settings)) -> Te
     .await
 }
 
-fn to(req: &mut pb::ReportRequest, queue: &str) {
+pub fn to(req: &mut pb::ReportRequest, queue: &str) {
     let o = origin(req);
     o.destination = "broker".to_owned();
     o.queue = queue.to_owned();

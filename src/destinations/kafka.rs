@@ -4,39 +4,8 @@
 //! one partition in the order they were published; the idempotent producer keeps that order across
 //! its own retries and stores each of its retries once.
 //!
-//! PROTOTYPE for issue 6, not compiled with Salvage (see `docs/kafka-findings.md`): move it to
-//! `src/destinations/kafka.rs` to wire it in. It compiled in a scratch crate against this copy of
-//! the settings it proposes for `config.rs`:
-//!
-//! ```text
-//! /// A Kafka destination: the origin queue is the topic, which must exist (nothing is created).
-//! #[derive(Clone, Deserialize)]
-//! #[serde(deny_unknown_fields)]
-//! pub struct KafkaSettings {
-//!     /// Bootstrap brokers, `host:port` separated by commas.
-//!     pub brokers: String,
-//!     /// The `client.id` the brokers see (logs, quotas). Default `salvage`.
-//!     #[serde(default = "default_kafka_client_id")]
-//!     pub client_id: String,
-//!     /// Connect with TLS (needs the `ssl` feature of `rdkafka`).
-//!     #[serde(default)]
-//!     pub tls: bool,
-//!     /// A PEM file of CA certificates to trust for TLS, instead of the system's.
-//!     #[serde(default)]
-//!     pub tls_ca_file: Option<PathBuf>,
-//!     /// SASL authentication, if the brokers want it.
-//!     #[serde(default)]
-//!     pub sasl: Option<KafkaSasl>,
-//!     /// Confirmation timeout, attempts and backoff.
-//!     #[serde(default)]
-//!     pub delivery: DeliverySettings,
-//! }
-//!
-//! /// SASL user and password (never logged).
-//! pub struct KafkaSasl { pub mechanism: SaslMechanism, pub username: String, pub password: String }
-//! /// `PLAIN` | `SCRAM-SHA-256` | `SCRAM-SHA-512` (SCRAM needs the `ssl` feature of `rdkafka`).
-//! pub enum SaslMechanism { Plain, ScramSha256, ScramSha512 }
-//! ```
+//! Client: rdkafka 0.39 with its bundled librdkafka 2.12.1 (Debian's librdkafka 2.0.2 fails the
+//! ApiVersions handshake with some Kafka-compatible brokers); tested against tansu 0.6.0.
 //!
 //! How a failure is reported decides what the relay does with the message:
 //!
