@@ -113,6 +113,10 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
     );
     println!("  metrics   http://{}/metrics", app.admin_addr());
     println!(
+        "  console   http://{}/console/  (sign in with {DEV_TOKEN:?})",
+        app.admin_addr()
+    );
+    println!(
         "  parking   {}  (salvage.v1.ParkingLot; operator token {DEV_TOKEN:?})",
         app.parking_lot_addr()
     );

@@ -11,11 +11,12 @@
 //! - [`workflow`]: the processor, a report in and one committed outcome out.
 //! - [`rules`]: the rule engine: matching and repair actions, pure (no I/O).
 //! - [`store`]: Redis: key layout and the Lua scripts that commit outcomes atomically.
-//! - [`destinations`]: where requeued messages go (Redis Streams so far).
+//! - [`destinations`]: where requeued messages go (Redis Streams, RabbitMQ, NATS, Kafka).
 //! - [`relay`]: delivers outboxes and due retries; polls the gauges.
 //! - [`parking`]: the parking lot's operations (list, edit, resubmit runs, re-triage, discard,
 //!   restore, retention, live events), served by `api` as `salvage.v1.ParkingLot`.
 //! - [`admin`]: `/metrics`, `/healthz`, `/readyz`.
+//! - [`console`]: the operator console (a web page and its JSON API on the admin port).
 //! - [`metrics`]: metric names and the events that count them.
 //! - [`telemetry`], [`shutdown`], [`cli`], [`dev`], [`loadgen`]: plumbing and tools.
 
@@ -23,6 +24,7 @@ pub mod admin;
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod destinations;
 pub mod dev;
 pub mod loadgen;

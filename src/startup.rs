@@ -14,6 +14,7 @@ use crate::{
     admin,
     api::{ParkingLotService, SalvageService},
     config::Settings,
+    console::{self, ConsoleState},
     destinations::Destinations,
     metrics::Metrics,
     parking::{ParkingLot, Tokens, watch::Hub},
@@ -247,12 +248,18 @@ impl Application {
                 .clone()
                 .tail_events(hub.clone(), shutdown.signal()),
         );
-        let parking_service = ParkingLotService::new(
-            parking_lot,
-            Tokens::new(&settings.parking_lot.tokens),
-            hub,
-            shutdown.signal(),
-        );
+        let tokens = Tokens::new(&settings.parking_lot.tokens);
+        let console = settings.console.enabled.then(|| {
+            console::router(ConsoleState::new(
+                parking_lot.clone(),
+                tokens.clone(),
+                hub.clone(),
+                destinations.clone(),
+                settings.console.clone(),
+                shutdown.signal(),
+            ))
+        });
+        let parking_service = ParkingLotService::new(parking_lot, tokens, hub, shutdown.signal());
         let mut parking_stop = shutdown.signal();
         tasks.spawn(async move {
             let incoming = TcpIncoming::from(parking).with_nodelay(Some(true));
@@ -263,7 +270,10 @@ impl Application {
                 warn!(error = %e, "parking lot API server stopped with an error");
             }
         });
-        let admin_app = admin::router(metrics, store, destinations.clone(), shutdown.signal());
+        let mut admin_app = admin::router(metrics, store, destinations.clone(), shutdown.signal());
+        if let Some(console) = console {
+            admin_app = admin_app.merge(console);
+        }
         let mut admin_stop = shutdown.signal();
         tasks.spawn(async move {
             let serve = axum::serve(admin, admin_app)

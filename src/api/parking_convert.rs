@@ -1,13 +1,12 @@
 //! Conversions between the parking lot's protobuf messages and `crate::parking`'s types.
 
-use std::collections::HashMap;
-
 use prost_types::Timestamp;
 use serde_json::Value;
 
 use crate::{
     parking::{
         Filter, Record, Selection,
+        audit::AuditEntry,
         list::Group,
         retriage::DryRun,
         runs::{Redrive, Run, RunKind, RunState},
@@ -299,35 +298,21 @@ pub(crate) fn event(e: &Event) -> pb::ParkingLotEvent {
     }
 }
 
-pub(crate) fn audit(id: String, m: &HashMap<String, Vec<u8>>) -> pb::AuditEntry {
-    let s = |k: &str| {
-        m.get(k)
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-            .unwrap_or_default()
-    };
-    let b = |k: &str| m.get(k).cloned().unwrap_or_default();
+pub(crate) fn audit(e: AuditEntry) -> pb::AuditEntry {
     pb::AuditEntry {
-        at: ts(s("at").parse().unwrap_or(0)),
-        actor: s("actor"),
-        role: s("role"),
-        action: s("action"),
-        tracking_ids: s("tracking_ids")
-            .split(',')
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect(),
-        message_count: s("message_count").parse().unwrap_or(0),
-        filter: s("filter"),
-        run_id: s("run_id"),
-        comment: [s("comment"), s("reason")]
-            .into_iter()
-            .filter(|c| !c.is_empty())
-            .collect::<Vec<_>>()
-            .join("; "),
-        payload_before: b("payload_before"),
-        payload_after: b("payload_after"),
-        headers_before: s("headers_before"),
-        headers_after: s("headers_after"),
-        id,
+        at: ts(e.at),
+        actor: e.actor,
+        role: e.role,
+        action: e.action,
+        tracking_ids: e.tracking_ids,
+        message_count: e.message_count,
+        filter: e.filter,
+        run_id: e.run_id,
+        comment: e.comment,
+        payload_before: e.payload_before,
+        payload_after: e.payload_after,
+        headers_before: e.headers_before,
+        headers_after: e.headers_after,
+        id: e.id,
     }
 }

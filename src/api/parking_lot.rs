@@ -20,9 +20,6 @@ use crate::{
     store::StoreError,
 };
 
-/// Audit entries examined per ListAudit call at most (filters are applied while scanning).
-const AUDIT_SCAN: usize = 5_000;
-
 /// The service implementation.
 #[derive(Debug, Clone)]
 pub struct ParkingLotService {
@@ -344,42 +341,18 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
     ) -> Result<Response<pb::ListAuditResponse>, Status> {
         self.caller(&req, Role::Viewer)?;
         let r = req.into_inner();
-        let size = page_size(r.page_size, 50);
-        let mut max = if r.page_token.is_empty() {
-            "+".to_owned()
-        } else {
-            format!("({}", r.page_token)
-        };
-        let mut entries = Vec::new();
-        let mut scanned = 0;
-        let mut next = String::new();
-        'scan: loop {
-            let chunk = self
-                .lot
-                .store()
-                .audit_page(&max, 200)
-                .await
-                .map_err(|e| status(e.into()))?;
-            if chunk.is_empty() {
-                break;
-            }
-            for (id, m) in chunk {
-                scanned += 1;
-                max = format!("({id}");
-                let e = conv::audit(id.clone(), &m);
-                let keep = (r.actor.is_empty() || e.actor == r.actor)
-                    && (r.tracking_id.is_empty() || e.tracking_ids.contains(&r.tracking_id));
-                if keep {
-                    entries.push(e);
-                }
-                if entries.len() == size || scanned >= AUDIT_SCAN {
-                    next = id;
-                    break 'scan;
-                }
-            }
-        }
+        let (entries, next) = self
+            .lot
+            .audit_log(
+                &r.actor,
+                &r.tracking_id,
+                &r.page_token,
+                page_size(r.page_size, 50),
+            )
+            .await
+            .map_err(status)?;
         Ok(Response::new(pb::ListAuditResponse {
-            entries,
+            entries: entries.into_iter().map(conv::audit).collect(),
             next_page_token: next,
         }))
     }

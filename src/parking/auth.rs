@@ -93,6 +93,12 @@ impl Tokens {
         }
         Ok(caller.clone())
     }
+
+    /// Whether `caller` (a name and role) is still configured: a console session ends when its
+    /// token is removed or its role changed.
+    pub fn knows(&self, caller: &Caller) -> bool {
+        self.by_digest.values().any(|c| c == caller)
+    }
 }
 
 fn decode_hex(s: &str) -> Option<[u8; 32]> {

@@ -6,6 +6,7 @@
 //! on the events stream (`watch`).
 
 pub mod actions;
+pub mod audit;
 pub mod auth;
 pub mod filter;
 pub mod list;

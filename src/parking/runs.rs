@@ -40,7 +40,8 @@ pub enum RunKind {
 }
 
 impl RunKind {
-    fn as_str(self) -> &'static str {
+    /// Its name in Redis and the APIs.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Resubmit => "resubmit",
             Self::Retriage => "retriage",

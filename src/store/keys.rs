@@ -117,6 +117,16 @@ impl Keys {
     pub fn events(&self) -> String {
         format!("{}:events", self.prefix)
     }
+
+    /// Hash: one console session, by the SHA-256 (hex) of its cookie; expires when idle.
+    pub fn console_session(&self, digest_hex: &str) -> String {
+        format!("{}:console:session:{digest_hex}", self.prefix)
+    }
+
+    /// Hash: outcome counts of one minute (`report.lua`, `resubmit.lua`), kept two hours.
+    pub fn stats_minute(&self, minute: u64) -> String {
+        format!("{}:stats:{minute}", self.prefix)
+    }
 }
 
 /// The key of a message's state: a digest of (destination, queue, id), so user-supplied ids of

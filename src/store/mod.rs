@@ -3,6 +3,7 @@
 //! layout). The connection manager reconnects by itself; while Redis is unreachable, calls fail
 //! fast with [`StoreError::Unavailable`] within the configured timeouts.
 
+mod console;
 mod keys;
 mod outbox;
 mod parking;

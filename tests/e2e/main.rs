@@ -10,6 +10,7 @@
 
 mod api;
 mod brokers;
+mod console;
 mod durability;
 mod observe;
 mod parked_cli;

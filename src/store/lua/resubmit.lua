@@ -53,6 +53,7 @@ for _, e in ipairs(entries) do
     local queue, group, mkey, at = unindex_parked(prefix, e.tid, rec)
     -- The record's history, for a message state that lost its own (restored from the archive).
     local attempts = redis.call('HGET', rec, 'attempts') or '[]'
+    local original = redis.call('HGET', rec, 'original')
     redis.call('DEL', rec)
     if mkey ~= '' then
       local st = prefix .. ':msg:' .. mkey
@@ -66,6 +67,7 @@ for _, e in ipairs(entries) do
         'last_out', e.digest, 'attempts', 0, 'updated', now, 'history', history,
         'resubmit_run', string.sub(run, #prefix + 6))
       redis.call('HDEL', st, 'parked_tid')
+      if original then redis.call('HSETNX', st, 'original', original) end
       redis.call('EXPIRE', st, ttl)
     end
     table.insert(out, at)
@@ -81,6 +83,11 @@ redis.call('HINCRBY', run, 'resubmitted', #done)
 redis.call('HINCRBY', run, 'skipped', skipped)
 redis.call('HSET', run, 'cursor', ARGV[7], 'updated_at', now, 'lease_until', ARGV[6])
 if #done > 0 then
+  -- The console's "last hour" (see report.lua).
+  local bucket = prefix .. ':stats:' .. math.floor(now / 60000)
+  if redis.call('HINCRBY', bucket, 'resubmitted', #done) == #done then
+    redis.call('EXPIRE', bucket, 7200)
+  end
   parking_event(prefix, ARGV[4], 'resubmitted', table.concat(done, ','), queue1, group1, ARGV[8],
     now)
 end

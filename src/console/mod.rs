@@ -1,0 +1,226 @@
+//! The operator console: the page where a person inspects, fixes and resends what Salvage
+//! parked, served on the admin HTTP port under `console.path`. The page and its assets are
+//! embedded in the binary (`assets/`: no CDN, it works on a closed network); it talks to the
+//! JSON API in `api.rs`, which works through the parking lot like the gRPC admin API does, so
+//! both are audited alike.
+//!
+//! Security: sign-in with a parking-lot token makes a session (`session.rs`); changes need the
+//! operator role, the session's CSRF token and the same origin; every answer carries a
+//! Content-Security-Policy without `unsafe-inline`/`unsafe-eval`; the page renders every payload
+//! and header as text; sensitive values are masked (`redact.rs`).
+
+mod api;
+pub mod redact;
+mod session;
+mod view;
+
+use axum::{
+    Json, Router,
+    extract::{Path, Request, State},
+    http::{HeaderValue, StatusCode, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Redirect, Response},
+    routing::{get, post},
+};
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use self::redact::Redactor;
+use crate::{
+    config::ConsoleSettings,
+    destinations::Destinations,
+    parking::{ParkingError, ParkingLot, Tokens, watch::Hub},
+    shutdown::ShutdownSignal,
+    store::StoreError,
+};
+
+/// The Content-Security-Policy of every console answer.
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+                       img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+                       frame-ancestors 'none'; base-uri 'none'";
+
+/// The embedded page and assets.
+const INDEX: &str = include_str!("assets/index.html");
+const APP_JS: &str = include_str!("assets/app.js");
+const STYLE_CSS: &str = include_str!("assets/style.css");
+
+/// What the console's handlers share.
+#[derive(Clone)]
+pub struct ConsoleState {
+    lot: ParkingLot,
+    tokens: Tokens,
+    hub: Hub,
+    destinations: Destinations,
+    settings: ConsoleSettings,
+    redactor: Redactor,
+    shutdown: ShutdownSignal,
+}
+
+impl ConsoleState {
+    /// Wire the console.
+    pub fn new(
+        lot: ParkingLot,
+        tokens: Tokens,
+        hub: Hub,
+        destinations: Destinations,
+        settings: ConsoleSettings,
+        shutdown: ShutdownSignal,
+    ) -> Self {
+        Self {
+            redactor: Redactor::new(&settings.sensitive),
+            lot,
+            tokens,
+            hub,
+            destinations,
+            settings,
+            shutdown,
+        }
+    }
+}
+
+/// The console's routes, under `console.path`.
+pub fn router(state: ConsoleState) -> Router {
+    let base = state.settings.path.clone();
+    let api = Router::new()
+        .route(
+            "/session",
+            get(session::current)
+                .post(session::sign_in)
+                .delete(session::sign_out),
+        )
+        .route("/overview", get(api::overview))
+        .route("/groups", get(api::groups))
+        .route("/messages", get(api::messages))
+        .route("/messages/{tid}", get(api::message))
+        .route("/messages/{tid}/reveal", post(api::reveal))
+        .route("/messages/{tid}/edit", post(api::edit))
+        .route("/resubmit", post(api::resubmit))
+        .route("/discard", post(api::discard))
+        .route("/restore", post(api::restore))
+        .route("/runs/{id}", get(api::run))
+        .route("/audit", get(api::audit))
+        .route("/events", get(api::events))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such API endpoint") });
+    let slash = format!("{base}/");
+    Router::new()
+        .route(
+            &base,
+            get(move || async move { Redirect::permanent(&slash) }),
+        )
+        .route(&format!("{base}/"), get(index))
+        .route(&format!("{base}/assets/{{file}}"), get(asset))
+        .nest(&format!("{base}/api"), api)
+        .layer(middleware::from_fn(secure_headers))
+        .with_state(state)
+}
+
+async fn index() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        INDEX,
+    )
+        .into_response()
+}
+
+async fn asset(State(_): State<ConsoleState>, Path(file): Path<String>) -> Response {
+    let (body, kind) = match file.as_str() {
+        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "style.css" => (STYLE_CSS, "text/css; charset=utf-8"),
+        _ => return (StatusCode::NOT_FOUND, "no such asset\n").into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, kind),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Headers on every console answer: the CSP, no sniffing, no framing, no referrer, and no
+/// caching of API answers (they hold payloads).
+async fn secure_headers(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().contains("/api/");
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if is_api {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// An API error: a status and what to fix, answered as `{"error": ...}`.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+        }
+    }
+
+    fn bad(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({"error": self.message}))).into_response()
+    }
+}
+
+impl From<ParkingError> for ApiError {
+    fn from(e: ParkingError) -> Self {
+        let status = match &e {
+            ParkingError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ParkingError::NotFound(_) => StatusCode::NOT_FOUND,
+            ParkingError::Aborted(_) | ParkingError::FailedPrecondition(_) => StatusCode::CONFLICT,
+            ParkingError::Store(s) => return s.into(),
+        };
+        Self::new(status, e.to_string())
+    }
+}
+
+impl From<&StoreError> for ApiError {
+    fn from(e: &StoreError) -> Self {
+        tracing::warn!(error = %e, "console: Redis call failed");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Salvage's Redis did not answer; try again (details in Salvage's log)",
+        )
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        (&e).into()
+    }
+}
+
+/// A JSON request body, or a 400 saying what is wrong with it.
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("request body: {e}")))
+}

@@ -1,0 +1,316 @@
+//! Masking what operators should not see by default, and the structural diff of two payloads.
+//! Pure: no I/O.
+//!
+//! `console.sensitive` lists JSON Pointers (RFC 6901; a `*` segment matches any key or index).
+//! Every value at such a pointer, and everything under it, is shown as [`MASK`] wherever the
+//! console shows a payload: the payload, the original, what each repair produced, the diffs and
+//! the audit log's before/after. An edit that leaves a mask in place keeps the stored value.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// What a masked value is replaced with.
+pub const MASK: &str = "[redacted]";
+
+/// Changes listed per diff at most.
+const MAX_CHANGES: usize = 200;
+
+/// The configured sensitive pointers, split into segments.
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    patterns: Vec<Vec<String>>,
+}
+
+/// A payload ready to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// The text: pretty-printed and masked when it is JSON; as is (lossy UTF-8) otherwise.
+    pub text: String,
+    /// Whether it parsed as JSON.
+    pub is_json: bool,
+    /// Pointers of the values masked (empty when nothing was).
+    pub masked: Vec<String>,
+}
+
+/// One difference between two JSON documents.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// Where (a JSON Pointer).
+    pub pointer: String,
+    /// `added`, `removed` or `changed`.
+    pub op: &'static str,
+    /// The value before (absent for `added`).
+    pub before: Option<Value>,
+    /// The value after (absent for `removed`).
+    pub after: Option<Value>,
+}
+
+impl Redactor {
+    /// From `console.sensitive` (validated: each starts with `/`).
+    pub fn new(pointers: &[String]) -> Self {
+        Self {
+            patterns: pointers.iter().map(|p| split(p)).collect(),
+        }
+    }
+
+    /// Whether nothing is sensitive.
+    pub fn is_empty(&self) -> bool {
+        self.patterns.is_empty()
+    }
+
+    /// `payload` to show: masked (unless `reveal`) and pretty-printed when it is JSON.
+    pub fn show(&self, payload: &[u8], reveal: bool) -> Shown {
+        let Ok(mut doc) = serde_json::from_slice::<Value>(payload) else {
+            return Shown {
+                text: String::from_utf8_lossy(payload).into_owned(),
+                is_json: false,
+                masked: Vec::new(),
+            };
+        };
+        let mut masked = Vec::new();
+        if !reveal {
+            self.mask_at(&mut doc, &mut Vec::new(), &mut masked);
+        }
+        Shown {
+            text: serde_json::to_string_pretty(&doc).unwrap_or_default(),
+            is_json: true,
+            masked,
+        }
+    }
+
+    /// Mask `value`, which sits at `path` in its document.
+    pub fn mask_value(&self, value: &mut Value, path: &[String]) {
+        self.mask_at(value, &mut path.to_vec(), &mut Vec::new());
+    }
+
+    fn mask_at(&self, value: &mut Value, path: &mut Vec<String>, masked: &mut Vec<String>) {
+        if self.covers(path) {
+            *value = Value::String(MASK.to_owned());
+            masked.push(join(path));
+            return;
+        }
+        if !self.below(path) {
+            return;
+        }
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    path.push(k.clone());
+                    self.mask_at(v, path, masked);
+                    path.pop();
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    path.push(i.to_string());
+                    self.mask_at(v, path, masked);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether `path` is at or under a sensitive pointer.
+    fn covers(&self, path: &[String]) -> bool {
+        self.patterns
+            .iter()
+            .any(|p| p.len() <= path.len() && matches(p, &path[..p.len()]))
+    }
+
+    /// Whether a sensitive pointer lies strictly under `path`.
+    fn below(&self, path: &[String]) -> bool {
+        self.patterns
+            .iter()
+            .any(|p| p.len() > path.len() && matches(&p[..path.len()], path))
+    }
+
+    /// `edited` with every mask left at a sensitive place replaced by the value `stored` has
+    /// there, so an operator who edits a masked payload does not overwrite what they never saw.
+    pub fn unmask(&self, edited: &mut Value, stored: &Value) {
+        self.unmask_at(edited, &mut Vec::new(), stored);
+    }
+
+    fn unmask_at(&self, value: &mut Value, path: &mut Vec<String>, stored: &Value) {
+        if value.as_str() == Some(MASK) && self.covers(path) {
+            if let Some(original) = stored.pointer(&join(path)) {
+                *value = original.clone();
+            }
+            return;
+        }
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    path.push(k.clone());
+                    self.unmask_at(v, path, stored);
+                    path.pop();
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter_mut().enumerate() {
+                    path.push(i.to_string());
+                    self.unmask_at(v, path, stored);
+                    path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The differences from `before` to `after`, masked unless `reveal` (at most 200).
+    pub fn diff(&self, before: &Value, after: &Value, reveal: bool) -> Vec<Change> {
+        let mut out = Vec::new();
+        diff_at(before, after, &mut Vec::new(), &mut out);
+        if !reveal {
+            for c in &mut out {
+                let path = split(&c.pointer);
+                for v in [&mut c.before, &mut c.after].into_iter().flatten() {
+                    self.mask_value(v, &path);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn diff_at(before: &Value, after: &Value, path: &mut Vec<String>, out: &mut Vec<Change>) {
+    if out.len() >= MAX_CHANGES || before == after {
+        return;
+    }
+    let mut child = |key: String, b: Option<&Value>, a: Option<&Value>, out: &mut Vec<Change>| {
+        path.push(key);
+        match (b, a) {
+            (Some(b), Some(a)) => diff_at(b, a, path, out),
+            (b, a) if out.len() < MAX_CHANGES => out.push(Change {
+                pointer: join(path),
+                op: if b.is_none() { "added" } else { "removed" },
+                before: b.cloned(),
+                after: a.cloned(),
+            }),
+            _ => {}
+        }
+        path.pop();
+    };
+    match (before, after) {
+        (Value::Object(b), Value::Object(a)) => {
+            for (k, bv) in b {
+                child(k.clone(), Some(bv), a.get(k), out);
+            }
+            for (k, av) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
+                child(k.clone(), None, Some(av), out);
+            }
+        }
+        (Value::Array(b), Value::Array(a)) => {
+            for i in 0..b.len().max(a.len()) {
+                child(i.to_string(), b.get(i), a.get(i), out);
+            }
+        }
+        _ => out.push(Change {
+            pointer: join(path),
+            op: "changed",
+            before: Some(before.clone()),
+            after: Some(after.clone()),
+        }),
+    }
+}
+
+fn matches(pattern: &[String], path: &[String]) -> bool {
+    pattern.iter().zip(path).all(|(p, s)| p == "*" || p == s)
+}
+
+/// RFC 6901 segments of a pointer (`~1` is `/`, `~0` is `~`).
+fn split(pointer: &str) -> Vec<String> {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+fn join(path: &[String]) -> String {
+    path.iter()
+        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn redactor() -> Redactor {
+        Redactor::new(&["/card/number".to_owned(), "/customers/*/email".to_owned()])
+    }
+
+    #[test]
+    fn sensitive_values_are_masked_and_nothing_else() {
+        let payload = json!({
+            "card": {"number": "4111111111111111", "expiry": "12/29"},
+            "customers": [{"email": "a@example.com", "name": "A"}, {"email": "b@example.com"}],
+            "total": 12
+        });
+        let shown = redactor().show(payload.to_string().as_bytes(), false);
+        assert!(shown.is_json);
+        assert!(!shown.text.contains("4111"), "{}", shown.text);
+        assert!(!shown.text.contains("@example.com"), "{}", shown.text);
+        assert!(shown.text.contains("12/29") && shown.text.contains("\"A\""));
+        assert_eq!(
+            shown.masked,
+            ["/card/number", "/customers/0/email", "/customers/1/email"]
+        );
+        let revealed = redactor().show(payload.to_string().as_bytes(), true);
+        assert!(revealed.text.contains("4111111111111111"));
+        assert!(revealed.masked.is_empty());
+    }
+
+    #[test]
+    fn a_whole_subtree_under_a_pointer_is_masked() {
+        let r = Redactor::new(&["/card".to_owned()]);
+        let shown = r.show(br#"{"card":{"number":"4111"},"n":1}"#, false);
+        assert_eq!(shown.masked, ["/card"]);
+        assert!(!shown.text.contains("4111"));
+    }
+
+    #[test]
+    fn non_json_is_shown_as_is() {
+        let shown = redactor().show(b"not json <b>", false);
+        assert!(!shown.is_json);
+        assert_eq!(shown.text, "not json <b>");
+    }
+
+    #[test]
+    fn a_mask_left_in_an_edit_keeps_the_stored_value() {
+        let stored = json!({"card": {"number": "4111"}, "total": "12"});
+        let mut edited = json!({"card": {"number": MASK}, "total": 12, "note": MASK});
+        redactor().unmask(&mut edited, &stored);
+        assert_eq!(
+            edited,
+            json!({"card": {"number": "4111"}, "total": 12, "note": MASK}),
+            "only masks at sensitive places are replaced"
+        );
+    }
+
+    #[test]
+    fn diff_lists_changes_with_pointers_and_masks_them() {
+        let before = json!({"total": "12.5", "card": {"number": "4111"}, "gone": 1, "a/b": [1]});
+        let after = json!({"total": 12.5, "card": {"number": "4222"}, "new": true, "a/b": [1, 2]});
+        let d = redactor().diff(&before, &after, false);
+        let ops: Vec<(&str, &str)> = d.iter().map(|c| (c.pointer.as_str(), c.op)).collect();
+        assert_eq!(
+            ops,
+            [
+                ("/total", "changed"),
+                ("/card/number", "changed"),
+                ("/gone", "removed"),
+                ("/a~1b/1", "added"),
+                ("/new", "added"),
+            ]
+        );
+        assert_eq!(d[1].before, Some(json!(MASK)));
+        assert_eq!(d[1].after, Some(json!(MASK)));
+        assert_eq!(d[0].after, Some(json!(12.5)));
+        let revealed = redactor().diff(&before, &after, true);
+        assert_eq!(revealed[1].after, Some(json!("4222")));
+    }
+}

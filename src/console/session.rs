@@ -1,0 +1,360 @@
+//! Signing in to the console, and who each request comes from. A session is made by a
+//! `parking_lot.tokens` token and lives in Redis (`<prefix>:console:session:<digest>`), named by
+//! an unguessable cookie (`HttpOnly`, `SameSite=Strict`, scoped to the console's path). Every
+//! change must also carry the session's CSRF token in `X-Salvage-CSRF` and, when the browser
+//! sends an `Origin`, come from the console's own host, so a page elsewhere cannot make a
+//! signed-in browser change anything.
+
+use axum::{
+    Json,
+    extract::State,
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{ApiError, ConsoleState, parse_json};
+use crate::{
+    config::Role,
+    parking::{Caller, auth::AuthError},
+};
+
+/// The session cookie's name.
+pub(super) const COOKIE: &str = "salvage_console";
+/// The header that carries the CSRF token.
+pub(super) const CSRF_HEADER: &str = "x-salvage-csrf";
+
+/// A signed-in operator.
+#[derive(Debug, Clone)]
+pub(super) struct Session {
+    /// Who, with their role.
+    pub caller: Caller,
+    /// The CSRF token of the session.
+    csrf: String,
+}
+
+/// What a request needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Need {
+    /// To read: any signed-in role.
+    Read,
+    /// To change: an operator, with the CSRF token.
+    Change,
+}
+
+#[derive(Debug, Serialize)]
+struct Me {
+    name: String,
+    role: &'static str,
+    csrf: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct SignIn {
+    token: String,
+}
+
+impl ConsoleState {
+    /// The session of `headers`, checked for `need`.
+    pub(super) async fn session(
+        &self,
+        headers: &HeaderMap,
+        need: Need,
+    ) -> Result<Session, ApiError> {
+        let Some(id) = cookie(headers) else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "not signed in: sign in with an admin token",
+            ));
+        };
+        let fields = self
+            .lot
+            .store()
+            .session_touch(&digest(id), self.settings.session_ttl)
+            .await?;
+        let role = match fields.get("role").map(String::as_str) {
+            Some("operator") => Role::Operator,
+            Some("viewer") => Role::Viewer,
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "the session has ended: sign in again",
+                ));
+            }
+        };
+        let caller = Caller {
+            name: fields.get("name").cloned().unwrap_or_default(),
+            role,
+        };
+        if !self.tokens.knows(&caller) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "the token of this session is no longer configured: sign in again",
+            ));
+        }
+        let session = Session {
+            caller,
+            csrf: fields.get("csrf").cloned().unwrap_or_default(),
+        };
+        if need == Need::Change {
+            check_change(headers, &session)?;
+        }
+        Ok(session)
+    }
+}
+
+/// A change needs the operator role, the session's CSRF token, and (when the browser says where
+/// the request comes from) this very host.
+fn check_change(headers: &HeaderMap, session: &Session) -> Result<(), ApiError> {
+    let sent = headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if session.csrf.is_empty() || !same(sent.as_bytes(), session.csrf.as_bytes()) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "missing or wrong CSRF token: changes must come from the console page",
+        ));
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
+        if origin_host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "cross-origin change refused",
+            ));
+        }
+    }
+    if session.caller.role < Role::Operator {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} is a viewer: changes need the operator role",
+                session.caller.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `GET /api/session`: who is signed in.
+pub(super) async fn current(State(s): State<ConsoleState>, headers: HeaderMap) -> Response {
+    match s.session(&headers, Need::Read).await {
+        Ok(session) => Json(me(&session)).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `POST /api/session`: sign in with a token.
+pub(super) async fn sign_in(
+    State(s): State<ConsoleState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let result = async {
+        let req: SignIn = parse_json(&body)?;
+        let caller = s
+            .tokens
+            .check(Some(&format!("Bearer {}", req.token.trim())), Role::Viewer)
+            .map_err(|e| match e {
+                AuthError::Unauthenticated(m) | AuthError::PermissionDenied(m) => {
+                    ApiError::new(StatusCode::UNAUTHORIZED, format!("sign-in refused: {m}"))
+                }
+            })?;
+        // A sign-in form posted from elsewhere must not fix a session in this browser.
+        if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !origin
+                .split_once("://")
+                .is_some_and(|(_, h)| h.eq_ignore_ascii_case(host))
+            {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "cross-origin sign-in refused",
+                ));
+            }
+        }
+        let id = random_token();
+        let session = Session {
+            caller,
+            csrf: random_token(),
+        };
+        s.lot
+            .store()
+            .session_put(
+                &digest(&id),
+                &[
+                    ("name", session.caller.name.clone()),
+                    ("role", session.caller.role.as_str().to_owned()),
+                    ("csrf", session.csrf.clone()),
+                    ("created", crate::workflow::now_ms().to_string()),
+                ],
+                s.settings.session_ttl,
+            )
+            .await?;
+        tracing::info!(actor = %session.caller.name, "console sign-in");
+        Ok((id, session))
+    }
+    .await;
+    match result {
+        Ok((id, session)) => {
+            // A browser-session cookie: the session itself ends in Redis after
+            // `console.session_ttl` without a request.
+            let cookie = format!(
+                "{COOKIE}={id}; Path={}; HttpOnly; SameSite=Strict{}",
+                s.settings.path,
+                if s.settings.secure_cookie {
+                    "; Secure"
+                } else {
+                    ""
+                }
+            );
+            let mut response = Json(me(&session)).into_response();
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `DELETE /api/session`: sign out (needs the CSRF token, so another page cannot sign one out).
+pub(super) async fn sign_out(State(s): State<ConsoleState>, headers: HeaderMap) -> Response {
+    let result = async {
+        let session = s.session(&headers, Need::Read).await?;
+        let sent = headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !same(sent.as_bytes(), session.csrf.as_bytes()) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "missing or wrong CSRF token",
+            ));
+        }
+        if let Some(id) = cookie(&headers) {
+            s.lot.store().session_delete(&digest(id)).await?;
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => {
+            let gone = format!(
+                "{COOKIE}=; Path={}; HttpOnly; SameSite=Strict; Max-Age=0",
+                s.settings.path
+            );
+            let mut response = StatusCode::NO_CONTENT.into_response();
+            if let Ok(v) = HeaderValue::from_str(&gone) {
+                response.headers_mut().insert(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+fn me(session: &Session) -> Me {
+    Me {
+        name: session.caller.name.clone(),
+        role: session.caller.role.as_str(),
+        csrf: session.csrf.clone(),
+    }
+}
+
+/// The session cookie's value, if the request has one.
+fn cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, value)| *name == COOKIE && !value.is_empty())
+        .map(|(_, value)| value)
+}
+
+/// 244 random bits, hex.
+fn random_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+fn digest(id: &str) -> String {
+    Sha256::digest(id.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Equal, in time that does not depend on where they differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; salvage_console=abc; b=2"),
+        );
+        assert_eq!(cookie(&h), Some("abc"));
+        h.insert(header::COOKIE, HeaderValue::from_static("salvage_console="));
+        assert_eq!(cookie(&h), None);
+    }
+
+    #[test]
+    fn changes_need_csrf_same_origin_and_operator() {
+        let operator = Session {
+            caller: Caller {
+                name: "olivia".to_owned(),
+                role: Role::Operator,
+            },
+            csrf: "t0k".to_owned(),
+        };
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:9464"));
+        assert!(check_change(&h, &operator).is_err(), "no CSRF token");
+        h.insert(CSRF_HEADER, HeaderValue::from_static("t0x"));
+        assert!(check_change(&h, &operator).is_err(), "wrong CSRF token");
+        h.insert(CSRF_HEADER, HeaderValue::from_static("t0k"));
+        assert!(check_change(&h, &operator).is_ok());
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
+        assert!(check_change(&h, &operator).is_err(), "another origin");
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:9464"),
+        );
+        assert!(check_change(&h, &operator).is_ok());
+        let viewer = Session {
+            caller: Caller {
+                name: "victor".to_owned(),
+                role: Role::Viewer,
+            },
+            ..operator
+        };
+        let e = check_change(&h, &viewer).unwrap_err();
+        assert_eq!(e.status, StatusCode::FORBIDDEN);
+    }
+}

@@ -1,0 +1,303 @@
+//! What the console's JSON API answers: the parking lot's types shaped for the page, with every
+//! payload masked by the [`Redactor`] (see `docs/console-api.md` for the shapes).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::redact::{Change, Redactor};
+use crate::parking::{Record, audit::AuditEntry, list::Group, runs::Run};
+
+/// Characters of payload in a listing's preview.
+const PREVIEW_CHARS: usize = 160;
+
+/// Why and when a message was archived.
+#[derive(Debug, Serialize)]
+pub(super) struct Archived {
+    at: u64,
+    by: String,
+    reason: String,
+}
+
+/// A message in a listing.
+#[derive(Debug, Serialize)]
+pub(super) struct Summary {
+    tracking_id: String,
+    id: String,
+    queue: String,
+    destination: String,
+    event_type: String,
+    code: String,
+    reason: String,
+    rule: String,
+    group: String,
+    parked_at: u64,
+    last_seen: u64,
+    reports: u32,
+    version: u64,
+    preview: String,
+    archived: Option<Archived>,
+}
+
+/// One attempt, with the payload its repair produced and the diff from the original.
+#[derive(Debug, Serialize)]
+pub(super) struct Attempt {
+    attempt: u64,
+    outcome: String,
+    reason: String,
+    at: u64,
+    rule: String,
+    code: String,
+    message: String,
+    tracking_id: String,
+    produced: Option<String>,
+    diff: Vec<Change>,
+}
+
+/// One edit.
+#[derive(Debug, Serialize)]
+pub(super) struct Edit {
+    version: u64,
+    at: u64,
+    actor: String,
+}
+
+/// A whole message.
+#[derive(Debug, Serialize)]
+pub(super) struct Detail {
+    #[serde(flatten)]
+    summary: Summary,
+    content_type: String,
+    partition_key: String,
+    payload: String,
+    payload_is_json: bool,
+    headers: BTreeMap<String, String>,
+    failure: Value,
+    original: String,
+    attempts: Vec<Attempt>,
+    edits: Vec<Edit>,
+    redacted: Vec<String>,
+    revealed: bool,
+}
+
+/// A failure group.
+#[derive(Debug, Serialize)]
+pub(super) struct GroupView {
+    id: String,
+    queue: String,
+    code: String,
+    count: u64,
+    first_seen: u64,
+    last_seen: u64,
+    sample_error: String,
+}
+
+/// A bulk run.
+#[derive(Debug, Serialize)]
+pub(super) struct RunView {
+    id: String,
+    kind: &'static str,
+    state: &'static str,
+    total: u64,
+    done: u64,
+    resubmitted: u64,
+    skipped: u64,
+    failed_again: u64,
+    stop_reason: String,
+    created_by: String,
+    created_at: u64,
+    updated_at: u64,
+    comment: String,
+}
+
+/// An audit entry.
+#[derive(Debug, Serialize)]
+pub(super) struct AuditView {
+    id: String,
+    at: u64,
+    actor: String,
+    role: String,
+    action: String,
+    count: u64,
+    tracking_ids: Vec<String>,
+    filter: String,
+    run_id: String,
+    comment: String,
+    payload_before: String,
+    payload_after: String,
+}
+
+/// A listing's entry.
+pub(super) fn summary(r: &Record, redactor: &Redactor) -> Summary {
+    let shown = redactor.show(&r.payload, false);
+    // The preview is one line: the compact form of the masked JSON.
+    let compact = if shown.is_json {
+        serde_json::from_str::<Value>(&shown.text)
+            .map(|v| v.to_string())
+            .unwrap_or(shown.text)
+    } else {
+        shown.text
+    };
+    Summary {
+        tracking_id: r.tracking_id.clone(),
+        id: r.id.clone(),
+        queue: r.queue.clone(),
+        destination: r.destination.clone(),
+        event_type: r.event_type.clone(),
+        code: r.code.clone(),
+        reason: r.reason.clone(),
+        rule: r.rule.clone(),
+        group: r.group.clone(),
+        parked_at: r.parked_at,
+        last_seen: r.last_seen,
+        reports: r.reports,
+        version: r.version,
+        preview: compact.chars().take(PREVIEW_CHARS).collect(),
+        archived: r.archived.as_ref().map(|a| Archived {
+            at: a.at,
+            by: a.by.clone(),
+            reason: a.reason.clone(),
+        }),
+    }
+}
+
+/// A whole message, masked unless `reveal`.
+pub(super) fn detail(r: &Record, redactor: &Redactor, reveal: bool) -> Detail {
+    let shown = redactor.show(&r.payload, reveal);
+    // The record keeps the original only when it differs from what was parked; an edit since
+    // keeps what it replaced.
+    let original_bytes = if !r.original.is_empty() {
+        &r.original
+    } else if let Some(first) = r.edits.first() {
+        &first.previous_payload
+    } else {
+        &r.payload
+    };
+    let original = redactor.show(original_bytes, reveal);
+    let original_json: Option<Value> = serde_json::from_slice(original_bytes).ok();
+    let attempts = r
+        .attempts
+        .iter()
+        .map(|a| attempt(a, original_json.as_ref(), redactor, reveal))
+        .collect();
+    let mut redacted = shown.masked.clone();
+    for p in original.masked {
+        if !redacted.contains(&p) {
+            redacted.push(p);
+        }
+    }
+    Detail {
+        summary: summary(r, redactor),
+        content_type: r.content_type.clone(),
+        partition_key: r.partition_key.clone(),
+        payload: shown.text,
+        payload_is_json: shown.is_json,
+        headers: r.headers.clone(),
+        failure: r.failure.clone(),
+        original: original.text,
+        attempts,
+        edits: r
+            .edits
+            .iter()
+            .map(|e| Edit {
+                version: e.version,
+                at: e.at,
+                actor: e.actor.clone(),
+            })
+            .collect(),
+        redacted,
+        revealed: reveal,
+    }
+}
+
+fn attempt(a: &Value, original: Option<&Value>, redactor: &Redactor, reveal: bool) -> Attempt {
+    let s = |k: &str| {
+        a.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let outcome = s("outcome");
+    // A parked attempt sent nothing back, whatever a rule produced.
+    let produced = a
+        .get("payload")
+        .and_then(Value::as_str)
+        .filter(|_| outcome != "PARKED");
+    let diff = match (
+        original,
+        produced.and_then(|p| serde_json::from_str(p).ok()),
+    ) {
+        (Some(before), Some(after)) => redactor.diff(before, &after, reveal),
+        _ => Vec::new(),
+    };
+    Attempt {
+        attempt: a.get("attempt").and_then(Value::as_u64).unwrap_or(0),
+        reason: s("reason"),
+        at: a.get("at").and_then(Value::as_u64).unwrap_or(0),
+        rule: s("rule"),
+        code: s("code"),
+        message: s("message"),
+        tracking_id: s("tracking_id"),
+        produced: produced.map(|p| redactor.show(p.as_bytes(), reveal).text),
+        diff,
+        outcome,
+    }
+}
+
+/// A failure group.
+pub(super) fn group(g: &Group) -> GroupView {
+    GroupView {
+        id: g.id.clone(),
+        queue: g.queue.clone(),
+        code: g.code.clone(),
+        count: g.count,
+        first_seen: g.first_seen,
+        last_seen: g.last_seen,
+        sample_error: g.sample_error.clone(),
+    }
+}
+
+/// A bulk run.
+pub(super) fn run(r: &Run) -> RunView {
+    RunView {
+        id: r.id.clone(),
+        kind: r.kind.as_str(),
+        state: r.state.as_str(),
+        total: r.total,
+        done: r.done,
+        resubmitted: r.resubmitted,
+        skipped: r.skipped,
+        failed_again: r.failed_again,
+        stop_reason: r.stop_reason.clone(),
+        created_by: r.created_by.clone(),
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        comment: r.comment.clone(),
+    }
+}
+
+/// An audit entry, its payloads masked.
+pub(super) fn audit(e: &AuditEntry, redactor: &Redactor) -> AuditView {
+    let payload = |p: &[u8]| {
+        if p.is_empty() {
+            String::new()
+        } else {
+            redactor.show(p, false).text
+        }
+    };
+    AuditView {
+        id: e.id.clone(),
+        at: e.at,
+        actor: e.actor.clone(),
+        role: e.role.clone(),
+        action: e.action.clone(),
+        count: e.message_count,
+        tracking_ids: e.tracking_ids.clone(),
+        filter: e.filter.clone(),
+        run_id: e.run_id.clone(),
+        comment: e.comment.clone(),
+        payload_before: payload(&e.payload_before),
+        payload_after: payload(&e.payload_after),
+    }
+}

@@ -1,0 +1,131 @@
+//! The audit log: every operator action, newest first, filtered by actor or tracking id. Entries
+//! are written by the scripts that make the change (see `actions::audit_fields`); this reads
+//! them back, and records what changes nothing but must still be known (revealing a masked
+//! value in the console).
+
+use std::collections::HashMap;
+
+use super::{Caller, ParkingError, ParkingLot, actions::audit_fields};
+
+/// Entries examined per page at most, so a rare actor cannot make one page walk the whole log.
+const AUDIT_SCAN: usize = 5_000;
+
+/// One audit entry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Its stream id (also the page token).
+    pub id: String,
+    /// When (ms).
+    pub at: u64,
+    /// Who (token name).
+    pub actor: String,
+    /// Their role.
+    pub role: String,
+    /// What: edit, resubmit, retriage, discard, restore, reveal, cancel_run, resume_run.
+    pub action: String,
+    /// Up to 100 of the tracking ids.
+    pub tracking_ids: Vec<String>,
+    /// How many messages.
+    pub message_count: u64,
+    /// The filter, as JSON, for bulk actions by filter.
+    pub filter: String,
+    /// The run, for bulk actions.
+    pub run_id: String,
+    /// The operator's comment or reason.
+    pub comment: String,
+    /// An edit's payload before.
+    pub payload_before: Vec<u8>,
+    /// An edit's payload after.
+    pub payload_after: Vec<u8>,
+    /// An edit's headers before (JSON).
+    pub headers_before: String,
+    /// An edit's headers after (JSON).
+    pub headers_after: String,
+}
+
+impl AuditEntry {
+    fn from_fields(id: String, m: &HashMap<String, Vec<u8>>) -> Self {
+        let s = |k: &str| {
+            m.get(k)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .unwrap_or_default()
+        };
+        let b = |k: &str| m.get(k).cloned().unwrap_or_default();
+        Self {
+            at: s("at").parse().unwrap_or(0),
+            actor: s("actor"),
+            role: s("role"),
+            action: s("action"),
+            tracking_ids: s("tracking_ids")
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            message_count: s("message_count").parse().unwrap_or(0),
+            filter: s("filter"),
+            run_id: s("run_id"),
+            comment: [s("comment"), s("reason")]
+                .into_iter()
+                .filter(|c| !c.is_empty())
+                .collect::<Vec<_>>()
+                .join("; "),
+            payload_before: b("payload_before"),
+            payload_after: b("payload_after"),
+            headers_before: s("headers_before"),
+            headers_after: s("headers_after"),
+            id,
+        }
+    }
+}
+
+impl ParkingLot {
+    /// One page of the audit log, newest first, after `page_token` (a previous page's last id),
+    /// keeping entries by `actor` and naming `tracking_id` (empty: any). Returns the entries and
+    /// the next page token ("" at the end).
+    pub async fn audit_log(
+        &self,
+        actor: &str,
+        tracking_id: &str,
+        page_token: &str,
+        size: usize,
+    ) -> Result<(Vec<AuditEntry>, String), ParkingError> {
+        let mut max = if page_token.is_empty() {
+            "+".to_owned()
+        } else {
+            format!("({page_token}")
+        };
+        let mut entries = Vec::new();
+        let mut scanned = 0;
+        loop {
+            let chunk = self.inner.store.audit_page(&max, 200).await?;
+            if chunk.is_empty() {
+                return Ok((entries, String::new()));
+            }
+            for (id, m) in chunk {
+                scanned += 1;
+                max = format!("({id}");
+                let e = AuditEntry::from_fields(id.clone(), &m);
+                let keep = (actor.is_empty() || e.actor == actor)
+                    && (tracking_id.is_empty() || e.tracking_ids.iter().any(|t| t == tracking_id));
+                if keep {
+                    entries.push(e);
+                }
+                if entries.len() == size || scanned >= AUDIT_SCAN {
+                    return Ok((entries, id));
+                }
+            }
+        }
+    }
+
+    /// Record that `caller` saw the masked values of a message in the clear.
+    pub async fn audit_reveal(
+        &self,
+        caller: &Caller,
+        tracking_id: &str,
+    ) -> Result<(), ParkingError> {
+        let ids = [tracking_id.to_owned()];
+        let fields = audit_fields(caller, "reveal", &ids, None, "revealed masked values");
+        self.inner.store.audit(&fields).await?;
+        Ok(())
+    }
+}

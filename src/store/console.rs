@@ -1,0 +1,95 @@
+//! What the operator console keeps in Redis: sessions (a hash per session, expiring when idle,
+//! named by the digest of the cookie so a key listing reveals no usable cookie) and the
+//! per-minute outcome counts behind "the last hour".
+
+use std::{collections::HashMap, time::Duration};
+
+use redis::AsyncCommands;
+
+use super::{Store, StoreError};
+
+/// Outcome counts over a time window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutcomeCounts {
+    /// Parked.
+    pub parked: u64,
+    /// Requeued (repaired or not).
+    pub requeued: u64,
+    /// Requeued with a repaired payload.
+    pub repaired: u64,
+    /// Retries scheduled.
+    pub retried: u64,
+    /// Resubmitted by operators.
+    pub resubmitted: u64,
+}
+
+impl Store {
+    /// Store a session for `ttl`.
+    pub async fn session_put(
+        &self,
+        digest_hex: &str,
+        fields: &[(&str, String)],
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let key = self.keys.console_session(digest_hex);
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .hset_multiple(&key, fields)
+            .ignore()
+            .pexpire(&key, ttl_ms(ttl))
+            .ignore();
+        let mut conn = self.conn.clone();
+        let () = pipe.query_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// A session's fields (empty when there is none), its idle expiry pushed back to `ttl`.
+    pub async fn session_touch(
+        &self,
+        digest_hex: &str,
+        ttl: Duration,
+    ) -> Result<HashMap<String, String>, StoreError> {
+        let key = self.keys.console_session(digest_hex);
+        let mut pipe = redis::pipe();
+        pipe.hgetall(&key).pexpire(&key, ttl_ms(ttl)).ignore();
+        let mut conn = self.conn.clone();
+        let (fields,): (HashMap<String, String>,) = pipe.query_async(&mut conn).await?;
+        Ok(fields)
+    }
+
+    /// End a session.
+    pub async fn session_delete(&self, digest_hex: &str) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let _: u64 = conn.del(self.keys.console_session(digest_hex)).await?;
+        Ok(())
+    }
+
+    /// Outcome counts of the `minutes` whole minutes up to and including the one of `now_ms`.
+    pub async fn outcome_counts(
+        &self,
+        now_ms: u64,
+        minutes: u64,
+    ) -> Result<OutcomeCounts, StoreError> {
+        let last = now_ms / 60_000;
+        let mut pipe = redis::pipe();
+        for m in last.saturating_sub(minutes.saturating_sub(1))..=last {
+            pipe.hgetall(self.keys.stats_minute(m));
+        }
+        let mut conn = self.conn.clone();
+        let buckets: Vec<HashMap<String, u64>> = pipe.query_async(&mut conn).await?;
+        let mut out = OutcomeCounts::default();
+        for b in buckets {
+            let n = |k: &str| b.get(k).copied().unwrap_or(0);
+            out.parked += n("parked");
+            out.requeued += n("requeued");
+            out.repaired += n("repaired");
+            out.retried += n("retried");
+            out.resubmitted += n("resubmitted");
+        }
+        Ok(out)
+    }
+}
+
+fn ttl_ms(ttl: Duration) -> i64 {
+    i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1)
+}

@@ -1,0 +1,347 @@
+//! A real headless Chromium for a test, driven over W3C WebDriver by `chromedriver` (Debian's
+//! `chromium` and `chromium-driver` packages; `.ci/run` installs them). Each `Browser` runs its
+//! own chromedriver on a free port with its own profile folder, in its own process group, which
+//! is killed on drop (so no browser outlives its test).
+//!
+//! The client is the few WebDriver commands the console tests need, spoken with `reqwest`.
+
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+
+use super::{eventually, process::free_port};
+
+/// The key of an element reference in WebDriver answers.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A headless Chromium session.
+pub struct Browser {
+    driver: Child,
+    base: String,
+    http: reqwest::Client,
+    _profile: tempfile::TempDir,
+}
+
+/// A WebDriver error (`error` and `message` of the answer).
+#[derive(Debug)]
+pub struct WdError {
+    pub error: String,
+    pub message: String,
+}
+
+impl Browser {
+    /// Start chromedriver and a headless Chromium (1366×900, a laptop screen).
+    pub async fn start() -> Self {
+        let port = free_port();
+        let profile = tempfile::tempdir().unwrap();
+        let chromedriver = which(&["chromedriver", "/usr/bin/chromedriver"]).expect(
+            "chromedriver on PATH (apt-get install chromium chromium-driver; .ci/run does)",
+        );
+        let driver = {
+            use std::os::unix::process::CommandExt;
+            Command::new(chromedriver)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .process_group(0)
+                .spawn()
+                .expect("chromedriver starts")
+        };
+        let base = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::new();
+        let mut b = Self {
+            driver,
+            base: base.clone(),
+            http,
+            _profile: profile,
+        };
+        let ready = eventually(Duration::from_secs(20), || async {
+            let r = b.http.get(format!("{base}/status")).send().await.ok()?;
+            let v: Value = serde_json::from_str(&r.text().await.ok()?).ok()?;
+            (v["value"]["ready"] == json!(true)).then_some(())
+        })
+        .await;
+        assert!(ready.is_some(), "chromedriver did not get ready within 20s");
+        let chromium = which(&["chromium", "/usr/bin/chromium"]).expect("chromium on PATH");
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--window-size=1366,900", "--no-first-run", "--disable-extensions",
+                    format!("--user-data-dir={}", b._profile.path().display()),
+                ],
+            },
+            "unhandledPromptBehavior": "ignore",
+        }}});
+        let session = b
+            .raw("POST", "/session", Some(caps))
+            .await
+            .unwrap_or_else(|e| panic!("a Chromium session: {e:?}"));
+        let id = session["sessionId"].as_str().unwrap().to_owned();
+        b.base = format!("{base}/session/{id}");
+        b
+    }
+
+    async fn raw(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, WdError> {
+        let url = format!("{}{path}", self.base);
+        let req = match method {
+            "GET" => self.http.get(url),
+            "DELETE" => self.http.delete(url),
+            _ => self
+                .http
+                .post(url)
+                .header("content-type", "application/json")
+                .body(body.unwrap_or_else(|| json!({})).to_string()),
+        };
+        let resp = req.send().await.map_err(|e| WdError {
+            error: "transport".to_owned(),
+            message: e.to_string(),
+        })?;
+        let ok = resp.status().is_success();
+        let text = resp.text().await.unwrap_or_default();
+        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        if ok {
+            Ok(v["value"].clone())
+        } else {
+            Err(WdError {
+                error: v["value"]["error"].as_str().unwrap_or("?").to_owned(),
+                message: v["value"]["message"].as_str().unwrap_or(&text).to_owned(),
+            })
+        }
+    }
+
+    async fn cmd(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        self.raw(method, path, body)
+            .await
+            .unwrap_or_else(|e| panic!("WebDriver {method} {path}: {e:?}"))
+    }
+
+    /// Open `url`.
+    pub async fn goto(&self, url: &str) {
+        self.cmd("POST", "/url", Some(json!({ "url": url }))).await;
+    }
+
+    /// The element `css` matches now, if any.
+    pub async fn try_find(&self, css: &str) -> Option<String> {
+        let body = json!({"using": "css selector", "value": css});
+        let v = self.raw("POST", "/element", Some(body)).await.ok()?;
+        v[ELEMENT].as_str().map(str::to_owned)
+    }
+
+    /// How many elements `css` matches now.
+    pub async fn count(&self, css: &str) -> usize {
+        let body = json!({"using": "css selector", "value": css});
+        self.cmd("POST", "/elements", Some(body))
+            .await
+            .as_array()
+            .map_or(0, Vec::len)
+    }
+
+    /// The element `css` matches, waiting up to 10 s for it to appear.
+    pub async fn find(&self, css: &str) -> String {
+        eventually(Duration::from_secs(10), || self.try_find(css))
+            .await
+            .unwrap_or_else(|| panic!("no element {css:?} within 10s"))
+    }
+
+    /// Click the element `css` matches (waiting for it).
+    pub async fn click(&self, css: &str) {
+        let id = self.find(css).await;
+        self.cmd("POST", &format!("/element/{id}/click"), None)
+            .await;
+    }
+
+    /// Type `text` into the element `css` matches.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css).await;
+        self.cmd(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    /// Empty the input `css` matches.
+    pub async fn clear(&self, css: &str) {
+        let id = self.find(css).await;
+        self.cmd("POST", &format!("/element/{id}/clear"), None)
+            .await;
+    }
+
+    /// The rendered text of the element `css` matches.
+    pub async fn text(&self, css: &str) -> String {
+        let id = self.find(css).await;
+        self.cmd("GET", &format!("/element/{id}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Wait up to 10 s until the text of `css` contains `want`; returns that text.
+    pub async fn wait_text(&self, css: &str, want: &str) -> String {
+        let got = eventually(Duration::from_secs(10), || async {
+            let id = self.try_find(css).await?;
+            let t = self
+                .raw("GET", &format!("/element/{id}/text"), None)
+                .await
+                .ok()?;
+            let t = t.as_str()?.to_owned();
+            t.contains(want).then_some(t)
+        })
+        .await;
+        match got {
+            Some(t) => t,
+            None => {
+                let now = match self.try_find(css).await {
+                    Some(_) => self.text(css).await,
+                    None => "(no such element)".to_owned(),
+                };
+                panic!("{css:?} did not come to contain {want:?} within 10s; it reads {now:?}")
+            }
+        }
+    }
+
+    /// Wait up to 10 s until nothing matches `css`.
+    pub async fn wait_gone(&self, css: &str) {
+        let gone = eventually(Duration::from_secs(10), || async {
+            (self.count(css).await == 0).then_some(())
+        })
+        .await;
+        assert!(gone.is_some(), "{css:?} still there after 10s");
+    }
+
+    /// Whether the element `css` matches is enabled.
+    pub async fn enabled(&self, css: &str) -> bool {
+        let id = self.find(css).await;
+        self.cmd("GET", &format!("/element/{id}/enabled"), None)
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    }
+
+    /// Whether the element `css` matches is displayed.
+    pub async fn displayed(&self, css: &str) -> bool {
+        let Some(id) = self.try_find(css).await else {
+            return false;
+        };
+        self.cmd("GET", &format!("/element/{id}/displayed"), None)
+            .await
+            .as_bool()
+            .unwrap_or(false)
+    }
+
+    /// Run `script` (a function body; `arguments` are `args`) in the page and return its value.
+    pub async fn exec(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Run an async `script` (it calls `arguments[arguments.length - 1]` with its result).
+    pub async fn exec_async(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// The text of an open alert/confirm/prompt dialog, if one is open.
+    pub async fn dialog_text(&self) -> Option<String> {
+        match self.raw("GET", "/alert/text", None).await {
+            Ok(v) => Some(v.as_str().unwrap_or_default().to_owned()),
+            Err(e) if e.error == "no such alert" => None,
+            Err(e) => panic!("alert text: {e:?}"),
+        }
+    }
+
+    /// Save a PNG of the viewport to `path`.
+    pub async fn screenshot(&self, path: &Path) {
+        let b64 = self.cmd("GET", "/screenshot", None).await;
+        let bytes = decode_base64(b64.as_str().unwrap_or_default());
+        assert!(bytes.starts_with(b"\x89PNG"), "a PNG screenshot");
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// Resize the window (for screenshots of a whole page).
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.cmd(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
+    /// The current URL.
+    pub async fn url(&self) -> String {
+        self.cmd("GET", "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // chromedriver and every Chromium process it started share its process group. The `--`
+        // matters: procps-ng 4.0.2's kill reads `-KILL -<pgid>` without it as `kill -1`, which
+        // signals every process.
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
+        let _ = self.driver.wait();
+    }
+}
+
+fn which(candidates: &[&str]) -> Option<String> {
+    for c in candidates {
+        if c.starts_with('/') {
+            if Path::new(c).exists() {
+                return Some((*c).to_owned());
+            }
+        } else if let Some(dir) = std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .find(|d| d.join(c).exists())
+        {
+            return Some(dir.join(c).display().to_string());
+        }
+    }
+    None
+}
+
+fn decode_base64(s: &str) -> Vec<u8> {
+    let val = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0);
+    for v in s.bytes().filter_map(val) {
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
