@@ -107,15 +107,12 @@ pub struct ConsoleSettings {
     pub enabled: bool,
     /// Where: `/console` by default; `/` alone is not allowed (it would shadow `/metrics`).
     pub path: String,
-    /// A session ends after this long without a request.
+    /// A session ends this long after sign-in (the page then asks to sign in again).
     #[serde(with = "humantime_serde")]
     pub session_ttl: Duration,
     /// Mark the session cookie `Secure` (set it when the console is reached over HTTPS, e.g.
     /// through a TLS-terminating proxy).
     pub secure_cookie: bool,
-    /// JSON Pointers (e.g. `/card/number`) whose values are masked wherever the console shows a
-    /// payload; an operator can reveal them, which is audited.
-    pub sensitive: Vec<String>,
 }
 
 impl Default for ConsoleSettings {
@@ -125,7 +122,6 @@ impl Default for ConsoleSettings {
             path: "/console".to_owned(),
             session_ttl: Duration::from_secs(8 * 3600),
             secure_cookie: false,
-            sensitive: Vec::new(),
         }
     }
 }
@@ -144,14 +140,6 @@ impl ConsoleSettings {
         }
         if self.session_ttl.is_zero() {
             return Err("console.session_ttl must be greater than 0".to_owned());
-        }
-        for (i, ptr) in self.sensitive.iter().enumerate() {
-            if !ptr.starts_with('/') {
-                return Err(format!(
-                    "console.sensitive[{i}] {ptr:?} must be a JSON Pointer starting with '/' \
-                     (e.g. \"/card/number\")"
-                ));
-            }
         }
         Ok(())
     }
@@ -616,6 +604,10 @@ pub struct ParkingLotSettings {
     /// run whose holder died is taken over by another process (or the restarted one) after it.
     #[serde(with = "humantime_serde")]
     pub run_lease: Duration,
+    /// JSON Pointers (e.g. `/card/number`; a `*` segment matches any key or index) whose values
+    /// are masked wherever a payload is shown to an operator (admin API, CLI, console); only an
+    /// operator can reveal them, and that is audited.
+    pub sensitive: Vec<String>,
 }
 
 impl Default for ParkingLotSettings {
@@ -640,6 +632,7 @@ impl Default for ParkingLotSettings {
             batch_size: 100,
             run_ttl: Duration::from_secs(7 * 24 * 3600),
             run_lease: Duration::from_secs(10),
+            sensitive: Vec::new(),
         }
     }
 }
@@ -882,6 +875,14 @@ impl Settings {
                 ));
             }
         }
+        for (i, ptr) in p.sensitive.iter().enumerate() {
+            if !ptr.starts_with('/') {
+                return Err(format!(
+                    "parking_lot.sensitive[{i}] {ptr:?} must be a JSON Pointer starting with '/' \
+                     (e.g. \"/card/number\")"
+                ));
+            }
+        }
         if p.batch_size == 0 || p.retention_interval.is_zero() || p.run_lease.is_zero() {
             return Err(
                 "parking_lot.batch_size, parking_lot.retention_interval and \
@@ -975,14 +976,15 @@ mod tests {
         let s = parse("", &[]).unwrap();
         assert!(s.console.enabled);
         assert_eq!(s.console.path, "/console");
-        let ok = "[console]\npath = \"/ops/console\"\nsensitive = [\"/card/number\"]\n";
+        let ok =
+            "[console]\npath = \"/ops/console\"\n[parking_lot]\nsensitive = [\"/card/number\"]\n";
         assert_eq!(parse(ok, &[]).unwrap().console.path, "/ops/console");
         for bad in ["/", "console", "/console/", "/metrics", "/a b"] {
             let toml = format!("[console]\npath = {bad:?}\n");
             let e = parse(&toml, &[]).unwrap_err().to_string();
             assert!(e.contains("console.path"), "{bad}: {e}");
         }
-        let e = parse("[console]\nsensitive = [\"card.number\"]\n", &[])
+        let e = parse("[parking_lot]\nsensitive = [\"card.number\"]\n", &[])
             .unwrap_err()
             .to_string();
         assert!(e.contains("JSON Pointer"), "{e}");

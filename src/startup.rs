@@ -249,6 +249,17 @@ impl Application {
                 .tail_events(hub.clone(), shutdown.signal()),
         );
         let tokens = Tokens::new(&settings.parking_lot.tokens);
+        if settings.console.enabled
+            && !settings.console.secure_cookie
+            && !settings.admin.addr.ip().is_loopback()
+        {
+            warn!(
+                addr = %settings.admin.addr,
+                "the console is served beyond loopback without console.secure_cookie: put it \
+                 behind HTTPS and set console.secure_cookie = true, or the session cookie and the \
+                 token typed at sign-in cross the network in the clear"
+            );
+        }
         let console = settings.console.enabled.then(|| {
             console::router(ConsoleState::new(
                 parking_lot.clone(),

@@ -1,7 +1,7 @@
 //! The `ParkingLot` gRPC service: authenticates each call (bearer token, role), converts the
 //! request, calls `crate::parking`, and maps its errors to status codes that say what to fix.
 
-use std::pin::Pin;
+use std::{borrow::Cow, pin::Pin};
 
 use futures::{Stream, StreamExt};
 use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
@@ -12,8 +12,8 @@ use super::parking_convert as conv;
 use crate::{
     config::Role,
     parking::{
-        Caller, ParkingError, ParkingLot, Tokens, actions::Edit, auth::AuthError, list::GroupSort,
-        watch::Hub,
+        Caller, ParkingError, ParkingLot, Record, Tokens, actions::Edit, auth::AuthError,
+        list::GroupSort, watch::Hub,
     },
     proto::v1::{self as pb, parking_lot_server},
     shutdown::ShutdownSignal,
@@ -108,13 +108,22 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
         &self,
         req: Request<pb::GetParkedRequest>,
     ) -> Result<Response<pb::ParkedMessage>, Status> {
-        self.caller(&req, Role::Viewer)?;
-        let r = self
-            .lot
-            .get(&req.into_inner().tracking_id)
-            .await
-            .map_err(status)?;
-        Ok(Response::new(conv::message(&r, archive_age_ms(&self.lot))))
+        let reveal = req.get_ref().reveal;
+        // Seeing masked values in the clear is an operator's, and audited.
+        let caller = self.caller(&req, if reveal { Role::Operator } else { Role::Viewer })?;
+        let tracking_id = req.into_inner().tracking_id;
+        let r = self.lot.get(&tracking_id).await.map_err(status)?;
+        if reveal {
+            self.lot
+                .audit_reveal(&caller, &tracking_id)
+                .await
+                .map_err(status)?;
+            return Ok(Response::new(conv::message(&r, archive_age_ms(&self.lot))));
+        }
+        Ok(Response::new(conv::message(
+            &shown(&self.lot, &r),
+            archive_age_ms(&self.lot),
+        )))
     }
 
     async fn list_groups(
@@ -153,7 +162,7 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
         };
         let rec = self.lot.edit(&caller, &edit).await.map_err(status)?;
         Ok(Response::new(conv::message(
-            &rec,
+            &shown(&self.lot, &rec),
             archive_age_ms(&self.lot),
         )))
     }
@@ -174,7 +183,11 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
         Ok(Response::new(pb::ResubmitParkedResponse {
             run: started.run.as_ref().map(conv::run),
             matched: started.matched,
-            sample: started.sample.iter().map(conv::summary).collect(),
+            sample: started
+                .sample
+                .iter()
+                .map(|r| conv::summary(&shown(&self.lot, r)))
+                .collect(),
         }))
     }
 
@@ -190,11 +203,12 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
             0 => 1,
             n => usize::try_from(n).unwrap_or(10).min(10),
         };
-        let dry_run = self
+        let mut dry_run = self
             .lot
             .retriage_dry_run(&caller, &sel, samples)
             .await
             .map_err(status)?;
+        self.lot.redactor().mask_dry_run(&mut dry_run);
         let (groups, matched, would_repair) = conv::dry_run(&dry_run);
         let run = if dry {
             None
@@ -236,7 +250,11 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
         Ok(Response::new(pb::DiscardParkedResponse {
             matched: moved.matched,
             discarded: moved.moved,
-            sample: moved.sample.iter().map(conv::summary).collect(),
+            sample: moved
+                .sample
+                .iter()
+                .map(|r| conv::summary(&shown(&self.lot, r)))
+                .collect(),
         }))
     }
 
@@ -352,10 +370,26 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
             .await
             .map_err(status)?;
         Ok(Response::new(pb::ListAuditResponse {
-            entries: entries.into_iter().map(conv::audit).collect(),
+            entries: entries
+                .into_iter()
+                .map(|mut e| {
+                    self.lot.redactor().mask_audit(&mut e);
+                    conv::audit(e)
+                })
+                .collect(),
             next_page_token: next,
         }))
     }
+}
+
+/// `r` as an operator may see it: `parking_lot.sensitive` masked.
+fn shown<'a>(lot: &ParkingLot, r: &'a Record) -> Cow<'a, Record> {
+    if lot.redactor().is_empty() {
+        return Cow::Borrowed(r);
+    }
+    let mut r = r.clone();
+    lot.redactor().mask_record(&mut r);
+    Cow::Owned(r)
 }
 
 async fn list(
@@ -369,7 +403,11 @@ async fn list(
         .await
         .map_err(status)?;
     Ok(Response::new(pb::ListParkedResponse {
-        messages: page.records.iter().map(conv::summary).collect(),
+        messages: page
+            .records
+            .iter()
+            .map(|r| conv::summary(&shown(lot, r)))
+            .collect(),
         next_page_token: page.next.map(|c| c.token()).unwrap_or_default(),
         scanned: u32::try_from(page.scanned).unwrap_or(u32::MAX),
         total_in_index: page.total_in_index,

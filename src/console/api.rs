@@ -160,7 +160,7 @@ pub(super) async fn messages(
             .await?;
         Ok(Json(json!({
             "messages": page.records.iter()
-                .map(|r| view::summary(r, &s.redactor))
+                .map(|r| view::summary(r, s.lot.redactor()))
                 .collect::<Vec<_>>(),
             "next_page_token": page.next.map(|c| c.token()).unwrap_or_default(),
             "total_in_index": page.total_in_index,
@@ -178,7 +178,7 @@ pub(super) async fn message(
     reply(async {
         s.session(&headers, Need::Read).await?;
         let r = s.lot.get(&tid).await?;
-        Ok(Json(view::detail(&r, &s.redactor, false)))
+        Ok(Json(view::detail(&r, s.lot.redactor(), false)))
     })
     .await
 }
@@ -194,7 +194,7 @@ pub(super) async fn reveal(
         let r = s.lot.get(&tid).await?;
         s.lot.audit_reveal(&session.caller, &tid).await?;
         tracing::info!(actor = %session.caller.name, tracking_id = %tid, "masked values revealed");
-        Ok(Json(view::detail(&r, &s.redactor, true)))
+        Ok(Json(view::detail(&r, s.lot.redactor(), true)))
     })
     .await
 }
@@ -219,22 +219,20 @@ pub(super) async fn edit(
         let req: EditRequest = parse_json(&body)?;
         let current = s.lot.get(&tid).await?;
         if current.archived.is_some() {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
+            return Err(ApiError::bad(
                 "this message is archived: restore it before editing",
             ));
         }
         let json_expected = current.content_type.to_ascii_lowercase().contains("json")
             || serde_json::from_slice::<Value>(&current.payload).is_ok();
         let payload = if json_expected {
-            let mut edited: Value = serde_json::from_str(&req.payload).map_err(|e| {
+            // Checked here for a clear answer, and sent as typed (a re-serialisation would
+            // rewrite numbers such as 12.30); a mask left in place keeps the stored value (the
+            // parking lot's edit restores it).
+            serde_json::from_str::<Value>(&req.payload).map_err(|e| {
                 ApiError::bad(format!("payload: not valid JSON ({e}); nothing was saved"))
             })?;
-            // A mask left in place keeps the value the operator never saw.
-            if let Ok(stored) = serde_json::from_slice::<Value>(&current.payload) {
-                s.redactor.unmask(&mut edited, &stored);
-            }
-            serde_json::to_vec(&edited).map_err(|e| ApiError::bad(format!("payload: {e}")))?
+            req.payload.into_bytes()
         } else {
             req.payload.into_bytes()
         };
@@ -246,7 +244,7 @@ pub(super) async fn edit(
             comment: req.comment,
         };
         match s.lot.edit(&session.caller, &edit).await {
-            Ok(r) => Ok(Json(view::detail(&r, &s.redactor, false)).into_response()),
+            Ok(r) => Ok(Json(view::detail(&r, s.lot.redactor(), false)).into_response()),
             Err(ParkingError::Aborted(m)) => {
                 let now = s.lot.get(&tid).await.map(|r| r.version).unwrap_or(0);
                 Ok((
@@ -295,6 +293,9 @@ struct BulkRequest {
     comment: String,
     #[serde(default)]
     reason: String,
+    /// For a resubmit: the count the operator confirmed; refused when the selection changed.
+    #[serde(default)]
+    expected_count: Option<u64>,
 }
 
 impl BulkRequest {
@@ -348,6 +349,18 @@ pub(super) async fn resubmit(
         let session = s.session(&headers, Need::Change).await?;
         let req: BulkRequest = parse_json(&body)?;
         let selection = req.selection()?;
+        if let Some(confirmed) = req.expected_count.filter(|_| !req.dry_run) {
+            let now = s.lot.select(&selection, false).await?.len() as u64;
+            if now != confirmed {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "the selection now holds {now} parked messages, not the {confirmed} you \
+                         confirmed: nothing was resubmitted; look again and confirm"
+                    ),
+                ));
+            }
+        }
         let started = s
             .lot
             .resubmit(
@@ -459,20 +472,35 @@ pub(super) async fn audit(
             )
             .await?;
         Ok(Json(json!({
-            "entries": entries.iter().map(|e| view::audit(e, &s.redactor)).collect::<Vec<_>>(),
+            "entries": entries.iter().map(|e| view::audit(e, s.lot.redactor())).collect::<Vec<_>>(),
             "next_page_token": next,
         })))
     })
     .await
 }
 
-/// `GET /api/events`: parking-lot events as Server-Sent Events, until the client leaves or the
-/// process stops (an open stream must not hold up a graceful shutdown).
+/// How often an open event stream checks that its session still holds.
+const SESSION_RECHECK: Duration = Duration::from_secs(30);
+
+/// `GET /api/events`: parking-lot events as Server-Sent Events, until the client leaves, its
+/// session ends (checked every 30 s) or the process stops (an open stream must not hold up a
+/// graceful shutdown).
 pub(super) async fn events(State(s): State<ConsoleState>, headers: HeaderMap) -> Response {
     if let Err(e) = s.session(&headers, Need::Read).await {
         return e.into_response();
     }
     let mut stop = s.shutdown.clone();
+    let watch = s.clone();
+    let session_gone = async move {
+        loop {
+            tokio::time::sleep(SESSION_RECHECK).await;
+            if let Err(e) = watch.session(&headers, Need::Read).await
+                && e.status == StatusCode::UNAUTHORIZED
+            {
+                return;
+            }
+        }
+    };
     let stream = BroadcastStream::new(s.hub.subscribe())
         .filter_map(|e| {
             // A slow page skips ahead; it re-reads what it shows anyway.
@@ -493,7 +521,12 @@ pub(super) async fn events(State(s): State<ConsoleState>, headers: HeaderMap) ->
             });
             futures::future::ready(out)
         })
-        .take_until(async move { stop.recv().await });
+        .take_until(async move {
+            tokio::select! {
+                () = stop.recv() => {}
+                () = session_gone => {}
+            }
+        });
     sse(stream)
 }
 

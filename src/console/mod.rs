@@ -7,10 +7,9 @@
 //! Security: sign-in with a parking-lot token makes a session (`session.rs`); changes need the
 //! operator role, the session's CSRF token and the same origin; every answer carries a
 //! Content-Security-Policy without `unsafe-inline`/`unsafe-eval`; the page renders every payload
-//! and header as text; sensitive values are masked (`redact.rs`).
+//! and header as text; sensitive values are masked (`parking/redact.rs`).
 
 mod api;
-pub mod redact;
 mod session;
 mod view;
 
@@ -25,7 +24,6 @@ use axum::{
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use self::redact::Redactor;
 use crate::{
     config::ConsoleSettings,
     destinations::Destinations,
@@ -52,7 +50,6 @@ pub struct ConsoleState {
     hub: Hub,
     destinations: Destinations,
     settings: ConsoleSettings,
-    redactor: Redactor,
     shutdown: ShutdownSignal,
 }
 
@@ -67,7 +64,6 @@ impl ConsoleState {
         shutdown: ShutdownSignal,
     ) -> Self {
         Self {
-            redactor: Redactor::new(&settings.sensitive),
             lot,
             tokens,
             hub,

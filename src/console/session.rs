@@ -17,7 +17,10 @@ use sha2::{Digest, Sha256};
 use super::{ApiError, ConsoleState, parse_json};
 use crate::{
     config::Role,
-    parking::{Caller, auth::AuthError},
+    parking::{
+        Caller,
+        auth::{AuthError, decode_hex},
+    },
 };
 
 /// The session cookie's name.
@@ -68,33 +71,23 @@ impl ConsoleState {
                 "not signed in: sign in with an admin token",
             ));
         };
-        let fields = self
-            .lot
-            .store()
-            .session_touch(&digest(id), self.settings.session_ttl)
-            .await?;
-        let role = match fields.get("role").map(String::as_str) {
-            Some("operator") => Role::Operator,
-            Some("viewer") => Role::Viewer,
-            _ => {
-                return Err(ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "the session has ended: sign in again",
-                ));
-            }
+        let fields = self.lot.store().session_get(&digest(id)).await?;
+        let Some(token) = fields.get("token") else {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "the session has ended: sign in again",
+            ));
         };
-        let caller = Caller {
-            name: fields.get("name").cloned().unwrap_or_default(),
-            role,
-        };
-        if !self.tokens.knows(&caller) {
+        // Who the token is now: a token removed or rotated ends its sessions, and a changed
+        // role applies at once.
+        let Some(caller) = decode_hex(token).and_then(|d| self.tokens.caller_by_digest(&d)) else {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "the token of this session is no longer configured: sign in again",
             ));
-        }
+        };
         let session = Session {
-            caller,
+            caller: caller.clone(),
             csrf: fields.get("csrf").cloned().unwrap_or_default(),
         };
         if need == Need::Change {
@@ -126,7 +119,10 @@ fn check_change(headers: &HeaderMap, session: &Session) -> Result<(), ApiError> 
         if origin_host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
             return Err(ApiError::new(
                 StatusCode::FORBIDDEN,
-                "cross-origin change refused",
+                format!(
+                    "cross-origin change refused: the page is at {origin:?} but the request is for \
+                     host {host:?} (behind a proxy, keep the Host header)"
+                ),
             ));
         }
     }
@@ -183,6 +179,7 @@ pub(super) async fn sign_in(
             }
         }
         let id = random_token();
+        let token_digest = digest(req.token.trim());
         let session = Session {
             caller,
             csrf: random_token(),
@@ -192,6 +189,7 @@ pub(super) async fn sign_in(
             .session_put(
                 &digest(&id),
                 &[
+                    ("token", token_digest),
                     ("name", session.caller.name.clone()),
                     ("role", session.caller.role.as_str().to_owned()),
                     ("csrf", session.csrf.clone()),
@@ -206,8 +204,8 @@ pub(super) async fn sign_in(
     .await;
     match result {
         Ok((id, session)) => {
-            // A browser-session cookie: the session itself ends in Redis after
-            // `console.session_ttl` without a request.
+            // A browser-session cookie: the session itself ends in Redis
+            // `console.session_ttl` after sign-in.
             let cookie = format!(
                 "{COOKIE}={id}; Path={}; HttpOnly; SameSite=Strict{}",
                 s.settings.path,

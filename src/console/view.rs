@@ -6,8 +6,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::redact::{Change, Redactor};
-use crate::parking::{Record, audit::AuditEntry, list::Group, runs::Run};
+use crate::parking::{
+    Record,
+    audit::AuditEntry,
+    list::Group,
+    redact::{Change, Redactor},
+    runs::Run,
+};
 
 /// Characters of payload in a listing's preview.
 const PREVIEW_CHARS: usize = 160;
@@ -121,11 +126,11 @@ pub(super) struct AuditView {
     action: String,
     count: u64,
     tracking_ids: Vec<String>,
-    filter: String,
+    filter: Option<Value>,
     run_id: String,
     comment: String,
-    payload_before: String,
-    payload_after: String,
+    payload_before: Option<String>,
+    payload_after: Option<String>,
 }
 
 /// A listing's entry.
@@ -279,13 +284,7 @@ pub(super) fn run(r: &Run) -> RunView {
 
 /// An audit entry, its payloads masked.
 pub(super) fn audit(e: &AuditEntry, redactor: &Redactor) -> AuditView {
-    let payload = |p: &[u8]| {
-        if p.is_empty() {
-            String::new()
-        } else {
-            redactor.show(p, false).text
-        }
-    };
+    let payload = |p: &[u8]| (!p.is_empty()).then(|| redactor.show(p, false).text);
     AuditView {
         id: e.id.clone(),
         at: e.at,
@@ -294,7 +293,7 @@ pub(super) fn audit(e: &AuditEntry, redactor: &Redactor) -> AuditView {
         action: e.action.clone(),
         count: e.message_count,
         tracking_ids: e.tracking_ids.clone(),
-        filter: e.filter.clone(),
+        filter: serde_json::from_str(&e.filter).ok(),
         run_id: e.run_id.clone(),
         comment: e.comment.clone(),
         payload_before: payload(&e.payload_before),

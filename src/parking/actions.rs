@@ -96,7 +96,11 @@ impl ParkingLot {
                 "nothing to change: set payload and/or headers (with replace_headers)".to_owned(),
             ));
         }
-        if let Some(p) = &edit.payload
+        let payload = match &edit.payload {
+            Some(p) => Some(self.unmasked(edit, p).await?),
+            None => None,
+        };
+        if let Some(p) = &payload
             && p.len() > self.inner.max_payload
         {
             return Err(ParkingError::invalid(
@@ -120,7 +124,7 @@ impl ParkingLot {
             .edit_parked(
                 &edit.tracking_id,
                 edit.expected_version,
-                edit.payload.as_deref(),
+                payload.as_deref(),
                 headers.as_deref(),
                 &caller.name,
                 now_ms(),
@@ -143,6 +147,31 @@ impl ParkingLot {
                 edit.tracking_id
             ))),
         }
+    }
+
+    /// `payload` with every mask left at a sensitive place replaced by the stored value, so an
+    /// operator who edits a masked payload does not overwrite what they never saw. Unchanged
+    /// when nothing is masked, or when the record is not at the version the edit expects (the
+    /// edit is refused as stale anyway).
+    async fn unmasked(&self, edit: &Edit, payload: &[u8]) -> Result<Vec<u8>, ParkingError> {
+        let redactor = &self.inner.redactor;
+        let mask = super::redact::MASK.as_bytes();
+        if redactor.is_empty() || !payload.windows(mask.len()).any(|w| w == mask) {
+            return Ok(payload.to_vec());
+        }
+        let Ok(mut edited) = serde_json::from_slice::<serde_json::Value>(payload) else {
+            return Ok(payload.to_vec());
+        };
+        let raw = self.inner.store.record(&edit.tracking_id, false).await?;
+        let Some(stored) = Record::parse(&raw).filter(|r| r.version == edit.expected_version)
+        else {
+            return Ok(payload.to_vec());
+        };
+        let Ok(stored) = serde_json::from_slice::<serde_json::Value>(&stored.payload) else {
+            return Ok(payload.to_vec());
+        };
+        redactor.unmask(&mut edited, &stored);
+        Ok(serde_json::to_vec(&edited).unwrap_or_else(|_| payload.to_vec()))
     }
 
     /// Up to 10 of the selected records, newest first (what a dry run shows).

@@ -94,14 +94,15 @@ impl Tokens {
         Ok(caller.clone())
     }
 
-    /// Whether `caller` (a name and role) is still configured: a console session ends when its
-    /// token is removed or its role changed.
-    pub fn knows(&self, caller: &Caller) -> bool {
-        self.by_digest.values().any(|c| c == caller)
+    /// Who holds the token whose SHA-256 is `digest`, if it is still configured (a console
+    /// session remembers its token's digest, so rotating the token ends the session).
+    pub fn caller_by_digest(&self, digest: &[u8; 32]) -> Option<&Caller> {
+        self.by_digest.get(digest)
     }
 }
 
-fn decode_hex(s: &str) -> Option<[u8; 32]> {
+/// 32 bytes from 64 hex characters.
+pub fn decode_hex(s: &str) -> Option<[u8; 32]> {
     let mut out = [0u8; 32];
     if s.len() != 64 {
         return None;

@@ -133,7 +133,7 @@ impl ParkingLot {
                     .await?
                     .iter()
                     .filter_map(Record::parse)
-                    .filter(|r| filter.matches(r))
+                    .filter(|r| self.matches_masked(filter, r))
                     .collect()
             };
             let (m, s) = &fresh[fresh.len() - 1];
@@ -146,6 +146,27 @@ impl ParkingLot {
             if !take(records, &here) || scanned >= budget {
                 return Ok((last, scanned));
             }
+        }
+    }
+
+    /// Whether `r` matches `filter`, judged on its payload as operators see it (sensitive
+    /// values masked): otherwise a text or JSON Pointer filter would let anyone who may list
+    /// guess a masked value one character at a time.
+    fn matches_masked(&self, filter: &Filter, r: &Record) -> bool {
+        let redactor = &self.inner.redactor;
+        let payload_filter = !filter.text.is_empty() || !filter.json_pointer.is_empty();
+        if !payload_filter || redactor.is_empty() {
+            return filter.matches(r);
+        }
+        match redactor.mask_bytes(&r.payload) {
+            Some(masked) => {
+                let seen = Record {
+                    payload: masked,
+                    ..r.clone()
+                };
+                filter.matches(&seen)
+            }
+            None => filter.matches(r),
         }
     }
 

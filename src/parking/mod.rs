@@ -11,6 +11,7 @@ pub mod auth;
 pub mod filter;
 pub mod list;
 pub mod record;
+pub mod redact;
 pub mod retention;
 pub mod retriage;
 pub mod runs;
@@ -96,6 +97,8 @@ pub(crate) struct Inner {
     pub(crate) driving: runs::Driving,
     /// `limits.max_payload_bytes`, for edits.
     pub(crate) max_payload: usize,
+    /// Masks `parking_lot.sensitive` in what operators are shown.
+    pub(crate) redactor: redact::Redactor,
 }
 
 impl ParkingLot {
@@ -109,6 +112,7 @@ impl ParkingLot {
         max_payload: usize,
         relay_wake: Arc<Notify>,
     ) -> Self {
+        let redactor = redact::Redactor::new(&settings.sensitive);
         let inner = Inner {
             store,
             rules,
@@ -120,6 +124,7 @@ impl ParkingLot {
             owner: uuid::Uuid::now_v7().to_string(),
             driving: runs::Driving::default(),
             max_payload,
+            redactor,
         };
         Self {
             inner: Arc::new(inner),
@@ -134,6 +139,11 @@ impl ParkingLot {
     /// The settings.
     pub fn settings(&self) -> &ParkingLotSettings {
         &self.inner.settings
+    }
+
+    /// The masks of `parking_lot.sensitive`.
+    pub fn redactor(&self) -> &redact::Redactor {
+        &self.inner.redactor
     }
 
     /// The metrics.

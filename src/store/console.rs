@@ -43,18 +43,13 @@ impl Store {
         Ok(())
     }
 
-    /// A session's fields (empty when there is none), its idle expiry pushed back to `ttl`.
-    pub async fn session_touch(
+    /// A session's fields (empty when there is none, or it expired).
+    pub async fn session_get(
         &self,
         digest_hex: &str,
-        ttl: Duration,
     ) -> Result<HashMap<String, String>, StoreError> {
-        let key = self.keys.console_session(digest_hex);
-        let mut pipe = redis::pipe();
-        pipe.hgetall(&key).pexpire(&key, ttl_ms(ttl)).ignore();
         let mut conn = self.conn.clone();
-        let (fields,): (HashMap<String, String>,) = pipe.query_async(&mut conn).await?;
-        Ok(fields)
+        Ok(conn.hgetall(self.keys.console_session(digest_hex)).await?)
     }
 
     /// End a session.

@@ -43,6 +43,9 @@ pub(crate) enum ParkedCommand {
     Show {
         /// Its tracking id.
         id: String,
+        /// Show values at `parking_lot.sensitive` pointers in the clear (operator; audited).
+        #[arg(long)]
+        reveal: bool,
     },
     /// Failure groups with their counts.
     Groups(GroupsArgs),

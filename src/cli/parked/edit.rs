@@ -24,7 +24,8 @@ struct Edited {
 
 /// `salvage parked edit ID [--payload-file F] [--comment C]`.
 pub(crate) async fn edit(ctx: &Ctx, args: EditArgs) -> anyhow::Result<()> {
-    let current = show::get(ctx, &args.id).await?;
+    // Masked values stay masked in the editor; the server keeps what a mask left in place hides.
+    let current = show::get(ctx, &args.id, false).await?;
     let version = current.summary.as_ref().map_or(0, |s| s.version);
     let edited = match &args.payload_file {
         Some(path) => {

@@ -42,7 +42,7 @@ pub async fn run(args: ParkedArgs) -> anyhow::Result<()> {
     let ctx = Ctx::new(&args.addr, args.token.as_deref(), args.json)?;
     match args.command {
         ParkedCommand::List(a) => list::list(&ctx, a).await,
-        ParkedCommand::Show { id } => show::show(&ctx, &id).await,
+        ParkedCommand::Show { id, reveal } => show::show(&ctx, &id, reveal).await,
         ParkedCommand::Groups(a) => list::groups(&ctx, a).await,
         ParkedCommand::Edit(a) => edit::edit(&ctx, a).await,
         ParkedCommand::Resubmit(a) => bulk::resubmit(&ctx, a).await,

@@ -10,10 +10,11 @@ use super::{
 };
 use crate::proto::v1 as pb;
 
-/// Fetch one message (parked or archived).
-pub(crate) async fn get(ctx: &Ctx, id: &str) -> anyhow::Result<pb::ParkedMessage> {
+/// Fetch one message (parked or archived); sensitive values masked unless `reveal`.
+pub(crate) async fn get(ctx: &Ctx, id: &str, reveal: bool) -> anyhow::Result<pb::ParkedMessage> {
     let req = pb::GetParkedRequest {
         tracking_id: id.to_owned(),
+        reveal,
     };
     Ok(ctx
         .client()
@@ -24,8 +25,8 @@ pub(crate) async fn get(ctx: &Ctx, id: &str) -> anyhow::Result<pb::ParkedMessage
 }
 
 /// `salvage parked show ID`.
-pub(crate) async fn show(ctx: &Ctx, id: &str) -> anyhow::Result<()> {
-    let m = get(ctx, id).await?;
+pub(crate) async fn show(ctx: &Ctx, id: &str, reveal: bool) -> anyhow::Result<()> {
+    let m = get(ctx, id, reveal).await?;
     if ctx.json {
         json::print(&json::message(&m));
     } else {

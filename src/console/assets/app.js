@@ -370,7 +370,8 @@ async function resubmitFlow(selection, describe) {
     comment: true, okLabel: `Resubmit ${n}`,
   });
   if (!ok) return setStatus('Resubmit cancelled.');
-  const body = { ...selection, dry_run: false };
+  // The server refuses (409) if the selection no longer holds the count confirmed.
+  const body = { ...selection, dry_run: false, expected_count: n };
   if (ok.comment) body.comment = ok.comment;
   const r = await api('POST', '/resubmit', body);
   setStatus(`Run ${r.run_id} started: resubmitting ${plural(r.count, 'message')}.`, 'ok');
@@ -918,8 +919,9 @@ function viewMessage(root, _params, ctx, tid) {
 
   /** The payload editor (hidden until opened): {sec, open}. */
   function editor(d, payloadSec) {
-    // Validate as JSON when the payload is JSON (or parses as JSON); other payloads go as written.
-    let isJson = !!d.payload_is_json;
+    // Validate as JSON when the payload is JSON, parses as JSON or is typed as JSON (the server
+    // refuses anything else then); other payloads go as written.
+    let isJson = !!d.payload_is_json || /json/i.test(d.content_type ?? '');
     if (!isJson) { try { JSON.parse(d.payload); isJson = true; } catch { isJson = false; } }
     const ta = h('textarea', { id: 'editor', rows: '18', spellcheck: 'false', class: 'payload',
       'aria-describedby': 'editor-status editor-hint', value: d.payload ?? '' });

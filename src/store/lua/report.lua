@@ -202,8 +202,11 @@ end
 
 local pending = 0
 if outcome == 'RETRY_SCHEDULED' or mode ~= 'inline' then pending = 1 end
-redis.call('HSET', st, 'status', string.lower(outcome), 'pending', pending, 'last_tid', tid,
+local state = { 'status', string.lower(outcome), 'pending', pending, 'last_tid', tid,
   'last_out', out_hash, 'attempts', attempt, 'last_rule', rule, 'updated', now,
-  'history', history, 'original', original)
+  'history', history }
+-- The original is written once, by the first attempt.
+if not s[10] then table.insert(state, 'original'); table.insert(state, original) end
+redis.call('HSET', st, unpack(state))
 redis.call('EXPIRE', st, expire)
 return { outcome, tid, attempt, retry_at, reason, rule, override, recurred }

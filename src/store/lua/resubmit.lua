@@ -53,7 +53,10 @@ for _, e in ipairs(entries) do
     local queue, group, mkey, at = unindex_parked(prefix, e.tid, rec)
     -- The record's history, for a message state that lost its own (restored from the archive).
     local attempts = redis.call('HGET', rec, 'attempts') or '[]'
-    local original = redis.call('HGET', rec, 'original')
+    -- The payload first reported: kept on the record when it differs from the parked one; else
+    -- what the first edit replaced; else the parked payload itself.
+    local o = redis.call('HMGET', rec, 'original', 'edit:1:payload', 'payload')
+    local original = o[1] or o[2] or o[3]
     redis.call('DEL', rec)
     if mkey ~= '' then
       local st = prefix .. ':msg:' .. mkey

@@ -25,7 +25,7 @@ struct Console {
 impl Console {
     async fn start() -> Self {
         let app = spawn_app_with(|s| {
-            s.console.sensitive = SENSITIVE.iter().map(|p| (*p).to_owned()).collect();
+            s.parking_lot.sensitive = SENSITIVE.iter().map(|p| (*p).to_owned()).collect();
         })
         .await;
         let browser = Browser::start().await;

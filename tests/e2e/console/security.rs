@@ -349,3 +349,70 @@ async fn screenshots_of_the_main_pages() {
         assert!(png.len() > 5_000, "console-{f}.png looks empty");
     }
 }
+
+/// A session remembers its token: once the token is rotated (Salvage restarted with a new secret
+/// under the same name), the old session is refused; and a resubmit whose selection changed
+/// since the operator confirmed its count is refused.
+#[tokio::test]
+async fn a_rotated_token_ends_its_sessions_and_a_changed_selection_is_not_resubmitted() {
+    let redis = RedisServer::start();
+    let (client, _, admin_url, shutdown, handle, _) = start_full(test_settings(&redis.url())).await;
+    let api = |path: &str| format!("{admin_url}/console/api{path}");
+    let sign_in = reqwest::Client::new()
+        .post(api("/session"))
+        .header("content-type", "application/json")
+        .body(json!({ "token": OPERATOR }).to_string())
+        .send()
+        .await
+        .unwrap();
+    let cookie = sign_in.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let me: Value = serde_json::from_str(&sign_in.text().await.unwrap()).unwrap();
+    let csrf = me["csrf"].as_str().unwrap().to_owned();
+
+    let resp = client
+        .clone()
+        .report(fraud_declined("p-1"))
+        .await
+        .unwrap()
+        .into_inner();
+    let group = fraud_group("p-1");
+    let resubmit = |expected: u64| {
+        reqwest::Client::new()
+            .post(api("/resubmit"))
+            .header("content-type", "application/json")
+            .header("cookie", &cookie)
+            .header("x-salvage-csrf", &csrf)
+            .body(json!({"group": group, "dry_run": false, "expected_count": expected}).to_string())
+            .send()
+    };
+    let refused = resubmit(2).await.unwrap();
+    assert_eq!(refused.status(), 409);
+    let text = refused.text().await.unwrap();
+    assert!(text.contains("now holds 1"), "{text}");
+    let mut conn = connect(&redis.url()).await;
+    let parked: bool = redis::AsyncCommands::exists(
+        &mut conn,
+        format!("{{salvage}}:parked:{}", resp.tracking_id),
+    )
+    .await
+    .unwrap();
+    assert!(parked, "nothing was resubmitted");
+
+    shutdown.trigger();
+    let _ = handle.await;
+    // The same name, a new secret.
+    let mut rotated = test_settings(&redis.url());
+    rotated.parking_lot.tokens[0].token = Some("operator-token-2".to_owned());
+    let (_, _, admin_url, shutdown, handle, _) = start_full(rotated).await;
+    let me = reqwest::Client::new()
+        .get(format!("{admin_url}/console/api/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+    assert!(me.text().await.unwrap().contains("no longer configured"));
+    shutdown.trigger();
+    let _ = handle.await;
+}

@@ -122,3 +122,115 @@ async fn reports_while_parked_are_counted_on_the_record() {
     assert_eq!(at(&now.parked_at), at(&first.parked_at));
     assert_eq!(list_all(&op, pb::ParkedFilter::default()).await.len(), 1);
 }
+
+#[tokio::test]
+async fn sensitive_values_are_masked_unless_an_operator_reveals_them() {
+    let app = spawn_app_with(|s| {
+        s.parking_lot.sensitive = vec!["/card/number".to_owned(), "/items/*/email".to_owned()];
+    })
+    .await;
+    let payload = r#"{"order_id":"s-9","card":{"number":"4111111111111111"},"items":[{"email":"a@example.com","sku":"x"}]}"#;
+    let resp = app
+        .client
+        .clone()
+        .report(shipment("s-9", payload))
+        .await
+        .unwrap()
+        .into_inner();
+    let tid = resp.tracking_id;
+    let (viewer, op) = (app.viewer().await, app.operator().await);
+
+    let shown = get(&viewer, &tid).await.unwrap();
+    let text = String::from_utf8(shown.payload.clone()).unwrap();
+    assert!(text.contains("\"[redacted]\""), "{text}");
+    assert!(
+        !text.contains("4111") && !text.contains("a@example.com"),
+        "{text}"
+    );
+    assert!(text.contains("\"sku\":\"x\""), "the rest is intact: {text}");
+    let listed = list_all(&viewer, queue_filter("shipments")).await;
+    assert!(!listed[0].payload_preview.contains("4111"));
+    // Filters see the masked payload: they cannot be used to guess a masked value.
+    let by = |text: &str, pointer: &str, value: &str| pb::ParkedFilter {
+        text: text.to_owned(),
+        json_pointer: pointer.to_owned(),
+        json_value: value.to_owned(),
+        ..queue_filter("shipments")
+    };
+    assert!(list_all(&viewer, by("4111", "", "")).await.is_empty());
+    assert!(
+        list_all(&viewer, by("", "/card/number", "4111111111111111"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(list_all(&viewer, by("sku", "", "")).await.len(), 1);
+    assert_eq!(
+        list_all(&viewer, by("", "/card/number", "[redacted]"))
+            .await
+            .len(),
+        1
+    );
+
+    let denied = viewer
+        .clone()
+        .get_parked(pb::GetParkedRequest {
+            tracking_id: tid.clone(),
+            reveal: true,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied);
+    let revealed = op
+        .clone()
+        .get_parked(pb::GetParkedRequest {
+            tracking_id: tid.clone(),
+            reveal: true,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(revealed.payload, payload.as_bytes(), "the exact bytes");
+    let audit = op
+        .clone()
+        .list_audit(pb::ListAuditRequest {
+            tracking_id: tid.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(audit.entries.len(), 1, "only the reveal is audited");
+    assert_eq!(audit.entries[0].action, "reveal");
+    assert_eq!(audit.entries[0].actor, "olivia");
+
+    // An edit of the masked payload keeps what the masks hide.
+    let edited = text.replace("\"order_id\":\"s-9\"", "\"order_id\":\"s-9b\"");
+    op.clone()
+        .edit_parked(pb::EditParkedRequest {
+            tracking_id: tid.clone(),
+            expected_version: 1,
+            payload: Some(edited.into_bytes()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let stored: serde_json::Value =
+        serde_json::from_str(&app.parked(&tid).await["payload"]).unwrap();
+    assert_eq!(stored["order_id"], "s-9b");
+    assert_eq!(stored["card"]["number"], "4111111111111111");
+    assert_eq!(stored["items"][0]["email"], "a@example.com");
+    let audit = op
+        .clone()
+        .list_audit(pb::ListAuditRequest {
+            tracking_id: tid.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let before = String::from_utf8_lossy(&audit.entries[0].payload_before).into_owned();
+    assert!(
+        !before.contains("4111"),
+        "the audit's before/after are masked: {before}"
+    );
+}

@@ -227,6 +227,7 @@ pub async fn get(admin: &Admin, tracking_id: &str) -> Result<pb::ParkedMessage, 
         .clone()
         .get_parked(pb::GetParkedRequest {
             tracking_id: tracking_id.to_owned(),
+            reveal: false,
         })
         .await
         .map(tonic::Response::into_inner)

@@ -1,13 +1,17 @@
 //! Masking what operators should not see by default, and the structural diff of two payloads.
 //! Pure: no I/O.
 //!
-//! `console.sensitive` lists JSON Pointers (RFC 6901; a `*` segment matches any key or index).
-//! Every value at such a pointer, and everything under it, is shown as [`MASK`] wherever the
-//! console shows a payload: the payload, the original, what each repair produced, the diffs and
-//! the audit log's before/after. An edit that leaves a mask in place keeps the stored value.
+//! `parking_lot.sensitive` lists JSON Pointers (RFC 6901; a `*` segment matches any key or
+//! index). Every value at such a pointer, and everything under it, is shown as [`MASK`] wherever
+//! a payload leaves Salvage for an operator (the admin API, the CLI and the console): the
+//! payload, the original, what each repair produced, re-triage samples, the diffs and the audit
+//! log's before/after. Only an operator's explicit, audited reveal shows them. An edit that
+//! leaves a mask in place keeps the stored value.
 
 use serde::Serialize;
 use serde_json::Value;
+
+use super::{Record, audit::AuditEntry, retriage::DryRun};
 
 /// What a masked value is replaced with.
 pub const MASK: &str = "[redacted]";
@@ -46,7 +50,7 @@ pub struct Change {
 }
 
 impl Redactor {
-    /// From `console.sensitive` (validated: each starts with `/`).
+    /// From `parking_lot.sensitive` (validated: each starts with `/`).
     pub fn new(pointers: &[String]) -> Self {
         Self {
             patterns: pointers.iter().map(|p| split(p)).collect(),
@@ -56,6 +60,63 @@ impl Redactor {
     /// Whether nothing is sensitive.
     pub fn is_empty(&self) -> bool {
         self.patterns.is_empty()
+    }
+
+    /// `payload` with its sensitive values masked, compact; `None` when it has none (or is not
+    /// JSON), so a payload without them keeps its exact bytes.
+    pub fn mask_bytes(&self, payload: &[u8]) -> Option<Vec<u8>> {
+        if self.is_empty() {
+            return None;
+        }
+        let mut doc = serde_json::from_slice::<Value>(payload).ok()?;
+        let mut masked = Vec::new();
+        self.mask_at(&mut doc, &mut Vec::new(), &mut masked);
+        if masked.is_empty() {
+            return None;
+        }
+        serde_json::to_vec(&doc).ok()
+    }
+
+    fn mask_in_place(&self, payload: &mut Vec<u8>) {
+        if let Some(masked) = self.mask_bytes(payload) {
+            *payload = masked;
+        }
+    }
+
+    /// Mask every payload a record carries: its payload, the original, what each attempt
+    /// produced, and what each edit replaced.
+    pub fn mask_record(&self, r: &mut Record) {
+        if self.is_empty() {
+            return;
+        }
+        self.mask_in_place(&mut r.payload);
+        self.mask_in_place(&mut r.original);
+        for a in &mut r.attempts {
+            if let Some(Value::String(p)) = a.get_mut("payload")
+                && let Some(masked) = self.mask_bytes(p.as_bytes())
+            {
+                *p = String::from_utf8_lossy(&masked).into_owned();
+            }
+        }
+        for e in &mut r.edits {
+            self.mask_in_place(&mut e.previous_payload);
+        }
+    }
+
+    /// Mask an audit entry's before/after payloads.
+    pub fn mask_audit(&self, e: &mut AuditEntry) {
+        self.mask_in_place(&mut e.payload_before);
+        self.mask_in_place(&mut e.payload_after);
+    }
+
+    /// Mask a re-triage dry run's before/after samples.
+    pub fn mask_dry_run(&self, d: &mut DryRun) {
+        for g in &mut d.groups {
+            for (_, _, before, after) in &mut g.samples {
+                self.mask_in_place(before);
+                self.mask_in_place(after);
+            }
+        }
     }
 
     /// `payload` to show: masked (unless `reveal`) and pretty-printed when it is JSON.
@@ -234,6 +295,7 @@ fn join(path: &[String]) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use serde_json::json;
 
@@ -270,6 +332,50 @@ mod tests {
         let shown = r.show(br#"{"card":{"number":"4111"},"n":1}"#, false);
         assert_eq!(shown.masked, ["/card"]);
         assert!(!shown.text.contains("4111"));
+    }
+
+    #[test]
+    fn mask_bytes_keeps_exact_bytes_unless_something_is_masked() {
+        let r = redactor();
+        assert_eq!(
+            r.mask_bytes(br#"{"total": 12.30}"#),
+            None,
+            "nothing sensitive"
+        );
+        assert_eq!(r.mask_bytes(b"not json"), None);
+        let masked = r
+            .mask_bytes(br#"{"card":{"number":"4111"},"n":1}"#)
+            .unwrap();
+        assert_eq!(masked, br#"{"card":{"number":"[redacted]"},"n":1}"#);
+        assert_eq!(
+            Redactor::default().mask_bytes(br#"{"card":{"number":"4111"}}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn mask_record_masks_every_payload_it_carries() {
+        let card = br#"{"card":{"number":"4111"}}"#.to_vec();
+        let mut rec = Record {
+            payload: card.clone(),
+            original: card.clone(),
+            attempts: vec![json!({"attempt": 1, "payload": r#"{"card":{"number":"4111"}}"#})],
+            edits: vec![super::super::record::EditEntry {
+                previous_payload: card,
+                ..Default::default()
+            }],
+            ..Record::default()
+        };
+        redactor().mask_record(&mut rec);
+        let all = format!(
+            "{} {} {} {}",
+            String::from_utf8_lossy(&rec.payload),
+            String::from_utf8_lossy(&rec.original),
+            rec.attempts[0],
+            String::from_utf8_lossy(&rec.edits[0].previous_payload)
+        );
+        assert!(!all.contains("4111"), "{all}");
+        assert_eq!(all.matches(MASK).count(), 4, "{all}");
     }
 
     #[test]
