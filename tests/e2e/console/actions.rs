@@ -81,11 +81,26 @@ async fn bulk_resubmit_of_a_whole_group() {
     c.sign_in(OPERATOR, "olivia").await;
     c.open(&format!("#/group/{}", fraud_group("p-1"))).await;
     c.browser.wait_text("#group-count", "5").await;
-    c.browser.click("button#resubmit-group").await;
-    let question = c.browser.wait_text("#confirm-text", "5").await;
-    assert!(question.contains('5'), "{question}");
+    // Two ticked first: a selection.
+    let ticks = "tr[data-tracking-id] input.select";
+    until("five rows", || async { c.browser.count(ticks).await == 5 }).await;
+    c.browser
+        .exec(
+            "const t = document.querySelectorAll(arguments[0]); t[0].click(); t[1].click();",
+            serde_json::json!([ticks]),
+        )
+        .await;
+    c.browser.click("button#resubmit-selected").await;
+    c.browser.wait_text("#confirm-text", "2").await;
     c.browser.click("button#confirm-ok").await;
     c.browser.wait_text("#run-status", "completed").await;
+    assert_eq!(c.app.await_stream("payments", 2).await.len(), 2);
+    // Then the rest of the group.
+    c.browser.wait_text("#group-count", "3").await;
+    c.browser.click("button#resubmit-group").await;
+    let question = c.browser.wait_text("#confirm-text", "3").await;
+    assert!(question.contains('3'), "{question}");
+    c.browser.click("button#confirm-ok").await;
     let landed = c.app.await_stream("payments", 5).await;
     assert_eq!(landed.len(), 5);
     assert!(

@@ -3,6 +3,7 @@
 //! page, and what must be refused or stay inert is checked from inside the browser.
 
 mod actions;
+mod find;
 mod security;
 
 use std::time::Duration;

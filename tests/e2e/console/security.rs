@@ -86,14 +86,16 @@ async fn a_viewer_sees_no_mutating_controls_and_forged_changes_are_refused() {
         .browser
         .exec_async(
             "const done = arguments[arguments.length - 1];
-             const url = arguments[0];
-             const me = await fetch(url + '/session').then(r => r.json());
-             const body = JSON.stringify({tracking_ids: [arguments[1]], reason: 'forged'});
-             const h = {'content-type': 'application/json'};
-             const bare = await fetch(url + '/discard', {method: 'POST', headers: h, body});
-             const withCsrf = await fetch(url + '/discard', {method: 'POST', body,
-               headers: {...h, 'x-salvage-csrf': me.csrf}});
-             done([bare.status, withCsrf.status]);",
+             const [url, tid] = arguments;
+             (async () => {
+               const me = await fetch(url + '/session').then(r => r.json());
+               const body = JSON.stringify({tracking_ids: [tid], reason: 'forged'});
+               const h = {'content-type': 'application/json'};
+               const bare = await fetch(url + '/discard', {method: 'POST', headers: h, body});
+               const withCsrf = await fetch(url + '/discard', {method: 'POST', body,
+                 headers: {...h, 'x-salvage-csrf': me.csrf}});
+               done([bare.status, withCsrf.status]);
+             })();",
             json!([format!("{}/console/api", c.app.admin_url), tid]),
         )
         .await;
@@ -297,6 +299,19 @@ async fn every_answer_has_a_strict_content_security_policy() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    // Elsewhere, it is served there only (and the page finds its assets and API relative to it).
+    let moved = spawn_app_with(|s| s.console.path = "/ops/salvage".to_owned()).await;
+    for (path, status) in [
+        ("/ops/salvage/", 200),
+        ("/ops/salvage/assets/app.js", 200),
+        ("/ops/salvage/api/session", 401),
+        ("/console/", 404),
+    ] {
+        let r = reqwest::get(format!("{}{path}", moved.admin_url))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{path}");
+    }
 }
 
 /// Screenshots of the main pages, written to `$SALVAGE_SCREENSHOTS` (the README shows the ones

@@ -3,6 +3,9 @@
 //! own chromedriver on a free port with its own profile folder, in its own process group, which
 //! is killed on drop (so no browser outlives its test).
 //!
+//! `SALVAGE_BROWSER=firefox` runs the same tests in a headless Firefox instead, through
+//! `geckodriver` (Debian's `firefox-esr`; `cargo install geckodriver`).
+//!
 //! The client is the few WebDriver commands the console tests need, spoken with `reqwest`.
 
 use std::{
@@ -34,22 +37,28 @@ pub struct WdError {
 }
 
 impl Browser {
-    /// Start chromedriver and a headless Chromium (1366×900, a laptop screen).
+    /// Start chromedriver and a headless Chromium (1366×900, a laptop screen), or geckodriver
+    /// and a headless Firefox with `SALVAGE_BROWSER=firefox`.
     pub async fn start() -> Self {
         let port = free_port();
         let profile = tempfile::tempdir().unwrap();
-        let chromedriver = which(&["chromedriver", "/usr/bin/chromedriver"]).expect(
-            "chromedriver on PATH (apt-get install chromium chromium-driver; .ci/run does)",
-        );
+        let firefox = std::env::var("SALVAGE_BROWSER").is_ok_and(|b| b == "firefox");
+        let driver_bin = if firefox {
+            which(&["geckodriver"]).expect("geckodriver on PATH (cargo install geckodriver)")
+        } else {
+            which(&["chromedriver", "/usr/bin/chromedriver"]).expect(
+                "chromedriver on PATH (apt-get install chromium chromium-driver; .ci/run does)",
+            )
+        };
         let driver = {
             use std::os::unix::process::CommandExt;
-            Command::new(chromedriver)
+            Command::new(driver_bin)
                 .arg(format!("--port={port}"))
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .process_group(0)
                 .spawn()
-                .expect("chromedriver starts")
+                .expect("the WebDriver server starts")
         };
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
@@ -65,27 +74,46 @@ impl Browser {
             (v["value"]["ready"] == json!(true)).then_some(())
         })
         .await;
-        assert!(ready.is_some(), "chromedriver did not get ready within 20s");
+        assert!(
+            ready.is_some(),
+            "the WebDriver server did not get ready within 20s"
+        );
+        let caps = if firefox {
+            let bin = which(&["firefox-esr", "firefox"]).expect("firefox on PATH");
+            json!({"capabilities": {"alwaysMatch": {
+                "browserName": "firefox",
+                "moz:firefoxOptions": {
+                    "binary": bin,
+                    "args": ["-headless", "-width=1366", "-height=900"],
+                },
+                "unhandledPromptBehavior": "ignore",
+            }}})
+        } else {
+            Self::chromium_caps(b._profile.path())
+        };
+        let session = b
+            .raw("POST", "/session", Some(caps))
+            .await
+            .unwrap_or_else(|e| panic!("a browser session: {e:?}"));
+        let id = session["sessionId"].as_str().unwrap().to_owned();
+        b.base = format!("{base}/session/{id}");
+        b
+    }
+
+    fn chromium_caps(profile: &Path) -> Value {
         let chromium = which(&["chromium", "/usr/bin/chromium"]).expect("chromium on PATH");
-        let caps = json!({"capabilities": {"alwaysMatch": {
+        json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": chromium,
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--window-size=1366,900", "--no-first-run", "--disable-extensions",
-                    format!("--user-data-dir={}", b._profile.path().display()),
+                    format!("--user-data-dir={}", profile.display()),
                 ],
             },
             "unhandledPromptBehavior": "ignore",
-        }}});
-        let session = b
-            .raw("POST", "/session", Some(caps))
-            .await
-            .unwrap_or_else(|e| panic!("a Chromium session: {e:?}"));
-        let id = session["sessionId"].as_str().unwrap().to_owned();
-        b.base = format!("{base}/session/{id}");
-        b
+        }}})
     }
 
     async fn raw(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, WdError> {
@@ -150,35 +178,50 @@ impl Browser {
             .unwrap_or_else(|| panic!("no element {css:?} within 10s"))
     }
 
+    /// Run `command` (`/element/{id}/<command>`) on the element `css` matches, finding it again
+    /// when the page re-rendered it in between (live views redraw).
+    async fn on_element(
+        &self,
+        css: &str,
+        method: &str,
+        command: &str,
+        body: Option<Value>,
+    ) -> Value {
+        for _ in 0..20 {
+            let id = self.find(css).await;
+            match self
+                .raw(method, &format!("/element/{id}/{command}"), body.clone())
+                .await
+            {
+                Ok(v) => return v,
+                Err(e) if e.error == "stale element reference" => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("WebDriver {command} on {css:?}: {e:?}"),
+            }
+        }
+        panic!("{css:?} kept being redrawn")
+    }
+
     /// Click the element `css` matches (waiting for it).
     pub async fn click(&self, css: &str) {
-        let id = self.find(css).await;
-        self.cmd("POST", &format!("/element/{id}/click"), None)
-            .await;
+        self.on_element(css, "POST", "click", None).await;
     }
 
     /// Type `text` into the element `css` matches.
     pub async fn type_into(&self, css: &str, text: &str) {
-        let id = self.find(css).await;
-        self.cmd(
-            "POST",
-            &format!("/element/{id}/value"),
-            Some(json!({ "text": text })),
-        )
-        .await;
+        self.on_element(css, "POST", "value", Some(json!({ "text": text })))
+            .await;
     }
 
     /// Empty the input `css` matches.
     pub async fn clear(&self, css: &str) {
-        let id = self.find(css).await;
-        self.cmd("POST", &format!("/element/{id}/clear"), None)
-            .await;
+        self.on_element(css, "POST", "clear", None).await;
     }
 
     /// The rendered text of the element `css` matches.
     pub async fn text(&self, css: &str) -> String {
-        let id = self.find(css).await;
-        self.cmd("GET", &format!("/element/{id}/text"), None)
+        self.on_element(css, "GET", "text", None)
             .await
             .as_str()
             .unwrap_or_default()
@@ -220,8 +263,7 @@ impl Browser {
 
     /// Whether the element `css` matches is enabled.
     pub async fn enabled(&self, css: &str) -> bool {
-        let id = self.find(css).await;
-        self.cmd("GET", &format!("/element/{id}/enabled"), None)
+        self.on_element(css, "GET", "enabled", None)
             .await
             .as_bool()
             .unwrap_or(false)

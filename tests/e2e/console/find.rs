@@ -1,0 +1,116 @@
+//! Finding one's way at 3 a.m.: the overview's last hour and its live refresh, filters kept in
+//! the URL (permalinks), pagination, and the audit log page.
+
+use super::*;
+use crate::support::admin::park_all;
+
+#[tokio::test]
+async fn the_overview_counts_the_last_hour_and_refreshes_live() {
+    let c = Console::start().await;
+    // Five repairs requeued, then the attempt limit parks the sixth report.
+    c.park_after_five_repairs().await;
+    c.sign_in(VIEWER, "victor").await;
+    c.browser.wait_text("#parked-now", "1").await;
+    c.browser.wait_text("#last-hour-requeued", "5").await;
+    c.browser.wait_text("#last-hour-repaired", "5").await;
+    c.browser.wait_text("#last-hour-parked", "1").await;
+    c.browser
+        .wait_text("#origins tr[data-queue=\"orders\"]", "1")
+        .await;
+    c.browser.wait_text("#outbox", "redis").await;
+    // A new park shows up without reloading the page (events, or the poll).
+    c.park(fraud_declined("p-1")).await;
+    c.browser.wait_text("#parked-now", "2").await;
+    c.browser
+        .find(&format!(
+            "#top-groups tr[data-group=\"{}\"]",
+            fraud_group("p-1")
+        ))
+        .await;
+}
+
+#[tokio::test]
+async fn filters_live_in_the_url_and_long_lists_are_paged() {
+    let c = Console::start().await;
+    let many: Vec<_> = (0..55).map(|i| fraud_declined(&format!("p-{i}"))).collect();
+    park_all(&c.app.client, many).await;
+    let lyon = c
+        .park(shipment("s-1", r#"{"order_id":"s-1","city":"Lyon"}"#))
+        .await;
+    let paris = c
+        .park(shipment("s-2", r#"{"order_id":"s-2","city":"Paris"}"#))
+        .await;
+    c.sign_in(OPERATOR, "olivia").await;
+
+    c.open("#/messages").await;
+    let rows = "tr[data-tracking-id]";
+    until("a first page of 50", || async {
+        c.browser.count(rows).await == 50
+    })
+    .await;
+    c.browser.click("button#next-page").await;
+    until("a second page of 7", || async {
+        c.browser.count(rows).await == 7
+    })
+    .await;
+
+    c.open("#/messages").await;
+    c.browser
+        .type_into("form#filters input[name=\"queue\"]", "shipments")
+        .await;
+    c.browser.click("button#apply-filters").await;
+    until("the shipments only", || async {
+        c.browser.count(rows).await == 2
+    })
+    .await;
+    assert!(c.browser.url().await.contains("queue=shipments"));
+    c.browser
+        .type_into("form#filters input[name=\"text\"]", "Paris")
+        .await;
+    c.browser.click("button#apply-filters").await;
+    until("the one with Paris", || async {
+        c.browser.count(rows).await == 1
+    })
+    .await;
+    c.browser
+        .find(&format!("tr[data-tracking-id=\"{paris}\"]"))
+        .await;
+    // The URL is a permalink: opened afresh, it shows the same selection.
+    let url = c.browser.url().await;
+    assert!(url.contains("text=Paris"), "{url}");
+    c.browser.goto("about:blank").await;
+    c.browser.goto(&url).await;
+    c.browser
+        .find(&format!("tr[data-tracking-id=\"{paris}\"]"))
+        .await;
+    until("still one", || async { c.browser.count(rows).await == 1 }).await;
+    assert_eq!(
+        c.browser
+            .count(&format!("tr[data-tracking-id=\"{lyon}\"]"))
+            .await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn the_audit_page_lists_who_did_what() {
+    let c = Console::start().await;
+    let tid = c.park(shipment("s-1", r#"{"order_id":"s-1"}"#)).await;
+    c.sign_in(OPERATOR, "olivia").await;
+    c.open(&format!("#/message/{tid}")).await;
+    c.browser.wait_text("#payload", "s-1").await;
+    c.browser.click("button#discard").await;
+    c.browser
+        .type_into("input#discard-reason", "test leftovers")
+        .await;
+    c.browser.click("button#confirm-ok").await;
+    until("archived", || async { c.app.parked(&tid).await.is_empty() }).await;
+    c.open("#/audit").await;
+    let row = c.browser.wait_text("tr.audit-entry", "discard").await;
+    assert!(
+        row.contains("olivia") && row.contains("test leftovers"),
+        "{row}"
+    );
+    c.browser.type_into("input#audit-actor", "victor").await;
+    c.browser.wait_gone("tr.audit-entry").await;
+}
