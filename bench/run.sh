@@ -2,6 +2,7 @@
 # Throughput, latency and memory figures for the README, on this machine.
 #
 #   bash bench/run.sh [runs]        (default 3 runs per scenario; medians are printed)
+#   ONLY="salvage-unary salvage-stream" bash bench/run.sh   (just those scenarios)
 #
 # Starts a private redis-server (appendonly yes, appendfsync everysec) on a free port, then for
 # each scenario a fresh process under test, and drives it with `salvage loadgen` on the same
@@ -77,6 +78,8 @@ stop() {
 
 run() { # name, start fn, mix, loadgen args...
   local name=$1 starter=$2 mix=$3; shift 3
+  # ONLY="salvage-unary salvage-stream" runs just those scenarios (for an A/B of one change).
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return; fi
   for i in $(seq "$RUNS"); do
     start_redis
     $starter

@@ -241,6 +241,11 @@ impl Application {
             ));
         }
         let hub = Hub::default();
+        {
+            let (metrics, store) = (metrics.clone(), store.clone());
+            let stop = shutdown.signal();
+            tasks.spawn(async move { metrics.tally().flush(store, stop).await });
+        }
         tasks.spawn(parking_lot.clone().run_worker(shutdown.signal()));
         tasks.spawn(parking_lot.clone().retention_worker(shutdown.signal()));
         tasks.spawn(

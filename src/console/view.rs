@@ -13,6 +13,7 @@ use crate::parking::{
     redact::{Change, Redactor},
     runs::Run,
 };
+use crate::rules::diff;
 
 /// Characters of payload in a listing's preview.
 const PREVIEW_CHARS: usize = 160;
@@ -170,21 +171,11 @@ pub(super) fn summary(r: &Record, redactor: &Redactor) -> Summary {
 /// A whole message, masked unless `reveal`.
 pub(super) fn detail(r: &Record, redactor: &Redactor, reveal: bool) -> Detail {
     let shown = redactor.show(&r.payload, reveal);
-    // The record keeps the original only when it differs from what was parked; an edit since
-    // keeps what it replaced.
-    let original_bytes = if !r.original.is_empty() {
-        &r.original
-    } else if let Some(first) = r.edits.first() {
-        &first.previous_payload
-    } else {
-        &r.payload
-    };
-    let original = redactor.show(original_bytes, reveal);
-    let original_json: Option<Value> = serde_json::from_slice(original_bytes).ok();
+    let original = redactor.show(&original(r), reveal);
     let attempts = r
         .attempts
         .iter()
-        .map(|a| attempt(a, original_json.as_ref(), redactor, reveal))
+        .map(|a| attempt(a, redactor, reveal))
         .collect();
     let mut redacted = shown.masked.clone();
     for p in original.masked {
@@ -216,7 +207,21 @@ pub(super) fn detail(r: &Record, redactor: &Redactor, reveal: bool) -> Detail {
     }
 }
 
-fn attempt(a: &Value, original: Option<&Value>, redactor: &Redactor, reveal: bool) -> Attempt {
+/// The payload as first reported: the first repair's output taken back through its changes
+/// (in the history); else, when no repair ran, what the first edit replaced or the payload.
+fn original(r: &Record) -> Vec<u8> {
+    let first_repair = r.attempts.iter().find_map(|a| {
+        let changes: Vec<Change> = serde_json::from_value(a.get("changes")?.clone()).ok()?;
+        let produced: Value = serde_json::from_str(a.get("payload")?.as_str()?).ok()?;
+        let before = diff::undo(&produced, &changes)?;
+        serde_json::to_vec(&before).ok()
+    });
+    first_repair
+        .or_else(|| r.edits.first().map(|e| e.previous_payload.clone()))
+        .unwrap_or_else(|| r.payload.clone())
+}
+
+fn attempt(a: &Value, redactor: &Redactor, reveal: bool) -> Attempt {
     let s = |k: &str| {
         a.get(k)
             .and_then(Value::as_str)
@@ -229,13 +234,15 @@ fn attempt(a: &Value, original: Option<&Value>, redactor: &Redactor, reveal: boo
         .get("payload")
         .and_then(Value::as_str)
         .filter(|_| outcome != "PARKED");
-    let diff = match (
-        original,
-        produced.and_then(|p| serde_json::from_str(p).ok()),
-    ) {
-        (Some(before), Some(after)) => redactor.diff(before, &after, reveal),
-        _ => Vec::new(),
-    };
+    // What the repair changed in the payload it was given (recorded with the attempt).
+    let mut diff: Vec<Change> = a
+        .get("changes")
+        .filter(|_| produced.is_some())
+        .and_then(|c| serde_json::from_value(c.clone()).ok())
+        .unwrap_or_default();
+    if !reveal {
+        redactor.mask_changes(&mut diff);
+    }
     Attempt {
         attempt: a.get("attempt").and_then(Value::as_u64).unwrap_or(0),
         reason: s("reason"),

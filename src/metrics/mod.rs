@@ -7,6 +7,9 @@
 //! cannot grow the metrics without bound.
 
 mod process;
+mod tally;
+
+pub use self::tally::Tally;
 
 use std::{
     collections::HashSet,
@@ -113,6 +116,8 @@ pub struct Metrics {
     max_queues: usize,
     /// Label sets of the breakdown gauges set last time, so those gone now read 0.
     breakdown: Mutex<HashSet<SeriesKey>>,
+    /// Outcome counts for the console's "last hour", on their way to Redis.
+    tally: Tally,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -146,6 +151,7 @@ impl Metrics {
             queues: Mutex::default(),
             max_queues: max_queue_labels,
             breakdown: Mutex::default(),
+            tally: Tally::default(),
         };
         m.describe();
         m.gauge(
@@ -251,6 +257,11 @@ impl Metrics {
             Some(Unit::Seconds),
             "Time from receiving a report to answering it, by rpc.".into(),
         );
+    }
+
+    /// The outcome counts on their way to Redis (for the console's last hour).
+    pub fn tally(&self) -> &Tally {
+        &self.tally
     }
 
     /// The Prometheus text exposition.

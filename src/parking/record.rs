@@ -72,9 +72,6 @@ pub struct Record {
     pub version: u64,
     /// The payload.
     pub payload: Vec<u8>,
-    /// The payload as first reported (empty when not recorded: parked before it was kept, or on
-    /// delivery).
-    pub original: Vec<u8>,
     /// The headers.
     pub headers: BTreeMap<String, String>,
     /// The headers as stored (a JSON object).
@@ -210,7 +207,6 @@ impl Record {
             reports: num(raw, "reports"),
             version: num(raw, "version"),
             payload: raw.get("payload").cloned().unwrap_or_default(),
-            original: raw.get("original").cloned().unwrap_or_default(),
             headers: parse_headers(&headers_json),
             headers_json,
             attempts,

@@ -8,16 +8,14 @@
 //! log's before/after. Only an operator's explicit, audited reveal shows them. An edit that
 //! leaves a mask in place keeps the stored value.
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::{Record, audit::AuditEntry, retriage::DryRun};
+pub use crate::rules::diff::Change;
+use crate::rules::diff::{join, split};
 
 /// What a masked value is replaced with.
 pub const MASK: &str = "[redacted]";
-
-/// Changes listed per diff at most.
-const MAX_CHANGES: usize = 200;
 
 /// The configured sensitive pointers, split into segments.
 #[derive(Debug, Clone, Default)]
@@ -34,19 +32,6 @@ pub struct Shown {
     pub is_json: bool,
     /// Pointers of the values masked (empty when nothing was).
     pub masked: Vec<String>,
-}
-
-/// One difference between two JSON documents.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Change {
-    /// Where (a JSON Pointer).
-    pub pointer: String,
-    /// `added`, `removed` or `changed`.
-    pub op: &'static str,
-    /// The value before (absent for `added`).
-    pub before: Option<Value>,
-    /// The value after (absent for `removed`).
-    pub after: Option<Value>,
 }
 
 impl Redactor {
@@ -83,19 +68,24 @@ impl Redactor {
         }
     }
 
-    /// Mask every payload a record carries: its payload, the original, what each attempt
-    /// produced, and what each edit replaced.
+    /// Mask every payload a record carries: its payload, what each attempt produced and the
+    /// changes its repair made, and what each edit replaced.
     pub fn mask_record(&self, r: &mut Record) {
         if self.is_empty() {
             return;
         }
         self.mask_in_place(&mut r.payload);
-        self.mask_in_place(&mut r.original);
         for a in &mut r.attempts {
             if let Some(Value::String(p)) = a.get_mut("payload")
                 && let Some(masked) = self.mask_bytes(p.as_bytes())
             {
                 *p = String::from_utf8_lossy(&masked).into_owned();
+            }
+            if let Some(changes) = a.get_mut("changes")
+                && let Ok(mut list) = serde_json::from_value::<Vec<Change>>(changes.clone())
+            {
+                self.mask_changes(&mut list);
+                *changes = serde_json::to_value(list).unwrap_or(Value::Null);
             }
         }
         for e in &mut r.edits {
@@ -218,80 +208,19 @@ impl Redactor {
         }
     }
 
-    /// The differences from `before` to `after`, masked unless `reveal` (at most 200).
-    pub fn diff(&self, before: &Value, after: &Value, reveal: bool) -> Vec<Change> {
-        let mut out = Vec::new();
-        diff_at(before, after, &mut Vec::new(), &mut out);
-        if !reveal {
-            for c in &mut out {
-                let path = split(&c.pointer);
-                for v in [&mut c.before, &mut c.after].into_iter().flatten() {
-                    self.mask_value(v, &path);
-                }
+    /// Mask the values of `changes` (a repair's, as stored in the history).
+    pub fn mask_changes(&self, changes: &mut [Change]) {
+        for c in changes {
+            let path = split(&c.pointer);
+            for v in [&mut c.before, &mut c.after].into_iter().flatten() {
+                self.mask_value(v, &path);
             }
         }
-        out
-    }
-}
-
-fn diff_at(before: &Value, after: &Value, path: &mut Vec<String>, out: &mut Vec<Change>) {
-    if out.len() >= MAX_CHANGES || before == after {
-        return;
-    }
-    let mut child = |key: String, b: Option<&Value>, a: Option<&Value>, out: &mut Vec<Change>| {
-        path.push(key);
-        match (b, a) {
-            (Some(b), Some(a)) => diff_at(b, a, path, out),
-            (b, a) if out.len() < MAX_CHANGES => out.push(Change {
-                pointer: join(path),
-                op: if b.is_none() { "added" } else { "removed" },
-                before: b.cloned(),
-                after: a.cloned(),
-            }),
-            _ => {}
-        }
-        path.pop();
-    };
-    match (before, after) {
-        (Value::Object(b), Value::Object(a)) => {
-            for (k, bv) in b {
-                child(k.clone(), Some(bv), a.get(k), out);
-            }
-            for (k, av) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
-                child(k.clone(), None, Some(av), out);
-            }
-        }
-        (Value::Array(b), Value::Array(a)) => {
-            for i in 0..b.len().max(a.len()) {
-                child(i.to_string(), b.get(i), a.get(i), out);
-            }
-        }
-        _ => out.push(Change {
-            pointer: join(path),
-            op: "changed",
-            before: Some(before.clone()),
-            after: Some(after.clone()),
-        }),
     }
 }
 
 fn matches(pattern: &[String], path: &[String]) -> bool {
     pattern.iter().zip(path).all(|(p, s)| p == "*" || p == s)
-}
-
-/// RFC 6901 segments of a pointer (`~1` is `/`, `~0` is `~`).
-fn split(pointer: &str) -> Vec<String> {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect()
-}
-
-fn join(path: &[String]) -> String {
-    path.iter()
-        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
-        .collect()
 }
 
 #[cfg(test)]
@@ -300,6 +229,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::rules::diff::diff;
 
     fn redactor() -> Redactor {
         Redactor::new(&["/card/number".to_owned(), "/customers/*/email".to_owned()])
@@ -358,8 +288,11 @@ mod tests {
         let card = br#"{"card":{"number":"4111"}}"#.to_vec();
         let mut rec = Record {
             payload: card.clone(),
-            original: card.clone(),
-            attempts: vec![json!({"attempt": 1, "payload": r#"{"card":{"number":"4111"}}"#})],
+            attempts: vec![json!({
+                "attempt": 1,
+                "payload": r#"{"card":{"number":"4111"}}"#,
+                "changes": [{"pointer": "/card/number", "op": "changed", "before": "4111 ", "after": "4111"}],
+            })],
             edits: vec![super::super::record::EditEntry {
                 previous_payload: card,
                 ..Default::default()
@@ -368,14 +301,13 @@ mod tests {
         };
         redactor().mask_record(&mut rec);
         let all = format!(
-            "{} {} {} {}",
+            "{} {} {}",
             String::from_utf8_lossy(&rec.payload),
-            String::from_utf8_lossy(&rec.original),
             rec.attempts[0],
             String::from_utf8_lossy(&rec.edits[0].previous_payload)
         );
         assert!(!all.contains("4111"), "{all}");
-        assert_eq!(all.matches(MASK).count(), 4, "{all}");
+        assert_eq!(all.matches(MASK).count(), 5, "{all}");
     }
 
     #[test]
@@ -398,11 +330,16 @@ mod tests {
     }
 
     #[test]
-    fn diff_lists_changes_with_pointers_and_masks_them() {
+    fn changes_are_masked_by_pointer() {
         let before = json!({"total": "12.5", "card": {"number": "4111"}, "gone": 1, "a/b": [1]});
         let after = json!({"total": 12.5, "card": {"number": "4222"}, "new": true, "a/b": [1, 2]});
-        let d = redactor().diff(&before, &after, false);
-        let ops: Vec<(&str, &str)> = d.iter().map(|c| (c.pointer.as_str(), c.op)).collect();
+        let mut d = diff(&before, &after);
+        let revealed = d.clone();
+        redactor().mask_changes(&mut d);
+        let ops: Vec<(&str, &str)> = d
+            .iter()
+            .map(|c| (c.pointer.as_str(), c.op.as_str()))
+            .collect();
         assert_eq!(
             ops,
             [
@@ -416,7 +353,6 @@ mod tests {
         assert_eq!(d[1].before, Some(json!(MASK)));
         assert_eq!(d[1].after, Some(json!(MASK)));
         assert_eq!(d[0].after, Some(json!(12.5)));
-        let revealed = redactor().diff(&before, &after, true);
         assert_eq!(revealed[1].after, Some(json!("4222")));
     }
 }

@@ -26,6 +26,7 @@
 mod action;
 mod coerce;
 mod condition;
+pub mod diff;
 mod error;
 mod glob;
 mod load;
@@ -155,6 +156,7 @@ impl RuleSet {
             decision,
             max_attempts: self.defaults.max_attempts,
             repair: Repair::None,
+            changes: Vec::new(),
         }
     }
 }

@@ -171,6 +171,8 @@ pub struct Evaluation {
     pub max_attempts: u32,
     /// Whether a repair was attempted and how it went (for metrics).
     pub repair: Repair,
+    /// What a repair changed in the payload (empty otherwise), for the message's history.
+    pub changes: Vec<super::diff::Change>,
 }
 
 /// Whether the deciding rule repaired the payload.

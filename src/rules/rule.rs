@@ -138,6 +138,7 @@ impl Rule {
         let Some(mut doc) = doc else {
             return self.not_json();
         };
+        let before = doc.clone();
         for (i, action) in self.actions.iter().enumerate() {
             if let Err(failure) = action.apply(&mut doc) {
                 let reason = format!(
@@ -151,12 +152,15 @@ impl Rule {
             }
         }
         match serde_json::to_vec(&doc) {
-            Ok(bytes) => self.evaluation(
-                Decision::Requeue {
-                    payload: Some(bytes),
-                },
-                Repair::Repaired,
-            ),
+            Ok(bytes) => Evaluation {
+                changes: super::diff::diff(&before, &doc),
+                ..self.evaluation(
+                    Decision::Requeue {
+                        payload: Some(bytes),
+                    },
+                    Repair::Repaired,
+                )
+            },
             Err(e) => {
                 let reason = format!(
                     "rule {}: cannot serialise the repaired payload: {e}",
@@ -173,6 +177,7 @@ impl Rule {
             decision,
             max_attempts: self.max_attempts,
             repair,
+            changes: Vec::new(),
         }
     }
 }

@@ -59,6 +59,32 @@ impl Store {
         Ok(())
     }
 
+    /// Add `counts` to the bucket of the minute of `now_ms` (which lives two hours).
+    pub async fn add_outcome_counts(
+        &self,
+        now_ms: u64,
+        counts: &OutcomeCounts,
+    ) -> Result<(), StoreError> {
+        let key = self.keys.stats_minute(now_ms / 60_000);
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (field, n) in [
+            ("parked", counts.parked),
+            ("requeued", counts.requeued),
+            ("repaired", counts.repaired),
+            ("retried", counts.retried),
+            ("resubmitted", counts.resubmitted),
+        ] {
+            if n > 0 {
+                pipe.hincr(&key, field, n).ignore();
+            }
+        }
+        pipe.expire(&key, 7200).ignore();
+        let mut conn = self.conn.clone();
+        let () = pipe.query_async(&mut conn).await?;
+        Ok(())
+    }
+
     /// Outcome counts of the `minutes` whole minutes up to and including the one of `now_ms`.
     pub async fn outcome_counts(
         &self,

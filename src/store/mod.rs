@@ -14,6 +14,7 @@ use redis::{AsyncCommands, Script, aio::ConnectionManager, aio::ConnectionManage
 
 pub(crate) use self::keys::hex;
 pub use self::{
+    console::OutcomeCounts,
     keys::{Keys, message_key},
     outbox::{OutboxEntry, Settle},
     parking::{AuditFields, BatchResult, EditResult, RawRecord, ResubmitEntry},

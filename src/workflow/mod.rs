@@ -27,7 +27,7 @@ use crate::{
     config::Limits,
     destinations::Destinations,
     metrics::Metrics,
-    rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet},
+    rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet, diff::Change},
     store::{
         Committed, Override, ReportCommit, RequeueMode, Store, StoreError, message_key,
         payload_digest,
@@ -166,7 +166,14 @@ impl Processor {
             Some(&trace),
         );
         let failure_json = self.failure_json(failure);
-        let attempt_tail = attempt_tail(now_ms, &tracking_id, failure, rule, decision, repaired);
+        let attempt_tail = attempt_tail(
+            now_ms,
+            &tracking_id,
+            failure,
+            rule,
+            decision,
+            repaired.map(|p| (p, eval.changes.as_slice())),
+        );
 
         let in_digest = payload_digest(&msg.payload);
         let out_digest = repaired.map(payload_digest);
@@ -209,6 +216,7 @@ impl Processor {
         })?;
 
         let outcome = committed.outcome;
+        inner.metrics.tally().count(outcome, repaired.is_some());
         self.count(
             &report,
             dest_name,
@@ -428,10 +436,10 @@ fn attempt_tail(
     f: &Failure,
     rule: &str,
     decision: &str,
-    repaired: Option<&[u8]>,
+    repaired: Option<(&[u8], &[Change])>,
 ) -> String {
-    let payload = repaired.map(|p| String::from_utf8_lossy(p).into_owned());
-    let obj = serde_json::json!({
+    let payload = repaired.map(|(p, _)| String::from_utf8_lossy(p).into_owned());
+    let mut obj = serde_json::json!({
         "at": now_ms,
         "tracking_id": tracking_id,
         "class": f.class.as_str(),
@@ -442,9 +450,14 @@ fn attempt_tail(
         "rule": rule,
         "decision": decision,
         "payload": payload,
-    })
-    .to_string();
-    obj[1..].to_owned()
+    });
+    // What the repair changed, so the console can show it and rebuild the payload it was given.
+    if let Some((_, changes)) = repaired.filter(|(_, c)| !c.is_empty())
+        && let Ok(changes) = serde_json::to_value(changes)
+    {
+        obj["changes"] = changes;
+    }
+    obj.to_string()[1..].to_owned()
 }
 
 #[cfg(test)]

@@ -62,6 +62,7 @@ fn a_requeue_rule_without_actions_leaves_the_payload_unchanged() {
             decision: Decision::Requeue { payload: None },
             max_attempts: 5,
             repair: Repair::None,
+            changes: Vec::new(),
         }
     );
 }
@@ -144,6 +145,7 @@ fn a_non_json_payload_parks_when_the_matching_rule_needs_json() {
                 },
                 max_attempts: 5,
                 repair: Repair::Failed,
+                changes: Vec::new(),
             },
             "{payload:?}"
         );
@@ -175,6 +177,7 @@ fn built_in_defaults_retry_transient_and_park_the_rest() {
             },
             max_attempts: 5,
             repair: Repair::None,
+            changes: Vec::new(),
         }
     );
     for class in [ErrorClass::Data, ErrorClass::Unknown] {

@@ -69,7 +69,7 @@ local events_max    = ARGV[40]  -- cap of the parking-lot events stream
 local st = KEYS[1]
 
 local s = redis.call('HMGET', st, 'pending', 'last_tid', 'last_out', 'attempts', 'status',
-  'parked_tid', 'last_rule', 'history', 'resubmit_run', 'original')
+  'parked_tid', 'last_rule', 'history', 'resubmit_run')
 local last_tid, attempts_so_far, last_rule = s[2], tonumber(s[4]) or 0, s[7] or ''
 
 -- Parked already: note the report on the record; nothing else changes.
@@ -166,47 +166,23 @@ local entry = '{"attempt":' .. attempt .. ',"outcome":"' .. outcome .. '","reaso
   cjson.encode(reason) .. ',' .. attempt_tail
 local history = entry
 if s[8] then history = s[8] .. ',' .. entry end
--- The payload as first reported, for the console's diffs (kept with the state, then the record).
-local original = s[10] or payload_in
-
--- Per-minute outcome counts for the console's "last hour" (a bucket lives two hours; it is
--- given its expiry once, by whichever field is counted first in it).
-local function count(field)
-  local bucket = prefix .. ':stats:' .. math.floor(now / 60000)
-  if redis.call('HINCRBY', bucket, field, 1) == 1 then redis.call('EXPIRE', bucket, 7200) end
-end
-if outcome == 'REQUEUED' then
-  count('requeued')
-  if repaired then count('repaired') end
-elseif outcome == 'RETRY_SCHEDULED' then
-  count('retried')
-else
-  count('parked')
-end
 
 if outcome == 'PARKED' then
-  local fields = { 'id', msg_id, 'destination', destination, 'partition_key', partition_key,
-    'content_type', content_type, 'event_type', event_type, 'payload', payload_in,
-    'headers', headers_in, 'failure', failure }
-  -- The original only when it differs from what is parked (the record would hold it twice).
-  if original ~= payload_in then
-    table.insert(fields, 'original'); table.insert(fields, original)
-  end
   park_message(prefix, now, {
     tid = tid, mkey = mkey, group = group, queue = queue, code = code,
     err_message = err_message, reason = reason, rule = rule, attempt = attempt,
-    history = history, events_max = events_max, fields = fields,
+    history = history, events_max = events_max,
+    fields = { 'id', msg_id, 'destination', destination, 'partition_key', partition_key,
+      'content_type', content_type, 'event_type', event_type, 'payload', payload_in,
+      'headers', headers_in, 'failure', failure },
   })
   return { outcome, tid, attempt, 0, reason, rule, override, recurred }
 end
 
 local pending = 0
 if outcome == 'RETRY_SCHEDULED' or mode ~= 'inline' then pending = 1 end
-local state = { 'status', string.lower(outcome), 'pending', pending, 'last_tid', tid,
+redis.call('HSET', st, 'status', string.lower(outcome), 'pending', pending, 'last_tid', tid,
   'last_out', out_hash, 'attempts', attempt, 'last_rule', rule, 'updated', now,
-  'history', history }
--- The original is written once, by the first attempt.
-if not s[10] then table.insert(state, 'original'); table.insert(state, original) end
-redis.call('HSET', st, unpack(state))
+  'history', history)
 redis.call('EXPIRE', st, expire)
 return { outcome, tid, attempt, retry_at, reason, rule, override, recurred }

@@ -53,10 +53,6 @@ for _, e in ipairs(entries) do
     local queue, group, mkey, at = unindex_parked(prefix, e.tid, rec)
     -- The record's history, for a message state that lost its own (restored from the archive).
     local attempts = redis.call('HGET', rec, 'attempts') or '[]'
-    -- The payload first reported: kept on the record when it differs from the parked one; else
-    -- what the first edit replaced; else the parked payload itself.
-    local o = redis.call('HMGET', rec, 'original', 'edit:1:payload', 'payload')
-    local original = o[1] or o[2] or o[3]
     redis.call('DEL', rec)
     if mkey ~= '' then
       local st = prefix .. ':msg:' .. mkey
@@ -70,7 +66,6 @@ for _, e in ipairs(entries) do
         'last_out', e.digest, 'attempts', 0, 'updated', now, 'history', history,
         'resubmit_run', string.sub(run, #prefix + 6))
       redis.call('HDEL', st, 'parked_tid')
-      if original then redis.call('HSETNX', st, 'original', original) end
       redis.call('EXPIRE', st, ttl)
     end
     table.insert(out, at)
@@ -86,7 +81,7 @@ redis.call('HINCRBY', run, 'resubmitted', #done)
 redis.call('HINCRBY', run, 'skipped', skipped)
 redis.call('HSET', run, 'cursor', ARGV[7], 'updated_at', now, 'lease_until', ARGV[6])
 if #done > 0 then
-  -- The console's "last hour" (see report.lua).
+  -- The console's "last hour" (reports are counted by each process: store/console.rs).
   local bucket = prefix .. ':stats:' .. math.floor(now / 60000)
   if redis.call('HINCRBY', bucket, 'resubmitted', #done) == #done then
     redis.call('EXPIRE', bucket, 7200)

@@ -129,6 +129,14 @@ async fn discard_with_a_reason_then_restore_from_the_archive() {
     c.sign_in(OPERATOR, "olivia").await;
     c.open(&format!("#/message/{tid}")).await;
     c.browser.wait_text("#payload", "s-2").await;
+    // Escape closes the dialog and changes nothing (the keyboard is enough).
+    c.browser.click("button#discard").await;
+    c.browser.find("dialog#confirm[open]").await;
+    c.browser
+        .type_into("input#discard-reason", "\u{E00C}")
+        .await;
+    c.browser.wait_gone("dialog#confirm[open]").await;
+    assert!(!c.app.parked(&tid).await.is_empty());
     c.browser.click("button#discard").await;
     assert!(
         !c.browser.enabled("button#confirm-ok").await,
@@ -152,21 +160,11 @@ async fn discard_with_a_reason_then_restore_from_the_archive() {
         !c.app.parked(&tid).await.is_empty()
     })
     .await;
-    let audit = c
-        .app
-        .operator()
-        .await
-        .list_audit(pb::ListAuditRequest {
-            tracking_id: tid.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let actions: Vec<&str> = audit.entries.iter().map(|e| e.action.as_str()).collect();
+    let audit = audit_of(&c.app.operator().await, &tid).await;
+    let actions: Vec<&str> = audit.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["restore", "discard"], "audited, newest first");
-    assert!(audit.entries[1].comment.contains("duplicate of s-1"));
-    assert!(audit.entries.iter().all(|e| e.actor == "olivia"));
+    assert!(audit[1].comment.contains("duplicate of s-1"));
+    assert!(audit.iter().all(|e| e.actor == "olivia"));
 }
 
 #[tokio::test]

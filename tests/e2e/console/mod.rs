@@ -87,19 +87,6 @@ impl Console {
     }
 }
 
-/// A shipment no example rule knows: parked with "no rule matched".
-fn shipment(id: &str, payload: &str) -> pb::ReportRequest {
-    report(
-        id,
-        "shipments",
-        "Shipped",
-        pb::ErrorClass::Data,
-        "ADDRESS_INVALID",
-        "the shipping address is incomplete",
-        payload,
-    )
-}
-
 /// The failure group of `fraud_declined(id)`.
 fn fraud_group(id: &str) -> String {
     failure_group(

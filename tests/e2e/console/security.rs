@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::*;
+use crate::support::admin::audit_of;
 
 /// Sign in over HTTP (no browser); returns the cookie and the CSRF token.
 async fn http_sign_in(c: &Console, token: &str) -> (String, String) {
@@ -214,19 +215,9 @@ async fn sensitive_values_are_masked_until_an_operator_reveals_them() {
     assert!(!page.as_str().unwrap().contains("4111111111111111"));
     c.browser.click("button#reveal").await;
     c.browser.wait_text("#payload", "4111111111111111").await;
-    let audit = c
-        .app
-        .operator()
-        .await
-        .list_audit(pb::ListAuditRequest {
-            tracking_id: tid.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(audit.entries[0].action, "reveal");
-    assert_eq!(audit.entries[0].actor, "olivia");
+    let audit = audit_of(&c.app.operator().await, &tid).await;
+    assert_eq!(audit[0].action, "reveal");
+    assert_eq!(audit[0].actor, "olivia");
 
     // A viewer cannot reveal, even by calling the API.
     let (cookie, csrf) = http_sign_in(&c, VIEWER).await;
@@ -323,16 +314,42 @@ async fn screenshots_of_the_main_pages() {
     for i in 1..=12 {
         c.park(fraud_declined(&format!("p-{i}"))).await;
     }
-    for i in 1..=4 {
+    let mut shipments = Vec::new();
+    for i in 1..=5 {
         let payload = json!({
             "order_id": format!("s-{i}"),
             "address": {"street": "", "city": "Lyon"},
             "customer": {"email": format!("c{i}@example.com")}
         });
-        c.park(shipment(&format!("s-{i}"), &payload.to_string()))
-            .await;
+        shipments.push(
+            c.park(shipment(&format!("s-{i}"), &payload.to_string()))
+                .await,
+        );
     }
     let repaired = c.park_after_five_repairs().await;
+    // Some history for the audit page: an edit and a discard.
+    let op = c.app.operator().await;
+    op.clone()
+        .edit_parked(pb::EditParkedRequest {
+            tracking_id: shipments[0].clone(),
+            expected_version: 1,
+            payload: Some(
+                br#"{"order_id":"s-1","address":{"street":"1 rue Victor Hugo","city":"Lyon"}}"#
+                    .to_vec(),
+            ),
+            comment: "street filled in from the order service".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    op.clone()
+        .discard_parked(pb::DiscardParkedRequest {
+            selection: crate::support::admin::by_ids(&shipments[4..]),
+            reason: "test order from the load test".to_owned(),
+            dry_run: false,
+        })
+        .await
+        .unwrap();
     let dir = std::env::var_os("SALVAGE_SCREENSHOTS").map(std::path::PathBuf::from);
     let tmp = tempfile::tempdir().unwrap();
     let dir = dir.unwrap_or_else(|| tmp.path().to_owned());
@@ -357,7 +374,7 @@ async fn screenshots_of_the_main_pages() {
     c.browser.screenshot(&dir.join("console-message.png")).await;
     c.browser.set_window_size(1366, 900).await;
     c.open("#/audit").await;
-    c.browser.find("#audit").await;
+    c.browser.wait_text("#audit", "discard").await;
     c.browser.screenshot(&dir.join("console-audit.png")).await;
     for f in ["overview", "groups", "group", "message", "audit"] {
         let png = std::fs::read(dir.join(format!("console-{f}.png"))).unwrap();

@@ -190,18 +190,10 @@ async fn sensitive_values_are_masked_unless_an_operator_reveals_them() {
         .unwrap()
         .into_inner();
     assert_eq!(revealed.payload, payload.as_bytes(), "the exact bytes");
-    let audit = op
-        .clone()
-        .list_audit(pb::ListAuditRequest {
-            tracking_id: tid.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(audit.entries.len(), 1, "only the reveal is audited");
-    assert_eq!(audit.entries[0].action, "reveal");
-    assert_eq!(audit.entries[0].actor, "olivia");
+    let audit = audit_of(&op, &tid).await;
+    assert_eq!(audit.len(), 1, "only the reveal is audited");
+    assert_eq!(audit[0].action, "reveal");
+    assert_eq!(audit[0].actor, "olivia");
 
     // An edit of the masked payload keeps what the masks hide.
     let edited = text.replace("\"order_id\":\"s-9\"", "\"order_id\":\"s-9b\"");
@@ -219,16 +211,8 @@ async fn sensitive_values_are_masked_unless_an_operator_reveals_them() {
     assert_eq!(stored["order_id"], "s-9b");
     assert_eq!(stored["card"]["number"], "4111111111111111");
     assert_eq!(stored["items"][0]["email"], "a@example.com");
-    let audit = op
-        .clone()
-        .list_audit(pb::ListAuditRequest {
-            tracking_id: tid.clone(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let before = String::from_utf8_lossy(&audit.entries[0].payload_before).into_owned();
+    let audit = audit_of(&op, &tid).await;
+    let before = String::from_utf8_lossy(&audit[0].payload_before).into_owned();
     assert!(
         !before.contains("4111"),
         "the audit's before/after are masked: {before}"

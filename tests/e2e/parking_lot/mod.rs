@@ -35,19 +35,6 @@ fn fraud_group(id: &str) -> String {
     )
 }
 
-/// A shipment no example rule knows: parked with "no rule matched".
-fn shipment(id: &str, payload: &str) -> pb::ReportRequest {
-    report(
-        id,
-        "shipments",
-        "Shipped",
-        pb::ErrorClass::Data,
-        "ADDRESS_INVALID",
-        "the shipping address is incomplete",
-        payload,
-    )
-}
-
 /// Discard by ids with a reason; panics unless it succeeds.
 async fn discard(op: &Admin, ids: &[String], reason: &str) -> pb::DiscardParkedResponse {
     op.clone()

@@ -233,6 +233,20 @@ pub async fn get(admin: &Admin, tracking_id: &str) -> Result<pb::ParkedMessage, 
         .map(tonic::Response::into_inner)
 }
 
+/// The audit entries naming `tracking_id`, newest first.
+pub async fn audit_of(admin: &Admin, tracking_id: &str) -> Vec<pb::AuditEntry> {
+    admin
+        .clone()
+        .list_audit(pb::ListAuditRequest {
+            tracking_id: tracking_id.to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .entries
+}
+
 /// A run's progress.
 pub async fn get_run(admin: &Admin, run_id: &str) -> pb::Run {
     admin

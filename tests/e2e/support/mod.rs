@@ -327,6 +327,19 @@ pub fn fraud_declined(id: &str) -> pb::ReportRequest {
     )
 }
 
+/// A shipment no example rule knows: parked with "no rule matched".
+pub fn shipment(id: &str, payload: &str) -> pb::ReportRequest {
+    report(
+        id,
+        "shipments",
+        "Shipped",
+        pb::ErrorClass::Data,
+        "ADDRESS_INVALID",
+        "the shipping address is incomplete",
+        payload,
+    )
+}
+
 /// The outcome of a response, by name.
 pub fn outcome(resp: &pb::ReportResponse) -> pb::Outcome {
     pb::Outcome::try_from(resp.outcome).unwrap()
