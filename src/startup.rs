@@ -270,7 +270,6 @@ impl Application {
                 parking_lot.clone(),
                 tokens.clone(),
                 hub.clone(),
-                destinations.clone(),
                 settings.console.clone(),
                 shutdown.signal(),
             ))

@@ -77,7 +77,7 @@ pub(super) async fn overview(State(s): State<ConsoleState>, headers: HeaderMap) 
     reply(async {
         s.session(&headers, Need::Read).await?;
         let store = s.lot.store();
-        let names = s.destinations.names();
+        let names = s.lot.destinations().names();
         let stats = store.stats(&names, 20, 0).await?;
         let hour = store.outcome_counts(crate::workflow::now_ms(), 60).await?;
         let (groups, _) = s.lot.groups(GroupSort::Count, "", 10).await?;
@@ -90,7 +90,8 @@ pub(super) async fn overview(State(s): State<ConsoleState>, headers: HeaderMap) 
             .iter()
             .map(|(d, pending)| {
                 let up = s
-                    .destinations
+                    .lot
+                    .destinations()
                     .get(d)
                     .and_then(|d| d.health())
                     .is_none_or(|h| h.up);
@@ -396,17 +397,7 @@ pub(super) async fn discard(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    reply(async {
-        let session = s.session(&headers, Need::Change).await?;
-        let req: BulkRequest = parse_json(&body)?;
-        let selection = req.selection()?;
-        let moved = s
-            .lot
-            .discard(&session.caller, &selection, &req.reason, req.dry_run)
-            .await?;
-        Ok(Json(counted_moves(moved)))
-    })
-    .await
+    move_selection(&s, &headers, &body, Move::Discard).await
 }
 
 /// `POST /api/restore`: bring archived messages back.
@@ -415,14 +406,33 @@ pub(super) async fn restore(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    move_selection(&s, &headers, &body, Move::Restore).await
+}
+
+/// Which way a selection moves between the parking lot and the archive.
+#[derive(Clone, Copy)]
+enum Move {
+    Discard,
+    Restore,
+}
+
+async fn move_selection(s: &ConsoleState, headers: &HeaderMap, body: &[u8], way: Move) -> Response {
     reply(async {
-        let session = s.session(&headers, Need::Change).await?;
-        let req: BulkRequest = parse_json(&body)?;
+        let session = s.session(headers, Need::Change).await?;
+        let req: BulkRequest = parse_json(body)?;
         let selection = req.selection()?;
-        let moved = s
-            .lot
-            .restore(&session.caller, &selection, &req.comment, req.dry_run)
-            .await?;
+        let moved = match way {
+            Move::Discard => {
+                s.lot
+                    .discard(&session.caller, &selection, &req.reason, req.dry_run)
+                    .await?
+            }
+            Move::Restore => {
+                s.lot
+                    .restore(&session.caller, &selection, &req.comment, req.dry_run)
+                    .await?
+            }
+        };
         Ok(Json(counted_moves(moved)))
     })
     .await

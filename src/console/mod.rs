@@ -15,7 +15,7 @@ mod view;
 
 use axum::{
     Json, Router,
-    extract::{Path, Request, State},
+    extract::{Path, Request},
     http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::{IntoResponse, Redirect, Response},
@@ -26,7 +26,6 @@ use serde_json::json;
 
 use crate::{
     config::ConsoleSettings,
-    destinations::Destinations,
     parking::{ParkingError, ParkingLot, Tokens, watch::Hub},
     shutdown::ShutdownSignal,
     store::StoreError,
@@ -48,7 +47,6 @@ pub struct ConsoleState {
     lot: ParkingLot,
     tokens: Tokens,
     hub: Hub,
-    destinations: Destinations,
     settings: ConsoleSettings,
     shutdown: ShutdownSignal,
 }
@@ -59,7 +57,6 @@ impl ConsoleState {
         lot: ParkingLot,
         tokens: Tokens,
         hub: Hub,
-        destinations: Destinations,
         settings: ConsoleSettings,
         shutdown: ShutdownSignal,
     ) -> Self {
@@ -67,7 +64,6 @@ impl ConsoleState {
             lot,
             tokens,
             hub,
-            destinations,
             settings,
             shutdown,
         }
@@ -111,22 +107,19 @@ pub fn router(state: ConsoleState) -> Router {
 }
 
 async fn index() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        INDEX,
-    )
-        .into_response()
+    embedded(INDEX, "text/html; charset=utf-8")
 }
 
-async fn asset(State(_): State<ConsoleState>, Path(file): Path<String>) -> Response {
-    let (body, kind) = match file.as_str() {
-        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
-        "style.css" => (STYLE_CSS, "text/css; charset=utf-8"),
-        _ => return (StatusCode::NOT_FOUND, "no such asset\n").into_response(),
-    };
+async fn asset(Path(file): Path<String>) -> Response {
+    match file.as_str() {
+        "app.js" => embedded(APP_JS, "text/javascript; charset=utf-8"),
+        "style.css" => embedded(STYLE_CSS, "text/css; charset=utf-8"),
+        _ => (StatusCode::NOT_FOUND, "no such asset\n").into_response(),
+    }
+}
+
+/// An embedded file, revalidated on each load (it changes with the binary).
+fn embedded(body: &'static str, kind: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, kind),

@@ -100,6 +100,22 @@ impl ConsoleState {
 /// A change needs the operator role, the session's CSRF token, and (when the browser says where
 /// the request comes from) this very host.
 fn check_change(headers: &HeaderMap, session: &Session) -> Result<(), ApiError> {
+    check_csrf(headers, session)?;
+    check_origin(headers, "change")?;
+    if session.caller.role < Role::Operator {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} is a viewer: changes need the operator role",
+                session.caller.name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The request carries the session's CSRF token.
+fn check_csrf(headers: &HeaderMap, session: &Session) -> Result<(), ApiError> {
     let sent = headers
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
@@ -110,28 +126,25 @@ fn check_change(headers: &HeaderMap, session: &Session) -> Result<(), ApiError> 
             "missing or wrong CSRF token: changes must come from the console page",
         ));
     }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
-        if origin_host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                format!(
-                    "cross-origin change refused: the page is at {origin:?} but the request is for \
-                     host {host:?} (behind a proxy, keep the Host header)"
-                ),
-            ));
-        }
-    }
-    if session.caller.role < Role::Operator {
+    Ok(())
+}
+
+/// When the browser names the page a request comes from (`Origin`), it is this very host.
+fn check_origin(headers: &HeaderMap, what: &str) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
+    if origin_host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             format!(
-                "{} is a viewer: changes need the operator role",
-                session.caller.name
+                "cross-origin {what} refused: the page is at {origin:?} but the request is for \
+                 host {host:?} (behind a proxy, keep the Host header)"
             ),
         ));
     }
@@ -163,21 +176,7 @@ pub(super) async fn sign_in(
                 }
             })?;
         // A sign-in form posted from elsewhere must not fix a session in this browser.
-        if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-            let host = headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            if !origin
-                .split_once("://")
-                .is_some_and(|(_, h)| h.eq_ignore_ascii_case(host))
-            {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "cross-origin sign-in refused",
-                ));
-            }
-        }
+        check_origin(&headers, "sign-in")?;
         let id = random_token();
         let token_digest = digest(req.token.trim());
         let session = Session {
@@ -199,27 +198,14 @@ pub(super) async fn sign_in(
             )
             .await?;
         tracing::info!(actor = %session.caller.name, "console sign-in");
-        Ok((id, session))
+        Ok::<_, ApiError>((id, session))
     }
     .await;
     match result {
         Ok((id, session)) => {
             // A browser-session cookie: the session itself ends in Redis
             // `console.session_ttl` after sign-in.
-            let cookie = format!(
-                "{COOKIE}={id}; Path={}; HttpOnly; SameSite=Strict{}",
-                s.settings.path,
-                if s.settings.secure_cookie {
-                    "; Secure"
-                } else {
-                    ""
-                }
-            );
-            let mut response = Json(me(&session)).into_response();
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            response
+            with_cookie(Json(me(&session)).into_response(), &s, &id, "")
         }
         Err(e) => e.into_response(),
     }
@@ -229,36 +215,40 @@ pub(super) async fn sign_in(
 pub(super) async fn sign_out(State(s): State<ConsoleState>, headers: HeaderMap) -> Response {
     let result = async {
         let session = s.session(&headers, Need::Read).await?;
-        let sent = headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if !same(sent.as_bytes(), session.csrf.as_bytes()) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "missing or wrong CSRF token",
-            ));
-        }
+        check_csrf(&headers, &session)?;
         if let Some(id) = cookie(&headers) {
             s.lot.store().session_delete(&digest(id)).await?;
         }
-        Ok(())
+        Ok::<_, ApiError>(())
     }
     .await;
     match result {
-        Ok(()) => {
-            let gone = format!(
-                "{COOKIE}=; Path={}; HttpOnly; SameSite=Strict; Max-Age=0",
-                s.settings.path
-            );
-            let mut response = StatusCode::NO_CONTENT.into_response();
-            if let Ok(v) = HeaderValue::from_str(&gone) {
-                response.headers_mut().insert(header::SET_COOKIE, v);
-            }
-            response
-        }
+        Ok(()) => with_cookie(
+            StatusCode::NO_CONTENT.into_response(),
+            &s,
+            "",
+            "; Max-Age=0",
+        ),
         Err(e) => e.into_response(),
     }
+}
+
+/// `response` setting the session cookie to `value` (`HttpOnly`, `SameSite=Strict`, scoped to
+/// the console's path, `Secure` when configured), with `extra` attributes.
+fn with_cookie(mut response: Response, s: &ConsoleState, value: &str, extra: &str) -> Response {
+    let secure = if s.settings.secure_cookie {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{COOKIE}={value}; Path={}; HttpOnly; SameSite=Strict{secure}{extra}",
+        s.settings.path
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    response
 }
 
 fn me(session: &Session) -> Me {

@@ -133,7 +133,7 @@ impl ParkingLot {
                     .await?
                     .iter()
                     .filter_map(Record::parse)
-                    .filter(|r| self.matches_masked(filter, r))
+                    .filter_map(|r| self.matches_masked(filter, r))
                     .collect()
             };
             let (m, s) = &fresh[fresh.len() - 1];
@@ -149,25 +149,26 @@ impl ParkingLot {
         }
     }
 
-    /// Whether `r` matches `filter`, judged on its payload as operators see it (sensitive
+    /// `r` if it matches `filter`, judged on its payload as operators see it (sensitive
     /// values masked): otherwise a text or JSON Pointer filter would let anyone who may list
     /// guess a masked value one character at a time.
-    fn matches_masked(&self, filter: &Filter, r: &Record) -> bool {
+    fn matches_masked(&self, filter: &Filter, mut r: Record) -> Option<Record> {
         let redactor = &self.inner.redactor;
         let payload_filter = !filter.text.is_empty() || !filter.json_pointer.is_empty();
-        if !payload_filter || redactor.is_empty() {
-            return filter.matches(r);
-        }
-        match redactor.mask_bytes(&r.payload) {
+        let masked = payload_filter
+            .then(|| redactor.mask_bytes(&r.payload))
+            .flatten();
+        let matched = match masked {
+            // Judge the masked payload, then put the stored one back.
             Some(masked) => {
-                let seen = Record {
-                    payload: masked,
-                    ..r.clone()
-                };
-                filter.matches(&seen)
+                let stored = std::mem::replace(&mut r.payload, masked);
+                let matched = filter.matches(&r);
+                r.payload = stored;
+                matched
             }
-            None => filter.matches(r),
-        }
+            None => filter.matches(&r),
+        };
+        matched.then_some(r)
     }
 
     /// One page of parked (or archived) messages.

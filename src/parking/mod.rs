@@ -141,6 +141,11 @@ impl ParkingLot {
         &self.inner.settings
     }
 
+    /// The configured destinations.
+    pub fn destinations(&self) -> &Destinations {
+        &self.inner.destinations
+    }
+
     /// The masks of `parking_lot.sensitive`.
     pub fn redactor(&self) -> &redact::Redactor {
         &self.inner.redactor

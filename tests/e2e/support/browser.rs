@@ -269,17 +269,6 @@ impl Browser {
             .unwrap_or(false)
     }
 
-    /// Whether the element `css` matches is displayed.
-    pub async fn displayed(&self, css: &str) -> bool {
-        let Some(id) = self.try_find(css).await else {
-            return false;
-        };
-        self.cmd("GET", &format!("/element/{id}/displayed"), None)
-            .await
-            .as_bool()
-            .unwrap_or(false)
-    }
-
     /// Run `script` (a function body; `arguments` are `args`) in the page and return its value.
     pub async fn exec(&self, script: &str, args: Value) -> Value {
         self.cmd(
