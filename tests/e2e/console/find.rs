@@ -114,3 +114,77 @@ async fn the_audit_page_lists_who_did_what() {
     c.browser.type_into("input#audit-actor", "victor").await;
     c.browser.wait_gone("tr.audit-entry").await;
 }
+
+/// Every filter of the messages page reaches the API with its meaning: origin queue, group, error
+/// code, event type, time range and payload text (the page puts its form into these parameters).
+#[tokio::test]
+async fn every_filter_selects_what_it_names() {
+    let c = Console::start().await;
+    let fraud = c.park(fraud_declined("p-1")).await;
+    let ship = c
+        .park(shipment("s-1", r#"{"order_id":"s-1","city":"Lyon"}"#))
+        .await;
+    // A millisecond boundary strictly after the first two parks.
+    let since = salvage::workflow::now_ms() + 1;
+    while salvage::workflow::now_ms() < since {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let late = c
+        .park(shipment("s-2", r#"{"order_id":"s-2","city":"Paris"}"#))
+        .await;
+    c.sign_in(OPERATOR, "olivia").await;
+    // Read through the page's own session, as the page does.
+    let ids = |query: String| {
+        let b = &c.browser;
+        async move {
+            let got = b
+                .exec_async(
+                    "const done = arguments[arguments.length - 1];
+                     fetch(arguments[0]).then(r => r.json())
+                       .then(j => done(j.messages.map(m => m.tracking_id)));",
+                    serde_json::json!([format!("api/messages?{query}")]),
+                )
+                .await;
+            let mut v: Vec<String> = serde_json::from_value(got).unwrap();
+            v.sort();
+            v
+        }
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(ids("code=FRAUD_DECLINED".into()).await, [fraud.clone()]);
+    assert_eq!(
+        ids("queue=shipments".into()).await,
+        sorted(vec![ship.clone(), late.clone()])
+    );
+    assert_eq!(
+        ids(format!("group={}", fraud_group("p-1"))).await,
+        [fraud.clone()]
+    );
+    assert_eq!(
+        ids("event_type=Shipped".into()).await,
+        sorted(vec![ship.clone(), late.clone()])
+    );
+    assert_eq!(ids(format!("since={since}")).await, [late.clone()]);
+    assert_eq!(
+        ids(format!("until={since}")).await,
+        sorted(vec![fraud.clone(), ship.clone()])
+    );
+    assert_eq!(ids("text=Paris".into()).await, [late.clone()]);
+    // The form fills the same parameters.
+    c.open("#/messages").await;
+    c.browser
+        .type_into("form#filters input[name=\"code\"]", "FRAUD_DECLINED")
+        .await;
+    c.browser.click("button#apply-filters").await;
+    until("the fraud decline only", || async {
+        c.browser.count("tr[data-tracking-id]").await == 1
+    })
+    .await;
+    c.browser
+        .find(&format!("tr[data-tracking-id=\"{fraud}\"]"))
+        .await;
+    assert!(c.browser.url().await.contains("code=FRAUD_DECLINED"));
+}
