@@ -130,6 +130,16 @@ impl From<Decided> for pb::ReportResponse {
     }
 }
 
+/// The UNAVAILABLE message of a report: says what the consumer can rely on, not more.
+pub(super) const UNAVAILABLE_MESSAGE: &str = "Salvage got no answer from Redis (unreachable or \
+     timed out), so the outcome may or may not be recorded: keep the message and report it again \
+     later (a report that was recorded is answered DUPLICATE)";
+
+/// The INTERNAL message of a report (the cause is in Salvage's log).
+pub(super) const INTERNAL_MESSAGE: &str = "internal error, see Salvage's log; the outcome may or \
+     may not be recorded: keep the message and report it again later (a report that was recorded \
+     is answered DUPLICATE)";
+
 /// The one mapping from report errors to gRPC statuses: bad input → INVALID_ARGUMENT naming the
 /// field; Redis down → UNAVAILABLE; anything else → INTERNAL with an opaque message, the full
 /// error logged.
@@ -137,12 +147,12 @@ impl From<ReportError> for Status {
     fn from(e: ReportError) -> Self {
         match e {
             ReportError::Invalid { .. } => Status::invalid_argument(e.to_string()),
-            ReportError::Unavailable(_) => Status::unavailable(
-                "Salvage cannot reach Redis, nothing was recorded: keep the message and retry later",
-            ),
+            // Neither status claims that nothing was recorded: Redis may have committed before the
+            // connection failed or the answer timed out. Reporting again is always safe.
+            ReportError::Unavailable(_) => Status::unavailable(UNAVAILABLE_MESSAGE),
             ReportError::Internal(source) => {
                 error!(error = %source, "report failed");
-                Status::internal("internal error, nothing was recorded; see Salvage's log")
+                Status::internal(INTERNAL_MESSAGE)
             }
         }
     }

@@ -96,7 +96,10 @@ pub struct Decided {
     pub attempt: u32,
 }
 
-/// Why a report was not processed. Nothing was recorded in any of these cases.
+/// Why a report was not answered with an outcome. For `Invalid` nothing was recorded; for the
+/// others Salvage cannot tell (Redis may have committed before the connection failed or the
+/// answer timed out), so the consumer keeps the message and reports it again: a report that was
+/// recorded is then answered DUPLICATE.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// The report is malformed or over a limit; `field` names the part to fix.
@@ -107,8 +110,9 @@ pub enum ReportError {
         /// What is wrong and how to fix it.
         message: String,
     },
-    /// Redis is unreachable; the consumer should keep the message and retry later.
-    #[error("cannot record the report, Redis is unavailable: {0}")]
+    /// Redis is unreachable or did not answer in time; the consumer keeps the message and
+    /// reports it again later.
+    #[error("no answer from Redis, the outcome may or may not be recorded: {0}")]
     Unavailable(#[source] crate::store::StoreError),
     /// Anything else (logged in full; the client sees an opaque message).
     #[error("internal error: {0}")]

@@ -11,6 +11,7 @@
 mod api;
 mod brokers;
 mod console;
+mod dedupe;
 mod durability;
 mod observe;
 mod parked_cli;

@@ -9,11 +9,24 @@
 --   PARKED           a parked record, indexed by time, origin queue and failure group
 --   DUPLICATE        nothing changes
 --
--- Which report is a new attempt: the first report of a message, or the report of the copy
--- Salvage sent last (its `salvage-tracking-id` header is the last tracking id; or, from a
--- consumer that drops headers, no header and the payload Salvage sent last). Any other copy
--- (the original redelivered, an older copy, the same report sent twice) is a DUPLICATE, and so
--- is any report while the last outcome is still pending (retry not due, outbox not delivered).
+-- Which report is a new attempt (the state machine in ARCHITECTURE.md; checked by the model in
+-- tests/protocol_model.rs):
+--   1. parked already            -> PARKED (the same record), nothing else changes
+--   2. no state                   -> the first report: a new attempt
+--   3. its `salvage-tracking-id` is the copy Salvage sent last (last_tid)
+--                                 -> a new attempt, WHATEVER `pending` says: the first report of
+--                                    that copy proves it was delivered (a broker relay may not
+--                                    have settled its outbox entry yet; settling then finds a
+--                                    newer last_tid and changes nothing)
+--   4. another tracking id        -> DUPLICATE (an older copy, or the same copy reported twice)
+--   5. no tracking id             -> a consumer that drops headers reporting the copy Salvage
+--                                    sent last is recognised by its bytes, but only when those
+--                                    bytes differ from what was reported before it (a repair,
+--                                    or an operator's resubmit: last_rep = 1); otherwise it is
+--                                    the original redelivered, the same report again, or a
+--                                    report while the last outcome is pending: DUPLICATE.
+--      An unchanged copy (a retry) reported without its headers cannot be told from the
+--      original redelivered: it is answered DUPLICATE. Consumers must pass the headers.
 --
 -- KEYS[1] message state hash (with the history of its attempts) <prefix>:msg:<message key>
 -- KEYS[2] requeue target: the origin stream (inline) or <prefix>:outbox:<destination>
@@ -69,7 +82,7 @@ local events_max    = ARGV[40]  -- cap of the parking-lot events stream
 local st = KEYS[1]
 
 local s = redis.call('HMGET', st, 'pending', 'last_tid', 'last_out', 'attempts', 'status',
-  'parked_tid', 'last_rule', 'history', 'resubmit_run')
+  'parked_tid', 'last_rule', 'history', 'resubmit_run', 'last_rep')
 local last_tid, attempts_so_far, last_rule = s[2], tonumber(s[4]) or 0, s[7] or ''
 
 -- Parked already: note the report on the record; nothing else changes.
@@ -81,18 +94,23 @@ if s[5] == 'parked' and s[6] then
     'already_parked', 0 }
 end
 
-if s[1] == '1' then
-  return { 'DUPLICATE', last_tid, attempts_so_far, 0,
-    'the previous outcome of this message is still pending', last_rule, 'pending', 0 }
-end
 if last_tid then
-  if incoming ~= '' and incoming ~= last_tid then
+  if incoming ~= '' then
+    if incoming ~= last_tid then
+      return { 'DUPLICATE', last_tid, attempts_so_far, 0,
+        'this copy was already reported, or is older than the one Salvage sent last', last_rule,
+        'stale_copy', 0 }
+    end
+    -- The copy Salvage sent last: delivered, so a new attempt (even if not settled yet).
+  elseif not (s[10] == '1' and in_hash == s[3]) then
+    if s[1] == '1' then
+      return { 'DUPLICATE', last_tid, attempts_so_far, 0,
+        'the message was already reported and its outcome is still pending', last_rule,
+        'pending', 0 }
+    end
     return { 'DUPLICATE', last_tid, attempts_so_far, 0,
-      'this copy is older than the one Salvage sent last', last_rule, 'stale_copy', 0 }
-  end
-  if incoming == '' and in_hash ~= s[3] then
-    return { 'DUPLICATE', last_tid, attempts_so_far, 0,
-      'the original message was already reported', last_rule, 'original_again', 0 }
+      'the message was already reported (a copy without salvage-tracking-id is the original ' ..
+      'or an unchanged copy whose headers were dropped)', last_rule, 'original_again', 0 }
   end
 end
 
@@ -181,8 +199,10 @@ end
 
 local pending = 0
 if outcome == 'RETRY_SCHEDULED' or mode ~= 'inline' then pending = 1 end
+local last_rep = '0'
+if out_hash ~= in_hash then last_rep = '1' end
 redis.call('HSET', st, 'status', string.lower(outcome), 'pending', pending, 'last_tid', tid,
-  'last_out', out_hash, 'attempts', attempt, 'last_rule', rule, 'updated', now,
-  'history', history)
+  'last_out', out_hash, 'last_rep', last_rep, 'attempts', attempt, 'last_rule', rule,
+  'updated', now, 'history', history)
 redis.call('EXPIRE', st, expire)
 return { outcome, tid, attempt, retry_at, reason, rule, override, recurred }

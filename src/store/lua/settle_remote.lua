@@ -1,6 +1,8 @@
 -- Settle outbox entries of a broker destination after publishing: remove the delivered ones (and
--- mark their message no longer pending), and park the ones the broker refused too often, with the
--- broker's error as the reason, in the same step that removes them. (park.lua is prepended.)
+-- mark their message no longer pending, if this entry is still the copy Salvage sent last), and
+-- park the ones the broker refused too often, with the broker's error as the reason, in the same
+-- step that removes them, unless the message has moved on since (a newer attempt or a park):
+-- then the entry is only removed. (park.lua is prepended.)
 --
 -- KEYS[1] the outbox stream, KEYS[2] its attempts hash (settled entries are forgotten there). ARGV: prefix, now (ms), state TTL (s), events cap, n, then per entry:
 -- entry id, action ('done' | 'park'), error text ('' for done).
@@ -20,14 +22,26 @@ for i = 0, n - 1 do
     redis.call('XDEL', KEYS[1], id)
     local mkey = m.message_key or m.tracking_id or id
     local st = prefix .. ':msg:' .. mkey
+    -- A copy an operator resubmitted counts as delivered or failed on its run.
+    local run = m.run and (prefix .. ':run:' .. m.run)
     if action == 'done' then
       delivered = delivered + 1
+      if run then redis.call('HINCRBY', run, 'delivered', 1) end
       if m.message_key and redis.call('HGET', st, 'last_tid') == m.tracking_id then
         redis.call('HSET', st, 'pending', 0, 'status', 'requeued')
         redis.call('EXPIRE', st, ttl)
       end
+    elseif m.message_key and redis.call('EXISTS', st) == 1 and
+        (redis.call('HGET', st, 'last_tid') ~= m.tracking_id or
+         redis.call('HGET', st, 'status') == 'parked') then
+      -- Refused now, but superseded: the message moved on (its consumer reported this copy, which
+      -- proves an earlier publish was delivered, or it was parked since). Parking it again would
+      -- make a second record of one message; the entry is only removed.
+      delivered = delivered + 1
+      if run then redis.call('HINCRBY', run, 'delivered', 1) end
     else
       parked = parked + 1
+      if run then redis.call('HINCRBY', run, 'delivery_failed', 1) end
       local queue = m.queue or ''
       local known = redis.call('HMGET', st, 'attempts', 'history')
       park_message(prefix, now, {
