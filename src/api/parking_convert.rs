@@ -226,6 +226,8 @@ pub(crate) fn run(r: &Run) -> pb::Run {
         RunState::Running => pb::run::State::Running,
         RunState::CanaryWait => pb::run::State::CanaryWait,
         RunState::Completed => pb::run::State::Completed,
+        RunState::Delivering => pb::run::State::Delivering,
+        RunState::CompletedWithFailures => pb::run::State::CompletedWithFailures,
         RunState::Cancelled => pb::run::State::Cancelled,
         RunState::Stopped => pb::run::State::Stopped,
     };
@@ -242,6 +244,8 @@ pub(crate) fn run(r: &Run) -> pb::Run {
         resubmitted: r.resubmitted,
         skipped: r.skipped,
         failed_again: r.failed_again,
+        delivered: r.delivered,
+        delivery_failed: r.delivery_failed,
         stop_reason: r.stop_reason.clone(),
         created_by: r.created_by.clone(),
         created_at: ts(r.created_at),

@@ -82,7 +82,12 @@ pub(super) async fn overview(State(s): State<ConsoleState>, headers: HeaderMap) 
         let hour = store.outcome_counts(crate::workflow::now_ms(), 60).await?;
         let (groups, _) = s.lot.groups(GroupSort::Count, "", 10).await?;
         let runs = s.lot.runs(10).await?;
-        let active = |st: RunState| matches!(st, RunState::Running | RunState::CanaryWait);
+        let active = |st: RunState| {
+            matches!(
+                st,
+                RunState::Running | RunState::CanaryWait | RunState::Delivering
+            )
+        };
         let mut shown: Vec<_> = runs.iter().filter(|r| active(r.state)).collect();
         shown.extend(runs.iter().filter(|r| !active(r.state)).take(5));
         let outbox: Vec<Value> = stats

@@ -56,8 +56,14 @@ pub enum RunState {
     Running,
     /// The canary went out; waiting for its fate.
     CanaryWait,
-    /// Every message handled.
+    /// Every message handled, and every resubmitted copy delivered.
     Completed,
+    /// Every message handled; some resubmitted copies are still on their way to a broker (in
+    /// the outbox). Derived on read, never stored.
+    Delivering,
+    /// Every message handled, but some resubmitted copies could not be delivered and were parked
+    /// again (`delivery_failed`). Derived on read, never stored.
+    CompletedWithFailures,
     /// Cancelled by an operator.
     Cancelled,
     /// Stopped by itself (auto-stop).
@@ -81,6 +87,8 @@ impl RunState {
             Self::Running => "running",
             Self::CanaryWait => "canary_wait",
             Self::Completed => "completed",
+            Self::Delivering => "delivering",
+            Self::CompletedWithFailures => "completed_with_failures",
             Self::Cancelled => "cancelled",
             Self::Stopped => "stopped",
         }
@@ -157,6 +165,10 @@ pub struct Run {
     pub skipped: u64,
     /// Resubmitted and reported failing again.
     pub failed_again: u64,
+    /// Resubmitted copies their destination took (inline: at once; brokers: once confirmed).
+    pub delivered: u64,
+    /// Resubmitted copies a broker refused until they were parked again.
+    pub delivery_failed: u64,
     /// Why it stopped by itself.
     pub stop_reason: String,
     /// Who started it.
@@ -184,15 +196,29 @@ impl Run {
             "retriage" => RunKind::Retriage,
             _ => RunKind::Resubmit,
         };
+        let resubmitted = n("resubmitted");
+        let (delivered, delivery_failed) = (n("delivered"), n("delivery_failed"));
+        let mut state = RunState::parse(&s("state"));
+        // A finished walk is not the end of a run's messages: say what became of them. (Runs
+        // made before delivery was counted have no `delivered` field: they stay "completed".)
+        if state == RunState::Completed && f.contains_key("delivered") {
+            if delivered + delivery_failed < resubmitted {
+                state = RunState::Delivering;
+            } else if delivery_failed > 0 {
+                state = RunState::CompletedWithFailures;
+            }
+        }
         Some(Self {
             id: id.to_owned(),
             kind,
-            state: RunState::parse(&s("state")),
+            state,
             total: n("total"),
             done: n("cursor"),
-            resubmitted: n("resubmitted"),
+            resubmitted,
             skipped: n("skipped"),
             failed_again: n("failed_again"),
+            delivered,
+            delivery_failed,
             stop_reason: s("stop_reason"),
             created_by: s("created_by"),
             created_at: n("created_at"),
@@ -334,6 +360,8 @@ impl ParkingLot {
             ("resubmitted", "0".to_owned()),
             ("skipped", "0".to_owned()),
             ("failed_again", "0".to_owned()),
+            ("delivered", "0".to_owned()),
+            ("delivery_failed", "0".to_owned()),
             ("created_by", caller.name.clone()),
             ("created_at", now.to_string()),
             ("updated_at", now.to_string()),
@@ -705,6 +733,8 @@ impl ParkingLot {
             push("message_key", r.message_key.as_bytes());
             push("destination", r.destination.as_bytes());
             push("queue", r.queue.as_bytes());
+            // Settling the entry counts the copy as delivered or failed on the run.
+            push("run", run.id.as_bytes());
         }
         push(&f.id, r.id.as_bytes());
         push(&f.payload, &payload);

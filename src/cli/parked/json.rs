@@ -184,6 +184,8 @@ pub(crate) fn run(r: &pb::Run) -> Value {
         "resubmitted": r.resubmitted,
         "skipped": r.skipped,
         "failed_again": r.failed_again,
+        "delivered": r.delivered,
+        "delivery_failed": r.delivery_failed,
         "stop_reason": r.stop_reason,
         "created_by": r.created_by,
         "created_at": time(r.created_at.as_ref()),

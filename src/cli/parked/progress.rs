@@ -22,11 +22,12 @@ const BAR_WIDTH: usize = 20;
 /// The rate shown is over about this long.
 const RATE_WINDOW: Duration = Duration::from_secs(3);
 
-/// Whether a run is over (completed, cancelled or stopped by itself).
+/// Whether a run is over (completed, with or without delivery failures, cancelled or stopped
+/// by itself). A run still delivering is followed until its broker confirmed every copy.
 pub(crate) fn is_final(run: &pb::Run) -> bool {
     matches!(
         run.state(),
-        State::Completed | State::Cancelled | State::Stopped
+        State::Completed | State::CompletedWithFailures | State::Cancelled | State::Stopped
     )
 }
 
@@ -134,10 +135,12 @@ pub(crate) fn bar(run: &pb::Run, rate: Option<f64>) -> String {
     line
 }
 
-/// One line on the run: "run ID COMPLETED: 3/3, resubmitted 3, skipped 0, failed again 0".
+/// One line on the run: "run ID COMPLETED: 3/3, resubmitted 3, skipped 0, failed again 0,
+/// delivered 3, delivery failed 0".
 pub(crate) fn summary(run: &pb::Run) -> String {
     let mut line = format!(
-        "run {} {}: {}/{}, resubmitted {}, skipped {}, failed again {}",
+        "run {} {}: {}/{}, resubmitted {}, skipped {}, failed again {}, delivered {}, \
+         delivery failed {}",
         run.run_id,
         run.state().as_str_name(),
         count(run.done),
@@ -145,6 +148,8 @@ pub(crate) fn summary(run: &pb::Run) -> String {
         count(run.resubmitted),
         count(run.skipped),
         count(run.failed_again),
+        count(run.delivered),
+        count(run.delivery_failed),
     );
     if !run.stop_reason.is_empty() {
         line.push_str(&format!(" ({})", run.stop_reason));
@@ -160,6 +165,14 @@ pub(crate) fn details(run: &pb::Run) -> String {
     field("kind", run.kind().as_str_name().to_lowercase());
     field("state", run.state().as_str_name().to_owned());
     field("progress", bar(run, None));
+    field(
+        "delivery",
+        format!(
+            "{} delivered, {} failed and parked again",
+            count(run.delivered),
+            count(run.delivery_failed)
+        ),
+    );
     field("stop reason", or_dash(&run.stop_reason));
     field("created by", or_dash(&run.created_by));
     field(
@@ -201,6 +214,11 @@ pub(crate) fn outcome(run: &pb::Run) -> anyhow::Result<()> {
         )),
         State::Cancelled => Err(anyhow!(
             "run {id} was cancelled; resume it with `salvage parked run resume {id}`"
+        )),
+        State::CompletedWithFailures => Err(anyhow!(
+            "run {id} completed, but {} resubmitted messages could not be delivered and are \
+             parked again: see `salvage parked list` for why",
+            count(run.delivery_failed)
         )),
         _ => Ok(()),
     }

@@ -10,7 +10,7 @@
 // Served at `{base}/` (or `{base}/index.html`); the API is `{base}/api/...`.
 const BASE = location.pathname.replace(/index\.html$/, '').replace(/\/+$/, '');
 const API = `${BASE}/api`;
-const ACTIVE_RUN = new Set(['running', 'canary_wait']);
+const ACTIVE_RUN = new Set(['running', 'canary_wait', 'delivering']);
 const EVENT_KINDS = ['parked', 'edited', 'resubmitted', 'discarded', 'restored', 'expired'];
 const POLL_MS = 10_000;
 const EVENT_DEBOUNCE_MS = 500;
@@ -397,6 +397,7 @@ async function restoreFlow(ids, after) {
 
 // Run progress: GET /api/runs/<id> every second until it is no longer running.
 const runCounts = (r) => `${r.done ?? 0}/${r.total ?? 0} done · ${r.resubmitted ?? 0} resubmitted · `
+  + `${r.delivered ?? 0} delivered · ${r.delivery_failed ?? 0} delivery failed · `
   + `${r.skipped ?? 0} skipped · ${r.failed_again ?? 0} failed again`;
 
 async function followRun(id) {

@@ -12,8 +12,8 @@
 -- partition_key, ARGV[11] the cap of the parking-lot events stream.
 -- Returns { delivered, parked }.
 --
--- Outbox entry fields: tracking_id, message_key, destination, queue, then the stream entry's own
--- fields (id, payload, headers, ...) exactly as they go onto the origin stream.
+-- Outbox entry fields: tracking_id, message_key, destination, queue (and run, for a copy an
+-- operator resubmitted), then the stream entry's own fields (id, payload, headers, ...) exactly as they go onto the origin stream.
 
 local prefix = ARGV[1]
 local now = tonumber(ARGV[3])
@@ -27,7 +27,8 @@ for _, entry in ipairs(entries) do
   local meta, out, named = {}, {}, {}
   for i = 1, #f, 2 do
     local k, v = f[i], f[i + 1]
-    if k == 'tracking_id' or k == 'message_key' or k == 'destination' or k == 'queue' then
+    if k == 'tracking_id' or k == 'message_key' or k == 'destination' or k == 'queue' or
+        k == 'run' then
       meta[k] = v
     else
       table.insert(out, k)
@@ -47,8 +48,10 @@ for _, entry in ipairs(entries) do
   end
   redis.call('XDEL', KEYS[1], entry[1])
   local mkey = meta.message_key
+  local run = meta.run and (prefix .. ':run:' .. meta.run)
   if ok then
     delivered = delivered + 1
+    if run then redis.call('HINCRBY', run, 'delivered', 1) end
     if mkey then
       local st = prefix .. ':msg:' .. mkey
       if redis.call('HGET', st, 'last_tid') == meta.tracking_id then
@@ -58,6 +61,7 @@ for _, entry in ipairs(entries) do
     end
   else
     parked = parked + 1
+    if run then redis.call('HINCRBY', run, 'delivery_failed', 1) end
     local msg = tostring(err and (err.err or err) or 'error')
     local queue = meta.queue or ''
     local tid = meta.tracking_id or entry[1]

@@ -1,6 +1,7 @@
 -- Resubmit a batch of parked records: send each back to its origin (XADD to the origin stream
 -- inline, or to the destination's outbox, exactly as an automatic requeue) and take it out of the
--- parking lot in the same atomic step, then advance the run's cursor. So a batch is either wholly
+-- parking lot in the same atomic step, then advance the run's cursor. A resubmitted copy counts
+-- as changed for recognising it without headers (last_rep 1: see report.lua). So a batch is either wholly
 -- done or not at all, and a run killed between batches resumes at the next one: no message is
 -- resubmitted twice by a run. (park.lua and unpark.lua are prepended.)
 --
@@ -45,6 +46,7 @@ for _, e in ipairs(entries) do
 end
 
 local out, done, skipped = { 'ok', 0, 0 }, {}, tonumber(ARGV[9])
+local inline = 0   -- copies XADDed to their origin stream here: delivered now
 local queue1, group1
 for _, e in ipairs(entries) do
   local rec = prefix .. ':parked:' .. e.tid
@@ -62,8 +64,9 @@ for _, e in ipairs(entries) do
       else history = e.history end
       local pending = 0
       if string.find(e.target, prefix, 1, true) == 1 then pending = 1 end
+      if pending == 0 then inline = inline + 1 end
       redis.call('HSET', st, 'status', 'requeued', 'pending', pending, 'last_tid', e.new_tid,
-        'last_out', e.digest, 'attempts', 0, 'updated', now, 'history', history,
+        'last_out', e.digest, 'last_rep', 1, 'attempts', 0, 'updated', now, 'history', history,
         'resubmit_run', string.sub(run, #prefix + 6))
       redis.call('HDEL', st, 'parked_tid')
       redis.call('EXPIRE', st, ttl)
@@ -79,6 +82,8 @@ end
 out[2], out[3] = #done, skipped
 redis.call('HINCRBY', run, 'resubmitted', #done)
 redis.call('HINCRBY', run, 'skipped', skipped)
+-- Outbox copies are counted when the relay settles them (settle_remote.lua, drain_local.lua).
+if inline > 0 then redis.call('HINCRBY', run, 'delivered', inline) end
 redis.call('HSET', run, 'cursor', ARGV[7], 'updated_at', now, 'lease_until', ARGV[6])
 if #done > 0 then
   -- The console's "last hour" (reports are counted by each process: store/console.rs).

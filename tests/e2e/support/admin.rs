@@ -287,7 +287,7 @@ pub fn is_final(run: &pb::Run) -> bool {
     use pb::run::State;
     matches!(
         run.state(),
-        State::Completed | State::Cancelled | State::Stopped
+        State::Completed | State::CompletedWithFailures | State::Cancelled | State::Stopped
     )
 }
 
