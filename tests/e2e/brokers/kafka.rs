@@ -22,7 +22,9 @@ use salvage::{
     proto::v1 as pb,
 };
 
-use super::{Broker, Received, app_with, fast_delivery, to, unique};
+use tokio::sync::mpsc;
+
+use super::{Broker, Received, app_with, fast_delivery, race::Consume, to, unique};
 use crate::support::{order_total_as_string, origin, process::free_port};
 
 /// Partitions per test topic.
@@ -183,6 +185,54 @@ fn read_blocking(brokers: &str, topic: &str, n: usize) -> Vec<Record> {
     out
 }
 
+impl Consume for Kafka {
+    async fn subscribe(&self, queue: &str) -> mpsc::UnboundedReceiver<Received> {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &self.brokers)
+            .set("group.id", unique("race-consumer"))
+            .set("enable.auto.commit", "false")
+            .create()
+            .unwrap();
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..PARTITIONS {
+            tpl.add_partition_offset(queue, p, Offset::Beginning)
+                .unwrap();
+        }
+        consumer.assign(&tpl).unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        std::thread::spawn(move || {
+            while !tx.is_closed() {
+                let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) else {
+                    continue;
+                };
+                let headers: HashMap<String, String> = m
+                    .headers()
+                    .map(|h| {
+                        h.iter()
+                            .map(|h| {
+                                let v = String::from_utf8_lossy(h.value.unwrap_or_default());
+                                (h.key.to_owned(), v.into_owned())
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let got = Received {
+                    payload: m.payload().unwrap_or_default().to_vec(),
+                    id: headers
+                        .get("salvage-message-id")
+                        .cloned()
+                        .unwrap_or_default(),
+                    headers,
+                };
+                if tx.send(got).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+}
+
 impl Broker for Kafka {
     fn destination(&self) -> DestinationSettings {
         DestinationSettings::Kafka(KafkaSettings {
@@ -222,6 +272,11 @@ async fn one_key_keeps_its_order() {
 #[tokio::test]
 async fn refused_publish_is_retried_then_parked() {
     super::refused_publish_is_retried_then_parked(&Kafka::start()).await;
+}
+
+#[tokio::test]
+async fn failing_every_copy_at_once_loses_nothing() {
+    super::race::failing_every_copy_at_once_loses_nothing(&Kafka::start(), 1000).await;
 }
 
 #[tokio::test]

@@ -13,6 +13,8 @@ mod kafka;
 mod nats;
 #[cfg(feature = "rabbitmq")]
 mod rabbitmq;
+#[cfg(any(feature = "rabbitmq", feature = "nats", feature = "kafka"))]
+mod race;
 
 use std::{collections::HashMap, time::Duration};
 
@@ -268,4 +270,71 @@ pub async fn broker_outage_loses_nothing<B: Broker>(
     })
     .await;
     assert!(ready.is_some(), "ready again once the broker is back");
+}
+
+/// A resubmit run says what became of its copies: the broker refusing every one (no such queue)
+/// ends the run COMPLETED_WITH_FAILURES with them counted as delivery failures and parked again,
+/// not COMPLETED; copies the broker took end a run COMPLETED with them counted as delivered.
+pub async fn resubmit_run_says_what_became_of_its_copies(broker: &impl Broker) {
+    use crate::support::admin::{by_ids, is_final, wait_run};
+    use pb::run::State;
+
+    let app = app_with(broker, |_| {}).await;
+    let op = app.operator().await;
+    let gone = unique("payments-gone");
+    let good = unique("payments-ok");
+    broker.create(&good).await;
+    let park = |id: String, queue: &str| {
+        let mut req = fraud_declined(&id);
+        to(&mut req, queue);
+        req
+    };
+    let refused = app
+        .park_all((0..5).map(|i| park(format!("p-gone-{i}"), &gone)).collect())
+        .await;
+    let fine = app
+        .park_all((0..5).map(|i| park(format!("p-ok-{i}"), &good)).collect())
+        .await;
+
+    let resubmit = |ids: Vec<String>| {
+        let mut op = op.clone();
+        async move {
+            op.resubmit_parked(pb::ResubmitParkedRequest {
+                selection: by_ids(&ids),
+                options: None,
+                dry_run: false,
+                comment: "fixed upstream".to_owned(),
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .run
+            .unwrap()
+            .run_id
+        }
+    };
+    let run_id = resubmit(refused.clone()).await;
+    let run = wait_run(&op, &run_id, Duration::from_secs(30), is_final).await;
+    assert_eq!(run.state(), State::CompletedWithFailures, "{run:?}");
+    assert_eq!(
+        (run.resubmitted, run.delivered, run.delivery_failed),
+        (5, 0, 5),
+        "{run:?}"
+    );
+    let mut conn = app.conn.clone();
+    let parked_again: u64 =
+        redis::AsyncCommands::zcard(&mut conn, format!("{{salvage}}:idx:queue:{gone}"))
+            .await
+            .unwrap();
+    assert_eq!(parked_again, 5, "the refused copies are parked again");
+
+    let run_id = resubmit(fine).await;
+    let run = wait_run(&op, &run_id, Duration::from_secs(30), is_final).await;
+    assert_eq!(run.state(), State::Completed, "{run:?}");
+    assert_eq!(
+        (run.resubmitted, run.delivered, run.delivery_failed),
+        (5, 5, 0),
+        "{run:?}"
+    );
+    assert_eq!(broker.read(&good, 5).await.len(), 5);
 }

@@ -6,7 +6,10 @@ use std::{path::PathBuf, process::Child, time::Duration};
 use async_nats::jetstream;
 use salvage::config::{DestinationSettings, NatsSettings};
 
-use super::{Broker, Received, fast_delivery};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use super::{Broker, Received, fast_delivery, race::Consume};
 use crate::support::{eventually, process::free_port};
 
 struct Nats {
@@ -77,6 +80,45 @@ impl Broker for Nats {
     }
 }
 
+impl Consume for Nats {
+    async fn subscribe(&self, queue: &str) -> mpsc::UnboundedReceiver<Received> {
+        let js = self.js().await;
+        let stream = js.get_stream(queue.replace('.', "_")).await.unwrap();
+        let consumer = stream
+            .create_consumer(jetstream::consumer::pull::Config {
+                deliver_policy: jetstream::consumer::DeliverPolicy::New,
+                ack_policy: jetstream::consumer::AckPolicy::None,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let mut messages = consumer.messages().await.unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Some(Ok(m)) = messages.next().await {
+                let headers: std::collections::HashMap<String, String> = m
+                    .headers
+                    .iter()
+                    .flat_map(|h| h.iter())
+                    .flat_map(|(k, vs)| vs.iter().map(move |v| (k.to_string(), v.to_string())))
+                    .collect();
+                let got = Received {
+                    payload: m.payload.to_vec(),
+                    id: headers
+                        .get("salvage-message-id")
+                        .cloned()
+                        .unwrap_or_default(),
+                    headers,
+                };
+                if tx.send(got).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+}
+
 fn shared() -> Nats {
     Nats {
         url: "nats://127.0.0.1:4222".to_owned(),
@@ -96,6 +138,16 @@ async fn one_key_keeps_its_order() {
 #[tokio::test]
 async fn refused_publish_is_retried_then_parked() {
     super::refused_publish_is_retried_then_parked(&shared()).await;
+}
+
+#[tokio::test]
+async fn resubmit_run_says_what_became_of_its_copies() {
+    super::resubmit_run_says_what_became_of_its_copies(&shared()).await;
+}
+
+#[tokio::test]
+async fn failing_every_copy_at_once_loses_nothing() {
+    super::race::failing_every_copy_at_once_loses_nothing(&shared(), 1000).await;
 }
 
 /// A private `nats-server` with JetStream, its data in a temporary folder; killed on drop.

@@ -5,12 +5,15 @@ use std::time::Duration;
 
 use lapin::{
     Connection, ConnectionProperties,
-    options::{BasicGetOptions, QueueDeclareOptions},
+    options::{BasicConsumeOptions, BasicGetOptions, QueueDeclareOptions},
     types::{AMQPValue, FieldTable},
 };
 use salvage::config::{DestinationSettings, RabbitMqSettings};
 
-use super::{Broker, Received, fast_delivery};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use super::{Broker, Received, fast_delivery, race::Consume};
 use crate::support::process::free_port;
 
 const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
@@ -39,6 +42,59 @@ fn text(v: &AMQPValue) -> String {
         AMQPValue::LongString(s) => String::from_utf8_lossy(s.as_bytes()).into_owned(),
         AMQPValue::ShortString(s) => s.as_str().to_owned(),
         other => format!("{other:?}"),
+    }
+}
+
+/// What a consumer sees of a delivery.
+fn received(d: &lapin::message::Delivery) -> Received {
+    let p = &d.properties;
+    let headers = p
+        .headers()
+        .as_ref()
+        .map(|t| {
+            t.inner()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_owned(), text(v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(*p.delivery_mode(), Some(2), "persistent delivery");
+    Received {
+        payload: d.data.clone(),
+        id: p
+            .message_id()
+            .as_ref()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        headers,
+    }
+}
+
+impl Consume for Rabbit {
+    async fn subscribe(&self, queue: &str) -> mpsc::UnboundedReceiver<Received> {
+        let ch = self.channel().await;
+        let mut consumer = ch
+            .basic_consume(
+                queue.into(),
+                "race-consumer".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..BasicConsumeOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let _channel = ch;
+            while let Some(Ok(d)) = consumer.next().await {
+                if tx.send(received(&d)).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
     }
 }
 
@@ -78,29 +134,7 @@ impl Broker for Rabbit {
                 .await
                 .unwrap();
             match got {
-                Some(m) => {
-                    let p = &m.delivery.properties;
-                    let headers = p
-                        .headers()
-                        .as_ref()
-                        .map(|t| {
-                            t.inner()
-                                .iter()
-                                .map(|(k, v)| (k.as_str().to_owned(), text(v)))
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    assert_eq!(*p.delivery_mode(), Some(2), "persistent delivery");
-                    out.push(Received {
-                        payload: m.delivery.data.clone(),
-                        id: p
-                            .message_id()
-                            .as_ref()
-                            .map(|s| s.as_str().to_owned())
-                            .unwrap_or_default(),
-                        headers,
-                    });
-                }
+                Some(m) => out.push(received(&m.delivery)),
                 None => {
                     assert!(
                         tokio::time::Instant::now() < deadline,
@@ -128,6 +162,16 @@ async fn one_key_keeps_its_order() {
 #[tokio::test]
 async fn refused_publish_is_retried_then_parked() {
     super::refused_publish_is_retried_then_parked(&shared()).await;
+}
+
+#[tokio::test]
+async fn resubmit_run_says_what_became_of_its_copies() {
+    super::resubmit_run_says_what_became_of_its_copies(&shared()).await;
+}
+
+#[tokio::test]
+async fn failing_every_copy_at_once_loses_nothing() {
+    super::race::failing_every_copy_at_once_loses_nothing(&shared(), 1000).await;
 }
 
 /// A private RabbitMQ node: its own name, ports and data folder (RabbitMQ drops to its own user,
