@@ -639,7 +639,9 @@ impl ParkingLot {
         let new_cursor = run.done + ids.len() as u64;
         let mut excluded: Vec<String> = Vec::new();
         for _ in 0..5 {
-            let records = store.records(ids, SUMMARY_FIELDS, false).await?;
+            // The edits too: a copy whose payload an operator edited counts as changed.
+            let fields: Vec<&str> = SUMMARY_FIELDS.iter().copied().chain(["edits"]).collect();
+            let records = store.records(ids, &fields, false).await?;
             let records: Vec<Record> = records.iter().filter_map(Record::parse).collect();
             let mut extra_skipped = (ids.len() - records.len()) as u64;
             let mut entries = Vec::new();
@@ -779,6 +781,7 @@ impl ParkingLot {
                 new_tracking_id: new_tid,
                 target,
                 digest: payload_digest(&payload),
+                changed,
                 history,
                 fields,
             },

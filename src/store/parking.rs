@@ -74,6 +74,9 @@ pub struct ResubmitEntry {
     pub target: String,
     /// Digest of the payload sent (duplicate detection when a consumer drops headers).
     pub digest: String,
+    /// Whether the copy's bytes differ from the parked payload (an edit or a re-triage repair):
+    /// only then can a consumer that drops headers be recognised by them (see report.lua).
+    pub changed: bool,
     /// The attempt appended to the message's history (a JSON object).
     pub history: String,
     /// The XADD field/value list.
@@ -353,6 +356,7 @@ impl Store {
                 .arg(&e.new_tracking_id)
                 .arg(&e.target)
                 .arg(&e.digest)
+                .arg(if e.changed { "1" } else { "0" })
                 .arg(&e.history)
                 .arg(e.fields.len());
             for f in &e.fields {

@@ -195,3 +195,66 @@ async fn a_report_whose_answer_was_lost_is_a_duplicate_when_reported_again() {
     assert_eq!(again.tracking_id, headers["salvage-tracking-id"]);
     assert_eq!(app.stream("orders").await.len(), 2, "one copy of each");
 }
+
+/// After a resubmit, a consumer that drops headers is recognised by the copy's bytes only when
+/// an edit changed them; an unchanged resubmitted copy without headers is the original again.
+#[tokio::test]
+async fn a_resubmitted_copy_without_headers_counts_only_when_its_bytes_changed() {
+    use crate::support::admin::{by_ids, get};
+
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let tids = app
+        .park_all(vec![fraud_declined("p-same"), fraud_declined("p-edited")])
+        .await;
+    let version = get(&op, &tids[1]).await.unwrap().summary.unwrap().version;
+    let edited = r#"{"payment_id":"p-edited","amount_cents":990,"reviewed":true}"#;
+    op.clone()
+        .edit_parked(pb::EditParkedRequest {
+            tracking_id: tids[1].clone(),
+            expected_version: version,
+            payload: Some(edited.as_bytes().to_vec()),
+            headers: HashMap::new(),
+            comment: "reviewed".to_owned(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let run = op
+        .clone()
+        .resubmit_parked(pb::ResubmitParkedRequest {
+            selection: by_ids(&tids),
+            options: None,
+            dry_run: false,
+            comment: "reviewed".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    assert_eq!(run.resubmitted, 2, "{run:?}");
+    app.await_stream("payments", 2).await;
+
+    let mut client = app.client.clone();
+    let same = client
+        .report(fraud_declined("p-same"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        outcome(&same),
+        pb::Outcome::Duplicate,
+        "unchanged bytes without headers are the original again: {same:?}"
+    );
+
+    let mut headerless = fraud_declined("p-edited");
+    message(&mut headerless).payload = edited.as_bytes().to_vec();
+    let changed = client.report(headerless).await.unwrap().into_inner();
+
+    assert_eq!(
+        outcome(&changed),
+        pb::Outcome::Parked,
+        "the edited copy, recognised by its bytes, is a new attempt: {changed:?}"
+    );
+}

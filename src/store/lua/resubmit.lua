@@ -1,7 +1,7 @@
 -- Resubmit a batch of parked records: send each back to its origin (XADD to the origin stream
 -- inline, or to the destination's outbox, exactly as an automatic requeue) and take it out of the
--- parking lot in the same atomic step, then advance the run's cursor. A resubmitted copy counts
--- as changed for recognising it without headers (last_rep 1: see report.lua). So a batch is either wholly
+-- parking lot in the same atomic step, then advance the run's cursor. A copy whose bytes an edit
+-- or a repair changed can be recognised without its headers (last_rep 1: see report.lua). So a batch is either wholly
 -- done or not at all, and a run killed between batches resumes at the next one: no message is
 -- resubmitted twice by a run. (park.lua and unpark.lua are prepended.)
 --
@@ -9,7 +9,8 @@
 -- lease until (ms), new cursor, actor, extra skipped (records the caller left out: not repaired
 -- by a re-triage), n, then per entry:
 --   tracking id, expected version, new tracking id, target key, digest of the payload sent,
---   history entry (JSON), field count k, then k values (the XADD field/value list).
+--   changed ('1' when the copy's bytes differ from the parked payload), history entry (JSON),
+--   field count k, then k values (the XADD field/value list).
 -- Returns { 'ok', resubmitted, skipped, parked-at of each resubmitted... }
 --       | { 'stale', tracking id }   (edited since it was read: nothing done, read again)
 --       | { 'lost' }                 (another process holds the run, or it was cancelled)
@@ -24,10 +25,10 @@ local n = tonumber(ARGV[10])
 local entries, i = {}, 11
 for _ = 1, n do
   local e = { tid = ARGV[i], version = ARGV[i + 1], new_tid = ARGV[i + 2], target = ARGV[i + 3],
-    digest = ARGV[i + 4], history = ARGV[i + 5], fields = {} }
-  local k = tonumber(ARGV[i + 6])
-  for j = i + 7, i + 6 + k do table.insert(e.fields, ARGV[j]) end
-  i = i + 7 + k
+    digest = ARGV[i + 4], changed = ARGV[i + 5], history = ARGV[i + 6], fields = {} }
+  local k = tonumber(ARGV[i + 7])
+  for j = i + 8, i + 7 + k do table.insert(e.fields, ARGV[j]) end
+  i = i + 8 + k
   table.insert(entries, e)
 end
 
@@ -66,7 +67,8 @@ for _, e in ipairs(entries) do
       if string.find(e.target, prefix, 1, true) == 1 then pending = 1 end
       if pending == 0 then inline = inline + 1 end
       redis.call('HSET', st, 'status', 'requeued', 'pending', pending, 'last_tid', e.new_tid,
-        'last_out', e.digest, 'last_rep', 1, 'attempts', 0, 'updated', now, 'history', history,
+        'last_out', e.digest, 'last_rep', e.changed, 'attempts', 0, 'updated', now,
+        'history', history,
         'resubmit_run', string.sub(run, #prefix + 6))
       redis.call('HDEL', st, 'parked_tid')
       redis.call('EXPIRE', st, ttl)
