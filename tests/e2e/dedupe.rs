@@ -258,3 +258,55 @@ async fn a_resubmitted_copy_without_headers_counts_only_when_its_bytes_changed()
         "the edited copy, recognised by its bytes, is a new attempt: {changed:?}"
     );
 }
+
+/// The message state lives `redis.state_ttl` after the last report: a report after that is a
+/// first report again (README "What stays ambiguous").
+#[tokio::test]
+async fn a_report_after_the_state_expired_is_a_first_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, UNCHANGED_RULES).unwrap();
+    let app = spawn_app_with(|s| {
+        s.rules.path = rules;
+        s.redis.state_ttl = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let mut client = app.client.clone();
+    let first = client
+        .report(pass_again("e-ttl"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!((outcome(&first), first.attempt), (pb::Outcome::Requeued, 1));
+    let again = client
+        .report(pass_again("e-ttl"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(outcome(&again), pb::Outcome::Duplicate, "{again:?}");
+
+    let key = format!(
+        "{{salvage}}:msg:{}",
+        salvage::store::message_key("redis", "events", "e-ttl")
+    );
+    let conn = app.conn.clone();
+    let gone = eventually(std::time::Duration::from_secs(10), || {
+        let (mut conn, key) = (conn.clone(), key.clone());
+        async move {
+            let exists: bool = conn.exists(&key).await.unwrap();
+            (!exists).then_some(())
+        }
+    })
+    .await;
+    assert!(gone.is_some(), "the state expired");
+    let later = client
+        .report(pass_again("e-ttl"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (outcome(&later), later.attempt),
+        (pb::Outcome::Requeued, 1),
+        "{later:?}"
+    );
+}
