@@ -12,6 +12,8 @@ mod kafka;
 #[cfg(feature = "nats")]
 mod nats;
 #[cfg(feature = "rabbitmq")]
+mod outsider;
+#[cfg(feature = "rabbitmq")]
 mod rabbitmq;
 #[cfg(any(feature = "rabbitmq", feature = "nats", feature = "kafka"))]
 mod race;

@@ -170,6 +170,11 @@ async fn resubmit_run_says_what_became_of_its_copies() {
 }
 
 #[tokio::test]
+async fn python_consumer_failing_every_copy_loses_nothing() {
+    super::outsider::python_consumer_failing_every_copy_loses_nothing(&shared(), URL).await;
+}
+
+#[tokio::test]
 async fn failing_every_copy_at_once_loses_nothing() {
     super::race::failing_every_copy_at_once_loses_nothing(&shared(), 1000).await;
 }

@@ -24,7 +24,7 @@ pub trait Consume {
 
 /// Data failures are repaired and requeued; transient ones retried after 10 ms; the report after
 /// the third attempt parks.
-const RULES: &str = r#"
+pub(super) const RULES: &str = r#"
 [defaults]
 max_attempts = 3
 backoff = { initial = "10ms", multiplier = 1.0, max = "10ms", jitter = 0.0 }
