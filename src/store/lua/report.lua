@@ -10,7 +10,7 @@
 --   DUPLICATE        nothing changes
 --
 -- Which report is a new attempt (the state machine in ARCHITECTURE.md; checked by the model in
--- tests/protocol_model.rs):
+-- tests/protocol_model/):
 --   1. parked already            -> PARKED (the same record), nothing else changes
 --   2. no state                   -> the first report: a new attempt
 --   3. its `salvage-tracking-id` is the copy Salvage sent last (last_tid)
