@@ -140,6 +140,10 @@ impl From<ReportError> for Status {
             ReportError::Unavailable(_) => Status::unavailable(
                 "Salvage cannot reach Redis, nothing was recorded: keep the message and retry later",
             ),
+            ReportError::OutOfMemory(_) => Status::resource_exhausted(
+                "Redis is out of memory (maxmemory reached, policy noeviction) and refused the \
+                 report, nothing was recorded: keep the message and report it later",
+            ),
             ReportError::Internal(source) => {
                 error!(error = %source, "report failed");
                 Status::internal("internal error, nothing was recorded; see Salvage's log")

@@ -110,6 +110,10 @@ pub enum ReportError {
     /// Redis is unreachable; the consumer should keep the message and retry later.
     #[error("cannot record the report, Redis is unavailable: {0}")]
     Unavailable(#[source] crate::store::StoreError),
+    /// Redis is out of memory and refuses writes; the consumer should keep the message and
+    /// retry later.
+    #[error("cannot record the report, Redis is out of memory: {0}")]
+    OutOfMemory(#[source] crate::store::StoreError),
     /// Anything else (logged in full; the client sees an opaque message).
     #[error("internal error: {0}")]
     Internal(#[source] crate::store::StoreError),

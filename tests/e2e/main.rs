@@ -13,6 +13,7 @@ mod brokers;
 mod console;
 mod durability;
 mod observe;
+mod overload;
 mod parked_cli;
 mod parking_lot;
 mod support;
