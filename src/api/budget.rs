@@ -173,6 +173,7 @@ where
         + Send
         + 'static,
     S::Future: Send + 'static,
+    S::Error: Send + 'static,
 {
     type Response = http::Response<Body>;
     type Error = S::Error;
@@ -329,7 +330,11 @@ mod tests {
         body.charge(&m[100..]).unwrap();
         assert_eq!(body.remaining, 0);
         drop(body);
-        assert_eq!(budget.bytes.available_permits(), 1_000, "given back on drop");
+        assert_eq!(
+            budget.bytes.available_permits(),
+            1_000,
+            "given back on drop"
+        );
     }
 
     #[test]

@@ -10,4 +10,7 @@ mod service;
 
 pub use self::{
     budget::{Budget, Shed, http2_limits},
-    convert::to_system_time, parking_lot::ParkingLotService, service::SalvageService};
+    convert::to_system_time,
+    parking_lot::ParkingLotService,
+    service::SalvageService,
+};

@@ -112,7 +112,8 @@ impl Salvage for SalvageService {
                 async move {
                     let req = item?;
                     // Over budget: answered in line at once, the request dropped unread.
-                    let charge = match service.budget.try_charge(prost::Message::encoded_len(&req)) {
+                    let charge = match service.budget.try_charge(prost::Message::encoded_len(&req))
+                    {
                         Ok(charge) => charge,
                         Err(status) => return Ok(in_line(&status)),
                     };

@@ -155,13 +155,10 @@ pub async fn run(args: LoadgenArgs) -> anyhow::Result<Summary> {
         .queue_suffix
         .clone()
         .unwrap_or_else(|| format!("-{run_id}"));
-    let traffic = Arc::new(Traffic::new(
-        &run_id,
-        &suffix,
-        args.mix.clone(),
-        args.payload_bytes,
-    )
-    .with_detail(args.detail_bytes)));
+    let traffic = Arc::new(
+        Traffic::new(&run_id, &suffix, args.mix.clone(), args.payload_bytes)
+            .with_detail(args.detail_bytes),
+    );
 
     // Count before anything is sent, so that warmup traffic lands inside the difference.
     let mut streams = match &args.redis_url {

@@ -107,7 +107,11 @@ impl ParkingLot {
         } else {
             None
         };
-        let chunk = if payloads { search::PAYLOAD_CHUNK } else { CHUNK };
+        let chunk = if payloads {
+            search::PAYLOAD_CHUNK
+        } else {
+            CHUNK
+        };
         loop {
             let rows = store
                 .index_range_rev(&index, &max, &min, offset, chunk)

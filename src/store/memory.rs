@@ -30,7 +30,10 @@ impl Store {
     /// Redis's memory figures.
     pub async fn memory(&self) -> Result<Memory, StoreError> {
         let mut conn = self.conn.clone();
-        let info: String = redis::cmd("INFO").arg("memory").query_async(&mut conn).await?;
+        let info: String = redis::cmd("INFO")
+            .arg("memory")
+            .query_async(&mut conn)
+            .await?;
         let mut m = Memory::default();
         for line in info.lines() {
             let Some((k, v)) = line.trim().split_once(':') else {

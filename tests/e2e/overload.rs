@@ -27,14 +27,17 @@ fn padded(id: &str, bytes: usize) -> pb::ReportRequest {
 
 /// Pause the app's Redis for writes: report scripts wait until [`resume`].
 fn pause(app: &TestApp) {
-    assert_eq!(app.redis.command(&["CLIENT", "PAUSE", "30000", "WRITE"]), "OK");
+    assert_eq!(
+        app.redis.command(&["CLIENT", "PAUSE", "30000", "WRITE"]),
+        "OK"
+    );
 }
 
 fn resume(app: &TestApp) {
     assert_eq!(app.redis.command(&["CLIENT", "UNPAUSE"]), "OK");
 }
 
-/// Start `n` reports that will wait in flight (Redis paused); their handles answer later.
+/// Start reports that will wait in flight (Redis paused); their handles answer later.
 fn hold(
     app: &TestApp,
     reqs: Vec<pb::ReportRequest>,
@@ -42,7 +45,18 @@ fn hold(
     reqs.into_iter()
         .map(|r| {
             let mut client = app.client.clone();
-            tokio::spawn(async move { client.report(r).await.map(tonic::Response::into_inner) })
+            tokio::spawn(async move {
+                loop {
+                    // As a consumer would: refused while a probe holds a place, so back off and
+                    // report again until admitted.
+                    match client.report(r.clone()).await {
+                        Err(s) if s.code() == Code::ResourceExhausted => {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                        other => return other.map(tonic::Response::into_inner),
+                    }
+                }
+            })
         })
         .collect()
 }
@@ -68,10 +82,17 @@ async fn all_ok_and_parked(
     held: Vec<tokio::task::JoinHandle<Result<pb::ReportResponse, tonic::Status>>>,
 ) {
     for h in held {
-        let resp = h.await.unwrap().expect("a report held in flight is answered OK");
+        let resp = h
+            .await
+            .unwrap()
+            .expect("a report held in flight is answered OK");
         assert_eq!(outcome(&resp), pb::Outcome::Parked);
         let record = app.parked(&resp.tracking_id).await;
-        assert!(!record.is_empty(), "{} answered OK but not in Redis", resp.tracking_id);
+        assert!(
+            !record.is_empty(),
+            "{} answered OK but not in Redis",
+            resp.tracking_id
+        );
     }
 }
 
@@ -85,7 +106,9 @@ async fn over_the_count_budget_a_report_is_resource_exhausted_and_none_answered_
     pause(&app);
     let held = hold(
         &app,
-        (0..3).map(|i| fraud_declined(&format!("held-{i}"))).collect(),
+        (0..3)
+            .map(|i| fraud_declined(&format!("held-{i}")))
+            .collect(),
     );
     let status = await_exhausted(&app, || fraud_declined("probe")).await;
     assert!(
@@ -113,7 +136,9 @@ async fn over_the_byte_budget_a_report_is_refused_before_its_body_is_read() {
     let held = hold(&app, vec![padded("big-held", 150_000)]);
     let status = await_exhausted(&app, || padded("big-probe", 160_000)).await;
     assert!(
-        status.message().contains("server.max_in_flight_bytes = 300000"),
+        status
+            .message()
+            .contains("server.max_in_flight_bytes = 300000"),
         "{status:?}"
     );
     resume(&app);
@@ -139,7 +164,10 @@ async fn a_message_over_max_message_bytes_is_out_of_range() {
     req.failure.as_mut().unwrap().detail = "d".repeat(260_000);
     let err = app.client.report(req).await.unwrap_err();
     assert_eq!(err.code(), Code::OutOfRange, "{err:?}");
-    assert!(err.message().contains("the limit is: 250000 bytes"), "{err:?}");
+    assert!(
+        err.message().contains("the limit is: 250000 bytes"),
+        "{err:?}"
+    );
     // The connection and the budget are fine afterwards.
     let ok = app.client.report(fraud_declined("small")).await.unwrap();
     assert_eq!(outcome(ok.get_ref()), pb::Outcome::Parked);
@@ -156,7 +184,9 @@ async fn a_stream_request_over_budget_is_answered_resource_exhausted_in_line() {
     pause(&app);
     let held = hold(
         &app,
-        (0..2).map(|i| fraud_declined(&format!("held-{i}"))).collect(),
+        (0..2)
+            .map(|i| fraud_declined(&format!("held-{i}")))
+            .collect(),
     );
     await_exhausted(&app, || fraud_declined("probe")).await;
     let (tx, rx) = tokio::sync::mpsc::channel(8);
@@ -172,7 +202,11 @@ async fn a_stream_request_over_budget_is_answered_resource_exhausted_in_line() {
             .await
             .unwrap();
         let answer = answers.message().await.unwrap().expect("answered in line");
-        assert_eq!(answer.error_code, Code::ResourceExhausted as u32, "{answer:?}");
+        assert_eq!(
+            answer.error_code,
+            Code::ResourceExhausted as u32,
+            "{answer:?}"
+        );
         assert!(answer.error.contains("server.max_in_flight"), "{answer:?}");
     }
     resume(&app);
@@ -193,7 +227,10 @@ async fn redis_out_of_memory_is_resource_exhausted_and_not_ready() {
             .command(&["CONFIG", "SET", "maxmemory-policy", "noeviction"]),
         "OK"
     );
-    assert_eq!(app.redis.command(&["CONFIG", "SET", "maxmemory", "4mb"]), "OK");
+    assert_eq!(
+        app.redis.command(&["CONFIG", "SET", "maxmemory", "4mb"]),
+        "OK"
+    );
     // Fill until Redis refuses a write.
     let value = "v".repeat(1000);
     let mut filled = 0;
@@ -220,17 +257,31 @@ async fn redis_out_of_memory_is_resource_exhausted_and_not_ready() {
         }
     }
     let status = refused.expect("a report to a full Redis is refused");
-    assert!(status.message().contains("Redis is out of memory"), "{status:?}");
+    assert!(
+        status.message().contains("Redis is out of memory"),
+        "{status:?}"
+    );
     assert!(status.message().contains("keep the message"), "{status:?}");
-    let ready = reqwest::get(format!("{}/readyz", app.admin_url)).await.unwrap();
+    let ready = reqwest::get(format!("{}/readyz", app.admin_url))
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503);
     assert!(ready.text().await.unwrap().contains("out of memory"));
 
     // Memory freed: ready again, and reports succeed.
-    assert_eq!(app.redis.command(&["CONFIG", "SET", "maxmemory", "0"]), "OK");
-    let ready = reqwest::get(format!("{}/readyz", app.admin_url)).await.unwrap();
+    assert_eq!(
+        app.redis.command(&["CONFIG", "SET", "maxmemory", "0"]),
+        "OK"
+    );
+    let ready = reqwest::get(format!("{}/readyz", app.admin_url))
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
-    let ok = app.client.report(padded("oom-after", 20_000)).await.unwrap();
+    let ok = app
+        .client
+        .report(padded("oom-after", 20_000))
+        .await
+        .unwrap();
     assert_eq!(outcome(ok.get_ref()), pb::Outcome::Parked);
     app.stop().await;
 }
