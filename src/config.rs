@@ -70,8 +70,17 @@ impl Default for Settings {
 pub struct ServerSettings {
     /// Address to listen on; port 0 picks a free port.
     pub grpc_addr: SocketAddr,
-    /// Reports processed at once across all connections; more wait (back-pressure).
+    /// Reports processed at once across all connections; more are answered RESOURCE_EXHAUSTED.
     pub max_in_flight: usize,
+    /// Request bytes (encoded) of the reports processed at once; more are answered
+    /// RESOURCE_EXHAUSTED (a unary call before its body is read). At least `max_message_bytes`.
+    pub max_in_flight_bytes: usize,
+    /// Largest request message (encoded) the gRPC port accepts; a larger one is refused with
+    /// OUT_OF_RANGE before it is buffered. At least `limits.max_payload_bytes +
+    /// limits.max_header_bytes + 16 KiB`.
+    pub max_message_bytes: usize,
+    /// HTTP/2 streams (calls) one connection may have open at once; clients queue the rest.
+    pub max_concurrent_streams: u32,
     /// Requests of one `ReportStream` processed at once (answers stay in order).
     pub stream_window: usize,
     /// How long shutdown waits for in-flight reports and the relay to finish.
@@ -84,6 +93,9 @@ impl Default for ServerSettings {
         Self {
             grpc_addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
             max_in_flight: 4096,
+            max_in_flight_bytes: 32 * 1024 * 1024,
+            max_message_bytes: 2 * 1024 * 1024,
+            max_concurrent_streams: 256,
             stream_window: 128,
             shutdown_grace: Duration::from_secs(10),
         }
@@ -812,6 +824,10 @@ impl Settings {
         let positive = [
             ("server.max_in_flight", self.server.max_in_flight),
             ("server.stream_window", self.server.stream_window),
+            (
+                "server.max_concurrent_streams",
+                self.server.max_concurrent_streams as usize,
+            ),
             ("relay.batch_size", self.relay.batch_size),
             ("limits.max_payload_bytes", self.limits.max_payload_bytes),
         ];
@@ -831,6 +847,7 @@ impl Settings {
                 return Err(format!("{name} must be greater than 0"));
             }
         }
+        self.validate_budget()?;
         self.console.validate()?;
         self.validate_parking_lot()?;
         if self.redis.state_ttl < Duration::from_secs(1) {
@@ -841,6 +858,26 @@ impl Settings {
 }
 
 impl Settings {
+    fn validate_budget(&self) -> Result<(), String> {
+        let (s, l) = (&self.server, &self.limits);
+        let least = l.max_payload_bytes + l.max_header_bytes + 16 * 1024;
+        if s.max_message_bytes < least {
+            return Err(format!(
+                "server.max_message_bytes ({}) must be at least limits.max_payload_bytes + \
+                 limits.max_header_bytes + 16 KiB ({least}), or reports within the limits \
+                 would be refused",
+                s.max_message_bytes
+            ));
+        }
+        if s.max_in_flight_bytes < s.max_message_bytes {
+            return Err(format!(
+                "server.max_in_flight_bytes ({}) must be at least server.max_message_bytes ({})",
+                s.max_in_flight_bytes, s.max_message_bytes
+            ));
+        }
+        Ok(())
+    }
+
     fn validate_parking_lot(&self) -> Result<(), String> {
         let p = &self.parking_lot;
         let mut names = std::collections::BTreeSet::new();

@@ -12,7 +12,7 @@ use tracing::{info, warn};
 
 use crate::{
     admin,
-    api::{ParkingLotService, SalvageService},
+    api::{Budget, ParkingLotService, SalvageService, Shed, http2_limits},
     config::Settings,
     console::{self, ConsoleState},
     destinations::Destinations,
@@ -82,8 +82,10 @@ impl Application {
             .collect();
         metrics.register_known(&known);
         let relay_wake = Arc::new(Notify::new());
+        // Operator work gets its own connection, so it never queues in front of reports.
+        let operator_store = store.with_own_connection(&settings.redis)?;
         let parking_lot = ParkingLot::new(
-            store.clone(),
+            operator_store,
             rules.clone(),
             destinations.clone(),
             metrics.clone(),
@@ -190,9 +192,10 @@ impl Application {
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1()
             .context("cannot build the reflection service")?;
+        let budget = Budget::from_settings(&settings.server);
         let service = SalvageService::new(
             processor,
-            settings.server.max_in_flight,
+            budget.clone(),
             settings.server.stream_window,
             shutdown.signal(),
         );
@@ -302,10 +305,12 @@ impl Application {
         let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true));
         let mut grpc_stop = shutdown.signal();
         let health_on_stop = health.clone();
-        let serve = tonic::transport::Server::builder()
+        let salvage = SalvageServer::new(service)
+            .max_decoding_message_size(settings.server.max_message_bytes);
+        let serve = http2_limits(tonic::transport::Server::builder(), &settings.server)
             .add_service(health_service)
             .add_service(reflection)
-            .add_service(SalvageServer::new(service))
+            .add_service(Shed::new(salvage, budget))
             .serve_with_incoming_shutdown(incoming, async move {
                 grpc_stop.recv().await;
                 health_on_stop

@@ -1,6 +1,6 @@
-//! The admin HTTP server: `/metrics` (Prometheus text), `/healthz` (the process is up) and
-//! `/readyz` (ready only while Redis answers, no broker destination is down, and the application
-//! is not stopping).
+//! The admin HTTP server: `/metrics` (Prometheus text), `/healthz` (the process is up; it never
+//! waits on Redis) and `/readyz` (ready only while Redis answers and has room for writes, no
+//! broker destination is down, and the application is not stopping).
 
 use std::{sync::Arc, time::Duration};
 
@@ -45,6 +45,21 @@ async fn metrics_handler(State(s): State<AdminState>) -> impl IntoResponse {
     )
 }
 
+/// Why Redis refuses writes, if it does (out of memory under `noeviction`).
+async fn out_of_memory(store: &Store) -> Option<String> {
+    let m = tokio::time::timeout(Duration::from_secs(1), store.memory())
+        .await
+        .ok()?
+        .ok()?;
+    m.refuses_writes().then(|| {
+        format!(
+            "redis: out of memory ({} of maxmemory {} bytes used, policy noeviction): reports \
+             are refused until memory is freed\n",
+            m.used, m.max
+        )
+    })
+}
+
 async fn ready(State(s): State<AdminState>) -> (StatusCode, String) {
     if s.shutdown.is_triggered() {
         return (
@@ -64,7 +79,9 @@ async fn ready(State(s): State<AdminState>) -> (StatusCode, String) {
                     (!h.up).then(|| format!("destination {}: down ({})\n", d.name(), h.last_error))
                 })
                 .collect();
-            if down.is_empty() {
+            if let Some(full) = out_of_memory(&s.store).await {
+                (StatusCode::SERVICE_UNAVAILABLE, full)
+            } else if down.is_empty() {
                 (StatusCode::OK, "ready\n".to_owned())
             } else {
                 (StatusCode::SERVICE_UNAVAILABLE, down.concat())

@@ -150,6 +150,11 @@ impl From<ReportError> for Status {
             // Neither status claims that nothing was recorded: Redis may have committed before the
             // connection failed or the answer timed out. Reporting again is always safe.
             ReportError::Unavailable(_) => Status::unavailable(UNAVAILABLE_MESSAGE),
+            // Redis refuses a script at its first write when out of memory: nothing was written.
+            ReportError::OutOfMemory(_) => Status::resource_exhausted(
+                "Redis is out of memory (maxmemory reached, policy noeviction) and refused the \
+                 report, nothing was recorded: keep the message and report it later",
+            ),
             ReportError::Internal(source) => {
                 error!(error = %source, "report failed");
                 Status::internal(INTERNAL_MESSAGE)

@@ -2,9 +2,15 @@
 //! standard health and reflection services. Only this module sees protobuf types (`convert.rs`
 //! and `parking_convert.rs` turn them into the workflow's and the parking lot's).
 
+mod budget;
 mod convert;
 mod parking_convert;
 mod parking_lot;
 mod service;
 
-pub use self::{convert::to_system_time, parking_lot::ParkingLotService, service::SalvageService};
+pub use self::{
+    budget::{Budget, Shed, http2_limits},
+    convert::to_system_time,
+    parking_lot::ParkingLotService,
+    service::SalvageService,
+};

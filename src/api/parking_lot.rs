@@ -63,6 +63,10 @@ fn status(e: ParkingError) -> Status {
         ParkingError::Store(StoreError::Unavailable(e)) => Status::unavailable(format!(
             "redis is unavailable ({e}); nothing was changed, retry later"
         )),
+        ParkingError::Store(StoreError::OutOfMemory(_)) => Status::resource_exhausted(
+            "Redis is out of memory (maxmemory reached, policy noeviction); nothing was changed, \
+             retry once memory is freed",
+        ),
         ParkingError::Store(e) => {
             error!(error = %e, "parking lot operation failed");
             Status::internal("internal error; see Salvage's log")

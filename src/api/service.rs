@@ -1,14 +1,15 @@
-//! The `Salvage` gRPC service: `Report` and `ReportStream`. Concurrency is bounded by one
-//! semaphore shared by both RPCs; a stream keeps up to `server.stream_window` of its requests in
-//! flight and answers them in order. On shutdown a stream stops reading new requests, answers
+//! The `Salvage` gRPC service: `Report` and `ReportStream`. Reports in flight are bounded by one
+//! [`Budget`] (count and bytes) shared by both RPCs: unary calls are charged before their body is
+//! read (`budget.rs`), stream requests here; over budget is RESOURCE_EXHAUSTED. A stream keeps up
+//! to `server.stream_window` of its requests in flight and answers them in order. On shutdown a stream stops reading new requests, answers
 //! those it read, and ends, so open streams never hold the process up.
 
-use std::{pin::Pin, sync::Arc, time::Instant};
+use std::{pin::Pin, time::Instant};
 
 use futures::{Stream, StreamExt};
-use tokio::sync::Semaphore;
 use tonic::{Request, Response, Status, Streaming};
 
+use super::budget::Budget;
 use crate::{
     proto::v1::{self as pb, salvage_server::Salvage},
     shutdown::ShutdownSignal,
@@ -22,23 +23,23 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct SalvageService {
     processor: Processor,
-    in_flight: Arc<Semaphore>,
+    budget: Budget,
     stream_window: usize,
     shutdown: ShutdownSignal,
 }
 
 impl SalvageService {
-    /// A service over `processor`, with at most `max_in_flight` reports processed at once.
+    /// A service over `processor`; stream requests are charged to `budget` (unary calls are
+    /// charged by [`super::budget::Shed`], which must wrap this service).
     pub fn new(
         processor: Processor,
-        max_in_flight: usize,
+        budget: Budget,
         stream_window: usize,
         shutdown: ShutdownSignal,
     ) -> Self {
-        let in_flight = Arc::new(Semaphore::new(max_in_flight));
         Self {
             processor,
-            in_flight,
+            budget,
             stream_window,
             shutdown,
         }
@@ -51,8 +52,6 @@ impl SalvageService {
         trace: Option<TraceContext>,
     ) -> Result<pb::ReportResponse, ReportError> {
         let started = Instant::now();
-        // The semaphore is never closed, so acquiring cannot fail; waiting here is back-pressure.
-        let permit = self.in_flight.acquire().await.ok();
         let result = async {
             let mut report = FailureReport::try_from(req)?;
             report.trace = trace;
@@ -66,7 +65,6 @@ impl SalvageService {
         if let Err(ReportError::Invalid { field, .. }) = &result {
             self.processor.metrics().rejected(field);
         }
-        drop(permit);
         self.processor
             .metrics()
             .report_duration(rpc, started.elapsed().as_secs_f64());
@@ -113,21 +111,31 @@ impl Salvage for SalvageService {
                 let trace = trace.clone();
                 async move {
                     let req = item?;
-                    Ok(match service.handle(req, "stream", trace).await {
+                    // Over budget: answered in line at once, the request dropped unread.
+                    let charge = match service.budget.try_charge(prost::Message::encoded_len(&req))
+                    {
+                        Ok(charge) => charge,
+                        Err(status) => return Ok(in_line(&status)),
+                    };
+                    let result = service.handle(req, "stream", trace).await;
+                    drop(charge);
+                    Ok(match result {
                         Ok(resp) => resp,
                         // A failed request is answered in line and the stream goes on.
-                        Err(e) => {
-                            let status = Status::from(e);
-                            pb::ReportResponse {
-                                error: status.message().to_owned(),
-                                error_code: status.code() as u32,
-                                ..Default::default()
-                            }
-                        }
+                        Err(e) => in_line(&Status::from(e)),
                     })
                 }
             })
             .buffered(window);
         Ok(Response::new(Box::pin(responses)))
+    }
+}
+
+/// A failed stream request's answer: the status `Report` would have returned, in line.
+fn in_line(status: &Status) -> pb::ReportResponse {
+    pb::ReportResponse {
+        error: status.message().to_owned(),
+        error_code: status.code() as u32,
+        ..Default::default()
     }
 }

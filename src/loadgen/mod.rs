@@ -109,6 +109,10 @@ pub struct LoadgenArgs {
     #[arg(long, default_value_t = 600)]
     pub payload_bytes: usize,
 
+    /// Size of each report's `failure.detail` (a stack trace), in bytes.
+    #[arg(long, default_value_t = 0)]
+    pub detail_bytes: usize,
+
     /// Number of HTTP/2 connections the workers are spread over [default: concurrency, at
     /// most 4].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
@@ -151,12 +155,10 @@ pub async fn run(args: LoadgenArgs) -> anyhow::Result<Summary> {
         .queue_suffix
         .clone()
         .unwrap_or_else(|| format!("-{run_id}"));
-    let traffic = Arc::new(Traffic::new(
-        &run_id,
-        &suffix,
-        args.mix.clone(),
-        args.payload_bytes,
-    ));
+    let traffic = Arc::new(
+        Traffic::new(&run_id, &suffix, args.mix.clone(), args.payload_bytes)
+            .with_detail(args.detail_bytes),
+    );
 
     // Count before anything is sent, so that warmup traffic lands inside the difference.
     let mut streams = match &args.redis_url {

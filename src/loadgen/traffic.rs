@@ -126,6 +126,8 @@ pub(super) struct Traffic {
     payment_capture: Template,
     /// Numbers messages across all workers, so every id in the run is unique.
     next: AtomicU64,
+    /// `failure.detail` of every report (a stack trace's worth of text; empty by default).
+    detail: String,
 }
 
 impl Traffic {
@@ -139,7 +141,18 @@ impl Traffic {
             payment_request: payment_request_template(payload_bytes),
             payment_capture: payment_capture_template(payload_bytes),
             next: AtomicU64::new(0),
+            detail: String::new(),
         }
+    }
+
+    /// Every report carries a `failure.detail` of `bytes` bytes.
+    pub(super) fn with_detail(mut self, bytes: usize) -> Self {
+        self.detail = "at com.example.Consumer.handle(Consumer.java:42)\n"
+            .chars()
+            .cycle()
+            .take(bytes)
+            .collect();
+        self
     }
 
     /// The origin streams that repaired or retried messages are written back to.
@@ -167,7 +180,7 @@ impl Generator {
         let t = &*self.traffic;
         let n = t.next.fetch_add(1, Ordering::Relaxed);
         let kind = t.mix.pick(&mut self.rng);
-        let (queue, event_type, payload, failure) = match kind {
+        let (queue, event_type, payload, mut failure) = match kind {
             Kind::Requeue => (
                 &t.orders_queue,
                 "OrderPlaced",
@@ -206,6 +219,7 @@ impl Generator {
                 ),
             ),
         };
+        failure.detail.clone_from(&t.detail);
         let headers = HashMap::from([
             (
                 "traceparent".to_owned(),

@@ -116,7 +116,7 @@ impl Filter {
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+    needle.is_empty() || memchr::memmem::find(hay, needle).is_some()
 }
 
 /// Where a listing stopped: the (score, member) of the last item returned. The next page starts

@@ -7,7 +7,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{Cursor, Filter, ParkingError, ParkingLot, Record, Selection, record::SUMMARY_FIELDS};
+use super::{
+    Cursor, Filter, ParkingError, ParkingLot, Record, Selection, record::SUMMARY_FIELDS, search,
+};
 
 /// Index entries read per Redis call while scanning.
 const CHUNK: usize = 200;
@@ -98,9 +100,21 @@ impl ParkingLot {
         };
         let mut last = cursor;
         let (mut offset, mut scanned) = (0, 0);
+        // Payload scans take turns, read smaller batches and stop on time (`search.rs`).
+        let payloads = needs_record && search::reads_payloads(filter);
+        let _turn = if payloads {
+            self.inner.searches.turn().await
+        } else {
+            None
+        };
+        let chunk = if payloads {
+            search::PAYLOAD_CHUNK
+        } else {
+            CHUNK
+        };
         loop {
             let rows = store
-                .index_range_rev(&index, &max, &min, offset, CHUNK)
+                .index_range_rev(&index, &max, &min, offset, chunk)
                 .await?;
             if rows.is_empty() {
                 return Ok((None, scanned));
@@ -128,13 +142,15 @@ impl ParkingLot {
                     .collect()
             } else {
                 let ids: Vec<String> = fresh.iter().map(|(m, _)| m.clone()).collect();
-                store
-                    .records(&ids, SUMMARY_FIELDS, archived)
-                    .await?
-                    .iter()
-                    .filter_map(Record::parse)
-                    .filter_map(|r| self.matches_masked(filter, r))
-                    .collect()
+                let raw = store.records(&ids, SUMMARY_FIELDS, archived).await?;
+                if payloads {
+                    self.match_off_runtime(filter, raw).await
+                } else {
+                    raw.iter()
+                        .filter_map(Record::parse)
+                        .filter_map(|r| self.matches_masked(filter, r))
+                        .collect()
+                }
             };
             let (m, s) = &fresh[fresh.len() - 1];
             let here = Cursor {
@@ -152,7 +168,7 @@ impl ParkingLot {
     /// `r` if it matches `filter`, judged on its payload as operators see it (sensitive
     /// values masked): otherwise a text or JSON Pointer filter would let anyone who may list
     /// guess a masked value one character at a time.
-    fn matches_masked(&self, filter: &Filter, mut r: Record) -> Option<Record> {
+    pub(super) fn matches_masked(&self, filter: &Filter, mut r: Record) -> Option<Record> {
         let redactor = &self.inner.redactor;
         let payload_filter = !filter.text.is_empty() || !filter.json_pointer.is_empty();
         let masked = payload_filter
@@ -183,6 +199,9 @@ impl ParkingLot {
         let cursor = Cursor::parse(page_token)?;
         let mut page = Vec::with_capacity(page_size);
         let mut end: Option<Cursor> = None;
+        // A payload search stops on time too, short with a cursor (see `search.rs`).
+        let deadline = search::reads_payloads(filter)
+            .then(|| tokio::time::Instant::now() + search::TIME_BUDGET);
         let (stopped, scanned) = self
             .walk(
                 filter,
@@ -206,6 +225,7 @@ impl ParkingLot {
                         page.push(r);
                     }
                     page.len() < page_size
+                        && deadline.is_none_or(|d| tokio::time::Instant::now() < d)
                 },
             )
             .await?;

@@ -15,6 +15,7 @@ pub mod redact;
 pub mod retention;
 pub mod retriage;
 pub mod runs;
+pub mod search;
 pub mod watch;
 
 use std::sync::Arc;
@@ -99,6 +100,8 @@ pub(crate) struct Inner {
     pub(crate) max_payload: usize,
     /// Masks `parking_lot.sensitive` in what operators are shown.
     pub(crate) redactor: redact::Redactor,
+    /// Turn-taking for searches that read payloads.
+    pub(crate) searches: search::Searches,
 }
 
 impl ParkingLot {
@@ -125,6 +128,7 @@ impl ParkingLot {
             driving: runs::Driving::default(),
             max_payload,
             redactor,
+            searches: search::Searches::default(),
         };
         Self {
             inner: Arc::new(inner),

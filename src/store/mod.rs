@@ -4,18 +4,19 @@
 //! fast with [`StoreError::Unavailable`] within the configured timeouts.
 
 mod console;
+mod isolation;
 mod keys;
+mod memory;
 mod outbox;
 mod parking;
 
-use std::time::Duration;
-
-use redis::{AsyncCommands, Script, aio::ConnectionManager, aio::ConnectionManagerConfig};
+use redis::{AsyncCommands, Script, aio::ConnectionManager};
 
 pub(crate) use self::keys::hex;
 pub use self::{
     console::OutcomeCounts,
     keys::{Keys, message_key},
+    memory::Memory,
     outbox::{OutboxEntry, Settle},
     parking::{AuditFields, BatchResult, EditResult, RawRecord, ResubmitEntry},
 };
@@ -30,6 +31,10 @@ pub enum StoreError {
     /// Redis could not be reached, timed out, or is loading: the caller may retry later.
     #[error("redis is unavailable: {0}")]
     Unavailable(#[source] redis::RedisError),
+    /// Redis refused a write: it reached `maxmemory` (policy `noeviction`). Redis checks this
+    /// before a script's first write, so the script changed nothing.
+    #[error("redis is out of memory: {0}")]
+    OutOfMemory(#[source] redis::RedisError),
     /// Redis answered with an error that retrying will not fix.
     #[error("redis error: {0}")]
     Redis(#[source] redis::RedisError),
@@ -40,6 +45,9 @@ pub enum StoreError {
 
 impl From<redis::RedisError> for StoreError {
     fn from(e: redis::RedisError) -> Self {
+        if e.code() == Some("OOM") {
+            return Self::OutOfMemory(e);
+        }
         let unavailable = e.is_io_error()
             || e.is_timeout()
             || e.is_connection_dropped()
@@ -240,11 +248,7 @@ impl Store {
     /// starts (and reports UNAVAILABLE, not ready) while Redis is down.
     pub fn connect(settings: &RedisSettings) -> Result<Self, StoreError> {
         let client = redis::Client::open(settings.url.as_str()).map_err(StoreError::Redis)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(settings.connect_timeout))
-            .set_response_timeout(Some(settings.response_timeout))
-            .set_number_of_retries(1)
-            .set_max_delay(Duration::from_millis(500));
+        let config = isolation::manager_config(settings);
         let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
         Ok(Self {
             client,

@@ -211,6 +211,7 @@ impl Processor {
             inner.metrics.redis_error("report");
             match e {
                 StoreError::Unavailable(_) => ReportError::Unavailable(e),
+                StoreError::OutOfMemory(_) => ReportError::OutOfMemory(e),
                 other => ReportError::Internal(other),
             }
         })?;

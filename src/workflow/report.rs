@@ -114,6 +114,10 @@ pub enum ReportError {
     /// reports it again later.
     #[error("no answer from Redis, the outcome may or may not be recorded: {0}")]
     Unavailable(#[source] crate::store::StoreError),
+    /// Redis is out of memory and refuses writes; the consumer should keep the message and
+    /// retry later.
+    #[error("cannot record the report, Redis is out of memory: {0}")]
+    OutOfMemory(#[source] crate::store::StoreError),
     /// Anything else (logged in full; the client sees an opaque message).
     #[error("internal error: {0}")]
     Internal(#[source] crate::store::StoreError),

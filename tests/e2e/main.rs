@@ -14,6 +14,7 @@ mod console;
 mod dedupe;
 mod durability;
 mod observe;
+mod overload;
 mod parked_cli;
 mod parking_lot;
 mod support;

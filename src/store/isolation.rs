@@ -1,0 +1,32 @@
+//! A second Redis connection for operator work (the parking lot API, the console, bulk runs,
+//! retention), so a search reading thousands of large records never queues in front of a
+//! report's script on the shared multiplexed connection: replies on one connection come back in
+//! order, and a 10 MB batch of payloads would delay every report answer behind it.
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::{Store, StoreError};
+use crate::config::RedisSettings;
+
+/// How the connection managers connect, time out and reconnect.
+pub(super) fn manager_config(settings: &RedisSettings) -> ConnectionManagerConfig {
+    ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(settings.connect_timeout))
+        .set_response_timeout(Some(settings.response_timeout))
+        .set_number_of_retries(1)
+        .set_max_delay(Duration::from_millis(500))
+}
+
+impl Store {
+    /// The same store over its own connection (connected lazily, reconnecting by itself).
+    pub fn with_own_connection(&self, settings: &RedisSettings) -> Result<Store, StoreError> {
+        let conn =
+            ConnectionManager::new_lazy_with_config(self.client.clone(), manager_config(settings))?;
+        Ok(Store {
+            conn,
+            ..self.clone()
+        })
+    }
+}
