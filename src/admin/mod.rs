@@ -1,6 +1,10 @@
 //! The admin HTTP server: `/metrics` (Prometheus text), `/healthz` (the process is up) and
 //! `/readyz` (ready only while Redis answers, no broker destination is down, and the application
-//! is not stopping).
+//! is not stopping). `serve.rs` serves them (and the console) with TLS and timeouts.
+
+mod serve;
+
+pub use self::serve::{ServeOptions, serve};
 
 use std::{sync::Arc, time::Duration};
 
