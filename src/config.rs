@@ -1188,9 +1188,19 @@ mod tests {
         assert!(parse(admin, &[("SALVAGE__CONSOLE__ENABLED", "false")]).is_ok());
 
         let redis = "[redis]\nurl = \"redis://h:1\"\ntls = { ca_file = \"ca.pem\" }\n";
-        assert!(parse(redis, &[]).unwrap_err().to_string().contains("rediss://"));
+        assert!(
+            parse(redis, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("rediss://")
+        );
         let half = "[redis]\nurl = \"rediss://h:1\"\ntls = { cert_file = \"c.pem\" }\n";
-        assert!(parse(half, &[]).unwrap_err().to_string().contains("key_file"));
+        assert!(
+            parse(half, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("key_file")
+        );
     }
 
     #[test]

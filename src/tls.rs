@@ -53,7 +53,11 @@ pub fn install_crypto_provider() {
 
 /// Read `tls`'s files (for the listener configured at `key`, e.g. `parking_lot.tls`) into a
 /// server configuration. Every error names the setting and the file.
-pub fn server_config(tls: &ListenerTls, key: &str, alpn: Alpn) -> anyhow::Result<Arc<ServerConfig>> {
+pub fn server_config(
+    tls: &ListenerTls,
+    key: &str,
+    alpn: Alpn,
+) -> anyhow::Result<Arc<ServerConfig>> {
     let certs = read_certs(&tls.cert_file, &format!("{key}.cert_file"))?;
     let key_pem = read(&tls.key_file, &format!("{key}.key_file"))?;
     let private_key = PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| {

@@ -62,11 +62,12 @@ pub async fn serve(
             () = &mut stop => break,
         };
         let app = app.clone();
-        let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
-            let mut req = req.map(Body::new);
-            req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
-            app.clone().oneshot(req)
-        });
+        let service =
+            hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let mut req = req.map(Body::new);
+                req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+                app.clone().oneshot(req)
+            });
         let mut builder = http1::Builder::new();
         builder
             .timer(TokioTimer::new())
@@ -90,7 +91,10 @@ async fn read_body_in_time(State(limit): State<Duration>, req: Request, next: Ne
     }
     let (parts, body) = req.into_parts();
     match tokio::time::timeout(limit, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
-        Ok(Ok(bytes)) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Ok(Ok(bytes)) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
         Ok(Err(e)) => (
             StatusCode::BAD_REQUEST,
             format!("cannot read the request body (at most {MAX_BODY_BYTES} bytes): {e}\n"),

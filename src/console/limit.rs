@@ -65,7 +65,10 @@ mod tests {
         }
         let wait = limit.attempt(a, t0 + Duration::from_secs(10)).unwrap_err();
         assert_eq!(wait, Duration::from_secs(50));
-        assert!(limit.attempt(b, t0 + Duration::from_secs(10)).is_ok(), "per address");
+        assert!(
+            limit.attempt(b, t0 + Duration::from_secs(10)).is_ok(),
+            "per address"
+        );
         assert!(limit.attempt(a, t0 + Duration::from_secs(60)).is_ok());
     }
 }

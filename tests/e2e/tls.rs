@@ -34,7 +34,9 @@ impl Drop for Running {
 }
 
 async fn run(settings: Settings) -> Running {
-    let app = Application::build(settings).await.expect("application builds");
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
     let running = Running {
         grpc: app.grpc_addr(),
         parking: app.parking_lot_addr(),
@@ -62,7 +64,10 @@ fn client_tls(certs: &Certs, ca: &str, identity: Option<&str>) -> ClientTlsConfi
 
 /// Connect to `addr` (with `tls`, or in the clear) and send one report: its outcome, or the
 /// error text of the connection or the call.
-async fn report_over(addr: SocketAddr, tls: Option<ClientTlsConfig>) -> Result<pb::Outcome, String> {
+async fn report_over(
+    addr: SocketAddr,
+    tls: Option<ClientTlsConfig>,
+) -> Result<pb::Outcome, String> {
     let endpoint = match tls {
         Some(tls) => Channel::from_shared(format!("https://localhost:{}", addr.port()))
             .unwrap()
@@ -76,7 +81,10 @@ async fn report_over(addr: SocketAddr, tls: Option<ClientTlsConfig>) -> Result<p
         .await
         .map_err(|e| format!("connect: {e:?}"))?;
     let resp = SalvageClient::new(channel)
-        .report(order_total_as_string(&format!("o-{}", uuid::Uuid::new_v4())))
+        .report(order_total_as_string(&format!(
+            "o-{}",
+            uuid::Uuid::new_v4()
+        )))
         .await
         .map_err(|e| format!("report: {e:?}"))?;
     Ok(outcome(resp.get_ref()))
@@ -113,8 +121,11 @@ async fn with_client_ca_file_the_grpc_port_requires_a_client_certificate_from_th
     assert_eq!(with_cert, Ok(pb::Outcome::Requeued));
     let without = report_over(app.grpc, Some(client_tls(&certs, "ca.pem", None))).await;
     assert!(without.is_err(), "no client certificate: {without:?}");
-    let stranger =
-        report_over(app.grpc, Some(client_tls(&certs, "ca.pem", Some("stranger")))).await;
+    let stranger = report_over(
+        app.grpc,
+        Some(client_tls(&certs, "ca.pem", Some("stranger"))),
+    )
+    .await;
     assert!(
         stranger.is_err(),
         "a client certificate from another CA: {stranger:?}"
@@ -133,12 +144,10 @@ async fn the_parking_lot_api_serves_mutual_tls_beyond_loopback() {
 
     let list = |tls: Option<ClientTlsConfig>| async move {
         let endpoint = match tls {
-            Some(tls) => {
-                Channel::from_shared(format!("https://localhost:{}", app.parking.port()))
-                    .unwrap()
-                    .tls_config(tls)
-                    .unwrap()
-            }
+            Some(tls) => Channel::from_shared(format!("https://localhost:{}", app.parking.port()))
+                .unwrap()
+                .tls_config(tls)
+                .unwrap(),
             None => {
                 Channel::from_shared(format!("http://127.0.0.1:{}", app.parking.port())).unwrap()
             }
@@ -159,9 +168,17 @@ async fn the_parking_lot_api_serves_mutual_tls_beyond_loopback() {
             .map(|r| r.into_inner().messages.len())
             .map_err(|e| format!("{e:?}"))
     };
-    assert_eq!(list(Some(client_tls(&certs, "ca.pem", Some("client")))).await, Ok(0));
+    assert_eq!(
+        list(Some(client_tls(&certs, "ca.pem", Some("client")))).await,
+        Ok(0)
+    );
     assert!(list(None).await.is_err(), "plaintext");
-    assert!(list(Some(client_tls(&certs, "ca.pem", None))).await.is_err(), "no client cert");
+    assert!(
+        list(Some(client_tls(&certs, "ca.pem", None)))
+            .await
+            .is_err(),
+        "no client cert"
+    );
 }
 
 #[tokio::test]
@@ -254,7 +271,9 @@ async fn rediss_with_a_ca_file_and_a_client_certificate_commits_reports() {
 
     let first = report_over(app.grpc, None).await;
     assert_eq!(first, Ok(pb::Outcome::Requeued));
-    let ready = reqwest::get(format!("http://{}/readyz", app.admin)).await.unwrap();
+    let ready = reqwest::get(format!("http://{}/readyz", app.admin))
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
 
     // The repaired copy is on the stream of that Redis, read over TLS by a client of our own.
@@ -282,7 +301,9 @@ async fn rediss_without_the_client_certificate_the_server_wants_is_not_ready() {
         report.as_ref().is_err_and(|e| e.contains("Unavailable")),
         "{report:?}"
     );
-    let ready = reqwest::get(format!("http://{}/readyz", app.admin)).await.unwrap();
+    let ready = reqwest::get(format!("http://{}/readyz", app.admin))
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503);
 }
 
