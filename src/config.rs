@@ -86,6 +86,23 @@ pub struct ServerSettings {
     /// How long shutdown waits for in-flight reports and the relay to finish.
     #[serde(with = "humantime_serde")]
     pub shutdown_grace: Duration,
+    /// Serve TLS (with `client_ca_file`: mutual TLS, every client shows a certificate).
+    pub tls: Option<ListenerTls>,
+}
+
+/// TLS on one listener. The files are read at start; a missing or unreadable file stops
+/// start-up with an error naming it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerTls {
+    /// PEM file: the server's certificate, then any intermediate certificates.
+    pub cert_file: PathBuf,
+    /// PEM file: the certificate's private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
+    /// PEM file of CA certificates; when set, every client must present a certificate signed by
+    /// one of them (mutual TLS), else the handshake fails.
+    #[serde(default)]
+    pub client_ca_file: Option<PathBuf>,
 }
 
 impl Default for ServerSettings {
@@ -98,6 +115,7 @@ impl Default for ServerSettings {
             max_concurrent_streams: 256,
             stream_window: 128,
             shutdown_grace: Duration::from_secs(10),
+            tls: None,
         }
     }
 }
@@ -108,6 +126,18 @@ impl Default for ServerSettings {
 pub struct AdminSettings {
     /// Address to listen on; port 0 picks a free port.
     pub addr: SocketAddr,
+    /// Serve HTTPS (with `client_ca_file`: clients must present a certificate).
+    pub tls: Option<ListenerTls>,
+    /// Serve the console beyond loopback without TLS anyway (tokens and session cookies then
+    /// cross the network in the clear; only behind a TLS-terminating proxy).
+    pub allow_plaintext: bool,
+    /// A request's headers must arrive within this, counted from when the connection is ready
+    /// for a request (opened, or its previous answer sent): it also closes idle connections.
+    #[serde(with = "humantime_serde")]
+    pub header_timeout: Duration,
+    /// A request's body must arrive in full within this (then 408).
+    #[serde(with = "humantime_serde")]
+    pub body_timeout: Duration,
 }
 
 /// The operator console, served on the admin HTTP port (`admin.addr`) under `path`. Operators
@@ -125,6 +155,14 @@ pub struct ConsoleSettings {
     /// Mark the session cookie `Secure` (set it when the console is reached over HTTPS, e.g.
     /// through a TLS-terminating proxy).
     pub secure_cookie: bool,
+    /// Sign-in attempts allowed per client address within `sign_in_window`; more get 429 with
+    /// `Retry-After`.
+    pub sign_in_attempts: u32,
+    /// See `sign_in_attempts`.
+    #[serde(with = "humantime_serde")]
+    pub sign_in_window: Duration,
+    /// Live sessions per token; signing in once more ends that token's oldest session.
+    pub max_sessions_per_token: u32,
 }
 
 impl Default for ConsoleSettings {
@@ -134,6 +172,9 @@ impl Default for ConsoleSettings {
             path: "/console".to_owned(),
             session_ttl: Duration::from_secs(8 * 3600),
             secure_cookie: false,
+            sign_in_attempts: 10,
+            sign_in_window: Duration::from_secs(60),
+            max_sessions_per_token: 5,
         }
     }
 }
@@ -150,8 +191,17 @@ impl ConsoleSettings {
         if ["/metrics", "/healthz", "/readyz"].contains(&p.as_str()) {
             return Err(format!("console.path {p:?} is taken by the admin server"));
         }
-        if self.session_ttl.is_zero() {
-            return Err("console.session_ttl must be greater than 0".to_owned());
+        if self.session_ttl.is_zero() || self.sign_in_window.is_zero() {
+            return Err(
+                "console.session_ttl and console.sign_in_window must be greater than 0".to_owned(),
+            );
+        }
+        if self.sign_in_attempts == 0 || self.max_sessions_per_token == 0 {
+            return Err(
+                "console.sign_in_attempts and console.max_sessions_per_token must be greater \
+                 than 0"
+                    .to_owned(),
+            );
         }
         Ok(())
     }
@@ -161,6 +211,10 @@ impl Default for AdminSettings {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            tls: None,
+            allow_plaintext: false,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -184,6 +238,20 @@ pub struct RedisSettings {
     /// messages keep theirs until resolved). Loop protection spans this window.
     #[serde(with = "humantime_serde")]
     pub state_ttl: Duration,
+    /// For a `rediss://` URL: the CA to trust (default: the system's) and a client certificate.
+    pub tls: Option<RedisTls>,
+}
+
+/// TLS to Redis (`rediss://` URLs only).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisTls {
+    /// PEM file of CA certificates to trust instead of the system's.
+    pub ca_file: Option<PathBuf>,
+    /// PEM file: a client certificate, for a Redis with `tls-auth-clients yes` (give `key_file`).
+    pub cert_file: Option<PathBuf>,
+    /// PEM file: the client certificate's private key.
+    pub key_file: Option<PathBuf>,
 }
 
 impl Default for RedisSettings {
@@ -194,6 +262,7 @@ impl Default for RedisSettings {
             connect_timeout: Duration::from_secs(2),
             response_timeout: Duration::from_secs(2),
             state_ttl: Duration::from_secs(7 * 24 * 3600),
+            tls: None,
         }
     }
 }
@@ -206,6 +275,7 @@ impl fmt::Debug for RedisSettings {
             .field("connect_timeout", &self.connect_timeout)
             .field("response_timeout", &self.response_timeout)
             .field("state_ttl", &self.state_ttl)
+            .field("tls", &self.tls)
             .finish()
     }
 }
@@ -620,6 +690,11 @@ pub struct ParkingLotSettings {
     /// are masked wherever a payload is shown to an operator (admin API, CLI, console); only an
     /// operator can reveal them, and that is audited.
     pub sensitive: Vec<String>,
+    /// Serve the API over TLS (with `client_ca_file`: clients must present a certificate).
+    pub tls: Option<ListenerTls>,
+    /// Listen beyond loopback without TLS anyway (bearer tokens then cross the network in the
+    /// clear).
+    pub allow_plaintext: bool,
 }
 
 impl Default for ParkingLotSettings {
@@ -645,6 +720,8 @@ impl Default for ParkingLotSettings {
             run_ttl: Duration::from_secs(7 * 24 * 3600),
             run_lease: Duration::from_secs(10),
             sensitive: Vec::new(),
+            tls: None,
+            allow_plaintext: false,
         }
     }
 }
@@ -849,6 +926,7 @@ impl Settings {
         }
         self.validate_budget()?;
         self.console.validate()?;
+        self.validate_tls()?;
         self.validate_parking_lot()?;
         if self.redis.state_ttl < Duration::from_secs(1) {
             return Err("redis.state_ttl must be at least 1s".to_owned());
@@ -874,6 +952,58 @@ impl Settings {
                 "server.max_in_flight_bytes ({}) must be at least server.max_message_bytes ({})",
                 s.max_in_flight_bytes, s.max_message_bytes
             ));
+        }
+        Ok(())
+    }
+
+    /// Token-protected listeners (the parking lot API; the admin port when it serves the
+    /// console) reachable beyond loopback need TLS or an explicit `allow_plaintext`.
+    /// `Application::build` checks it too (settings built in code skip `validate`).
+    pub fn check_plaintext_listeners(&self) -> Result<(), String> {
+        let guarded = [
+            (
+                "parking_lot",
+                self.parking_lot.addr,
+                self.parking_lot.tls.is_some(),
+                self.parking_lot.allow_plaintext,
+                true,
+            ),
+            (
+                "admin",
+                self.admin.addr,
+                self.admin.tls.is_some(),
+                self.admin.allow_plaintext,
+                self.console.enabled,
+            ),
+        ];
+        for (name, addr, tls, allowed, tokens) in guarded {
+            if tokens && !tls && !allowed && !addr.ip().is_loopback() {
+                return Err(format!(
+                    "{name}.addr {addr} is reachable beyond this host without TLS: its tokens \
+                     would cross the network in the clear. Set {name}.tls = {{ cert_file, \
+                     key_file }}, bind it to 127.0.0.1, or set {name}.allow_plaintext = true \
+                     (e.g. behind a TLS-terminating proxy)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Redis TLS settings need a `rediss://` URL, and a client certificate its key.
+    fn validate_tls(&self) -> Result<(), String> {
+        self.check_plaintext_listeners()?;
+        if let Some(t) = &self.redis.tls {
+            if !self.redis.url.starts_with("rediss://") {
+                return Err("redis.tls is set but redis.url is not a rediss:// URL".to_owned());
+            }
+            if t.cert_file.is_some() != t.key_file.is_some() {
+                return Err("redis.tls: give both cert_file and key_file, or neither".to_owned());
+            }
+        }
+        if self.admin.header_timeout.is_zero() || self.admin.body_timeout.is_zero() {
+            return Err(
+                "admin.header_timeout and admin.body_timeout must be greater than 0".to_owned(),
+            );
         }
         Ok(())
     }
@@ -1072,6 +1202,42 @@ mod tests {
         assert!(parse(retention, &[]).is_err());
         let s = parse("[parking_lot.retention]\nmax_age = \"2h\"\n", &[]).unwrap();
         assert_eq!(s.parking_lot.retention.max_count, None);
+    }
+
+    #[test]
+    fn tls_settings_parse_and_plaintext_beyond_loopback_is_refused() {
+        let t = "[server]\ntls = { cert_file = \"s.pem\", key_file = \"s.key\", \
+                 client_ca_file = \"ca.pem\" }\n";
+        let s = parse(t, &[]).unwrap();
+        let tls = s.server.tls.unwrap();
+        assert_eq!(tls.client_ca_file, Some(PathBuf::from("ca.pem")));
+        let typo = "[server]\ntls = { cert_file = \"a\", key_file = \"b\", ca = \"c\" }\n";
+        assert!(parse(typo, &[]).unwrap_err().to_string().contains("ca"));
+
+        let open = "[parking_lot]\naddr = \"0.0.0.0:50052\"\n";
+        let e = parse(open, &[]).unwrap_err().to_string();
+        assert!(e.contains("parking_lot.allow_plaintext = true"), "{e}");
+        assert!(parse(&format!("{open}allow_plaintext = true\n"), &[]).is_ok());
+        let with_tls = format!("{open}tls = {{ cert_file = \"a\", key_file = \"b\" }}\n");
+        assert!(parse(&with_tls, &[]).is_ok());
+        let admin = "[admin]\naddr = \"0.0.0.0:9464\"\n";
+        assert!(parse(admin, &[]).is_err());
+        assert!(parse(admin, &[("SALVAGE__CONSOLE__ENABLED", "false")]).is_ok());
+
+        let redis = "[redis]\nurl = \"redis://h:1\"\ntls = { ca_file = \"ca.pem\" }\n";
+        assert!(
+            parse(redis, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("rediss://")
+        );
+        let half = "[redis]\nurl = \"rediss://h:1\"\ntls = { cert_file = \"c.pem\" }\n";
+        assert!(
+            parse(half, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("key_file")
+        );
     }
 
     #[test]

@@ -15,7 +15,8 @@
 //! - [`relay`]: delivers outboxes and due retries; polls the gauges.
 //! - [`parking`]: the parking lot's operations (list, edit, resubmit runs, re-triage, discard,
 //!   restore, retention, live events), served by `api` as `salvage.v1.ParkingLot`.
-//! - [`admin`]: `/metrics`, `/healthz`, `/readyz`.
+//! - [`admin`]: `/metrics`, `/healthz`, `/readyz`, and the admin port's HTTP(S) server.
+//! - [`tls`]: TLS on the listeners (certificate files, handshakes off the accept loop).
 //! - [`console`]: the operator console (a web page and its JSON API on the admin port).
 //! - [`metrics`]: metric names and the events that count them.
 //! - [`telemetry`], [`shutdown`], [`cli`], [`dev`], [`loadgen`]: plumbing and tools.
@@ -36,6 +37,7 @@ pub mod shutdown;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod tls;
 pub mod workflow;
 
 /// Generated protobuf and gRPC code.

@@ -7,7 +7,6 @@ use std::{net::SocketAddr, path::Path, sync::Arc};
 use anyhow::Context;
 use futures::FutureExt;
 use tokio::{net::TcpListener, sync::Notify};
-use tonic::transport::server::TcpIncoming;
 use tracing::{info, warn};
 
 use crate::{
@@ -25,6 +24,7 @@ use crate::{
     rules::RuleSet,
     shutdown::Shutdown,
     store::Store,
+    tls::Alpn,
     workflow::Processor,
 };
 
@@ -48,7 +48,31 @@ pub struct Application {
     destinations: Destinations,
     metrics: Arc<Metrics>,
     relay_wake: Arc<Notify>,
+    tls: ListenerTlsConfigs,
     shutdown: Shutdown,
+}
+
+/// The TLS configuration of each listener that has one, read at build time.
+#[derive(Default)]
+struct ListenerTlsConfigs {
+    grpc: Option<Arc<rustls::ServerConfig>>,
+    parking: Option<Arc<rustls::ServerConfig>>,
+    admin: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl ListenerTlsConfigs {
+    fn load(s: &Settings) -> anyhow::Result<Self> {
+        let load = |tls: &Option<crate::config::ListenerTls>, key: &str, alpn| {
+            tls.as_ref()
+                .map(|t| crate::tls::server_config(t, key, alpn))
+                .transpose()
+        };
+        Ok(Self {
+            grpc: load(&s.server.tls, "server.tls", Alpn::H2)?,
+            parking: load(&s.parking_lot.tls, "parking_lot.tls", Alpn::H2)?,
+            admin: load(&s.admin.tls, "admin.tls", Alpn::Http11)?,
+        })
+    }
 }
 
 impl std::fmt::Debug for Application {
@@ -113,6 +137,10 @@ impl Application {
         let admin = TcpListener::bind(settings.admin.addr)
             .await
             .with_context(|| format!("cannot listen on {} (admin.addr)", settings.admin.addr))?;
+        settings
+            .check_plaintext_listeners()
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let tls = ListenerTlsConfigs::load(&settings)?;
         let parking = TcpListener::bind(settings.parking_lot.addr)
             .await
             .with_context(|| {
@@ -141,6 +169,7 @@ impl Application {
             destinations,
             metrics,
             relay_wake,
+            tls,
             shutdown: Shutdown::new(),
         })
     }
@@ -183,6 +212,7 @@ impl Application {
             destinations,
             metrics,
             relay_wake,
+            tls,
             shutdown,
         } = self;
         let (health, health_service) = tonic_health::server::health_reporter();
@@ -259,6 +289,7 @@ impl Application {
         let tokens = Tokens::new(&settings.parking_lot.tokens);
         if settings.console.enabled
             && !settings.console.secure_cookie
+            && tls.admin.is_none()
             && !settings.admin.addr.ip().is_loopback()
         {
             warn!(
@@ -269,18 +300,21 @@ impl Application {
             );
         }
         let console = settings.console.enabled.then(|| {
+            let mut console_settings = settings.console.clone();
+            // Served over HTTPS: the session cookie is `Secure`.
+            console_settings.secure_cookie |= tls.admin.is_some();
             console::router(ConsoleState::new(
                 parking_lot.clone(),
                 tokens.clone(),
                 hub.clone(),
-                settings.console.clone(),
+                console_settings,
                 shutdown.signal(),
             ))
         });
         let parking_service = ParkingLotService::new(parking_lot, tokens, hub, shutdown.signal());
         let mut parking_stop = shutdown.signal();
         tasks.spawn(async move {
-            let incoming = TcpIncoming::from(parking).with_nodelay(Some(true));
+            let incoming = crate::tls::grpc_incoming(parking, tls.parking);
             let serve = tonic::transport::Server::builder()
                 .add_service(ParkingLotServer::new(parking_service))
                 .serve_with_incoming_shutdown(incoming, async move { parking_stop.recv().await });
@@ -293,16 +327,17 @@ impl Application {
             admin_app = admin_app.merge(console);
         }
         let mut admin_stop = shutdown.signal();
-        tasks.spawn(async move {
-            let serve = axum::serve(admin, admin_app)
-                .with_graceful_shutdown(async move { admin_stop.recv().await });
-            if let Err(e) = serve.await {
-                warn!(error = %e, "admin server stopped with an error");
-            }
-        });
+        let admin_options = admin::ServeOptions {
+            tls: tls.admin,
+            header_timeout: settings.admin.header_timeout,
+            body_timeout: settings.admin.body_timeout,
+        };
+        tasks.spawn(admin::serve(admin, admin_app, admin_options, async move {
+            admin_stop.recv().await;
+        }));
 
         // Without TCP_NODELAY, small answers wait for delayed ACKs (~40 ms tail latency).
-        let incoming = TcpIncoming::from(grpc).with_nodelay(Some(true));
+        let incoming = crate::tls::grpc_incoming(grpc, tls.grpc);
         let mut grpc_stop = shutdown.signal();
         let health_on_stop = health.clone();
         let salvage = SalvageServer::new(service)

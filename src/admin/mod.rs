@@ -1,6 +1,11 @@
 //! The admin HTTP server: `/metrics` (Prometheus text), `/healthz` (the process is up; it never
 //! waits on Redis) and `/readyz` (ready only while Redis answers and has room for writes, no
-//! broker destination is down, and the application is not stopping).
+//! broker destination is down, and the application is not stopping). `serve.rs` serves them (and
+//! the console) with TLS and timeouts.
+
+mod serve;
+
+pub use self::serve::{ServeOptions, serve};
 
 use std::{sync::Arc, time::Duration};
 

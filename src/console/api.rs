@@ -302,6 +302,57 @@ struct BulkRequest {
     /// For a resubmit: the count the operator confirmed; refused when the selection changed.
     #[serde(default)]
     expected_count: Option<u64>,
+    /// For a resubmit: messages per second, 0 for no limit. Default: see [`Redrive`] below.
+    #[serde(default)]
+    rate_per_second: Option<f64>,
+    /// For a resubmit: how many go first (then a wait), 0 for no canary.
+    #[serde(default)]
+    canary: Option<u64>,
+    /// For a resubmit: the wait after the canary, in seconds.
+    #[serde(default)]
+    canary_wait_seconds: Option<u64>,
+}
+
+/// A group or filter resubmit from the console goes at this rate unless the operator chose
+/// another (never at full speed by default: a whole group can be tens of thousands).
+pub(super) const DEFAULT_RATE_PER_SECOND: f64 = 50.0;
+/// ... and, when it holds more than [`CANARY_ABOVE`] messages, starts with a canary this size.
+pub(super) const DEFAULT_CANARY: u64 = 20;
+/// See [`DEFAULT_CANARY`].
+pub(super) const CANARY_ABOVE: u64 = 100;
+/// The wait after the default canary.
+pub(super) const DEFAULT_CANARY_WAIT_SECONDS: u64 = 60;
+
+/// The redrive options of a console resubmit.
+#[derive(Debug, Clone, Copy, Serialize)]
+struct RedriveBody {
+    rate_per_second: f64,
+    canary: u64,
+    canary_wait_seconds: u64,
+}
+
+impl BulkRequest {
+    /// What the operator chose, else the defaults: for messages picked by id, none (full
+    /// speed, as before); for a group or filter, a rate, and a canary when it is large. The
+    /// API's auto-stop (too many resubmitted messages failing again) is always on.
+    fn redrive(&self, count: u64) -> RedriveBody {
+        let by_ids = !self.tracking_ids.is_empty();
+        RedriveBody {
+            rate_per_second: self.rate_per_second.unwrap_or(if by_ids {
+                0.0
+            } else {
+                DEFAULT_RATE_PER_SECOND
+            }),
+            canary: self.canary.unwrap_or(if by_ids || count <= CANARY_ABOVE {
+                0
+            } else {
+                DEFAULT_CANARY
+            }),
+            canary_wait_seconds: self
+                .canary_wait_seconds
+                .unwrap_or(DEFAULT_CANARY_WAIT_SECONDS),
+        }
+    }
 }
 
 impl BulkRequest {
@@ -337,6 +388,9 @@ impl BulkRequest {
 #[derive(Debug, Serialize)]
 struct Counted {
     count: u64,
+    /// A resubmit's redrive options (the defaults in a dry run, for the page to show).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redrive: Option<RedriveBody>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tracking_ids: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -355,30 +409,43 @@ pub(super) async fn resubmit(
         let session = s.session(&headers, Need::Change).await?;
         let req: BulkRequest = parse_json(&body)?;
         let selection = req.selection()?;
-        if let Some(confirmed) = req.expected_count.filter(|_| !req.dry_run) {
-            let now = s.lot.select(&selection, false).await?.len() as u64;
-            if now != confirmed {
+        // The count now: checked against the one the operator confirmed, and it decides
+        // whether the default redrive has a canary.
+        let mut count = 0;
+        if !req.dry_run {
+            count = s.lot.select(&selection, false).await?.len() as u64;
+            if let Some(confirmed) = req.expected_count.filter(|c| *c != count) {
                 return Err(ApiError::new(
                     StatusCode::CONFLICT,
                     format!(
-                        "the selection now holds {now} parked messages, not the {confirmed} you \
-                         confirmed: nothing was resubmitted; look again and confirm"
+                        "the selection now holds {count} parked messages, not the {confirmed} \
+                         you confirmed: nothing was resubmitted; look again and confirm"
                     ),
                 ));
             }
         }
+        let mut redrive = req.redrive(count);
         let started = s
             .lot
             .resubmit(
                 &session.caller,
                 &selection,
-                Redrive::default(),
+                Redrive {
+                    rate_per_second: redrive.rate_per_second,
+                    canary: redrive.canary,
+                    canary_wait: Duration::from_secs(redrive.canary_wait_seconds),
+                    ..Redrive::default()
+                },
                 req.dry_run,
                 &req.comment,
             )
             .await?;
+        if req.dry_run {
+            redrive = req.redrive(started.matched);
+        }
         Ok(Json(Counted {
             count: started.matched,
+            redrive: Some(redrive),
             tracking_ids: if req.dry_run {
                 started
                     .sample
@@ -446,6 +513,7 @@ async fn move_selection(s: &ConsoleState, headers: &HeaderMap, body: &[u8], way:
 fn counted_moves(moved: crate::parking::actions::Moved) -> Counted {
     Counted {
         count: moved.moved,
+        redrive: None,
         tracking_ids: Vec::new(),
         run_id: None,
         not_moved: moved

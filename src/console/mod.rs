@@ -10,6 +10,7 @@
 //! and header as text; sensitive values are masked (`parking/redact.rs`).
 
 mod api;
+mod limit;
 mod session;
 mod view;
 
@@ -49,6 +50,7 @@ pub struct ConsoleState {
     hub: Hub,
     settings: ConsoleSettings,
     shutdown: ShutdownSignal,
+    sign_in_limit: std::sync::Arc<limit::SignInLimit>,
 }
 
 impl ConsoleState {
@@ -64,6 +66,10 @@ impl ConsoleState {
             lot,
             tokens,
             hub,
+            sign_in_limit: std::sync::Arc::new(limit::SignInLimit::new(
+                settings.sign_in_attempts,
+                settings.sign_in_window,
+            )),
             settings,
             shutdown,
         }

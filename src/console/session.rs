@@ -5,9 +5,11 @@
 //! sends an `Origin`, come from the console's own host, so a page elsewhere cannot make a
 //! signed-in browser change anything.
 
+use std::net::SocketAddr;
+
 use axum::{
     Json,
-    extract::State,
+    extract::{ConnectInfo, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -159,12 +161,31 @@ pub(super) async fn current(State(s): State<ConsoleState>, headers: HeaderMap) -
     }
 }
 
-/// `POST /api/session`: sign in with a token.
+/// `POST /api/session`: sign in with a token (at most `console.sign_in_attempts` per client
+/// address per `console.sign_in_window`, else 429 with `Retry-After`).
 pub(super) async fn sign_in(
     State(s): State<ConsoleState>,
+    extensions: axum::http::Extensions,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
+    if let Some(ConnectInfo(peer)) = extensions.get::<ConnectInfo<SocketAddr>>()
+        && let Err(wait) = s
+            .sign_in_limit
+            .attempt(peer.ip(), std::time::Instant::now())
+    {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        tracing::warn!(client = %peer.ip(), "console sign-in refused: too many attempts");
+        let mut response = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("too many sign-in attempts from this address: try again in {secs} s"),
+        )
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        return response;
+    }
     let result = async {
         let req: SignIn = parse_json(&body)?;
         let caller = s
@@ -183,21 +204,24 @@ pub(super) async fn sign_in(
             caller,
             csrf: random_token(),
         };
-        s.lot
+        let ended = s
+            .lot
             .store()
             .session_put(
                 &digest(&id),
                 &[
-                    ("token", token_digest),
+                    ("token", token_digest.clone()),
                     ("name", session.caller.name.clone()),
                     ("role", session.caller.role.as_str().to_owned()),
                     ("csrf", session.csrf.clone()),
                     ("created", crate::workflow::now_ms().to_string()),
                 ],
                 s.settings.session_ttl,
+                &token_digest,
+                s.settings.max_sessions_per_token,
             )
             .await?;
-        tracing::info!(actor = %session.caller.name, "console sign-in");
+        tracing::info!(actor = %session.caller.name, ended_oldest_sessions = ended, "console sign-in");
         Ok::<_, ApiError>((id, session))
     }
     .await;

@@ -1,10 +1,11 @@
 //! What the operator console keeps in Redis: sessions (a hash per session, expiring when idle,
-//! named by the digest of the cookie so a key listing reveals no usable cookie) and the
-//! per-minute outcome counts behind "the last hour".
+//! named by the digest of the cookie so a key listing reveals no usable cookie; a sorted set per
+//! token of its live sessions, so signing in past the cap ends the oldest) and the per-minute
+//! outcome counts behind "the last hour".
 
 use std::{collections::HashMap, time::Duration};
 
-use redis::AsyncCommands;
+use redis::{AsyncCommands, Script};
 
 use super::{Store, StoreError};
 
@@ -24,23 +25,30 @@ pub struct OutcomeCounts {
 }
 
 impl Store {
-    /// Store a session for `ttl`.
+    /// Store a session for `ttl`, made by the token whose SHA-256 is `token_digest_hex`; if
+    /// that token then has more than `max_per_token` live sessions, its oldest end (in the same
+    /// script). Returns how many ended.
     pub async fn session_put(
         &self,
         digest_hex: &str,
         fields: &[(&str, String)],
         ttl: Duration,
-    ) -> Result<(), StoreError> {
-        let key = self.keys.console_session(digest_hex);
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .hset_multiple(&key, fields)
-            .ignore()
-            .pexpire(&key, ttl_ms(ttl))
-            .ignore();
+        token_digest_hex: &str,
+        max_per_token: u32,
+    ) -> Result<u64, StoreError> {
+        let script = Script::new(SESSION_PUT);
+        let mut call = script.key(self.keys.console_session(digest_hex));
+        call.key(self.keys.console_sessions(token_digest_hex))
+            .arg(ttl_ms(ttl))
+            .arg(crate::workflow::now_ms())
+            .arg(max_per_token)
+            .arg(digest_hex)
+            .arg(self.keys.console_session(""));
+        for (field, value) in fields {
+            call.arg(*field).arg(value);
+        }
         let mut conn = self.conn.clone();
-        let () = pipe.query_async(&mut conn).await?;
-        Ok(())
+        Ok(call.invoke_async(&mut conn).await?)
     }
 
     /// A session's fields (empty when there is none, or it expired).
@@ -110,6 +118,34 @@ impl Store {
         Ok(out)
     }
 }
+
+/// KEYS: the session, the token's session set. ARGV: ttl ms, now ms, cap, the session's digest,
+/// the session key prefix, then field/value pairs. Sessions signed out or expired leave the set;
+/// past the cap, the oldest sessions are deleted.
+const SESSION_PUT: &str = r"
+local key, idx = KEYS[1], KEYS[2]
+local ttl, now, cap = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local id, base = ARGV[4], ARGV[5]
+for i = 6, #ARGV, 2 do redis.call('HSET', key, ARGV[i], ARGV[i + 1]) end
+redis.call('PEXPIRE', key, ttl)
+for _, o in ipairs(redis.call('ZRANGE', idx, 0, -1)) do
+  if redis.call('EXISTS', base .. o) == 0 then redis.call('ZREM', idx, o) end
+end
+redis.call('ZADD', idx, now, id)
+local n = redis.call('ZCARD', idx)
+local ended = 0
+if n > cap then
+  for _, o in ipairs(redis.call('ZRANGE', idx, 0, n - cap - 1)) do
+    if o ~= id then
+      redis.call('DEL', base .. o)
+      redis.call('ZREM', idx, o)
+      ended = ended + 1
+    end
+  end
+end
+redis.call('PEXPIRE', idx, ttl)
+return ended
+";
 
 fn ttl_ms(ttl: Duration) -> i64 {
     i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX).max(1)

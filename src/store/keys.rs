@@ -123,6 +123,12 @@ impl Keys {
         format!("{}:console:session:{digest_hex}", self.prefix)
     }
 
+    /// Sorted set: the live console sessions of one token (by its SHA-256), scored by sign-in
+    /// time (ms), for `console.max_sessions_per_token`.
+    pub fn console_sessions(&self, token_digest_hex: &str) -> String {
+        format!("{}:console:sessions:{token_digest_hex}", self.prefix)
+    }
+
     /// Hash: outcome counts of one minute (`report.lua`, `resubmit.lua`), kept two hours.
     pub fn stats_minute(&self, minute: u64) -> String {
         format!("{}:stats:{minute}", self.prefix)

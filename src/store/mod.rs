@@ -138,6 +138,35 @@ pub fn payload_digest(payload: &[u8]) -> String {
     hex(&Sha256::digest(payload)[..12])
 }
 
+/// The PEM files of `redis.tls`, read now (an unreadable file names itself in the error).
+fn tls_certificates(tls: &crate::config::RedisTls) -> Result<redis::TlsCertificates, StoreError> {
+    let read = |field: &str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| {
+            StoreError::Redis(redis::RedisError::from((
+                redis::ErrorKind::InvalidClientConfig,
+                "cannot read a redis.tls file",
+                format!("redis.tls.{field} {}: {e}", path.display()),
+            )))
+        })
+    };
+    let client_tls = match (&tls.cert_file, &tls.key_file) {
+        (Some(cert), Some(key)) => Some(redis::ClientTlsConfig {
+            client_cert: read("cert_file", cert)?,
+            client_key: read("key_file", key)?,
+        }),
+        _ => None,
+    };
+    let root_cert = tls
+        .ca_file
+        .as_deref()
+        .map(|ca| read("ca_file", ca))
+        .transpose()?;
+    Ok(redis::TlsCertificates {
+        client_tls,
+        root_cert,
+    })
+}
+
 /// What one drain pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Drained {
@@ -247,7 +276,18 @@ impl Store {
     /// Prepare a connection to Redis. It connects lazily and reconnects by itself, so Salvage
     /// starts (and reports UNAVAILABLE, not ready) while Redis is down.
     pub fn connect(settings: &RedisSettings) -> Result<Self, StoreError> {
-        let client = redis::Client::open(settings.url.as_str()).map_err(StoreError::Redis)?;
+        let client = match &settings.tls {
+            Some(tls) => {
+                crate::tls::install_crypto_provider();
+                redis::Client::build_with_tls(settings.url.as_str(), tls_certificates(tls)?)
+            }
+            None if settings.url.starts_with("rediss://") => {
+                crate::tls::install_crypto_provider();
+                redis::Client::open(settings.url.as_str())
+            }
+            None => redis::Client::open(settings.url.as_str()),
+        }
+        .map_err(StoreError::Redis)?;
         let config = isolation::manager_config(settings);
         let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
         Ok(Self {

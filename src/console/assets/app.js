@@ -328,7 +328,7 @@ function initDialog() {
   $('#confirm-cancel').addEventListener('click', () => d.close('cancel'));
   reason.addEventListener('input', () => { ok.disabled = dialogNeedsReason && !reason.value.trim(); });
 }
-function confirmDialog({ title, text, sample = [], total = 0, reason = false, comment = false, okLabel = 'OK' }) {
+function confirmDialog({ title, text, sample = [], total = 0, reason = false, comment = false, redrive = null, okLabel = 'OK' }) {
   const d = $('#confirm');
   if (d.open) return Promise.resolve(null);
   const ok = $('#confirm-ok');
@@ -346,12 +346,24 @@ function confirmDialog({ title, text, sample = [], total = 0, reason = false, co
   r.value = '';
   $('#confirm-comment-field').hidden = !comment;
   c.value = '';
+  // A resubmit shows its redrive options, filled with the server's defaults.
+  $('#confirm-redrive').hidden = !redrive;
+  $('#redrive-rate').value = redrive?.rate_per_second ?? '';
+  $('#redrive-canary').value = redrive?.canary ?? '';
+  $('#redrive-wait').value = redrive?.canary_wait_seconds ?? '';
   ok.textContent = okLabel;
   ok.disabled = reason;
   d.returnValue = '';
   return new Promise((resolve) => {
     d.addEventListener('close', () => {
-      resolve(d.returnValue === 'ok' ? { reason: r.value.trim(), comment: c.value.trim() } : null);
+      const num = (sel) => Math.max(0, Number($(sel).value) || 0);
+      resolve(d.returnValue === 'ok' ? {
+        reason: r.value.trim(), comment: c.value.trim(),
+        redrive: redrive && {
+          rate_per_second: num('#redrive-rate'), canary: Math.floor(num('#redrive-canary')),
+          canary_wait_seconds: Math.floor(num('#redrive-wait')),
+        },
+      } : null);
     }, { once: true });
     d.showModal();
     (reason ? r : $('#confirm-cancel')).focus();
@@ -367,11 +379,11 @@ async function resubmitFlow(selection, describe) {
   if (!n) return setStatus('Nothing to resubmit: no parked message matches.', 'info');
   const ok = await confirmDialog({
     title: 'Resubmit', text: describe(n), sample: dry.tracking_ids, total: n,
-    comment: true, okLabel: `Resubmit ${n}`,
+    comment: true, redrive: dry.redrive, okLabel: `Resubmit ${n}`,
   });
   if (!ok) return setStatus('Resubmit cancelled.');
   // The server refuses (409) if the selection no longer holds the count confirmed.
-  const body = { ...selection, dry_run: false, expected_count: n };
+  const body = { ...selection, dry_run: false, expected_count: n, ...(ok.redrive || {}) };
   if (ok.comment) body.comment = ok.comment;
   const r = await api('POST', '/resubmit', body);
   setStatus(`Run ${r.run_id} started: resubmitting ${plural(r.count, 'message')}.`, 'ok');

@@ -100,12 +100,58 @@ async fn bulk_resubmit_of_a_whole_group() {
     c.browser.click("button#resubmit-group").await;
     let question = c.browser.wait_text("#confirm-text", "3").await;
     assert!(question.contains('3'), "{question}");
+    // A whole group is not resent at full speed unless the operator says so: the dialog offers
+    // the server's default rate (no canary for 3 messages).
+    let redrive = c
+        .browser
+        .exec(
+            "const v = (s) => document.querySelector(s).value; \
+             return [document.querySelector('#confirm-redrive').hidden, v('#redrive-rate'), \
+             v('#redrive-canary')];",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_eq!(redrive, serde_json::json!([false, "50", "0"]));
     c.browser.click("button#confirm-ok").await;
     let landed = c.app.await_stream("payments", 5).await;
     assert_eq!(landed.len(), 5);
     assert!(
         !c.app.parked(&other).await.is_empty(),
         "another group's message stays parked"
+    );
+}
+
+#[tokio::test]
+async fn a_large_group_resubmit_shows_a_sample_and_starts_with_a_canary_at_a_rate() {
+    let c = Console::start().await;
+    let reqs = (0..120)
+        .map(|i| fraud_declined(&format!("p-{i}")))
+        .collect();
+    c.app.park_all(reqs).await;
+    c.sign_in(OPERATOR, "olivia").await;
+    c.open(&format!("#/group/{}", fraud_group("p-1"))).await;
+    c.browser.wait_text("#group-count", "120").await;
+    c.browser.click("button#resubmit-group").await;
+    c.browser.wait_text("#confirm-text", "120").await;
+    let shown = c
+        .browser
+        .exec(
+            "const v = (s) => document.querySelector(s).value; \
+             return [document.querySelector('#confirm-redrive').hidden, v('#redrive-rate'), \
+             v('#redrive-canary'), v('#redrive-wait'), \
+             document.querySelectorAll('#confirm-sample li').length];",
+            serde_json::json!([]),
+        )
+        .await;
+    // A sample of 10 ids and "… and 110 more".
+    assert_eq!(shown, serde_json::json!([false, "50", "20", "60", 11]));
+    c.browser.click("button#confirm-ok").await;
+    let status = c.browser.wait_text("#run-status", "canary_wait").await;
+    assert!(status.contains("20/120 done"), "{status}");
+    assert_eq!(
+        c.app.stream("payments").await.len(),
+        20,
+        "only the canary went"
     );
 }
 

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod browser;
+pub mod certs;
 pub mod process;
 pub mod prometheus;
 pub mod redis_server;
