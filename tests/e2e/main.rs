@@ -12,6 +12,7 @@ mod api;
 mod brokers;
 mod console;
 mod durability;
+mod exact_data;
 mod observe;
 mod parked_cli;
 mod parking_lot;
