@@ -168,7 +168,11 @@ impl ParkingLot {
     /// too deep) for a message whose content type says JSON: the rules could not read it.
     async fn check_json(&self, tracking_id: &str, payload: &[u8]) -> Result<(), ParkingError> {
         let ids = [tracking_id.to_owned()];
-        let rows = self.inner.store.records(&ids, &["content_type"], false).await?;
+        let rows = self
+            .inner
+            .store
+            .records(&ids, &["content_type"], false)
+            .await?;
         let content_type = rows
             .first()
             .and_then(|r| r.get("content_type"))
@@ -177,15 +181,17 @@ impl ParkingLot {
         if !is_json_content_type(&content_type) {
             return Ok(());
         }
-        crate::rules::exact::parse(payload).map(|_| ()).map_err(|e| {
-            ParkingError::invalid(
-                "payload",
-                format!(
-                    "must be JSON, as the message's content type is {content_type:?}, but it \
+        crate::rules::exact::parse(payload)
+            .map(|_| ())
+            .map_err(|e| {
+                ParkingError::invalid(
+                    "payload",
+                    format!(
+                        "must be JSON, as the message's content type is {content_type:?}, but it \
                      {e}; nothing was changed"
-                ),
-            )
-        })
+                    ),
+                )
+            })
     }
 
     /// `payload` with every mask left at a sensitive place replaced by the stored value, so an

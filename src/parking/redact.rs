@@ -138,8 +138,7 @@ impl Redactor {
             if masked.is_empty() {
                 None
             } else {
-                splice::rewrite(payload, &original, &doc)
-                    .or_else(|| serde_json::to_vec(&doc).ok())
+                splice::rewrite(payload, &original, &doc).or_else(|| serde_json::to_vec(&doc).ok())
             }
         };
         let text = match masked_bytes {

@@ -61,9 +61,9 @@ pub(crate) fn coerce(value: &Value, to: CoerceTo) -> Result<Option<Value>, Strin
             .and_then(|n| number::to_integer(&n))
             .map(Value::Number)
             .ok_or_else(fail)?,
-        (CoerceTo::Integer, Value::Number(n)) => number::to_integer(n)
-            .map(Value::Number)
-            .ok_or_else(fail)?,
+        (CoerceTo::Integer, Value::Number(n)) => {
+            number::to_integer(n).map(Value::Number).ok_or_else(fail)?
+        }
         (CoerceTo::Number | CoerceTo::Integer, Value::Bool(b)) => Value::from(u8::from(*b)),
 
         (CoerceTo::Boolean, Value::String(s)) => parse_bool(s.trim()).ok_or_else(fail)?,

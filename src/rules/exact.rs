@@ -9,8 +9,9 @@ use std::{cell::RefCell, fmt, str::FromStr};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value, map::Entry};
 
-/// How deep serde_json lets arrays and objects nest.
-pub const MAX_DEPTH: usize = 128;
+/// How deep serde_json lets arrays and objects nest (its recursion limit of 128 refuses the
+/// 128th level).
+pub const MAX_DEPTH: usize = 127;
 
 /// The key serde_json (`arbitrary_precision`) hands a number to a visitor under: a map of this
 /// one key to the number's text. Its own `Value` recognises numbers the same way.
@@ -67,9 +68,11 @@ impl fmt::Display for JsonError {
 pub fn parse(bytes: &[u8]) -> Result<Value, JsonError> {
     let duplicate = RefCell::new(None);
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = Seed { duplicate: &duplicate }
-        .deserialize(&mut de)
-        .and_then(|value| de.end().map(|()| value));
+    let parsed = Seed {
+        duplicate: &duplicate,
+    }
+    .deserialize(&mut de)
+    .and_then(|value| de.end().map(|()| value));
     parsed.map_err(|e| match duplicate.into_inner() {
         Some(Duplicate { key, mut path }) => {
             path.reverse();
@@ -217,8 +220,9 @@ mod tests {
             err.reason(),
             "payload is ambiguous: key \"id\" appears more than once in the top-level object"
         );
-        let err = parse(br#"{"order": {"lines": [{"sku": "a"}, {"sku": "b", "qty": 1, "sku": "c"}]}}"#)
-            .unwrap_err();
+        let err =
+            parse(br#"{"order": {"lines": [{"sku": "a"}, {"sku": "b", "qty": 1, "sku": "c"}]}}"#)
+                .unwrap_err();
         assert_eq!(
             err.reason(),
             "payload is ambiguous: key \"sku\" appears more than once in the object at /order/lines/1"
@@ -235,7 +239,7 @@ mod tests {
         assert!(parse(deep(MAX_DEPTH).as_bytes()).is_ok());
         let err = parse(deep(MAX_DEPTH + 1).as_bytes()).unwrap_err();
         assert!(matches!(err, JsonError::TooDeep), "{err:?}");
-        assert_eq!(err.reason(), "payload is nested deeper than 128 levels");
+        assert_eq!(err.reason(), "payload is nested deeper than 127 levels");
         let objects = format!("{}1{}", r#"{"a":"#.repeat(200), "}".repeat(200));
         assert!(matches!(parse(objects.as_bytes()), Err(JsonError::TooDeep)));
 

@@ -120,7 +120,9 @@ pub(crate) fn parse_exact(text: &str) -> Option<Number> {
     Decimal::parse(text)?;
     // JSON forbids leading zeros (`007`), which Decimal accepts.
     let unsigned = text.strip_prefix('-').unwrap_or(text);
-    if unsigned.len() > 1 && unsigned.starts_with('0') && !unsigned[1..].starts_with(['.', 'e', 'E'])
+    if unsigned.len() > 1
+        && unsigned.starts_with('0')
+        && !unsigned[1..].starts_with(['.', 'e', 'E'])
     {
         return None;
     }
@@ -184,7 +186,9 @@ mod tests {
         for text in ["12.50", "-0", "20261121000000000000001", "0.5", "1e-3"] {
             assert_eq!(parse_exact(text).unwrap().to_string(), text);
         }
-        for text in ["+7", ".5", "1.", "007", "inf", "NaN", "1e999", "", "1,5", "0x10"] {
+        for text in [
+            "+7", ".5", "1.", "007", "inf", "NaN", "1e999", "", "1,5", "0x10",
+        ] {
             assert!(parse_exact(text).is_none(), "{text}");
         }
     }

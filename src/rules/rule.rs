@@ -150,10 +150,8 @@ impl Rule {
         }
         // The original text edited where the actions changed it; serialised whole only if that
         // cannot be done (it always can for the text `before` was parsed from).
-        let bytes = super::splice::rewrite(raw, &before, &doc).map_or_else(
-            || serde_json::to_vec(&doc),
-            Ok,
-        );
+        let bytes =
+            super::splice::rewrite(raw, &before, &doc).map_or_else(|| serde_json::to_vec(&doc), Ok);
         match bytes {
             Ok(bytes) => Evaluation {
                 changes: super::diff::diff(&before, &doc),

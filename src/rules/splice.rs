@@ -40,12 +40,17 @@ fn write(
             // Members in the order of `after` (a rename keeps its place), each with its original
             // text where it has one.
             let (items, trail, close) = object_members(src, start)?;
+            if items.len() != b.len() || items.iter().any(|m| !b.contains_key(m.key.as_ref())) {
+                return None;
+            }
             let index: HashMap<&str, usize> = items
                 .iter()
                 .enumerate()
                 .map(|(i, m)| (m.key.as_ref(), i))
                 .collect();
-            let first = items.first().map_or((start + 1, start + 1), |m| (m.lead, m.key_at));
+            let first = items
+                .first()
+                .map_or((start + 1, start + 1), |m| (m.lead, m.key_at));
             let mut reused = vec![false; items.len()];
             let mut wrote = false;
             out.push(b'{');
@@ -69,7 +74,7 @@ fn write(
                                 && !a.contains_key(m.key.as_ref())
                                 && b.get(m.key.as_ref()) == Some(av)
                         });
-                        match moved.and_then(|i| Some((i, items.get(i)?))) {
+                        match moved.and_then(|i| items.get(i).map(|m| (i, m))) {
                             Some((i, m)) => {
                                 reused[i] = true;
                                 out.extend_from_slice(src.get(m.v_start..m.v_end)?);
@@ -88,17 +93,22 @@ fn write(
             let mut wrote = false;
             let mut first = None;
             out.push(b'[');
-            let (trail, close) = members_of_array(src, start, |lead, v_start, v_end, out| {
-                let first = *first.get_or_insert((lead, v_start));
-                let bv = b.get(index)?;
-                if let Some(av) = a.get(index) {
-                    separator(src, (lead, v_start), first, wrote, out)?;
-                    write(src, v_start, v_end, bv, av, out)?;
-                    wrote = true;
-                }
-                index += 1;
-                Some(())
-            }, out)?;
+            let (trail, close) = members_of_array(
+                src,
+                start,
+                |lead, v_start, v_end, out| {
+                    let first = *first.get_or_insert((lead, v_start));
+                    let bv = b.get(index)?;
+                    if let Some(av) = a.get(index) {
+                        separator(src, (lead, v_start), first, wrote, out)?;
+                        write(src, v_start, v_end, bv, av, out)?;
+                        wrote = true;
+                    }
+                    index += 1;
+                    Some(())
+                },
+                out,
+            )?;
             for av in a.iter().skip(b.len()) {
                 if std::mem::replace(&mut wrote, true) {
                     out.push(b',');
@@ -114,7 +124,13 @@ fn write(
 
 /// Writes the text before a kept member: its own (whitespace and a comma) when something was
 /// written before it, else that of the first member (whitespace only).
-fn separator(src: &[u8], lead: (usize, usize), first: (usize, usize), wrote: bool, out: &mut Vec<u8>) -> Option<()> {
+fn separator(
+    src: &[u8],
+    lead: (usize, usize),
+    first: (usize, usize),
+    wrote: bool,
+    out: &mut Vec<u8>,
+) -> Option<()> {
     let (s, e) = if wrote { lead } else { first };
     let text = src.get(s..e)?;
     if wrote && !text.contains(&b',') {
@@ -192,7 +208,9 @@ fn members_of_array(
 /// A key's text, unescaped only when it has escapes.
 fn key_text(quoted: &[u8]) -> Option<Cow<'_, str>> {
     if quoted.contains(&b'\\') {
-        serde_json::from_slice::<String>(quoted).ok().map(Cow::Owned)
+        serde_json::from_slice::<String>(quoted)
+            .ok()
+            .map(Cow::Owned)
     } else {
         std::str::from_utf8(quoted.get(1..quoted.len() - 1)?)
             .ok()
@@ -300,32 +318,64 @@ mod tests {
 
     #[test]
     fn removals_additions_and_renames() {
-        check(r#"{"a": 1, "b": 2, "c": 3}"#, |v| {
-            v.as_object_mut().unwrap().shift_remove("a");
-        }, r#"{"b": 2, "c": 3}"#);
-        check(r#"{"a": 1, "b": 2, "c": 3}"#, |v| {
-            v.as_object_mut().unwrap().shift_remove("b");
-        }, r#"{"a": 1, "c": 3}"#);
-        check(r#"{"a": 1}"#, |v| {
-            v.as_object_mut().unwrap().shift_remove("a");
-        }, r#"{}"#);
+        check(
+            r#"{"a": 1, "b": 2, "c": 3}"#,
+            |v| {
+                v.as_object_mut().unwrap().shift_remove("a");
+            },
+            r#"{"b": 2, "c": 3}"#,
+        );
+        check(
+            r#"{"a": 1, "b": 2, "c": 3}"#,
+            |v| {
+                v.as_object_mut().unwrap().shift_remove("b");
+            },
+            r#"{"a": 1, "c": 3}"#,
+        );
+        check(
+            r#"{"a": 1}"#,
+            |v| {
+                v.as_object_mut().unwrap().shift_remove("a");
+            },
+            r#"{}"#,
+        );
         check(r#"{ }"#, |v| v["x"] = json!(1), r#"{"x":1 }"#);
-        check(r#"{"amount": 1E3, "k": 0}"#, |v| {
-            let m = v.as_object_mut().unwrap();
-            let x = m.shift_remove("amount").unwrap();
-            m.insert("total".into(), x);
-        }, r#"{"k": 0,"total":1E3}"#);
-        check(r#"{"amount": 1E3, "k": 0}"#, |v| {
-            let m = v.as_object_mut().unwrap();
-            let x = m.shift_remove("amount").unwrap();
-            m.shift_insert(0, "total".into(), x);
-        }, r#"{"total":1E3, "k": 0}"#);
-        check(r#"[1.50, 2.50, 3.50]"#, |v| {
-            v.as_array_mut().unwrap().pop();
-        }, r#"[1.50, 2.50]"#);
-        check(r#"[1.50]"#, |v| v.as_array_mut().unwrap().push(json!(2)), r#"[1.50,2]"#);
+        check(
+            r#"{"amount": 1E3, "k": 0}"#,
+            |v| {
+                let m = v.as_object_mut().unwrap();
+                let x = m.shift_remove("amount").unwrap();
+                m.insert("total".into(), x);
+            },
+            r#"{"k": 0,"total":1E3}"#,
+        );
+        check(
+            r#"{"amount": 1E3, "k": 0}"#,
+            |v| {
+                let m = v.as_object_mut().unwrap();
+                let x = m.shift_remove("amount").unwrap();
+                m.shift_insert(0, "total".into(), x);
+            },
+            r#"{"total":1E3, "k": 0}"#,
+        );
+        check(
+            r#"[1.50, 2.50, 3.50]"#,
+            |v| {
+                v.as_array_mut().unwrap().pop();
+            },
+            r#"[1.50, 2.50]"#,
+        );
+        check(
+            r#"[1.50]"#,
+            |v| v.as_array_mut().unwrap().push(json!(2)),
+            r#"[1.50,2]"#,
+        );
         check(r#" "x" "#, |v| *v = json!(1), " 1 ");
-        check(r#"{"a\"b": 1.0, "c": "}"}"#, |v| v["c"] = json!("{"), r#"{"a\"b": 1.0, "c": "{"}"#);
+        check(
+            r#"{"a\"b": 1.0, "c": "}"}"#,
+            |v| v["c"] = json!("{"),
+            r#"{"a\"b": 1.0, "c": "{"}"#,
+        );
     }
 
     #[test]

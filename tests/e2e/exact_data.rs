@@ -130,7 +130,7 @@ async fn payload_nested_too_deep_is_parked_saying_so() {
         .unwrap()
         .into_inner();
     assert_eq!(outcome(&resp), pb::Outcome::Parked, "{resp:?}");
-    assert_eq!(resp.reason, "payload is nested deeper than 128 levels");
+    assert_eq!(resp.reason, "payload is nested deeper than 127 levels");
 }
 
 /// EditParked on an `application/json` message refuses what is not JSON, or is ambiguous, with
@@ -141,32 +141,48 @@ async fn edit_parked_refuses_invalid_json_for_a_json_message() {
     let tid = app.park_all(vec![fraud_declined("p-1")]).await.remove(0);
     let op = app.operator().await;
     let edit = |payload: &str| {
-        op.clone().edit_parked(pb::EditParkedRequest {
+        let mut op = op.clone();
+        let req = pb::EditParkedRequest {
             tracking_id: tid.clone(),
             expected_version: 1,
             payload: Some(payload.as_bytes().to_vec()),
             headers: HashMap::new(),
             replace_headers: false,
             comment: String::new(),
-        })
+        };
+        async move { op.edit_parked(req).await }
     };
-    let err = edit(r#"{"payment_id":"p-1","amount_cents":}"#).await.unwrap_err();
+    let err = edit(r#"{"payment_id":"p-1","amount_cents":}"#)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
-    assert!(err.message().starts_with("payload: must be JSON"), "{}", err.message());
     assert!(
-        err.message().contains("is not valid JSON: expected value at line 1 column 36"),
+        err.message().starts_with("payload: must be JSON"),
         "{}",
         err.message()
     );
-    let err = edit(r#"{"payment_id":"p-1","payment_id":"p-2"}"#).await.unwrap_err();
+    assert!(
+        err.message()
+            .contains("is not valid JSON: expected value at line 1 column 36"),
+        "{}",
+        err.message()
+    );
+    let err = edit(r#"{"payment_id":"p-1","payment_id":"p-2"}"#)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
     assert!(
-        err.message().contains(r#"key "payment_id" appears more than once"#),
+        err.message()
+            .contains(r#"key "payment_id" appears more than once"#),
         "{}",
         err.message()
     );
     let stored = get(&op, &tid).await.unwrap();
-    assert_eq!(stored.summary.as_ref().unwrap().version, 1, "nothing changed");
+    assert_eq!(
+        stored.summary.as_ref().unwrap().version,
+        1,
+        "nothing changed"
+    );
 
     let exact = r#"{"payment_id": "p-1", "amount_cents": 990, "rate": 1.50, "big": 20261121000000000000001}"#;
     let rec = edit(exact).await.unwrap().into_inner();

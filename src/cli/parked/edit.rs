@@ -29,15 +29,14 @@ pub(crate) async fn edit(ctx: &Ctx, args: EditArgs) -> anyhow::Result<()> {
     let version = current.summary.as_ref().map_or(0, |s| s.version);
     // JSON (by content type, or a payload that is JSON) is checked before sending, as the
     // server checks it for a JSON content type; anything else goes byte for byte.
-    let json = is_json_content_type(&current.content_type)
-        || jsontext::pretty(&current.payload).is_some();
+    let json =
+        is_json_content_type(&current.content_type) || jsontext::pretty(&current.payload).is_some();
     let edited = match &args.payload_file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
             if json {
-                check_json(&text)
-                    .map_err(|e| anyhow!("{}: {e}; nothing sent", path.display()))?;
+                check_json(&text).map_err(|e| anyhow!("{}: {e}; nothing sent", path.display()))?;
             }
             Edited { text, file: None }
         }

@@ -108,8 +108,12 @@ fn ambiguous_and_too_deep_payloads_park_saying_so() {
             r#"payload is ambiguous: key "total" appears more than once in the top-level object"#,
         ),
         (
-            format!(r#"{{"total": "1", "x": {}{}}}"#, "[".repeat(130), "]".repeat(130)),
-            "payload is nested deeper than 128 levels",
+            format!(
+                r#"{{"total": "1", "x": {}{}}}"#,
+                "[".repeat(130),
+                "]".repeat(130)
+            ),
+            "payload is nested deeper than 127 levels",
         ),
         ("{\"total\": ".to_owned(), "payload is not valid JSON"),
     ];
