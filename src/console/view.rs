@@ -13,7 +13,7 @@ use crate::parking::{
     redact::{Change, Redactor},
     runs::Run,
 };
-use crate::rules::diff;
+use crate::rules::{diff, jsontext, splice};
 
 /// Characters of payload in a listing's preview.
 const PREVIEW_CHARS: usize = 160;
@@ -58,7 +58,29 @@ pub(super) struct Attempt {
     message: String,
     tracking_id: String,
     produced: Option<String>,
-    diff: Vec<Change>,
+    diff: Vec<DiffRow>,
+}
+
+/// One change of a repair, its values as JSON text: the page shows them as sent (a browser's
+/// `JSON.parse` would turn `12.30` into `12.3` and a 23-digit id into a double).
+#[derive(Debug, Serialize)]
+pub(super) struct DiffRow {
+    pointer: String,
+    op: &'static str,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+impl From<Change> for DiffRow {
+    fn from(c: Change) -> Self {
+        let text = |v: Option<Value>| v.map(|v| v.to_string());
+        DiffRow {
+            pointer: c.pointer,
+            op: c.op.as_str(),
+            before: text(c.before),
+            after: text(c.after),
+        }
+    }
 }
 
 /// One edit.
@@ -139,11 +161,9 @@ pub(super) struct AuditView {
 /// A listing's entry.
 pub(super) fn summary(r: &Record, redactor: &Redactor) -> Summary {
     let shown = redactor.show(&r.payload, false);
-    // The preview is one line: the compact form of the masked JSON.
+    // The preview is one line: the compact form of the masked JSON (its text as sent).
     let compact = if shown.is_json {
-        serde_json::from_str::<Value>(&shown.text)
-            .map(|v| v.to_string())
-            .unwrap_or(shown.text)
+        jsontext::compact(&shown.text)
     } else {
         shown.text
     };
@@ -214,9 +234,12 @@ pub(super) fn detail(r: &Record, redactor: &Redactor, reveal: bool) -> Detail {
 fn original(r: &Record) -> Vec<u8> {
     let first_repair = r.attempts.iter().find_map(|a| {
         let changes: Vec<Change> = serde_json::from_value(a.get("changes")?.clone()).ok()?;
-        let produced: Value = serde_json::from_str(a.get("payload")?.as_str()?).ok()?;
+        let text = a.get("payload")?.as_str()?;
+        let produced: Value = serde_json::from_str(text).ok()?;
         let before = diff::undo(&produced, &changes)?;
-        serde_json::to_vec(&before).ok()
+        // The produced text taken back where the repair changed it: the rest as sent.
+        splice::rewrite(text.as_bytes(), &produced, &before)
+            .or_else(|| serde_json::to_vec(&before).ok())
     });
     first_repair
         .or_else(|| r.edits.first().map(|e| e.previous_payload.clone()))
@@ -254,7 +277,7 @@ fn attempt(a: &Value, redactor: &Redactor, reveal: bool) -> Attempt {
         message: s("message"),
         tracking_id: s("tracking_id"),
         produced: produced.map(|p| redactor.show(p.as_bytes(), reveal).text),
-        diff,
+        diff: diff.into_iter().map(DiffRow::from).collect(),
         outcome,
     }
 }

@@ -43,6 +43,18 @@ pub struct Moved {
     pub sample: Vec<Record>,
 }
 
+/// Whether a content type says JSON: `application/json`, `text/json` or any `+json` type
+/// (`application/cloudevents+json`), parameters and case aside.
+pub fn is_json_content_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
+}
+
 /// The audit fields common to every action.
 pub(crate) fn audit_fields(
     caller: &Caller,
@@ -100,6 +112,9 @@ impl ParkingLot {
             Some(p) => Some(self.unmasked(edit, p).await?),
             None => None,
         };
+        if let Some(p) = &payload {
+            self.check_json(&edit.tracking_id, p).await?;
+        }
         if let Some(p) = &payload
             && p.len() > self.inner.max_payload
         {
@@ -149,6 +164,36 @@ impl ParkingLot {
         }
     }
 
+    /// Refuses a payload that is not JSON (or is ambiguous JSON: a key written twice, or nested
+    /// too deep) for a message whose content type says JSON: the rules could not read it.
+    async fn check_json(&self, tracking_id: &str, payload: &[u8]) -> Result<(), ParkingError> {
+        let ids = [tracking_id.to_owned()];
+        let rows = self
+            .inner
+            .store
+            .records(&ids, &["content_type"], false)
+            .await?;
+        let content_type = rows
+            .first()
+            .and_then(|r| r.get("content_type"))
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .unwrap_or_default();
+        if !is_json_content_type(&content_type) {
+            return Ok(());
+        }
+        crate::rules::exact::parse(payload)
+            .map(|_| ())
+            .map_err(|e| {
+                ParkingError::invalid(
+                    "payload",
+                    format!(
+                        "must be JSON, as the message's content type is {content_type:?}, but it \
+                     {e}; nothing was changed"
+                    ),
+                )
+            })
+    }
+
     /// `payload` with every mask left at a sensitive place replaced by the stored value, so an
     /// operator who edits a masked payload does not overwrite what they never saw. Unchanged
     /// when nothing is masked, or when the record is not at the version the edit expects (the
@@ -170,8 +215,12 @@ impl ParkingLot {
         let Ok(stored) = serde_json::from_slice::<serde_json::Value>(&stored.payload) else {
             return Ok(payload.to_vec());
         };
+        let typed = edited.clone();
         redactor.unmask(&mut edited, &stored);
-        Ok(serde_json::to_vec(&edited).unwrap_or_else(|_| payload.to_vec()))
+        // The operator's text, with only the masks replaced (numbers and escapes as typed).
+        Ok(crate::rules::splice::rewrite(payload, &typed, &edited)
+            .or_else(|| serde_json::to_vec(&edited).ok())
+            .unwrap_or_else(|| payload.to_vec()))
     }
 
     /// Up to 10 of the selected records, newest first (what a dry run shows).

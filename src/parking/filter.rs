@@ -111,7 +111,8 @@ impl Filter {
             return true;
         }
         matches!(found, Value::String(s) if *s == self.json_value)
-            || serde_json::from_str::<Value>(&self.json_value).is_ok_and(|want| want == *found)
+            || serde_json::from_str::<Value>(&self.json_value)
+                .is_ok_and(|want| crate::rules::json_equal(&want, found))
     }
 }
 
@@ -267,6 +268,15 @@ mod tests {
                 Filter {
                     json_pointer: "/n".into(),
                     json_value: "7".into(),
+                    ..Filter::default()
+                },
+                true,
+            ),
+            (
+                // Numbers by value, as the rules compare them: 42.0 is 42.
+                Filter {
+                    json_pointer: "/customer/id".into(),
+                    json_value: "42.0".into(),
                     ..Filter::default()
                 },
                 true,

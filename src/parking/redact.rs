@@ -12,7 +12,10 @@ use serde_json::Value;
 
 use super::{Record, audit::AuditEntry, retriage::DryRun};
 pub use crate::rules::diff::Change;
-use crate::rules::diff::{join, split};
+use crate::rules::{
+    diff::{join, split},
+    jsontext, splice,
+};
 
 /// What a masked value is replaced with.
 pub const MASK: &str = "[redacted]";
@@ -53,13 +56,15 @@ impl Redactor {
         if self.is_empty() {
             return None;
         }
-        let mut doc = serde_json::from_slice::<Value>(payload).ok()?;
+        let original = serde_json::from_slice::<Value>(payload).ok()?;
+        let mut doc = original.clone();
         let mut masked = Vec::new();
         self.mask_at(&mut doc, &mut Vec::new(), &mut masked);
         if masked.is_empty() {
             return None;
         }
-        serde_json::to_vec(&doc).ok()
+        // The payload's own text with only the masked values replaced.
+        splice::rewrite(payload, &original, &doc).or_else(|| serde_json::to_vec(&doc).ok())
     }
 
     fn mask_in_place(&self, payload: &mut Vec<u8>) {
@@ -110,8 +115,13 @@ impl Redactor {
     }
 
     /// `payload` to show: masked (unless `reveal`) and pretty-printed when it is JSON.
+    ///
+    /// Pretty-printing works on the text, so numbers, escapes and key order are as sent.
     pub fn show(&self, payload: &[u8], reveal: bool) -> Shown {
-        let Ok(mut doc) = serde_json::from_slice::<Value>(payload) else {
+        let parsed = std::str::from_utf8(payload)
+            .ok()
+            .filter(|text| serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok());
+        let Some(text) = parsed else {
             return Shown {
                 text: String::from_utf8_lossy(payload).into_owned(),
                 is_json: false,
@@ -119,11 +129,24 @@ impl Redactor {
             };
         };
         let mut masked = Vec::new();
-        if !reveal {
+        let masked_bytes = if reveal || self.is_empty() {
+            None
+        } else {
+            let original = serde_json::from_str::<Value>(text).unwrap_or(Value::Null);
+            let mut doc = original.clone();
             self.mask_at(&mut doc, &mut Vec::new(), &mut masked);
-        }
+            if masked.is_empty() {
+                None
+            } else {
+                splice::rewrite(payload, &original, &doc).or_else(|| serde_json::to_vec(&doc).ok())
+            }
+        };
+        let text = match masked_bytes {
+            Some(bytes) => jsontext::pretty_valid(&String::from_utf8_lossy(&bytes)),
+            None => jsontext::pretty_valid(text),
+        };
         Shown {
-            text: serde_json::to_string_pretty(&doc).unwrap_or_default(),
+            text,
             is_json: true,
             masked,
         }

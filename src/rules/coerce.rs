@@ -1,12 +1,17 @@
 //! The `coerce` action: convert a value between string, number, integer and boolean.
 //!
-//! - to `string`: numbers keep their JSON text (`12.5` → `"12.5"`), booleans become
-//!   `"true"`/`"false"`.
-//! - to `number`: decimal strings (`"12.50"` → 12.5, `"7"` → 7; integers stay integers),
-//!   booleans become 1/0.
-//! - to `integer`: like `number`, but the result must be whole (`"7.0"` → 7, `12.5` fails).
-//! - to `boolean`: strings `true`/`yes`/`1` and `false`/`no`/`0` in any case, numbers 1 and 0.
-//! - a value that already has the target type is kept as it is.
+//! - to `string`: numbers keep their JSON text as written (`12.50` → `"12.50"`), booleans
+//!   become `"true"`/`"false"`.
+//! - to `number`: a string holding a JSON number keeps its digits exactly (`"12.50"` → `12.50`,
+//!   `"20261121000000000000001"` → that integer, all 23 digits; an exponent is written `1e+3`);
+//!   other decimal text is read as a double (`"+7"` → 7, `".5"` → 0.5); booleans become 1/0.
+//!   Numbers too large for a double (`"1e999"`), `inf` and `NaN` are refused.
+//! - to `integer`: like `number`, but the result must be whole, and is written without
+//!   fraction or exponent, every digit kept (`"7.0"` → `7`, `"1.5e3"` → `1500`; `12.5` fails).
+//! - to `boolean`: strings `true`/`yes`/`1` and `false`/`no`/`0` in any case, numbers whose
+//!   value is 1 or 0 (`1.0` too).
+//! - a value that already has the target type is kept as it is (for `integer`: a number
+//!   written as an integer).
 //!
 //! Strings are trimmed before parsing. Null, objects and arrays never convert. Anything else
 //! fails with a reason naming the value.
@@ -14,7 +19,7 @@
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
-use super::value::describe;
+use super::{number, value::describe};
 
 /// The target type of `coerce`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -44,7 +49,7 @@ pub(crate) fn coerce(value: &Value, to: CoerceTo) -> Result<Option<Value>, Strin
         (CoerceTo::String, Value::String(_))
         | (CoerceTo::Number, Value::Number(_))
         | (CoerceTo::Boolean, Value::Bool(_)) => return Ok(None),
-        (CoerceTo::Integer, Value::Number(n)) if n.is_i64() || n.is_u64() => return Ok(None),
+        (CoerceTo::Integer, Value::Number(n)) if number::written_as_integer(n) => return Ok(None),
 
         (CoerceTo::String, Value::Number(n)) => Value::String(n.to_string()),
         (CoerceTo::String, Value::Bool(b)) => Value::String(b.to_string()),
@@ -53,26 +58,30 @@ pub(crate) fn coerce(value: &Value, to: CoerceTo) -> Result<Option<Value>, Strin
             Value::Number(parse_number(s.trim()).ok_or_else(fail)?)
         }
         (CoerceTo::Integer, Value::String(s)) => parse_number(s.trim())
-            .and_then(|n| whole(&n))
+            .and_then(|n| number::to_integer(&n))
+            .map(Value::Number)
             .ok_or_else(fail)?,
-        (CoerceTo::Integer, Value::Number(n)) => whole(n).ok_or_else(fail)?,
+        (CoerceTo::Integer, Value::Number(n)) => {
+            number::to_integer(n).map(Value::Number).ok_or_else(fail)?
+        }
         (CoerceTo::Number | CoerceTo::Integer, Value::Bool(b)) => Value::from(u8::from(*b)),
 
         (CoerceTo::Boolean, Value::String(s)) => parse_bool(s.trim()).ok_or_else(fail)?,
-        (CoerceTo::Boolean, Value::Number(n)) => match n.as_f64() {
-            Some(0.0) => Value::Bool(false),
-            Some(1.0) => Value::Bool(true),
-            _ => return Err(fail()),
-        },
+        (CoerceTo::Boolean, Value::Number(n)) if number::is(n, 0) => Value::Bool(false),
+        (CoerceTo::Boolean, Value::Number(n)) if number::is(n, 1) => Value::Bool(true),
+        (CoerceTo::Boolean, Value::Number(_)) => return Err(fail()),
 
         (_, Value::Null | Value::Array(_) | Value::Object(_)) => return Err(fail()),
     };
     Ok(Some(converted))
 }
 
-/// Parses decimal text as a JSON number: integers stay integers, anything else must be a
-/// finite float (so `inf` and `NaN` are refused).
+/// Parses decimal text as a JSON number: JSON number text keeps its digits; other decimal
+/// text (`+7`, `.5`, `1.`) is read as an integer or a finite double.
 fn parse_number(text: &str) -> Option<Number> {
+    if let Some(n) = number::parse_exact(text) {
+        return Some(n);
+    }
     if let Ok(i) = text.parse::<i64>() {
         return Some(Number::from(i));
     }
@@ -86,18 +95,6 @@ fn parse_number(text: &str) -> Option<Number> {
         return None;
     }
     text.parse::<f64>().ok().and_then(Number::from_f64)
-}
-
-/// The number as an integer, if it has no fractional part and fits in 64 bits.
-fn whole(n: &Number) -> Option<Value> {
-    if n.is_i64() || n.is_u64() {
-        return Some(Value::Number(n.clone()));
-    }
-    let f = n.as_f64()?;
-    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
-    let in_range = f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64;
-    #[allow(clippy::cast_possible_truncation)]
-    in_range.then(|| Value::from(f as i64))
 }
 
 fn parse_bool(text: &str) -> Option<Value> {
@@ -122,10 +119,18 @@ mod tests {
     /// (input, target, expected output as JSON text, or the error)
     const MATRIX: &[(&str, CoerceTo, Result<&str, &str>)] = &[
         // to number
-        (r#""12.50""#, CoerceTo::Number, Ok("12.5")),
+        (r#""12.50""#, CoerceTo::Number, Ok("12.50")),
+        (
+            r#""20261121000000000000001""#,
+            CoerceTo::Number,
+            Ok("20261121000000000000001"),
+        ),
+        (r#""-0""#, CoerceTo::Number, Ok("-0")),
+        (r#""+7""#, CoerceTo::Number, Ok("7")),
+        (r#"".5""#, CoerceTo::Number, Ok("0.5")),
         (r#"" 7 ""#, CoerceTo::Number, Ok("7")),
         (r#""-3""#, CoerceTo::Number, Ok("-3")),
-        (r#""1e3""#, CoerceTo::Number, Ok("1000.0")),
+        (r#""1e3""#, CoerceTo::Number, Ok("1e+3")),
         (
             r#""18446744073709551615""#,
             CoerceTo::Number,
@@ -167,6 +172,17 @@ mod tests {
         (r#""7""#, CoerceTo::Integer, Ok("7")),
         (r#""7.0""#, CoerceTo::Integer, Ok("7")),
         ("7.0", CoerceTo::Integer, Ok("7")),
+        ("1.5e3", CoerceTo::Integer, Ok("1500")),
+        (
+            r#""20261121000000000000001""#,
+            CoerceTo::Integer,
+            Ok("20261121000000000000001"),
+        ),
+        (
+            "20261121000000000000001.0",
+            CoerceTo::Integer,
+            Ok("20261121000000000000001"),
+        ),
         ("42", CoerceTo::Integer, Ok("42")),
         ("false", CoerceTo::Integer, Ok("0")),
         (
@@ -180,9 +196,9 @@ mod tests {
             Err("cannot coerce number 12.5 to integer"),
         ),
         (
-            "1e300",
+            "1e400",
             CoerceTo::Integer,
-            Err("cannot coerce number 1e+300 to integer"),
+            Err("cannot coerce number 1e+400 to integer"),
         ),
         (
             "[1]",
@@ -191,6 +207,12 @@ mod tests {
         ),
         // to string
         ("12.5", CoerceTo::String, Ok(r#""12.5""#)),
+        ("12.50", CoerceTo::String, Ok(r#""12.50""#)),
+        (
+            "20261121000000000000001",
+            CoerceTo::String,
+            Ok(r#""20261121000000000000001""#),
+        ),
         ("7", CoerceTo::String, Ok(r#""7""#)),
         ("true", CoerceTo::String, Ok(r#""true""#)),
         (r#""x""#, CoerceTo::String, Ok(r#""x""#)),
@@ -207,6 +229,12 @@ mod tests {
         ("1", CoerceTo::Boolean, Ok("true")),
         ("0", CoerceTo::Boolean, Ok("false")),
         ("1.0", CoerceTo::Boolean, Ok("true")),
+        ("0e5", CoerceTo::Boolean, Ok("false")),
+        (
+            "1.0000000000000000001",
+            CoerceTo::Boolean,
+            Err("cannot coerce number 1.0000000000000000001 to boolean"),
+        ),
         (
             "2",
             CoerceTo::Boolean,

@@ -21,20 +21,32 @@
 //! The payload is parsed as JSON at most once per evaluation, and only when a rule whose
 //! envelope conditions match needs it. A rule with payload predicates whose other conditions
 //! match a non-JSON payload decides: it parks with the reason "payload is not valid JSON"
-//! rather than letting a later, less specific rule act on a payload it cannot inspect.
+//! rather than letting a later, less specific rule act on a payload it cannot inspect. The
+//! same holds, with their own reasons, for a payload nested deeper than the parser allows and
+//! one with a key written twice in an object (`exact`): which value the sender meant is
+//! unknowable, so no rule guesses.
+//!
+//! Data exactly as sent: numbers keep their written digits in memory (serde_json's
+//! `arbitrary_precision`; compared by exact value in `number`), and a repaired payload is the
+//! original text edited where the rule changed it (`splice`), so everything else keeps its
+//! bytes.
 
 mod action;
 mod coerce;
 mod condition;
 pub mod diff;
 mod error;
+pub mod exact;
 mod glob;
+pub mod jsontext;
 mod load;
 mod model;
+mod number;
 mod patch;
 mod pointer;
 mod raw;
 mod rule;
+pub mod splice;
 mod testcase;
 mod text;
 mod timestamp;
@@ -88,14 +100,15 @@ impl RuleSet {
                 continue;
             }
             if rule.needs_json() {
-                let Some(doc) = payload.json() else {
-                    return rule.not_json();
+                let doc = match payload.json() {
+                    Ok(doc) => doc,
+                    Err(e) => return rule.unreadable(e.reason()),
                 };
                 if !rule.when().matches_payload(doc) {
                     continue;
                 }
             }
-            return rule.decide(payload.into_json());
+            return rule.decide(payload.into_json(), input.payload);
         }
         self.no_match(input.class)
     }
@@ -165,18 +178,20 @@ impl RuleSet {
 enum Payload<'a> {
     Raw(&'a [u8]),
     Json(Value),
-    Invalid,
+    Invalid(exact::JsonError),
 }
 
 impl Payload<'_> {
-    /// The payload as JSON, parsing it if that has not been tried yet.
-    fn json(&mut self) -> Option<&Value> {
+    /// The payload as JSON, parsing it if that has not been tried yet; else why it cannot be
+    /// read.
+    fn json(&mut self) -> Result<&Value, &exact::JsonError> {
         if let Payload::Raw(bytes) = *self {
-            *self = serde_json::from_slice(bytes).map_or(Payload::Invalid, Payload::Json);
+            *self = exact::parse(bytes).map_or_else(Payload::Invalid, Payload::Json);
         }
         match self {
-            Payload::Json(doc) => Some(doc),
-            Payload::Raw(_) | Payload::Invalid => None,
+            Payload::Json(doc) => Ok(doc),
+            Payload::Invalid(e) => Err(e),
+            Payload::Raw(_) => unreachable!("parsed above"),
         }
     }
 
@@ -184,9 +199,23 @@ impl Payload<'_> {
     fn into_json(self) -> Option<Value> {
         match self {
             Payload::Json(doc) => Some(doc),
-            Payload::Raw(_) | Payload::Invalid => None,
+            Payload::Raw(_) | Payload::Invalid(_) => None,
         }
     }
+}
+
+/// Deep JSON equality as rules compare: numbers by exact value (`12.50` equals `12.5`, two
+/// 23-digit ids differing in the last digit do not), object member order aside.
+pub fn json_equal(a: &Value, b: &Value) -> bool {
+    value::json_eq(a, b)
+}
+
+/// Whether a park reason says the payload could not be read as JSON (not JSON, nested too
+/// deep, or a key written twice), as opposed to what a rule decided.
+pub fn is_unreadable_payload(reason: &str) -> bool {
+    reason == INVALID_JSON_REASON
+        || reason.starts_with("payload is nested deeper than")
+        || reason.starts_with("payload is ambiguous:")
 }
 
 #[cfg(test)]

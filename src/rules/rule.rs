@@ -108,19 +108,16 @@ impl Rule {
         self.when.has_payload_predicates() || !self.actions.is_empty()
     }
 
-    /// The evaluation when this rule matched but the payload is not JSON.
-    pub(crate) fn not_json(&self) -> Evaluation {
-        self.evaluation(
-            Decision::Park {
-                reason: NOT_JSON.to_owned(),
-            },
-            Repair::Failed,
-        )
+    /// The evaluation when this rule matched but the payload cannot be read as JSON, `reason`
+    /// saying why.
+    pub(crate) fn unreadable(&self, reason: String) -> Evaluation {
+        self.evaluation(Decision::Park { reason }, Repair::Failed)
     }
 
     /// The evaluation when this rule matched. `doc` is the parsed payload, present whenever
-    /// [`Rule::needs_json`] is true; it is consumed by the repair, so nothing is copied.
-    pub(crate) fn decide(&self, doc: Option<Value>) -> Evaluation {
+    /// [`Rule::needs_json`] is true; it is consumed by the repair. `raw` is the payload's text,
+    /// which the repaired payload keeps wherever the rule changed nothing.
+    pub(crate) fn decide(&self, doc: Option<Value>, raw: &[u8]) -> Evaluation {
         let decision = match &self.outcome {
             Outcome::Retry(backoff) => Decision::Retry {
                 backoff: backoff.clone(),
@@ -129,14 +126,14 @@ impl Rule {
                 reason: reason.clone(),
             },
             Outcome::Requeue if self.actions.is_empty() => Decision::Requeue { payload: None },
-            Outcome::Requeue => return self.repair(doc),
+            Outcome::Requeue => return self.repair(doc, raw),
         };
         self.evaluation(decision, Repair::None)
     }
 
-    fn repair(&self, doc: Option<Value>) -> Evaluation {
+    fn repair(&self, doc: Option<Value>, raw: &[u8]) -> Evaluation {
         let Some(mut doc) = doc else {
-            return self.not_json();
+            return self.unreadable(NOT_JSON.to_owned());
         };
         let before = doc.clone();
         for (i, action) in self.actions.iter().enumerate() {
@@ -151,7 +148,11 @@ impl Rule {
                 return self.evaluation(Decision::Park { reason }, Repair::Failed);
             }
         }
-        match serde_json::to_vec(&doc) {
+        // The original text edited where the actions changed it; serialised whole only if that
+        // cannot be done (it always can for the text `before` was parsed from).
+        let bytes =
+            super::splice::rewrite(raw, &before, &doc).map_or_else(|| serde_json::to_vec(&doc), Ok);
+        match bytes {
             Ok(bytes) => Evaluation {
                 changes: super::diff::diff(&before, &doc),
                 ..self.evaluation(

@@ -8,13 +8,16 @@
 //!                                  # match; absent or "" = not checked
 //! input = { queue = "orders", event_type = "OrderPlaced", class = "data",
 //!           code = "INVALID_TYPE", message = "...", payload = '{"total":"12.50"}' }
-//! expect = { decision = "requeue", payload = '{"total":12.5}' }
+//! expect = { decision = "requeue", payload = '{"total":12.50}' }
 //! ```
 //!
 //! `input` needs `queue`, `event_type` and `class`; `code` and `message` default to empty, and
 //! the payload is given as text (`payload`) or as a TOML value turned into JSON
 //! (`payload_json`), or left out (empty). `expect` needs `decision`, and may add `payload` /
-//! `payload_json` (the repaired payload, compared as JSON), `unchanged = true` (requeued with
+//! `payload_json` (the repaired payload, compared as JSON: member order aside, `payload` text
+//! must match exactly, numbers with the same digits, so `12.50` is not `12.5`; `payload_json`,
+//! TOML values that keep no number's digits, compares numbers by value), `unchanged = true`
+//! (requeued with
 //! the original bytes; `false` = with a repaired payload), `reason` (a substring of the park
 //! reason), `repair` (`none`, `repaired`, `failed`) and `max_attempts`.
 
@@ -60,7 +63,7 @@ struct OwnedInput {
 #[derive(Debug, Clone)]
 struct Expect {
     decision: DecisionKind,
-    payload: Option<Value>,
+    payload: Option<Expected>,
     unchanged: Option<bool>,
     reason: Option<String>,
     repair: Option<Repair>,
@@ -195,6 +198,30 @@ impl TestCase {
     }
 }
 
+/// An expected payload, and how numbers are compared.
+#[derive(Debug, Clone)]
+enum Expected {
+    /// From `payload` (JSON text): numbers as written.
+    Exact(Value),
+    /// From `payload_json` (TOML): numbers by value.
+    ByValue(Value),
+}
+
+impl Expected {
+    fn matches(&self, got: &Value) -> bool {
+        match self {
+            Expected::Exact(want) => got == want,
+            Expected::ByValue(want) => json_eq(got, want),
+        }
+    }
+
+    fn value(&self) -> &Value {
+        match self {
+            Expected::Exact(want) | Expected::ByValue(want) => want,
+        }
+    }
+}
+
 fn check_payload(expect: &Expect, actual: Option<&[u8]>, problems: &mut Vec<String>) {
     match (actual, expect.unchanged) {
         (Some(bytes), Some(true)) => problems.push(format!(
@@ -204,12 +231,18 @@ fn check_payload(expect: &Expect, actual: Option<&[u8]>, problems: &mut Vec<Stri
         (None, Some(false)) => problems.push("payload unchanged, expected a repair".to_owned()),
         _ => {}
     }
-    let Some(want) = &expect.payload else { return };
-    match actual.map(serde_json::from_slice::<Value>) {
+    let Some(expected) = &expect.payload else {
+        return;
+    };
+    let want = expected.value();
+    match actual.map(|bytes| (bytes, serde_json::from_slice::<Value>(bytes))) {
         None => problems.push(format!("payload unchanged, expected {want}")),
-        Some(Ok(got)) if json_eq(&got, want) => {}
-        Some(Ok(got)) => problems.push(format!("payload is {got}, expected {want}")),
-        Some(Err(e)) => problems.push(format!("repaired payload is not JSON: {e}")),
+        Some((_, Ok(got))) if expected.matches(&got) => {}
+        Some((bytes, Ok(_))) => problems.push(format!(
+            "payload is {}, expected {want}",
+            String::from_utf8_lossy(bytes)
+        )),
+        Some((_, Err(e))) => problems.push(format!("repaired payload is not JSON: {e}")),
     }
 }
 
@@ -240,13 +273,13 @@ fn compile_expect(raw: RawExpect) -> Result<Expect, String> {
         (Some(_), Some(_)) => {
             return Err("`expect`: give `payload` or `payload_json`, not both".to_owned());
         }
-        (Some(text), None) => Some(
+        (Some(text), None) => Some(Expected::Exact(
             serde_json::from_str(&text)
                 .map_err(|e| format!("`expect.payload` is not valid JSON: {e}"))?,
-        ),
-        (None, Some(value)) => {
-            Some(toml_to_json(value).map_err(|e| format!("`expect.payload_json`: {e}"))?)
-        }
+        )),
+        (None, Some(value)) => Some(Expected::ByValue(
+            toml_to_json(value).map_err(|e| format!("`expect.payload_json`: {e}"))?,
+        )),
         (None, None) => None,
     };
     let requeue = raw.decision == DecisionKind::Requeue;

@@ -109,8 +109,9 @@ impl ValueMap {
         ValueMap { values, default }
     }
 
-    /// The mapped value. Strings are looked up as they are, numbers by their JSON text,
-    /// booleans as `true`/`false` and null as `null`; objects and arrays cannot be mapped.
+    /// The mapped value. Strings are looked up as they are, numbers by their JSON text and
+    /// else by value (`1.50` finds the key `"1.5"`), booleans as `true`/`false` and null as
+    /// `null`; objects and arrays cannot be mapped.
     pub(crate) fn apply(&self, value: &Value) -> Result<Value, String> {
         let key = match value {
             Value::String(s) => s.clone(),
@@ -121,8 +122,17 @@ impl ValueMap {
                 return Err(format!("cannot map {}", describe(value)));
             }
         };
+        let by_value = || match value {
+            Value::Number(n) => self
+                .values
+                .iter()
+                .find(|(k, _)| super::number::text_eq(k, n.as_str()))
+                .map(|(_, v)| v),
+            _ => None,
+        };
         self.values
             .get(&key)
+            .or_else(by_value)
             .or(self.default.as_ref())
             .cloned()
             .ok_or_else(|| format!("no mapping for {} and no default", describe(value)))
@@ -206,6 +216,12 @@ mod tests {
         );
         assert_eq!(map.apply(&json!("cc")).unwrap(), json!("card"));
         assert_eq!(map.apply(&json!(1)).unwrap(), json!("one"));
+        // Numbers are found by value too, whatever their digits.
+        for text in ["1.0", "1e0", "1.00"] {
+            let n: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(map.apply(&n).unwrap(), json!("one"), "{text}");
+        }
+        assert!(map.apply(&json!(1.5)).is_err());
         assert_eq!(map.apply(&json!(true)).unwrap(), json!("yes"));
         assert_eq!(
             map.apply(&json!("CC")).unwrap_err(),

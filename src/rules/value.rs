@@ -1,12 +1,14 @@
 //! JSON value helpers shared by conditions, actions and tests: semantic equality (numbers
-//! compare by value, as RFC 6902 `test` requires), TOML → JSON conversion for values written in
-//! rules files, JSON type names, and short descriptions of values for failure reasons.
+//! compare by exact value, as RFC 6902 `test` requires), TOML → JSON conversion for values
+//! written in rules files, JSON type names, and short descriptions of values for failure
+//! reasons.
 
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
-/// Deep equality where numbers are equal when their values are (`1`, `1.0` and `1e0` are the
-/// same), object member order does not matter and array order does.
+/// Deep equality where numbers are equal when their values are, exactly (`1`, `1.0` and `1e0`
+/// are the same; two 23-digit ids differing in their last digit are not), object member order
+/// does not matter and array order does.
 pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => number_eq(x, y),
@@ -24,20 +26,12 @@ pub(crate) fn json_eq(a: &Value, b: &Value) -> bool {
 }
 
 fn number_eq(x: &Number, y: &Number) -> bool {
-    if let (Some(x), Some(y)) = (x.as_i64(), y.as_i64()) {
-        return x == y;
-    }
-    if let (Some(x), Some(y)) = (x.as_u64(), y.as_u64()) {
-        return x == y;
-    }
-    match (x.as_f64(), y.as_f64()) {
-        (Some(x), Some(y)) => x == y,
-        _ => false,
-    }
+    super::number::eq(x, y)
 }
 
 /// Converts a value written in TOML into JSON. TOML dates and times become strings; floats
-/// that JSON cannot hold (NaN, infinities) are rejected.
+/// that JSON cannot hold (NaN, infinities) are rejected. TOML keeps no number's text: an integer
+/// is exact (64 bits), a float is written in its shortest form (`12.30` becomes `12.3`).
 pub(crate) fn toml_to_json(value: toml::Value) -> Result<Value, String> {
     Ok(match value {
         toml::Value::String(s) => Value::String(s),
@@ -86,9 +80,7 @@ impl JsonType {
             | (JsonType::Object, Value::Object(_))
             | (JsonType::Array, Value::Array(_))
             | (JsonType::Null, Value::Null) => true,
-            (JsonType::Integer, Value::Number(n)) => {
-                n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
-            }
+            (JsonType::Integer, Value::Number(n)) => super::number::is_whole(n),
             _ => false,
         }
     }
@@ -130,12 +122,27 @@ mod tests {
 
     use super::*;
 
+    fn num(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
     #[test]
     fn equality_is_semantic_for_numbers_and_objects() {
         let cases = [
             (json!(1), json!(1.0), true),
             (json!(-1), json!(-1.0), true),
             (json!(u64::MAX), json!(u64::MAX), true),
+            (
+                num("20261121000000000000001"),
+                num("20261121000000000000001"),
+                true,
+            ),
+            (
+                num("20261121000000000000001"),
+                num("20261121000000000000002"),
+                false,
+            ),
+            (num("12.30"), json!(12.3), true),
             (json!(1), json!(2), false),
             (
                 json!({"a": 1, "b": [1, 2]}),
@@ -170,6 +177,8 @@ mod tests {
     fn integer_type_accepts_whole_floats() {
         assert!(JsonType::Integer.matches(&json!(3)));
         assert!(JsonType::Integer.matches(&json!(3.0)));
+        assert!(JsonType::Integer.matches(&num("20261121000000000000001")));
+        assert!(JsonType::Integer.matches(&num("1e3")));
         assert!(!JsonType::Integer.matches(&json!(3.5)));
         assert!(!JsonType::Integer.matches(&json!("3")));
         assert!(JsonType::Null.matches(&json!(null)));

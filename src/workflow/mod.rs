@@ -341,7 +341,9 @@ impl Processor {
                 let code = match committed.overridden {
                     Some(Override::AttemptLimit) => "attempt_limit",
                     Some(_) => "not_a_stream",
-                    None if committed.reason == crate::rules::INVALID_JSON_REASON => "invalid_json",
+                    None if crate::rules::is_unreadable_payload(&committed.reason) => {
+                        "invalid_json"
+                    }
                     None if eval.repair == Repair::Failed => "repair_failed",
                     None if eval.rule.is_none() => "no_rule",
                     None => "rule",

@@ -13,6 +13,7 @@ mod brokers;
 mod console;
 mod dedupe;
 mod durability;
+mod exact_data;
 mod hardening;
 mod observe;
 mod overload;

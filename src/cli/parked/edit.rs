@@ -14,7 +14,7 @@ use super::{
     confirm::{ask, interactive},
     json, jsontext, show,
 };
-use crate::proto::v1 as pb;
+use crate::{parking::actions::is_json_content_type, proto::v1 as pb, rules::exact::JsonError};
 
 /// The new payload and, when it came from the editor, the file it was written in.
 struct Edited {
@@ -27,19 +27,29 @@ pub(crate) async fn edit(ctx: &Ctx, args: EditArgs) -> anyhow::Result<()> {
     // Masked values stay masked in the editor; the server keeps what a mask left in place hides.
     let current = show::get(ctx, &args.id, false).await?;
     let version = current.summary.as_ref().map_or(0, |s| s.version);
+    // JSON (by content type, or a payload that is JSON) is checked before sending, as the
+    // server checks it for a JSON content type; anything else goes byte for byte.
+    let json =
+        is_json_content_type(&current.content_type) || jsontext::pretty(&current.payload).is_some();
     let edited = match &args.payload_file {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("reading {}", path.display()))?;
-            check_json(&text).map_err(|e| anyhow!("{}: {e}; nothing sent", path.display()))?;
+            if json {
+                check_json(&text).map_err(|e| anyhow!("{}: {e}; nothing sent", path.display()))?;
+            }
             Edited { text, file: None }
         }
-        None => match in_editor(&current.payload).await? {
+        None => match in_editor(&current.payload, json).await? {
             Some(edited) => edited,
             None => return unchanged(ctx, &args.id),
         },
     };
-    let payload = jsontext::compact(&edited.text).into_bytes();
+    let payload = if json {
+        jsontext::compact(&edited.text).into_bytes()
+    } else {
+        edited.text.clone().into_bytes()
+    };
     let before = jsontext::pretty(&current.payload).map(|p| jsontext::compact(&p).into_bytes());
     if payload == current.payload || before.as_ref() == Some(&payload) {
         return unchanged(ctx, &args.id);
@@ -98,7 +108,7 @@ fn unchanged(ctx: &Ctx, id: &str) -> anyhow::Result<()> {
 
 /// Open the payload in the editor until it is valid JSON (or the operator gives up). `None`:
 /// the text came back unchanged.
-async fn in_editor(payload: &[u8]) -> anyhow::Result<Option<Edited>> {
+async fn in_editor(payload: &[u8], json: bool) -> anyhow::Result<Option<Edited>> {
     let original =
         jsontext::pretty(payload).unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned());
     let file = tempfile::Builder::new()
@@ -115,7 +125,8 @@ async fn in_editor(payload: &[u8]) -> anyhow::Result<Option<Edited>> {
         if text.trim_end() == original.trim_end() {
             return Ok(None);
         }
-        match check_json(&text) {
+        let checked = if json { check_json(&text) } else { Ok(()) };
+        match checked {
             Ok(()) => {
                 return Ok(Some(Edited {
                     text,
@@ -159,11 +170,15 @@ async fn run_editor(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ok if the text is JSON; otherwise where it is not.
+/// Ok if the text is JSON the rules can read (as the server checks it); otherwise where it is
+/// not, or what makes it ambiguous.
 fn check_json(text: &str) -> Result<(), String> {
-    match serde_json::from_str::<serde_json::Value>(text) {
+    match crate::rules::exact::parse(text.as_bytes()) {
         Ok(_) => Ok(()),
-        Err(e) => {
+        Err(JsonError::Invalid(_)) => {
+            let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) else {
+                return Err("the payload is not valid JSON".to_owned());
+            };
             let full = e.to_string();
             let at = format!(" at line {} column {}", e.line(), e.column());
             let what = full.strip_suffix(&at).unwrap_or(&full);
@@ -173,6 +188,7 @@ fn check_json(text: &str) -> Result<(), String> {
                 e.column()
             ))
         }
+        Err(e) => Err(format!("the payload {e}")),
     }
 }
 
@@ -189,5 +205,9 @@ mod tests {
             "the payload is not valid JSON: line 3, column 7: expected `:`"
         );
         assert!(check_json("{\"a\": [1, 2]}\n").is_ok());
+        assert_eq!(
+            check_json(r#"{"a": {"b": 1, "b": 2}}"#).unwrap_err(),
+            "the payload is ambiguous: key \"b\" appears more than once in the object at /a"
+        );
     }
 }

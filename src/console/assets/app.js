@@ -1034,8 +1034,9 @@ function attemptEl(a) {
     diff.length ? table({ class: 'data diff' }, ['Pointer', 'Change', 'Before', 'After'], diff.map((r) =>
       h('tr', { class: `diff-row op-${r.op}` },
         h('td', { class: 'mono' }, txt(r.pointer)), h('td', {}, h('span', { class: 'badge' }, txt(r.op))),
-        h('td', { class: 'mono wrap' }, r.op === 'added' ? '—' : jsonText(r.before)),
-        h('td', { class: 'mono wrap' }, r.op === 'removed' ? '—' : jsonText(r.after)))))
+        // before/after come as JSON text, shown as sent (never through JSON.parse's doubles).
+        h('td', { class: 'mono wrap' }, r.op === 'added' ? '—' : txt(r.before)),
+        h('td', { class: 'mono wrap' }, r.op === 'removed' ? '—' : txt(r.after)))))
       : h('p', { class: 'muted small' }, 'No changes to the payload.'),
     a.produced !== null && a.produced !== undefined ? h('details', {},
       h('summary', {}, 'Payload this attempt produced'), h('pre', { class: 'payload' }, a.produced)) : null);

@@ -20,7 +20,7 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
     (
         r#"{ op = "coerce", path = "/total", to = "number" }"#,
         r#"{"total":"12.50"}"#,
-        Ok(r#"{"total":12.5}"#),
+        Ok(r#"{"total":12.50}"#),
     ),
     (
         r#"{ op = "coerce", path = "/total", to = "number" }"#,

@@ -68,7 +68,7 @@ fn a_requeue_rule_without_actions_leaves_the_payload_unchanged() {
 }
 
 #[test]
-fn a_repair_returns_compact_json_in_the_original_key_order() {
+fn a_repair_keeps_the_payload_text_except_what_it_changed() {
     let set = rules(ORDERS);
     let payload = "{\n  \"status\": \"PAID\",\n  \"total\": \"12.50\",\n  \"id\": \"o-1\"\n}";
     let evaluation = set.evaluate(&input(ErrorClass::Data, "J", payload));
@@ -83,7 +83,7 @@ fn a_repair_returns_compact_json_in_the_original_key_order() {
     };
     assert_eq!(
         String::from_utf8(bytes).unwrap(),
-        r#"{"status":"paid","total":12.5,"id":"o-1"}"#
+        "{\n  \"status\": \"paid\",\n  \"total\": 12.50,\n  \"id\": \"o-1\"\n}"
     );
 }
 

@@ -95,7 +95,7 @@ fn the_gateway_timeout_rule_has_its_own_backoff() {
 fn failing_tests_say_what_differed() {
     // The example's own test file, with one expectation broken on purpose.
     let broken = EXAMPLE.replace(
-        "expect.payload = '{\"id\":\"o-1001\",\"total\":12.5,\"currency\":\"EUR\"}'",
+        "expect.payload = '{\"id\":\"o-1001\",\"total\":12.50,\"currency\":\"EUR\"}'",
         "expect.payload = '{\"id\":\"o-1001\",\"total\":13,\"currency\":\"EUR\"}'",
     );
     assert_ne!(broken, EXAMPLE);
@@ -107,7 +107,7 @@ fn failing_tests_say_what_differed() {
     assert_eq!(
         failed[0].failure.as_deref(),
         Some(concat!(
-            r#"payload is {"id":"o-1001","total":12.5,"currency":"EUR"}, "#,
+            r#"payload is {"id":"o-1001","total":12.50,"currency":"EUR"}, "#,
             r#"expected {"id":"o-1001","total":13,"currency":"EUR"}"#
         ))
     );

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod evaluate;
+mod exact;
 mod example;
 mod load_errors;
 

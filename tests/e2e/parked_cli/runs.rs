@@ -160,7 +160,7 @@ async fn retriage_shows_and_applies_what_the_new_rules_repair() {
         "1 matched, 1 would be repaired",
         "order-total-as-string",
         r#"before: {"order_id":"o-1","total":"129.90","currency":"EUR"}"#,
-        r#""total":129.9"#,
+        r#""total":129.90"#,
         "In all: 2 messages matched, 1 would be repaired",
         "Dry run: nothing changed",
     ] {
@@ -200,7 +200,7 @@ async fn retriage_shows_and_applies_what_the_new_rules_repair() {
     let entries = first.await_stream("orders", 1).await;
     assert_eq!(
         entries[0]["payload"],
-        r#"{"order_id":"o-1","total":129.9,"currency":"EUR"}"#
+        r#"{"order_id":"o-1","total":129.90,"currency":"EUR"}"#
     );
     assert!(!is_parked(&first, &order).await);
     assert!(

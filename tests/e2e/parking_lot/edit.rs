@@ -124,14 +124,16 @@ async fn edit_of_an_unknown_message_is_not_found() {
     assert_eq!(status.code(), Code::NotFound, "{status:?}");
 }
 
-/// The server takes any bytes as a payload (the CLI validates JSON); the resubmit sends them as
-/// they are. Headers stay as they were unless replaced.
+/// For a message not typed as JSON the server takes any bytes as a payload (a JSON one must stay
+/// JSON: see `exact_data`); the resubmit sends them as they are. Headers stay as they were
+/// unless replaced.
 #[tokio::test]
 async fn edit_accepts_any_bytes_and_keeps_headers_unless_replaced() {
     let app = spawn_app().await;
     let op = app.operator().await;
     let mut req = fraud_declined("p-1");
     message(&mut req).headers = HashMap::from([("traceparent".to_owned(), "t-1".to_owned())]);
+    message(&mut req).content_type = "text/plain".to_owned();
     let tid = app.park_all(vec![req]).await.remove(0);
     let rec = edit_payload(&op, &tid, 1, "amount=990;currency=EUR")
         .await

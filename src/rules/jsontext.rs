@@ -3,14 +3,19 @@
 //! exactly as written (a parse would turn `129.90` into `129.9` and big integers into floats).
 
 /// The payload pretty-printed (2 spaces), if it is valid JSON.
-pub(crate) fn pretty(payload: &[u8]) -> Option<String> {
+pub fn pretty(payload: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(payload).ok()?;
-    serde_json::from_str::<serde_json::Value>(text).ok()?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text).ok()?;
     Some(reformat(text, true))
 }
 
+/// Valid JSON text pretty-printed (2 spaces). The text must be valid JSON.
+pub fn pretty_valid(text: &str) -> String {
+    reformat(text, true)
+}
+
 /// Valid JSON text without insignificant whitespace. The text must be valid JSON.
-pub(crate) fn compact(text: &str) -> String {
+pub fn compact(text: &str) -> String {
     reformat(text, false)
 }
 

@@ -1,0 +1,195 @@
+//! JSON numbers compared and converted exactly, on their written digits (serde_json's
+//! `arbitrary_precision` keeps them as text): `12.30` equals `12.3` and `1.23e1`, a 23-digit id
+//! is compared digit by digit, never through a double.
+
+use serde_json::Number;
+
+/// A number as `digits × 10^exp`, digits without leading or trailing zeros (empty for zero).
+#[derive(Debug, PartialEq, Eq)]
+struct Decimal {
+    negative: bool,
+    digits: String,
+    exp: i64,
+}
+
+impl Decimal {
+    /// Reads JSON number text (`-?int(.frac)?([eE][+-]?digits)?`); `None` for anything else or
+    /// an exponent beyond 64 bits.
+    fn parse(text: &str) -> Option<Decimal> {
+        let (negative, rest) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (mantissa, exponent) = match rest.find(['e', 'E']) {
+            Some(at) => (&rest[..at], Some(&rest[at + 1..])),
+            None => (rest, None),
+        };
+        let (int, frac) = match mantissa.split_once('.') {
+            Some((int, frac)) => (int, frac),
+            None => (mantissa, ""),
+        };
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if int.is_empty() || !all_digits(int) || !all_digits(frac) || mantissa.ends_with('.') {
+            return None;
+        }
+        let mut exp: i64 = match exponent {
+            Some(e) => {
+                let digits = e.strip_prefix(['+', '-']).unwrap_or(e);
+                if digits.is_empty() || !all_digits(digits) {
+                    return None;
+                }
+                e.strip_prefix('+').unwrap_or(e).parse().ok()?
+            }
+            None => 0,
+        };
+        exp = exp.checked_sub(i64::try_from(frac.len()).ok()?)?;
+        let mut digits: String = int.chars().chain(frac.chars()).collect();
+        let trailing = digits.len() - digits.trim_end_matches('0').len();
+        digits.truncate(digits.len() - trailing);
+        exp = exp.checked_add(i64::try_from(trailing).ok()?)?;
+        let digits = digits.trim_start_matches('0').to_owned();
+        if digits.is_empty() {
+            return Some(Decimal {
+                negative: false,
+                digits,
+                exp: 0,
+            });
+        }
+        Some(Decimal {
+            negative,
+            digits,
+            exp,
+        })
+    }
+}
+
+/// Whether two numbers have the same value (`1`, `1.0`, `1e0` and `10e-1` do; `0` and `-0`
+/// do). Text that is not a number compares as text.
+pub(crate) fn eq(x: &Number, y: &Number) -> bool {
+    text_eq(x.as_str(), y.as_str())
+}
+
+/// [`eq`] on number text (e.g. a `map` key against a payload number).
+pub(crate) fn text_eq(x: &str, y: &str) -> bool {
+    match (Decimal::parse(x), Decimal::parse(y)) {
+        (Some(x), Some(y)) => x == y,
+        _ => x == y,
+    }
+}
+
+/// Whether the number has no fractional part (`3`, `3.0`, `1e3`, a 23-digit id).
+pub(crate) fn is_whole(n: &Number) -> bool {
+    Decimal::parse(n.as_str()).is_some_and(|d| d.exp >= 0)
+}
+
+/// Whether the number is written as an integer (no fraction, no exponent).
+pub(crate) fn written_as_integer(n: &Number) -> bool {
+    let text = n.as_str();
+    !text.contains(['.', 'e', 'E'])
+}
+
+/// Whether the number's value is exactly `value` (0 or 1, for booleans).
+pub(crate) fn is(n: &Number, value: u8) -> bool {
+    text_eq(n.as_str(), &value.to_string())
+}
+
+/// The number written as an integer with every digit (`7.0` → `7`, `1.5e3` → `1500`), if it is
+/// whole and finite as a double (which bounds the digits written).
+pub(crate) fn to_integer(n: &Number) -> Option<Number> {
+    n.as_f64()?;
+    let d = Decimal::parse(n.as_str())?;
+    if d.exp < 0 {
+        return None;
+    }
+    let mut text = String::with_capacity(d.digits.len() + 1);
+    if d.negative {
+        text.push('-');
+    }
+    if d.digits.is_empty() {
+        text.push('0');
+    } else {
+        text.push_str(&d.digits);
+        text.extend(std::iter::repeat_n('0', usize::try_from(d.exp).ok()?));
+    }
+    text.parse().ok()
+}
+
+/// `text` as a JSON number keeping its digits, if it is one and finite as a double (so `inf`,
+/// `NaN` and `1e999` are not). JSON's grammar only: `+1`, `.5` and `1.` are not numbers here.
+pub(crate) fn parse_exact(text: &str) -> Option<Number> {
+    Decimal::parse(text)?;
+    // JSON forbids leading zeros (`007`), which Decimal accepts.
+    let unsigned = text.strip_prefix('-').unwrap_or(text);
+    if unsigned.len() > 1
+        && unsigned.starts_with('0')
+        && !unsigned[1..].starts_with(['.', 'e', 'E'])
+    {
+        return None;
+    }
+    let n: Number = text.parse().ok()?;
+    n.as_f64().map(|_| n)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn n(text: &str) -> Number {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn equality_is_by_exact_value() {
+        let equal = [
+            ("1", "1.0"),
+            ("1", "1e0"),
+            ("10e-1", "1"),
+            ("12.30", "12.3"),
+            ("1.23e1", "12.3"),
+            ("0", "-0"),
+            ("0.0", "-0e5"),
+            ("20261121000000000000001", "20261121000000000000001"),
+            ("1500", "1.5E3"),
+        ];
+        for (x, y) in equal {
+            assert!(eq(&n(x), &n(y)), "{x} == {y}");
+        }
+        let different = [
+            ("20261121000000000000001", "20261121000000000000002"),
+            ("1", "-1"),
+            ("12.3", "12.31"),
+            ("1e3", "1e4"),
+            ("0.1", "0.10000000000000001"),
+        ];
+        for (x, y) in different {
+            assert!(!eq(&n(x), &n(y)), "{x} != {y}");
+        }
+    }
+
+    #[test]
+    fn wholeness_and_integers() {
+        assert!(is_whole(&n("3.0")) && is_whole(&n("1e3")) && is_whole(&n("-0")));
+        assert!(is_whole(&n("20261121000000000000001")));
+        assert!(!is_whole(&n("3.5")) && !is_whole(&n("1e-1")));
+        assert_eq!(to_integer(&n("7.0")).unwrap().as_str(), "7");
+        assert_eq!(to_integer(&n("1.5e3")).unwrap().as_str(), "1500");
+        assert_eq!(to_integer(&n("-0.0")).unwrap().as_str(), "0");
+        assert!(to_integer(&n("12.5")).is_none());
+        assert!(to_integer(&n("1e400")).is_none());
+        assert!(written_as_integer(&n("-0")) && !written_as_integer(&n("1e3")));
+        assert!(is(&n("1.00"), 1) && is(&n("0e3"), 0) && !is(&n("2"), 1));
+    }
+
+    #[test]
+    fn parses_json_numbers_only_keeping_digits() {
+        for text in ["12.50", "-0", "20261121000000000000001", "0.5", "1e-3"] {
+            assert_eq!(parse_exact(text).unwrap().to_string(), text);
+        }
+        for text in [
+            "+7", ".5", "1.", "007", "inf", "NaN", "1e999", "", "1,5", "0x10",
+        ] {
+            assert!(parse_exact(text).is_none(), "{text}");
+        }
+    }
+}
