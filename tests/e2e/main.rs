@@ -16,5 +16,6 @@ mod observe;
 mod parked_cli;
 mod parking_lot;
 mod support;
+mod surfaces;
 mod tracing;
 mod workflow;
