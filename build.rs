@@ -23,9 +23,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut needed: HashSet<String> = HashSet::from([SALVAGE.to_owned()]);
     loop {
         let before = needed.len();
-        for f in fds.file.iter().filter(|f| needed.contains(f.name())) {
-            needed.extend(f.dependency.iter().cloned());
-        }
+        let deps: Vec<String> = fds
+            .file
+            .iter()
+            .filter(|f| needed.contains(f.name()))
+            .flat_map(|f| f.dependency.iter().cloned())
+            .collect();
+        needed.extend(deps);
         if needed.len() == before {
             break;
         }
