@@ -138,7 +138,10 @@ mod tests {
         shutdown.abandon();
         abandoned.await.unwrap();
         shutdown.trigger();
-        assert!(signal.is_triggered(), "a later trigger does not undo the abandon");
+        assert!(
+            signal.is_triggered(),
+            "a later trigger does not undo the abandon"
+        );
         signal.abandoned().await;
     }
 }

@@ -333,7 +333,10 @@ impl Application {
         }
         admin_stop.trigger();
         if tokio::time::timeout(grace, admin_task).await.is_err() {
-            warn!(?grace, "the admin server did not stop within the shutdown grace period");
+            warn!(
+                ?grace,
+                "the admin server did not stop within the shutdown grace period"
+            );
         }
         grpc_result.context("gRPC server failed")?;
         info!("salvage stopped");

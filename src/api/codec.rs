@@ -45,9 +45,7 @@ where
     }
 
     fn decoder(&mut self) -> Self::Decoder {
-        ProtoDecoder {
-            _type: PhantomData,
-        }
+        ProtoDecoder { _type: PhantomData }
     }
 }
 
@@ -92,9 +90,7 @@ pub(crate) struct FrameCodec<T> {
 
 impl<T> Default for FrameCodec<T> {
     fn default() -> Self {
-        Self {
-            _type: PhantomData,
-        }
+        Self { _type: PhantomData }
     }
 }
 

@@ -55,7 +55,10 @@ impl PortsHealth {
     async fn set(&self, status: ServingStatus) {
         for (reporter, name) in [
             (&self.consumer, SalvageApi::NAME),
-            (&self.parking_lot, ParkingLotServer::<ParkingLotService>::NAME),
+            (
+                &self.parking_lot,
+                ParkingLotServer::<ParkingLotService>::NAME,
+            ),
         ] {
             reporter.set_service_status(name, status).await;
             reporter.set_service_status("", status).await;

@@ -14,9 +14,6 @@ mod report_stream;
 mod service;
 
 pub use self::{
-    convert::to_system_time,
-    health::PortsHealth,
-    parking_lot::ParkingLotService,
-    report_stream::SalvageApi,
-    service::SalvageService,
+    convert::to_system_time, health::PortsHealth, parking_lot::ParkingLotService,
+    report_stream::SalvageApi, service::SalvageService,
 };

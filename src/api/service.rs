@@ -81,7 +81,8 @@ pub(super) fn trace_of(metadata: &tonic::metadata::MetadataMap) -> Option<TraceC
     TraceContext::parse(get(TRACEPARENT), get(TRACESTATE))
 }
 
-pub(super) type ResponseStream = Pin<Box<dyn Stream<Item = Result<pb::ReportResponse, Status>> + Send>>;
+pub(super) type ResponseStream =
+    Pin<Box<dyn Stream<Item = Result<pb::ReportResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl Salvage for SalvageService {
@@ -136,7 +137,10 @@ impl SalvageService {
                     let result = match item? {
                         Ok(req) => {
                             let work = async {
-                                service.handle(req, "stream", trace).await.map_err(Status::from)
+                                service
+                                    .handle(req, "stream", trace)
+                                    .await
+                                    .map_err(Status::from)
                             };
                             drain::unless_abandoned(&service.shutdown, work).await
                         }

@@ -94,9 +94,8 @@ where
 
 /// Insert under `name`, or `name.2`, `name.3`, … if that key is taken or reserved.
 fn insert_unique(line: &mut Map<String, Value>, name: String, value: Value) {
-    let taken = |line: &Map<String, Value>, key: &str| {
-        line.contains_key(key) || RESERVED.contains(&key)
-    };
+    let taken =
+        |line: &Map<String, Value>, key: &str| line.contains_key(key) || RESERVED.contains(&key);
     if !taken(line, &name) {
         line.insert(name, value);
         return;

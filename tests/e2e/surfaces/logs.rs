@@ -67,7 +67,10 @@ impl<'de> Visitor<'de> for UniqueKeysVisitor {
 fn assert_clean_json_lines(text: &str) {
     assert!(!text.trim().is_empty(), "no log lines at all");
     for line in text.lines() {
-        assert!(!line.contains('\u{1b}'), "ANSI escape in a log line: {line}");
+        assert!(
+            !line.contains('\u{1b}'),
+            "ANSI escape in a log line: {line}"
+        );
         serde_json::from_str::<UniqueKeys>(line)
             .unwrap_or_else(|e| panic!("not JSON with unique keys ({e}): {line}"));
     }
@@ -109,17 +112,23 @@ async fn human_logs_have_no_colours_when_not_a_terminal() {
 async fn a_rabbitmq_no_route_leaves_no_body_in_the_logs() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let extra = "[telemetry]\nlog_format = \"json\"\nlog_level = \"salvage=debug,info\"\n\
+    // The example rule repairs messages of queue "orders"; the copy is routed to a queue that
+    // does not exist.
+    let queue = format!("no-such-queue-{}", uuid::Uuid::new_v4());
+    let extra = format!(
+        "[telemetry]\nlog_format = \"json\"\nlog_level = \"salvage=debug,info\"\n\
+                 [destinations.redis]\ntype = \"redis_streams\"\n\
                  [destinations.rabbit]\ntype = \"rabbitmq\"\n\
                  url = \"amqp://guest:guest@127.0.0.1:5672/%2f\"\nexchange = \"\"\n\
+                 routing_key = \"{queue}\"\n\
                  [destinations.rabbit.delivery]\ntimeout = \"3s\"\nmax_attempts = 2\n\
-                 backoff_initial = \"50ms\"\nbackoff_max = \"200ms\"\n";
-    let mut salvage = Process::start(dir.path(), "noroute", &redis.url(), extra);
+                 backoff_initial = \"50ms\"\nbackoff_max = \"200ms\"\n"
+    );
+    let mut salvage = Process::start(dir.path(), "noroute", &redis.url(), &extra);
     let mut client = salvage.client().await;
 
     let marker = format!("BODY-MARKER-{}", std::process::id());
     let header_marker = format!("HEADER-MARKER-{}", std::process::id());
-    let queue = format!("no-such-queue-{}", uuid::Uuid::new_v4());
     let mut req = order_total_as_string("o-noroute");
     message(&mut req).payload =
         format!(r#"{{"order_id":"{marker}","total":"129.90","currency":"EUR"}}"#).into_bytes();
@@ -127,7 +136,6 @@ async fn a_rabbitmq_no_route_leaves_no_body_in_the_logs() {
         .headers
         .insert("x-note".into(), header_marker.clone());
     origin(&mut req).destination = "rabbit".into();
-    origin(&mut req).queue = queue.clone();
     let resp = client.report(req).await.unwrap().into_inner();
     assert_eq!(
         outcome(&resp),

@@ -69,9 +69,11 @@ async fn health_on_both_ports_follows_redis() {
         }
     };
     app.redis.stop();
-    eventually(Duration::from_secs(10), || all_are(ServingStatus::NotServing))
-        .await
-        .expect("NOT_SERVING on both ports while Redis is down");
+    eventually(Duration::from_secs(10), || {
+        all_are(ServingStatus::NotServing)
+    })
+    .await
+    .expect("NOT_SERVING on both ports while Redis is down");
     app.redis.restart();
     eventually(Duration::from_secs(10), || all_are(ServingStatus::Serving))
         .await
@@ -108,10 +110,7 @@ async fn reflected_services(url: &str, version: Reflection) -> Vec<String> {
             let Some(MessageResponse::ListServicesResponse(list)) = resp.message_response else {
                 panic!("unexpected reflection answer: {resp:?}");
             };
-            list.service
-                .into_iter()
-                .map(|s| s.name)
-                .collect::<Vec<_>>()
+            list.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
         }
         Reflection::V1Alpha => {
             use tonic_reflection::pb::v1alpha::{
@@ -135,10 +134,7 @@ async fn reflected_services(url: &str, version: Reflection) -> Vec<String> {
             let Some(MessageResponse::ListServicesResponse(list)) = resp.message_response else {
                 panic!("unexpected reflection answer: {resp:?}");
             };
-            list.service
-                .into_iter()
-                .map(|s| s.name)
-                .collect::<Vec<_>>()
+            list.service.into_iter().map(|s| s.name).collect::<Vec<_>>()
         }
     };
     names.sort();
