@@ -52,8 +52,16 @@ pub mod proto {
     )]
     pub mod v1 {
         tonic::include_proto!("salvage.v1");
-        /// The encoded descriptor set, served by gRPC reflection.
+        /// The encoded descriptor set of every `salvage.v1` file.
         pub const FILE_DESCRIPTOR_SET: &[u8] =
             tonic::include_file_descriptor_set!("salvage_descriptor");
+        /// What reflection serves on the consumer port: `salvage.proto` (with `Salvage`) and
+        /// its imports, nothing of the parking lot.
+        pub const CONSUMER_DESCRIPTOR_SET: &[u8] =
+            tonic::include_file_descriptor_set!("salvage_consumer_descriptor");
+        /// What reflection serves on the parking-lot port: `parking_lot.proto` and its imports,
+        /// `salvage.proto` among them without its `Salvage` service.
+        pub const PARKING_LOT_DESCRIPTOR_SET: &[u8] =
+            tonic::include_file_descriptor_set!("salvage_parking_lot_descriptor");
     }
 }

@@ -11,18 +11,16 @@ use tracing::{info, warn};
 
 use crate::{
     admin,
-    api::{Budget, ParkingLotService, SalvageService, Shed, http2_limits},
+    api::{Budget, ParkingLotService, PortsHealth, SalvageApi, SalvageService, Shed, http2_limits},
     config::Settings,
     console::{self, ConsoleState},
     destinations::Destinations,
     metrics::Metrics,
     parking::{ParkingLot, Tokens, watch::Hub},
-    proto::v1::{
-        FILE_DESCRIPTOR_SET, parking_lot_server::ParkingLotServer, salvage_server::SalvageServer,
-    },
+    proto::v1::parking_lot_server::ParkingLotServer,
     relay::{Relay, poll_stats},
     rules::RuleSet,
-    shutdown::Shutdown,
+    shutdown::{ABANDONED_ANSWER_WINDOW, Shutdown},
     store::Store,
     tls::Alpn,
     workflow::Processor,
@@ -199,7 +197,9 @@ impl Application {
     }
 
     /// Run until the shutdown handle is triggered: stop accepting, mark health not serving,
-    /// finish in-flight reports and the relay's batch, then return.
+    /// finish in-flight reports (those still waiting after `server.shutdown_grace` answer
+    /// UNAVAILABLE) and the relay's batch, then close the admin port (`/readyz` answers 503
+    /// until then) and return.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let Self {
             settings,
@@ -215,13 +215,7 @@ impl Application {
             tls,
             shutdown,
         } = self;
-        let (health, health_service) = tonic_health::server::health_reporter();
-        health.set_serving::<SalvageServer<SalvageService>>().await;
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .build_v1()
-            .context("cannot build the reflection service")?;
+        let health = PortsHealth::new().await;
         let budget = Budget::from_settings(&settings.server);
         let service = SalvageService::new(
             processor,
@@ -255,11 +249,9 @@ impl Application {
                 let health = health.clone();
                 async move {
                     if up {
-                        health.set_serving::<SalvageServer<SalvageService>>().await;
+                        health.serving().await;
                     } else {
-                        health
-                            .set_not_serving::<SalvageServer<SalvageService>>()
-                            .await;
+                        health.not_serving().await;
                     }
                 }
                 .boxed()
@@ -312,11 +304,12 @@ impl Application {
             ))
         });
         let parking_service = ParkingLotService::new(parking_lot, tokens, hub, shutdown.signal());
+        let parking_routes = health.parking_lot_routes(ParkingLotServer::new(parking_service))?;
         let mut parking_stop = shutdown.signal();
         tasks.spawn(async move {
             let incoming = crate::tls::grpc_incoming(parking, tls.parking);
             let serve = tonic::transport::Server::builder()
-                .add_service(ParkingLotServer::new(parking_service))
+                .add_routes(parking_routes)
                 .serve_with_incoming_shutdown(incoming, async move { parking_stop.recv().await });
             if let Err(e) = serve.await {
                 warn!(error = %e, "parking lot API server stopped with an error");
@@ -326,42 +319,45 @@ impl Application {
         if let Some(console) = console {
             admin_app = admin_app.merge(console);
         }
-        let mut admin_stop = shutdown.signal();
+        // The admin port outlives the drain, so `/readyz` answers 503 through it.
+        let admin_stop = Shutdown::new();
+        let mut admin_stopped = admin_stop.signal();
         let admin_options = admin::ServeOptions {
             tls: tls.admin,
             header_timeout: settings.admin.header_timeout,
             body_timeout: settings.admin.body_timeout,
         };
-        tasks.spawn(admin::serve(admin, admin_app, admin_options, async move {
-            admin_stop.recv().await;
+        let admin_task = tokio::spawn(admin::serve(admin, admin_app, admin_options, async move {
+            admin_stopped.recv().await;
         }));
 
         // Without TCP_NODELAY, small answers wait for delayed ACKs (~40 ms tail latency).
         let incoming = crate::tls::grpc_incoming(grpc, tls.grpc);
         let mut grpc_stop = shutdown.signal();
         let health_on_stop = health.clone();
-        let salvage = SalvageServer::new(service)
-            .max_decoding_message_size(settings.server.max_message_bytes);
+        let salvage =
+            SalvageApi::new(service).max_decoding_message_size(settings.server.max_message_bytes);
         let serve = http2_limits(tonic::transport::Server::builder(), &settings.server)
-            .add_service(health_service)
-            .add_service(reflection)
-            .add_service(Shed::new(salvage, budget))
+            .add_routes(health.consumer_routes(Shed::new(salvage, budget))?)
             .serve_with_incoming_shutdown(incoming, async move {
                 grpc_stop.recv().await;
-                health_on_stop
-                    .set_not_serving::<SalvageServer<SalvageService>>()
-                    .await;
+                health_on_stop.not_serving().await;
                 info!("shutting down: finishing in-flight reports");
             });
         // Graceful shutdown waits for connections to close; bound it so a client holding a
         // connection open cannot keep the process up past the grace period.
         let grace = settings.server.shutdown_grace;
         let mut deadline = shutdown.signal();
+        tokio::pin!(serve);
         let grpc_result = tokio::select! {
-            r = serve => r,
+            r = &mut serve => r,
             () = async move { deadline.recv().await; tokio::time::sleep(grace).await } => {
-                warn!(?grace, "connections still open after the shutdown grace period; closing them");
-                Ok(())
+                warn!(?grace, "reports still in flight after the shutdown grace period; answering them UNAVAILABLE");
+                shutdown.abandon();
+                tokio::time::timeout(ABANDONED_ANSWER_WINDOW, serve).await.unwrap_or_else(|_| {
+                    warn!("connections still open after the answers; closing them");
+                    Ok(())
+                })
             }
         };
         // The server ended (stopped, or failed): stop the rest too and let it finish its batch.
@@ -373,6 +369,13 @@ impl Application {
             warn!(
                 ?grace,
                 "background tasks did not finish within the shutdown grace period"
+            );
+        }
+        admin_stop.trigger();
+        if tokio::time::timeout(grace, admin_task).await.is_err() {
+            warn!(
+                ?grace,
+                "the admin server did not stop within the shutdown grace period"
             );
         }
         grpc_result.context("gRPC server failed")?;

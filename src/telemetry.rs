@@ -3,6 +3,14 @@
 //! OTLP/gRPC. Without it, no OpenTelemetry work is done per report: `workflow/trace.rs` still
 //! continues the caller's W3C trace with ids of its own. Payloads are never logged at info level
 //! or above; spans carry the tracking id and the trace id.
+//!
+//! Every line is safe to ship: JSON lines have each key once (`json.rs`), colours are written
+//! only to a terminal, and library events that would carry a message body are filtered out
+//! ([`QUIET_LIBRARY_TARGETS`]) whatever `RUST_LOG` or `telemetry.log_level` say.
+
+mod json;
+
+use std::io::IsTerminal;
 
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::WithExportConfig;
@@ -10,7 +18,11 @@ use opentelemetry_sdk::{
     Resource, runtime,
     trace::{SdkTracerProvider, span_processor_with_async_runtime::BatchSpanProcessor},
 };
-use tracing_subscriber::{EnvFilter, Layer, fmt, prelude::*};
+use tracing_subscriber::{
+    EnvFilter, Layer,
+    fmt::{self, format::JsonFields},
+    prelude::*,
+};
 
 use crate::config::{LogFormat, TelemetrySettings};
 
@@ -30,19 +42,34 @@ impl Drop for TelemetryGuard {
     }
 }
 
+/// Library log targets held to a level at which they log no message body, added to every filter.
+/// lapin logs a message the broker returned (a RabbitMQ NO_ROUTE: no queue bound to the routing
+/// key) at WARN with the whole message, body included, in a field named `message`; Salvage
+/// reports that failure itself (the destination's error, then a retry or a park with the
+/// broker's reply), without the body.
+pub const QUIET_LIBRARY_TARGETS: [&str; 1] = ["lapin::returned_messages=error"];
+
 /// Install the global subscriber. `RUST_LOG` overrides `telemetry.log_level`. Calling it twice
 /// (as tests do) keeps the first subscriber. Must run inside the tokio runtime when spans are
 /// exported.
 pub fn init(settings: &TelemetrySettings) -> TelemetryGuard {
-    let filter = EnvFilter::try_from_default_env()
+    let mut filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&settings.log_level))
         .unwrap_or_else(|_| EnvFilter::new("info"));
+    for quiet in QUIET_LIBRARY_TARGETS {
+        if let Ok(directive) = quiet.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let fmt_layer = match settings.log_format {
-        LogFormat::Human => fmt::layer().with_writer(std::io::stderr).boxed(),
+        LogFormat::Human => fmt::layer()
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .boxed(),
         LogFormat::Json => fmt::layer()
-            .json()
-            .flatten_event(true)
-            .with_current_span(true)
+            .with_ansi(false)
+            .fmt_fields(JsonFields::new())
+            .event_format(json::JsonLines)
             .with_writer(std::io::stderr)
             .boxed(),
     };

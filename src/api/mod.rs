@@ -1,16 +1,24 @@
 //! gRPC: the `salvage.v1.Salvage` service, the `salvage.v1.ParkingLot` admin service, plus the
-//! standard health and reflection services. Only this module sees protobuf types (`convert.rs`
-//! and `parking_convert.rs` turn them into the workflow's and the parking lot's).
+//! standard health and reflection services on each of their ports (`health.rs`), and the codec
+//! that answers undecodable messages with INVALID_ARGUMENT (`codec.rs`). Only this module sees
+//! protobuf types (`convert.rs` and `parking_convert.rs` turn them into the workflow's and the
+//! parking lot's).
 
 mod budget;
+pub(crate) mod codec;
 mod convert;
+mod drain;
+mod health;
 mod parking_convert;
 mod parking_lot;
+mod report_stream;
 mod service;
 
 pub use self::{
     budget::{Budget, Shed, http2_limits},
     convert::to_system_time,
+    health::PortsHealth,
     parking_lot::ParkingLotService,
+    report_stream::SalvageApi,
     service::SalvageService,
 };

@@ -9,7 +9,7 @@ use std::{pin::Pin, time::Instant};
 use futures::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
-use super::budget::Budget;
+use super::{budget::Budget, drain};
 use crate::{
     proto::v1::{self as pb, salvage_server::Salvage},
     shutdown::ShutdownSignal,
@@ -73,12 +73,13 @@ impl SalvageService {
 }
 
 /// The W3C trace context in a call's metadata, if any (malformed ones are ignored).
-fn trace_of(metadata: &tonic::metadata::MetadataMap) -> Option<TraceContext> {
+pub(super) fn trace_of(metadata: &tonic::metadata::MetadataMap) -> Option<TraceContext> {
     let get = |k: &str| metadata.get(k).and_then(|v| v.to_str().ok()).unwrap_or("");
     TraceContext::parse(get(TRACEPARENT), get(TRACESTATE))
 }
 
-type ResponseStream = Pin<Box<dyn Stream<Item = Result<pb::ReportResponse, Status>> + Send>>;
+pub(super) type ResponseStream =
+    Pin<Box<dyn Stream<Item = Result<pb::ReportResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl Salvage for SalvageService {
@@ -87,7 +88,11 @@ impl Salvage for SalvageService {
         request: Request<pb::ReportRequest>,
     ) -> Result<Response<pb::ReportResponse>, Status> {
         let trace = trace_of(request.metadata());
-        let resp = self.handle(request.into_inner(), "unary", trace).await?;
+        let work = async {
+            let req = request.into_inner();
+            self.handle(req, "unary", trace).await.map_err(Status::from)
+        };
+        let resp = drain::unless_abandoned(&self.shutdown, work).await?;
         Ok(Response::new(resp))
     }
 
@@ -97,37 +102,65 @@ impl Salvage for SalvageService {
         &self,
         request: Request<Streaming<pb::ReportRequest>>,
     ) -> Result<Response<Self::ReportStreamStream>, Status> {
+        // Served through `report_stream.rs` (undecodable requests answered in line); this is
+        // the same stream for callers of the generated server.
+        let trace = trace_of(request.metadata());
+        let requests = request.into_inner().map(|item| item.map(Ok));
+        Ok(Response::new(self.answer_stream(requests, trace)))
+    }
+}
+
+impl SalvageService {
+    /// Answer a stream of requests in order, up to `stream_window` at once. An item `Ok(Err)` is
+    /// a request that could not be decoded: answered in line like any invalid request, and the
+    /// stream goes on. An item `Err` is a transport error: the stream ends with it after the
+    /// requests before it are answered.
+    pub(super) fn answer_stream(
+        &self,
+        requests: impl Stream<Item = Result<Result<pb::ReportRequest, Status>, Status>> + Send + 'static,
+        trace: Option<TraceContext>,
+    ) -> ResponseStream {
         let service = self.clone();
         let window = self.stream_window;
         // The stream call's context applies to each of its reports.
-        let trace = trace_of(request.metadata());
         let mut stop = self.shutdown.clone();
-        let responses = request
-            .into_inner()
+        let responses = requests
             // On shutdown, stop reading; what was read is still answered below.
             .take_until(async move { stop.recv().await })
             .map(move |item| {
                 let service = service.clone();
                 let trace = trace.clone();
                 async move {
-                    let req = item?;
-                    // Over budget: answered in line at once, the request dropped unread.
-                    let charge = match service.budget.try_charge(prost::Message::encoded_len(&req))
-                    {
-                        Ok(charge) => charge,
-                        Err(status) => return Ok(in_line(&status)),
+                    let result = match item? {
+                        Ok(req) => {
+                            // Over budget: answered in line at once.
+                            match service.budget.try_charge(prost::Message::encoded_len(&req)) {
+                                Err(status) => Err(status),
+                                Ok(charge) => {
+                                    let work = async {
+                                        service
+                                            .handle(req, "stream", trace)
+                                            .await
+                                            .map_err(Status::from)
+                                    };
+                                    let done =
+                                        drain::unless_abandoned(&service.shutdown, work).await;
+                                    drop(charge);
+                                    done
+                                }
+                            }
+                        }
+                        Err(undecodable) => Err(undecodable),
                     };
-                    let result = service.handle(req, "stream", trace).await;
-                    drop(charge);
                     Ok(match result {
                         Ok(resp) => resp,
                         // A failed request is answered in line and the stream goes on.
-                        Err(e) => in_line(&Status::from(e)),
+                        Err(status) => in_line(&status),
                     })
                 }
             })
             .buffered(window);
-        Ok(Response::new(Box::pin(responses)))
+        Box::pin(responses)
     }
 }
 

@@ -20,6 +20,7 @@ mod overload;
 mod parked_cli;
 mod parking_lot;
 mod support;
+mod surfaces;
 mod tls;
 mod tracing;
 mod workflow;

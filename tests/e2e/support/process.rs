@@ -34,6 +34,18 @@ impl Process {
     /// `extra` TOML appended (it may add `[parking_lot.*]` sub-tables, not `[parking_lot]`, which
     /// is written here with the test tokens). Its stderr goes to `<dir>/<name>.log`.
     pub fn start(dir: &Path, name: &str, redis_url: &str, extra: &str) -> Self {
+        Self::start_with_env(dir, name, redis_url, extra, &[])
+    }
+
+    /// [`Process::start`], with environment variables set (e.g. `SALVAGE__*` overrides of the
+    /// sections written here).
+    pub fn start_with_env(
+        dir: &Path,
+        name: &str,
+        redis_url: &str,
+        extra: &str,
+        env: &[(&str, &str)],
+    ) -> Self {
         let (grpc, admin, parking) = (free_port(), free_port(), free_port());
         let config = dir.join(format!("{name}.toml"));
         let mut f = std::fs::File::create(&config).unwrap();
@@ -53,6 +65,7 @@ impl Process {
         let child = Command::new(env!("CARGO_BIN_EXE_salvage"))
             .args(["serve", "--config"])
             .arg(&config)
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
