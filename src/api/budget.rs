@@ -298,6 +298,7 @@ impl http_body::Body for Metered {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
