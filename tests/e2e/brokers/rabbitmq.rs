@@ -20,6 +20,8 @@ const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
 struct Rabbit {
     url: String,
+    /// Every queue declared, to declare again after a restart (as a consumer does on connect).
+    queues: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Rabbit {
@@ -34,6 +36,7 @@ impl Rabbit {
 fn shared() -> Rabbit {
     Rabbit {
         url: URL.to_owned(),
+        queues: std::sync::Arc::default(),
     }
 }
 
@@ -122,6 +125,7 @@ impl Broker for Rabbit {
             )
             .await
             .unwrap();
+        self.queues.lock().unwrap().push(queue.to_owned());
     }
 
     async fn read(&self, queue: &str, n: usize) -> Vec<Received> {
@@ -288,12 +292,25 @@ async fn broker_outage_loses_nothing() {
     let server = std::sync::Arc::new(PrivateRabbit::start());
     let rabbit = Rabbit {
         url: format!("amqp://guest:guest@127.0.0.1:{}/%2f", server.port),
+        queues: std::sync::Arc::default(),
     };
     let (a, b) = (server.clone(), server.clone());
+    // After the restart the consumer declares its queue again, as consumers do on connect: a
+    // durable queue declared seconds before a kill -9 of a loaded node was seen missing after it.
+    let again = Rabbit {
+        url: rabbit.url.clone(),
+        queues: rabbit.queues.clone(),
+    };
     super::broker_outage_loses_nothing(
         &rabbit,
         async move || tokio::task::spawn_blocking(move || a.stop()).await.unwrap(),
-        async move || tokio::task::spawn_blocking(move || b.run()).await.unwrap(),
+        async move || {
+            tokio::task::spawn_blocking(move || b.run()).await.unwrap();
+            let queues = again.queues.lock().unwrap().clone();
+            for queue in queues {
+                again.create(&queue).await;
+            }
+        },
     )
     .await;
 }
