@@ -88,8 +88,10 @@ impl Recorder {
             return;
         }
         if !response.error.is_empty() {
-            // A stream's way of saying INVALID_ARGUMENT for one request.
-            self.failed(true, code_name(tonic::Code::InvalidArgument));
+            // A stream's way of failing one request: `error_code` is the status `Report` would
+            // have returned (it was counted as INVALID_ARGUMENT whatever the code).
+            let code = i32::try_from(response.error_code).unwrap_or(i32::MAX);
+            self.failed(true, code_name(tonic::Code::from(code)));
             return;
         }
         self.ok += 1;
@@ -195,6 +197,8 @@ mod tests {
         ReportResponse {
             outcome: outcome.into(),
             error: error.to_owned(),
+            // An in-line failure carries its status code (3 INVALID_ARGUMENT here).
+            error_code: if error.is_empty() { 0 } else { 3 },
             ..Default::default()
         }
     }
@@ -218,10 +222,21 @@ mod tests {
         );
         b.sent(true);
         b.failed(true, code_name(tonic::Code::Unavailable));
+        b.sent(true);
+        b.answered(
+            due,
+            true,
+            &ReportResponse {
+                error: "too many report bytes in flight".to_owned(),
+                error_code: 8,
+                ..Default::default()
+            },
+        );
         a.merge(&b)?;
         assert_eq!(a.requeued_all(), 2);
         let summary = a.summary(Duration::from_secs(2), Some(2));
-        assert_eq!((summary.sent, summary.ok, summary.errors), (4, 2, 2));
+        assert_eq!((summary.sent, summary.ok, summary.errors), (5, 2, 3));
+        assert_eq!(summary.error_codes.get("RESOURCE_EXHAUSTED"), Some(&1));
         assert_eq!(summary.throughput, 1.0);
         assert_eq!(summary.outcomes.get("REQUEUED"), Some(&1));
         assert_eq!(summary.outcomes.get("PARKED"), Some(&1));

@@ -70,6 +70,7 @@ impl Salvage for Stub {
                 stub.answer(request)
                     .unwrap_or_else(|status| ReportResponse {
                         error: status.message().to_owned(),
+                        error_code: status.code() as u32,
                         ..Default::default()
                     })
             })
@@ -183,12 +184,17 @@ async fn errors_are_counted_by_code_in_both_modes() -> anyhow::Result<()> {
     );
     let stream = loadgen(&addr, &["--mode", "stream", "--concurrency", "2"]).await?;
     assert_consistent(&stream);
-    // a stream answers a bad request with `error` set and goes on
+    // a stream answers a failed request in line (`error`, `error_code`) and goes on; it is
+    // counted under its own code (it used to be counted as INVALID_ARGUMENT whatever it was)
     assert!(
         stream
             .error_codes
-            .get("INVALID_ARGUMENT")
+            .get("UNAVAILABLE")
             .is_some_and(|n| *n > 0),
+        "{stream:?}"
+    );
+    assert!(
+        !stream.error_codes.contains_key("INVALID_ARGUMENT"),
         "{stream:?}"
     );
     assert!(stream.ok > stream.errors, "{stream:?}");

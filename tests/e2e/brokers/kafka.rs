@@ -138,6 +138,29 @@ async fn create_topic(brokers: &str, topic: &str) {
     }
 }
 
+/// What a consumer sees of a record.
+fn received(m: &rdkafka::message::BorrowedMessage<'_>) -> Received {
+    let headers: HashMap<String, String> = m
+        .headers()
+        .map(|h| {
+            h.iter()
+                .map(|h| {
+                    let v = String::from_utf8_lossy(h.value.unwrap_or_default());
+                    (h.key.to_owned(), v.into_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Received {
+        payload: m.payload().unwrap_or_default().to_vec(),
+        id: headers
+            .get("salvage-message-id")
+            .cloned()
+            .unwrap_or_default(),
+        headers,
+    }
+}
+
 fn read_blocking(brokers: &str, topic: &str, n: usize) -> Vec<Record> {
     let consumer: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", brokers)
@@ -157,28 +180,10 @@ fn read_blocking(brokers: &str, topic: &str, n: usize) -> Vec<Record> {
         let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) else {
             continue;
         };
-        let headers: HashMap<String, String> = m
-            .headers()
-            .map(|h| {
-                h.iter()
-                    .map(|h| {
-                        let v = String::from_utf8_lossy(h.value.unwrap_or_default());
-                        (h.key.to_owned(), v.into_owned())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         out.push(Record {
             partition: m.partition(),
             key: m.key().map(<[u8]>::to_vec),
-            received: Received {
-                payload: m.payload().unwrap_or_default().to_vec(),
-                id: headers
-                    .get("salvage-message-id")
-                    .cloned()
-                    .unwrap_or_default(),
-                headers,
-            },
+            received: received(&m),
         });
     }
     assert_eq!(out.len(), n, "{topic}: records read within 30s");
@@ -205,26 +210,7 @@ impl Consume for Kafka {
                 let Some(Ok(m)) = consumer.poll(Duration::from_millis(100)) else {
                     continue;
                 };
-                let headers: HashMap<String, String> = m
-                    .headers()
-                    .map(|h| {
-                        h.iter()
-                            .map(|h| {
-                                let v = String::from_utf8_lossy(h.value.unwrap_or_default());
-                                (h.key.to_owned(), v.into_owned())
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let got = Received {
-                    payload: m.payload().unwrap_or_default().to_vec(),
-                    id: headers
-                        .get("salvage-message-id")
-                        .cloned()
-                        .unwrap_or_default(),
-                    headers,
-                };
-                if tx.send(got).is_err() {
+                if tx.send(received(&m)).is_err() {
                     break;
                 }
             }
