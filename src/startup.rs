@@ -11,7 +11,10 @@ use tracing::{info, warn};
 
 use crate::{
     admin,
-    api::{Budget, ParkingLotService, PortsHealth, SalvageApi, SalvageService, Shed, http2_limits},
+    api::{
+        Abandon, Budget, PARKING_LOT_ABANDONED, ParkingLotService, PortsHealth, SalvageApi,
+        SalvageService, Shed, http2_limits,
+    },
     config::Settings,
     console::{self, ConsoleState},
     destinations::Destinations,
@@ -304,7 +307,12 @@ impl Application {
             ))
         });
         let parking_service = ParkingLotService::new(parking_lot, tokens, hub, shutdown.signal());
-        let parking_routes = health.parking_lot_routes(ParkingLotServer::new(parking_service))?;
+        // A call still waiting for Redis when the grace period ends is answered UNAVAILABLE.
+        let parking_routes = health.parking_lot_routes(Abandon::new(
+            ParkingLotServer::new(parking_service),
+            shutdown.signal(),
+            PARKING_LOT_ABANDONED,
+        ))?;
         let mut parking_stop = shutdown.signal();
         tasks.spawn(async move {
             let incoming = crate::tls::grpc_incoming(parking, tls.parking);
@@ -345,15 +353,23 @@ impl Application {
                 info!("shutting down: finishing in-flight reports");
             });
         // Graceful shutdown waits for connections to close; bound it so a client holding a
-        // connection open cannot keep the process up past the grace period.
+        // connection open cannot keep the process up past the grace period. The grace period runs from the stop for both gRPC ports: then calls still waiting on
+        // either are answered UNAVAILABLE (`api/drain.rs`).
         let grace = settings.server.shutdown_grace;
-        let mut deadline = shutdown.signal();
+        let abandon_timer = {
+            let (shutdown, mut stop) = (shutdown.clone(), shutdown.signal());
+            tokio::spawn(async move {
+                stop.recv().await;
+                tokio::time::sleep(grace).await;
+                shutdown.abandon();
+            })
+        };
+        let mut abandoned = shutdown.signal();
         tokio::pin!(serve);
         let grpc_result = tokio::select! {
             r = &mut serve => r,
-            () = async move { deadline.recv().await; tokio::time::sleep(grace).await } => {
+            () = abandoned.abandoned() => {
                 warn!(?grace, "reports still in flight after the shutdown grace period; answering them UNAVAILABLE");
-                shutdown.abandon();
                 tokio::time::timeout(ABANDONED_ANSWER_WINDOW, serve).await.unwrap_or_else(|_| {
                     warn!("connections still open after the answers; closing them");
                     Ok(())
@@ -362,7 +378,10 @@ impl Application {
         };
         // The server ended (stopped, or failed): stop the rest too and let it finish its batch.
         shutdown.trigger();
-        if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
+        // The parking-lot server is one of the tasks: its calls still waiting are answered when
+        // the grace period ends, so give it the answer window on top.
+        let tasks_done = async { while tasks.join_next().await.is_some() {} };
+        if tokio::time::timeout(grace + ABANDONED_ANSWER_WINDOW, tasks_done)
             .await
             .is_err()
         {
@@ -378,6 +397,7 @@ impl Application {
                 "the admin server did not stop within the shutdown grace period"
             );
         }
+        abandon_timer.abort();
         grpc_result.context("gRPC server failed")?;
         info!("salvage stopped");
         Ok(())

@@ -19,7 +19,7 @@ use tonic_health::{
     server::{HealthReporter, HealthService},
 };
 
-use super::{ParkingLotService, Shed, report_stream::SalvageApi};
+use super::{Abandon, ParkingLotService, Shed, report_stream::SalvageApi};
 use crate::proto::v1::{
     CONSUMER_DESCRIPTOR_SET, PARKING_LOT_DESCRIPTOR_SET, parking_lot_server::ParkingLotServer,
 };
@@ -74,7 +74,7 @@ impl PortsHealth {
     /// The parking-lot port (`parking_lot.addr`): `salvage.v1.ParkingLot`, health, reflection.
     pub fn parking_lot_routes(
         &self,
-        parking_lot: ParkingLotServer<ParkingLotService>,
+        parking_lot: Abandon<ParkingLotServer<ParkingLotService>>,
     ) -> anyhow::Result<Routes> {
         with_standard_services(parking_lot, &self.parking_lot, PARKING_LOT_DESCRIPTOR_SET)
             .context("parking-lot port")

@@ -17,6 +17,7 @@ mod service;
 pub use self::{
     budget::{Budget, Shed, http2_limits},
     convert::to_system_time,
+    drain::{Abandon, PARKING_LOT_ABANDONED},
     health::PortsHealth,
     parking_lot::ParkingLotService,
     report_stream::SalvageApi,

@@ -1,7 +1,7 @@
 //! Stopping the built binary (SIGTERM) with reports in flight, held there by a gate between
 //! Salvage and its Redis that lets nothing through until the test opens it: calls in flight are
 //! answered (OK once Redis answers within the grace period, the documented UNAVAILABLE after it),
-//! never cut off, and `/readyz` answers 503 throughout the drain.
+//! never cut off, and `/readyz` answers 503 throughout the drain. Parking-lot calls too.
 
 use std::{
     collections::HashSet,
@@ -20,7 +20,7 @@ use tokio::{
 };
 use tonic::Code;
 
-use crate::support::*;
+use crate::support::{admin::admin, *};
 
 /// Marks each report's payload: `INFLIGHT-000`, `INFLIGHT-001`, …
 const MARK: &[u8] = b"INFLIGHT-";
@@ -294,6 +294,87 @@ async fn reports_still_in_flight_after_the_grace_period_get_unavailable() {
         assert!(
             resp.error.starts_with("Salvage is shutting down"),
             "{resp:?}"
+        );
+    }
+    let status = exit_status(&mut salvage).await;
+    assert!(status.success(), "{status:?}");
+}
+
+/// SIGTERM while parking-lot calls (a read, a list, a discard) wait for a Redis that does not
+/// answer within the grace period (1 s): each gets UNAVAILABLE saying Salvage is shutting down
+/// and that a change may or may not have been made, not a cut connection. Then Salvage exits.
+#[tokio::test]
+async fn parking_lot_calls_still_in_flight_after_the_grace_period_get_unavailable() {
+    let redis = RedisServer::start();
+    let gate = Gate::start(redis.port()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut salvage = Process::start_with_env(
+        dir.path(),
+        "abandon-lot",
+        &gate.url(),
+        "",
+        &[
+            ("SALVAGE__REDIS__RESPONSE_TIMEOUT", "60s"),
+            ("SALVAGE__SERVER__SHUTDOWN_GRACE", "1s"),
+        ],
+    );
+    salvage.client().await;
+    let lot = admin(&salvage.parking, OPERATOR).await;
+    gate.close();
+    // Each call's first Redis command names its marker, so the gate tells when it is waiting.
+    let (mut get, mut list, mut discard) = (lot.clone(), lot.clone(), lot.clone());
+    let calls: Vec<tokio::task::JoinHandle<Result<(), tonic::Status>>> = vec![
+        tokio::spawn(async move {
+            get.get_parked(pb::GetParkedRequest {
+                tracking_id: "INFLIGHT-900".into(),
+                reveal: false,
+            })
+            .await
+            .map(drop)
+        }),
+        tokio::spawn(async move {
+            list.list_parked(pb::ListParkedRequest {
+                filter: Some(pb::ParkedFilter {
+                    queue: "INFLIGHT-901".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await
+            .map(drop)
+        }),
+        tokio::spawn(async move {
+            discard
+                .discard_parked(pb::DiscardParkedRequest {
+                    selection: Some(pb::Selection {
+                        tracking_ids: vec!["INFLIGHT-902".into()],
+                        filter: None,
+                    }),
+                    reason: "test".into(),
+                    dry_run: false,
+                })
+                .await
+                .map(drop)
+        }),
+    ];
+    eventually(Duration::from_secs(10), || async {
+        (gate.seen() == calls.len()).then_some(())
+    })
+    .await
+    .unwrap_or_else(|| panic!("{} of {} calls reached Redis", gate.seen(), calls.len()));
+
+    sigterm(&salvage);
+    for (i, call) in calls.into_iter().enumerate() {
+        let status = call
+            .await
+            .unwrap()
+            .expect_err("Redis never answered: no result");
+        assert_eq!(status.code(), Code::Unavailable, "call {i}: {status:?}");
+        assert!(
+            status
+                .message()
+                .starts_with("Salvage is shutting down and stopped waiting for Redis"),
+            "call {i}: {status:?}"
         );
     }
     let status = exit_status(&mut salvage).await;
