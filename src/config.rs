@@ -695,6 +695,9 @@ pub struct ParkingLotSettings {
     /// Listen beyond loopback without TLS anyway (bearer tokens then cross the network in the
     /// clear).
     pub allow_plaintext: bool,
+    /// Bytes per second that searches reading payloads (a `text` or `json_pointer` filter) may
+    /// read from Redis, so they cannot crowd out reports; 0 means no limit.
+    pub search_read_rate: u64,
 }
 
 impl Default for ParkingLotSettings {
@@ -722,6 +725,8 @@ impl Default for ParkingLotSettings {
             sensitive: Vec::new(),
             tls: None,
             allow_plaintext: false,
+            // 32 MiB/s: see bench/search.sh (Report p99 at 2,000/s while searches run).
+            search_read_rate: 32 * 1024 * 1024,
         }
     }
 }

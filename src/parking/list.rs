@@ -142,9 +142,13 @@ impl ParkingLot {
                     .collect()
             } else {
                 let ids: Vec<String> = fresh.iter().map(|(m, _)| m.clone()).collect();
+                let started = tokio::time::Instant::now();
                 let raw = store.records(&ids, SUMMARY_FIELDS, archived).await?;
                 if payloads {
-                    self.match_off_runtime(filter, raw).await
+                    let bytes = raw.iter().flat_map(|r| r.values()).map(Vec::len).sum();
+                    let records = self.match_off_runtime(filter, raw).await;
+                    self.inner.searches.pace(started, bytes).await;
+                    records
                 } else {
                     raw.iter()
                         .filter_map(Record::parse)

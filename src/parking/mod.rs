@@ -116,6 +116,7 @@ impl ParkingLot {
         relay_wake: Arc<Notify>,
     ) -> Self {
         let redactor = redact::Redactor::new(&settings.sensitive);
+        let searches = search::Searches::new(settings.search_read_rate);
         let inner = Inner {
             store,
             rules,
@@ -128,7 +129,7 @@ impl ParkingLot {
             driving: runs::Driving::default(),
             max_payload,
             redactor,
-            searches: search::Searches::default(),
+            searches,
         };
         Self {
             inner: Arc::new(inner),
