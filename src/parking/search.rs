@@ -86,6 +86,10 @@ impl ParkingLot {
 }
 
 #[cfg(test)]
+#[allow(
+    clippy::expect_used,
+    reason = "a test fails by panicking, like every test module here"
+)]
 mod tests {
     use super::*;
 
