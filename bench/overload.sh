@@ -5,8 +5,8 @@
 #   bash bench/overload.sh [runs]     (default 3; medians and ranges are printed)
 #
 # Each run: a private redis-server (appendonly everysec) and a release Salvage with the default
-# budget (server.max_in_flight 4096, server.max_in_flight_bytes 32 MiB, server.max_message_bytes
-# 2 MiB); then, on the same machine, for $DURATION (default 60s) at once:
+# budget (server.max_in_flight 4096, server.max_in_flight_bytes 8 MiB, server.max_message_bytes
+# 2 MiB, server.max_concurrent_streams 16); then, on the same machine, for $DURATION (default 60s) at once:
 #   - 4,000 unary callers with 64 KiB payloads,
 #   - 200 ReportStreams (window 64) with 64 KiB payloads,
 #   - 200 unary callers whose failure.detail is 3.9 MB (over max_message_bytes: OUT_OF_RANGE).

@@ -110,9 +110,12 @@ impl Default for ServerSettings {
         Self {
             grpc_addr: SocketAddr::from(([127, 0, 0, 1], 50051)),
             max_in_flight: 4096,
-            max_in_flight_bytes: 32 * 1024 * 1024,
+            // These two set memory under overload: each admitted byte costs about six in
+            // buffers and copies, and each open call holds its HTTP/2 window and a message
+            // being read (bench/overload.sh: 16 and 8 MiB keep the peak near 120 MiB).
+            max_in_flight_bytes: 8 * 1024 * 1024,
             max_message_bytes: 2 * 1024 * 1024,
-            max_concurrent_streams: 256,
+            max_concurrent_streams: 16,
             stream_window: 128,
             shutdown_grace: Duration::from_secs(10),
             tls: None,
