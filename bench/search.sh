@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 DURATION=${DURATION:-20s}
 PARKED=${PARKED:-5000}
+SEARCHERS=${SEARCHERS:-3}   # SEARCHERS=0: the same run without searches (the bench's own noise)
 
 cargo build --release --quiet --bin salvage
 BIN=target/release/salvage
@@ -23,17 +24,26 @@ wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/n
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB, $(redis-server --version | cut -d' ' -f3), $(date -u +%Y-%m-%d)"
 echo "runs: $RUNS, $DURATION at 2,000/s each, $PARKED parked 64 KiB messages"
 
-searcher() { # until $WORK/stop exists: one page of a text search after another
+searcher() { # until $WORK/stop exists: one text search after another (the CLI pages to the end)
   while [ ! -f "$WORK/stop" ]; do
     $BIN parked --addr "http://127.0.0.1:$PPORT" --token "$TOKEN" list --text "no-such-text" >/dev/null 2>&1 || true
     echo >> "$WORK/searches"
   done
 }
-healthz() { # until $WORK/stop exists: /healthz latency in ms, one a line
-  while [ ! -f "$WORK/stop" ]; do
-    curl -s -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$APORT/healthz" >> "$WORK/healthz"
-    sleep 0.1
-  done
+healthz() { # until $WORK/stop exists: /healthz latency in seconds, one a line. One long-lived
+  # process on one connection: a curl per probe would fork 10 processes a second, whose cost
+  # lands on the Report latency being measured.
+  python3 - "http://127.0.0.1:$APORT/healthz" "$WORK/stop" >> "$WORK/healthz" <<'PY'
+import http.client, os, sys, time, urllib.parse
+url, stop = urllib.parse.urlparse(sys.argv[1]), sys.argv[2]
+conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+while not os.path.exists(stop):
+    t = time.perf_counter()
+    conn.request("GET", url.path)
+    conn.getresponse().read()
+    print(f"{time.perf_counter() - t:.6f}", flush=True)
+    time.sleep(0.1)
+PY
 }
 
 for i in $(seq "$RUNS"); do
@@ -73,7 +83,8 @@ TOML
   load=(--addr "$ADDR" --rate 2000 --concurrency 256 --duration "$DURATION" --warmup 2s --json)
   idle=$($BIN loadgen "${load[@]}")
   touch "$WORK/searches" "$WORK/healthz"
-  searcher & searcher & searcher & healthz &
+  for _ in $(seq "$SEARCHERS"); do searcher & done
+  healthz &
   busy=$($BIN loadgen "${load[@]}")
   touch "$WORK/stop"; wait $(jobs -p | grep -v "^$PID$" | grep -v "^$RPID$") 2>/dev/null || true
   searches=$(wc -l < "$WORK/searches")
@@ -106,7 +117,7 @@ print("Report p99, 3 searches     ", f("busy_p99", " ms"))
 print("ratio                      ", f("ratio"))
 print("Report p50 idle / searching", f("idle_p50", " ms"), "/", f("busy_p50", " ms"))
 print("throughput idle / searching", f("idle_tput", "/s"), "/", f("busy_tput", "/s"))
-print("search pages completed     ", [r["searches"] for r in rows])
+print("searches completed (whole) ", [r["searches"] for r in rows])
 print("/healthz p50 / max         ", f("healthz_p50", " ms"), "/", f("healthz_max", " ms"))
 print("report errors              ", [r["errors"] for r in rows])
 PY
