@@ -7,9 +7,10 @@
 
 use std::{sync::Arc, time::Duration};
 
-use tokio::time::Instant;
-
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::{
+    sync::{OwnedSemaphorePermit, Semaphore},
+    time::Instant,
+};
 
 use super::{Filter, ParkingLot, Record};
 
