@@ -165,6 +165,28 @@ impl Recorder {
     }
 }
 
+/// The gRPC name of `status`'s code; the first time each code that no server answer documents
+/// (`UNKNOWN`, `INTERNAL`, `DATA_LOSS`) is seen, its message goes to stderr too, so a run that
+/// counts such errors also says what they were.
+pub(super) fn status_name(status: &tonic::Status) -> &'static str {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tonic::Code;
+    static SEEN: [AtomicBool; 3] = [const { AtomicBool::new(false) }; 3];
+    let slot = match status.code() {
+        Code::Unknown => Some(0),
+        Code::Internal => Some(1),
+        Code::DataLoss => Some(2),
+        _ => None,
+    };
+    let name = code_name(status.code());
+    if let Some(slot) = slot.and_then(|i| SEEN.get(i))
+        && !slot.swap(true, Ordering::Relaxed)
+    {
+        eprintln!("loadgen: first {name}: {:?}", status.message());
+    }
+    name
+}
+
 /// The gRPC name of a status code, e.g. `UNAVAILABLE`.
 pub(super) fn code_name(code: tonic::Code) -> &'static str {
     use tonic::Code;

@@ -17,7 +17,7 @@ use tonic::{Streaming, transport::Channel};
 
 use super::{
     pace::{Pacer, Plan},
-    stats::{Recorder, code_name},
+    stats::{Recorder, status_name},
     traffic::Generator,
 };
 use crate::proto::v1::{ReportRequest, ReportResponse, salvage_client::SalvageClient};
@@ -91,7 +91,7 @@ impl Worker {
         self.send(&tx, start);
         let mut inbound = match self.client.report_stream(ReceiverStream::new(rx)).await {
             Ok(response) => response.into_inner(),
-            Err(status) => return Err(code_name(status.code())),
+            Err(status) => return Err(status_name(&status)),
         };
         let mut tx = Some(tx);
         // Whether the loop woke because the next request fell due while the window had room.
@@ -166,7 +166,7 @@ impl Worker {
             }
             Ok(None) if self.in_flight.is_empty() => Ok(()),
             Ok(None) => Err("UNANSWERED"),
-            Err(status) => Err(code_name(status.code())),
+            Err(status) => Err(status_name(&status)),
         }
     }
 

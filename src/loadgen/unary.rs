@@ -7,7 +7,7 @@ use tonic::{Code, transport::Channel};
 
 use super::{
     pace::{Pacer, Plan},
-    stats::{Recorder, code_name},
+    stats::{Recorder, status_name},
     traffic::Generator,
 };
 use crate::proto::v1::salvage_client::SalvageClient;
@@ -50,7 +50,7 @@ pub(super) async fn worker(
         match client.report(generator.next_request()).await {
             Ok(response) => recorder.answered(start, counted, response.get_ref()),
             Err(status) => {
-                recorder.failed(counted, code_name(status.code()));
+                recorder.failed(counted, status_name(&status));
                 if matches!(status.code(), Code::Unavailable | Code::ResourceExhausted) {
                     // As a consumer would: back off instead of spinning on a server that is
                     // down or shedding load.
