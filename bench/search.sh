@@ -14,8 +14,11 @@ PAIRS=${PAIRS:-3}           # idle and busy phases per run, alternating
 PARKED=${PARKED:-5000}
 SEARCHERS=${SEARCHERS:-3}   # SEARCHERS=0: the same run without searches (the bench's own noise)
 
-cargo build --release --quiet --bin salvage
-BIN=target/release/salvage
+# BIN=path: measure that build instead (an A/B of two builds on one machine).
+if [ -z "${BIN:-}" ]; then
+  cargo build --release --quiet --bin salvage
+  BIN=target/release/salvage
+fi
 WORK=$(mktemp -d)
 trap 'touch "$WORK/stop"; kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 TOKEN=bench-viewer-token

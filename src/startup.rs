@@ -108,7 +108,7 @@ impl Application {
         metrics.register_known(&known);
         let relay_wake = Arc::new(Notify::new());
         // Operator work gets its own connection, so it never queues in front of reports.
-        let operator_store = store.with_own_connection(&settings.redis)?;
+        let operator_store = store.with_own_connection()?;
         let parking_lot = ParkingLot::new(
             operator_store,
             rules.clone(),

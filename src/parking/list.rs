@@ -142,15 +142,16 @@ impl ParkingLot {
                     .collect()
             } else {
                 let ids: Vec<String> = fresh.iter().map(|(m, _)| m.clone()).collect();
-                let started = tokio::time::Instant::now();
-                let raw = store.records(&ids, SUMMARY_FIELDS, archived).await?;
                 if payloads {
-                    let bytes = raw.iter().flat_map(|r| r.values()).map(Vec::len).sum();
-                    let records = self.match_off_runtime(filter, raw).await;
+                    let started = tokio::time::Instant::now();
+                    let (records, bytes) = self.read_and_match(filter, ids, archived).await?;
                     self.inner.searches.pace(started, bytes).await;
                     records
                 } else {
-                    raw.iter()
+                    store
+                        .records(&ids, SUMMARY_FIELDS, archived)
+                        .await?
+                        .iter()
                         .filter_map(Record::parse)
                         .filter_map(|r| self.matches_masked(filter, r))
                         .collect()

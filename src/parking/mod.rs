@@ -116,7 +116,7 @@ impl ParkingLot {
         relay_wake: Arc<Notify>,
     ) -> Self {
         let redactor = redact::Redactor::new(&settings.sensitive);
-        let searches = search::Searches::new(settings.search_read_rate);
+        let searches = search::Searches::new(settings.search_read_rate, &store);
         let inner = Inner {
             store,
             rules,

@@ -20,10 +20,11 @@ pub(super) fn manager_config(settings: &RedisSettings) -> ConnectionManagerConfi
 }
 
 impl Store {
-    /// The same store over its own connection (connected lazily, reconnecting by itself).
-    pub fn with_own_connection(&self, settings: &RedisSettings) -> Result<Store, StoreError> {
+    /// The same store over its own connection (connected lazily, reconnecting by itself; its
+    /// reader runs on the tokio runtime this is called on).
+    pub fn with_own_connection(&self) -> Result<Store, StoreError> {
         let conn =
-            ConnectionManager::new_lazy_with_config(self.client.clone(), manager_config(settings))?;
+            ConnectionManager::new_lazy_with_config(self.client.clone(), self.manager.clone())?;
         Ok(Store {
             conn,
             ..self.clone()

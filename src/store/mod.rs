@@ -10,7 +10,10 @@ mod memory;
 mod outbox;
 mod parking;
 
-use redis::{AsyncCommands, Script, aio::ConnectionManager};
+use redis::{
+    AsyncCommands, Script,
+    aio::{ConnectionManager, ConnectionManagerConfig},
+};
 
 pub(crate) use self::keys::hex;
 pub use self::{
@@ -255,6 +258,8 @@ pub struct StoreStats {
 pub struct Store {
     client: redis::Client,
     conn: ConnectionManager,
+    /// How `conn` connects, times out and reconnects: also for [`Store::with_own_connection`].
+    manager: ConnectionManagerConfig,
     parking: parking::ParkingScripts,
     outbox: outbox::OutboxScripts,
     keys: Keys,
@@ -289,10 +294,11 @@ impl Store {
         }
         .map_err(StoreError::Redis)?;
         let config = isolation::manager_config(settings);
-        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())?;
         Ok(Self {
             client,
             conn,
+            manager: config,
             parking: parking::ParkingScripts::new(),
             outbox: outbox::OutboxScripts::new(),
             keys: Keys::new(settings.key_prefix.clone()),
