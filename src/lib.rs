@@ -9,7 +9,7 @@
 //! - [`startup`]: build the application, bind listeners, run until stopped.
 //! - [`api`]: the gRPC service; the only module that sees protobuf types.
 //! - [`workflow`]: the processor, a report in and one committed outcome out.
-//! - [`rules`]: the rule engine: matching and repair actions, pure (no I/O).
+//! - the rule engine is its own crate, `salvage-rules` (`crates/salvage-rules`): pure, no I/O.
 //! - [`store`]: Redis: key layout and the Lua scripts that commit outcomes atomically.
 //! - [`destinations`]: where requeued messages go (Redis Streams, RabbitMQ, NATS, Kafka).
 //! - [`relay`]: delivers outboxes and due retries; polls the gauges.
@@ -32,7 +32,6 @@ pub mod loadgen;
 pub mod metrics;
 pub mod parking;
 pub mod relay;
-pub mod rules;
 pub mod shutdown;
 pub mod startup;
 pub mod store;

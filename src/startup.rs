@@ -9,6 +9,8 @@ use futures::FutureExt;
 use tokio::{net::TcpListener, sync::Notify};
 use tracing::{info, warn};
 
+use salvage_rules::RuleSet;
+
 use crate::{
     admin,
     api::{
@@ -22,7 +24,6 @@ use crate::{
     parking::{ParkingLot, Tokens, watch::Hub},
     proto::v1::parking_lot_server::ParkingLotServer,
     relay::{Relay, poll_stats},
-    rules::RuleSet,
     shutdown::{ABANDONED_ANSWER_WINDOW, Shutdown},
     store::Store,
     tls::Alpn,

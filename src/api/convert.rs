@@ -6,9 +6,10 @@ use std::time::SystemTime;
 use tonic::Status;
 use tracing::error;
 
+use salvage_rules::ErrorClass;
+
 use crate::{
     proto::v1 as pb,
-    rules::ErrorClass,
     workflow::{Decided, FailedMessage, Failure, FailureReport, Outcome, ReportError},
 };
 

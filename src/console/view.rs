@@ -13,7 +13,7 @@ use crate::parking::{
     redact::{Change, Redactor},
     runs::Run,
 };
-use crate::rules::{diff, jsontext, splice};
+use salvage_rules::{diff, jsontext, splice};
 
 /// Characters of payload in a listing's preview.
 const PREVIEW_CHARS: usize = 160;

@@ -181,7 +181,7 @@ impl ParkingLot {
         if !is_json_content_type(&content_type) {
             return Ok(());
         }
-        crate::rules::exact::parse(payload)
+        salvage_rules::exact::parse(payload)
             .map(|_| ())
             .map_err(|e| {
                 ParkingError::invalid(
@@ -218,7 +218,7 @@ impl ParkingLot {
         let typed = edited.clone();
         redactor.unmask(&mut edited, &stored);
         // The operator's text, with only the masks replaced (numbers and escapes as typed).
-        Ok(crate::rules::splice::rewrite(payload, &typed, &edited)
+        Ok(salvage_rules::splice::rewrite(payload, &typed, &edited)
             .or_else(|| serde_json::to_vec(&edited).ok())
             .unwrap_or_else(|| payload.to_vec()))
     }

@@ -112,7 +112,7 @@ impl Filter {
         }
         matches!(found, Value::String(s) if *s == self.json_value)
             || serde_json::from_str::<Value>(&self.json_value)
-                .is_ok_and(|want| crate::rules::json_equal(&want, found))
+                .is_ok_and(|want| salvage_rules::json_equal(&want, found))
     }
 }
 

@@ -27,11 +27,12 @@ pub use self::{
     filter::{Cursor, Filter},
     record::Record,
 };
+use salvage_rules::RuleSet;
+
 use crate::{
     config::ParkingLotSettings,
     destinations::Destinations,
     metrics::Metrics,
-    rules::RuleSet,
     store::{Store, StoreError},
 };
 

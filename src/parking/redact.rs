@@ -11,8 +11,8 @@
 use serde_json::Value;
 
 use super::{Record, audit::AuditEntry, retriage::DryRun};
-pub use crate::rules::diff::Change;
-use crate::rules::{
+pub use salvage_rules::diff::Change;
+use salvage_rules::{
     diff::{join, split},
     jsontext, splice,
 };
@@ -252,7 +252,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::rules::diff::diff;
+    use salvage_rules::diff::diff;
 
     fn redactor() -> Redactor {
         Redactor::new(&["/card/number".to_owned(), "/customers/*/email".to_owned()])

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::{Caller, ParkingError, ParkingLot, Record, Selection, record::SUMMARY_FIELDS};
-use crate::rules::{Decision, ErrorClass, Input, RuleSet};
+use salvage_rules::{Decision, ErrorClass, Input, RuleSet};
 
 /// What the current rules make of one parked message.
 #[derive(Debug, Clone, PartialEq, Eq)]

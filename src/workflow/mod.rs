@@ -23,11 +23,12 @@ pub use self::{
     group::{failure_group, mask_message},
     report::{Decided, FailedMessage, Failure, FailureReport, Outcome, ReportError},
 };
+use salvage_rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet, diff::Change};
+
 use crate::{
     config::Limits,
     destinations::Destinations,
     metrics::Metrics,
-    rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet, diff::Change},
     store::{
         Committed, Override, ReportCommit, RequeueMode, Store, StoreError, message_key,
         payload_digest,
@@ -341,7 +342,7 @@ impl Processor {
                 let code = match committed.overridden {
                     Some(Override::AttemptLimit) => "attempt_limit",
                     Some(_) => "not_a_stream",
-                    None if crate::rules::is_unreadable_payload(&committed.reason) => {
+                    None if salvage_rules::is_unreadable_payload(&committed.reason) => {
                         "invalid_json"
                     }
                     None if eval.repair == Repair::Failed => "repair_failed",
@@ -497,7 +498,7 @@ mod tests {
     #[test]
     fn attempt_tail_has_no_opening_brace() {
         let f = Failure {
-            class: crate::rules::ErrorClass::Data,
+            class: salvage_rules::ErrorClass::Data,
             code: "C".into(),
             message: "m".into(),
             consumer: "c".into(),

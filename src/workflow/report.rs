@@ -3,7 +3,7 @@
 
 use std::{collections::BTreeMap, time::SystemTime};
 
-use crate::rules::ErrorClass;
+use salvage_rules::ErrorClass;
 
 /// A failed message and why it failed.
 #[derive(Debug, Clone, PartialEq)]

@@ -14,7 +14,9 @@ use super::{
     confirm::{ask, interactive},
     json, jsontext, show,
 };
-use crate::{parking::actions::is_json_content_type, proto::v1 as pb, rules::exact::JsonError};
+use salvage_rules::exact::JsonError;
+
+use crate::{parking::actions::is_json_content_type, proto::v1 as pb};
 
 /// The new payload and, when it came from the editor, the file it was written in.
 struct Edited {
@@ -173,7 +175,7 @@ async fn run_editor(path: &Path) -> anyhow::Result<()> {
 /// Ok if the text is JSON the rules can read (as the server checks it); otherwise where it is
 /// not, or what makes it ambiguous.
 fn check_json(text: &str) -> Result<(), String> {
-    match crate::rules::exact::parse(text.as_bytes()) {
+    match salvage_rules::exact::parse(text.as_bytes()) {
         Ok(_) => Ok(()),
         Err(JsonError::Invalid(_)) => {
             let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) else {

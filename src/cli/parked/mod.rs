@@ -14,7 +14,7 @@
 //! - [`list`], [`show`], [`edit`], [`bulk`], [`retriage`], [`runs`]: the commands.
 //! - [`progress`]: following a run with a progress bar.
 //! - [`confirm`]: the yes/no question.
-//! - [`render`], [`json`] (and `rules::jsontext`): output for people and for scripts.
+//! - [`render`], [`json`] (and `salvage_rules::jsontext`): output for people and for scripts.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -25,7 +25,7 @@ mod confirm;
 mod edit;
 mod filter;
 mod json;
-use crate::rules::jsontext;
+use salvage_rules::jsontext;
 mod list;
 mod progress;
 mod render;

@@ -1,13 +1,13 @@
 //! Rule evaluation on the hot path: `RuleSet::evaluate` with the shipped `examples/rules.toml`
-//! against realistic (~1 KiB) order and payment payloads. Run with `cargo bench --bench rules`.
+//! against realistic (~1 KiB) order and payment payloads. Run with `cargo bench -p salvage-rules --bench rules`.
 
 use std::{hint::black_box, time::Duration};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use salvage::rules::{Decision, ErrorClass, Input, RuleSet};
+use salvage_rules::{Decision, ErrorClass, Input, RuleSet};
 use serde_json::{Value, json};
 
-const RULES: &str = include_str!("../examples/rules.toml");
+const RULES: &str = include_str!("../../../examples/rules.toml");
 
 /// An order as the web shop sends it, about 1 KiB, with `total` and `placed_at` as given.
 fn order(total: Value, placed_at: &str) -> String {

@@ -3,7 +3,7 @@
 //! payloads park with reasons that say so.
 
 use super::{input, rules};
-use crate::rules::{Decision, ErrorClass, Repair};
+use crate::{Decision, ErrorClass, Repair};
 
 const RULES: &str = r#"
 [[rule]]
@@ -127,7 +127,7 @@ fn ambiguous_and_too_deep_payloads_park_saying_so() {
                 reason: reason.to_owned()
             }
         );
-        assert!(crate::rules::is_unreadable_payload(reason));
+        assert!(crate::is_unreadable_payload(reason));
     }
 }
 

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::{input, rules};
-use crate::rules::{
+use crate::{
     Backoff, Decision, Defaults, ErrorClass, Evaluation, INVALID_JSON_REASON, NO_RULE_MATCHED,
     Repair, RuleSet,
 };

@@ -1,6 +1,6 @@
 //! Load errors: each names the file, the line and the rule or test, and says what is wrong.
 
-use crate::rules::{Entry, RuleSet, RulesError};
+use crate::{Entry, RuleSet, RulesError};
 
 /// Three rules; the third, `c`, starts at line 9 and is completed by each case.
 const BASE: &str = r#"[[rule]]

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use super::input;
-use crate::rules::{Backoff, Decision, ErrorClass, RuleSet};
+use crate::{Backoff, Decision, ErrorClass, RuleSet};
 
-const EXAMPLE: &str = include_str!("../../../examples/rules.toml");
+const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
 const EXPECTED_RULES: [&str; 12] = [
