@@ -13,16 +13,12 @@ use salvage_rules::RuleSet;
 
 use crate::{
     admin,
-    api::{
-        Abandon, Budget, PARKING_LOT_ABANDONED, ParkingLotService, PortsHealth, SalvageApi,
-        SalvageService, Shed, http2_limits,
-    },
+    api::{Budget, ParkingLotService, PortsHealth, SalvageApi, SalvageService, Shed, http2_limits},
     config::Settings,
     console::{self, ConsoleState},
     destinations::Destinations,
     metrics::Metrics,
     parking::{ParkingLot, Tokens, watch::Hub},
-    proto::v1::parking_lot_server::ParkingLotServer,
     relay::{Relay, poll_stats},
     shutdown::{ABANDONED_ANSWER_WINDOW, Shutdown},
     store::Store,
@@ -308,12 +304,7 @@ impl Application {
             ))
         });
         let parking_service = ParkingLotService::new(parking_lot, tokens, hub, shutdown.signal());
-        // A call still waiting for Redis when the grace period ends is answered UNAVAILABLE.
-        let parking_routes = health.parking_lot_routes(Abandon::new(
-            ParkingLotServer::new(parking_service),
-            shutdown.signal(),
-            PARKING_LOT_ABANDONED,
-        ))?;
+        let parking_routes = health.parking_lot_routes(parking_service, shutdown.signal())?;
         let mut parking_stop = shutdown.signal();
         tasks.spawn(async move {
             let incoming = crate::tls::grpc_incoming(parking, tls.parking);

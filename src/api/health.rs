@@ -19,9 +19,12 @@ use tonic_health::{
     server::{HealthReporter, HealthService},
 };
 
-use super::{Abandon, ParkingLotService, Shed, report_stream::SalvageApi};
-use crate::proto::v1::{
-    CONSUMER_DESCRIPTOR_SET, PARKING_LOT_DESCRIPTOR_SET, parking_lot_server::ParkingLotServer,
+use super::{Abandon, PARKING_LOT_ABANDONED, ParkingLotService, Shed, report_stream::SalvageApi};
+use crate::{
+    proto::v1::{
+        CONSUMER_DESCRIPTOR_SET, PARKING_LOT_DESCRIPTOR_SET, parking_lot_server::ParkingLotServer,
+    },
+    shutdown::ShutdownSignal,
 };
 
 /// The health statuses of both gRPC ports, and their routes.
@@ -72,11 +75,19 @@ impl PortsHealth {
     }
 
     /// The parking-lot port (`parking_lot.addr`): `salvage.v1.ParkingLot`, health, reflection.
+    /// A call still waiting for Redis when `shutdown`'s grace period ends is answered
+    /// UNAVAILABLE.
     pub fn parking_lot_routes(
         &self,
-        parking_lot: Abandon<ParkingLotServer<ParkingLotService>>,
+        parking_lot: ParkingLotService,
+        shutdown: ShutdownSignal,
     ) -> anyhow::Result<Routes> {
-        with_standard_services(parking_lot, &self.parking_lot, PARKING_LOT_DESCRIPTOR_SET)
+        let service = Abandon::new(
+            ParkingLotServer::new(parking_lot),
+            shutdown,
+            PARKING_LOT_ABANDONED,
+        );
+        with_standard_services(service, &self.parking_lot, PARKING_LOT_DESCRIPTOR_SET)
             .context("parking-lot port")
     }
 }

@@ -8,7 +8,7 @@ use tokio::sync::broadcast;
 use tracing::warn;
 
 use super::ParkingLot;
-use crate::shutdown::ShutdownSignal;
+use crate::{shutdown::ShutdownSignal, store::StoredEvent};
 
 /// One event.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -50,103 +50,52 @@ impl Hub {
     }
 }
 
+impl From<StoredEvent> for Event {
+    fn from(e: StoredEvent) -> Self {
+        Self {
+            id: e.id,
+            kind: e.kind,
+            tracking_ids: e.tracking_ids,
+            queue: e.queue,
+            group: e.group,
+            actor: e.actor,
+            at: e.at,
+        }
+    }
+}
+
 impl ParkingLot {
     /// Tail the events stream into `hub` until shutdown.
     pub async fn tail_events(self, hub: Hub, mut shutdown: ShutdownSignal) {
-        let store = self.inner.store.clone();
-        let key = store.keys().events();
-        let mut last = "$".to_owned();
-        let mut conn = None;
+        let mut tail = self.inner.store.events_tail();
         loop {
-            if shutdown.is_triggered() {
-                return;
-            }
-            if conn.is_none() {
-                match store.blocking_connection().await {
-                    Ok(c) => conn = Some(c),
-                    Err(_) => {
-                        tokio::select! {
-                            () = shutdown.recv() => return,
-                            () = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                        }
-                    }
-                }
-            }
-            let Some(c) = conn.as_mut() else { continue };
-            if last == "$" {
-                // Start after the newest event now, by id: re-reading from "$" after each empty
-                // wait would miss an event written between two reads.
-                let newest: redis::RedisResult<redis::streams::StreamRangeReply> =
-                    redis::cmd("XREVRANGE")
-                        .arg(&key)
-                        .arg("+")
-                        .arg("-")
-                        .arg("COUNT")
-                        .arg(1)
-                        .query_async(c)
-                        .await;
-                match newest {
-                    Ok(r) => {
-                        last = r
-                            .ids
-                            .first()
-                            .map_or_else(|| "0-0".to_owned(), |e| e.id.clone());
-                    }
-                    Err(e) => {
-                        warn!(error = %e, "reading parking-lot events failed; reconnecting");
-                        conn = None;
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                        continue;
-                    }
-                }
-            }
-            let mut cmd = redis::cmd("XREAD");
-            cmd.arg("BLOCK")
-                .arg(1000)
-                .arg("COUNT")
-                .arg(500)
-                .arg("STREAMS")
-                .arg(&key)
-                .arg(&last);
-            let read = cmd.query_async::<Option<redis::streams::StreamReadReply>>(c);
-            let reply = tokio::select! {
+            let was_connected = tail.is_connected();
+            let read = tokio::select! {
+                biased;
                 () = shutdown.recv() => return,
-                r = read => r,
+                r = tail.next() => r,
             };
-            match reply {
-                Ok(Some(reply)) => {
-                    for k in reply.keys {
-                        for e in k.ids {
-                            last.clone_from(&e.id);
-                            let get = |f: &str| -> String {
-                                e.map
-                                    .get(f)
-                                    .and_then(|v| redis::from_redis_value_ref::<String>(v).ok())
-                                    .unwrap_or_default()
-                            };
-                            let event = Event {
-                                id: e.id.clone(),
-                                kind: get("kind"),
-                                tracking_ids: get("tids")
-                                    .split(',')
-                                    .filter(|s| !s.is_empty())
-                                    .map(str::to_owned)
-                                    .collect(),
-                                queue: get("queue"),
-                                group: get("group"),
-                                actor: get("actor"),
-                                at: get("at").parse().unwrap_or(0),
-                            };
-                            // No watcher is fine.
-                            let _ = hub.tx.send(Arc::new(event));
-                        }
+            match read {
+                Ok(events) => {
+                    for event in events {
+                        // No watcher is fine.
+                        let _ = hub.tx.send(Arc::new(Event::from(event)));
                     }
                 }
-                Ok(None) => {}
                 Err(e) => {
-                    warn!(error = %e, "reading parking-lot events failed; reconnecting");
-                    conn = None;
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    // A read on a live connection failed: say so once per failure. A failed
+                    // connect (Redis down) is the readiness probe's to report.
+                    let pause = if was_connected {
+                        warn!(error = %e, "reading parking-lot events failed; reconnecting");
+                        Duration::from_millis(500)
+                    } else {
+                        Duration::from_secs(1)
+                    };
+                    tokio::select! {
+                        biased;
+                        () = shutdown.recv() => return,
+                        () = tokio::time::sleep(pause) => {}
+                    }
                 }
             }
         }

@@ -4,6 +4,7 @@
 //! fast with [`StoreError::Unavailable`] within the configured timeouts.
 
 mod console;
+mod events;
 mod isolation;
 mod keys;
 mod memory;
@@ -18,6 +19,7 @@ use redis::{
 pub(crate) use self::keys::hex;
 pub use self::{
     console::OutcomeCounts,
+    events::{EventsTail, StoredEvent},
     keys::{Keys, message_key},
     memory::Memory,
     outbox::{OutboxEntry, Settle},

@@ -570,7 +570,7 @@ impl Store {
 
     /// A dedicated connection for blocking reads of the events stream (a blocking command on the
     /// shared multiplexed connection would stall every other call).
-    pub async fn blocking_connection(
+    pub(super) async fn blocking_connection(
         &self,
     ) -> Result<redis::aio::MultiplexedConnection, StoreError> {
         let config = redis::AsyncConnectionConfig::new()

@@ -1,0 +1,346 @@
+//! Tidy: what Cargo cannot see, checked over the source text (rust-analyzer's `tidy.rs` habit).
+//!
+//! - the layers inside the `salvage` crate: only `src/store/` talks to Redis, and protobuf types
+//!   stay at the edges (the gRPC services, the CLI's admin client, the load generator);
+//! - ARCHITECTURE.md's Redis key table names every key `src/store/keys.rs` builds, and every key
+//!   in the table is built somewhere in `src/store/`;
+//! - `docs/console-api.md` lists exactly the console's routes.
+//!
+//! Each check is a function from text to a list of problems, and each has a test that feeds it
+//! a violation and sees it refused.
+
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test: failing to read the tree fails the test, with the error"
+)]
+
+use std::{
+    collections::BTreeSet,
+    fs,
+    path::{Path, PathBuf},
+};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `.rs` file under `dir`, as (path relative to the repository root, text).
+fn rust_files(dir: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = fs::read_to_string(&path).unwrap();
+                let rel = path
+                    .strip_prefix(root())
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A layer rule: code lines (comments aside) mentioning any of `needles` may only be in files
+/// under one of `allowed` (path prefixes).
+struct Layer {
+    what: &'static str,
+    needles: &'static [&'static str],
+    allowed: &'static [&'static str],
+}
+
+const REDIS: Layer = Layer {
+    what: "talks to Redis (only src/store/ may; dev.rs and the loadgen's landing check use their own connections)",
+    needles: &["redis::", "use redis"],
+    allowed: &["src/store/", "src/dev.rs", "src/loadgen/landed.rs"],
+};
+
+const PROTOBUF: Layer = Layer {
+    what: "uses protobuf types (only the gRPC edges may: src/api/, the CLI's admin client, the load generator)",
+    needles: &["proto::", "prost::", "prost_types", "tonic_prost"],
+    allowed: &["src/api/", "src/cli/parked/", "src/loadgen/", "src/lib.rs"],
+};
+
+fn layer_violations(layer: &Layer, files: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text) in files {
+        if layer.allowed.iter().any(|a| path.starts_with(a)) {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            if layer.needles.iter().any(|needle| code.contains(needle)) {
+                out.push(format!("{path}:{}: {}: {}", n + 1, layer.what, code));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn only_the_store_talks_to_redis() {
+    let problems = layer_violations(&REDIS, &rust_files(&root().join("src")));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn protobuf_types_stay_at_the_edges() {
+    let problems = layer_violations(&PROTOBUF, &rust_files(&root().join("src")));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_layer_violation_is_refused() {
+    let files = vec![
+        (
+            "src/parking/watch.rs".to_owned(),
+            "// redis:: in a comment is fine\nlet r = redis::cmd(\"XREAD\");\n".to_owned(),
+        ),
+        (
+            "src/store/mod.rs".to_owned(),
+            "use redis::Script;\n".to_owned(),
+        ),
+        (
+            "src/startup.rs".to_owned(),
+            "use crate::proto::v1::parking_lot_server::ParkingLotServer;\n".to_owned(),
+        ),
+    ];
+    let redis = layer_violations(&REDIS, &files);
+    assert_eq!(redis.len(), 1, "{redis:?}");
+    assert!(
+        redis[0].starts_with("src/parking/watch.rs:2: talks to Redis"),
+        "{redis:?}"
+    );
+    let proto = layer_violations(&PROTOBUF, &files);
+    assert_eq!(proto.len(), 1, "{proto:?}");
+    assert!(
+        proto[0].starts_with("src/startup.rs:1: uses protobuf"),
+        "{proto:?}"
+    );
+}
+
+/// A key pattern with every placeholder written `<*>`: `<p>:idx:queue:<*>`.
+fn normalise_key(key: &str) -> String {
+    let mut out = String::new();
+    let mut rest = key;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
+        let name = &rest[open + 1..open + close];
+        out.push_str(if name == "p" { "<p>" } else { "<*>" });
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The keys `keys.rs` builds: each `format!("{}:...", self.prefix)` as `<p>:...`.
+fn keys_in_code(keys_rs: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for line in keys_rs.lines() {
+        let Some(start) = line.find("format!(\"{}:") else {
+            continue;
+        };
+        let literal = &line[start + "format!(\"".len()..];
+        let Some(end) = literal.find('"') else {
+            continue;
+        };
+        let pattern = literal[..end].replacen("{}", "<p>", 1);
+        // `{message_key}` and the like are placeholders.
+        let mut key = String::new();
+        let mut in_brace = false;
+        for c in pattern.chars() {
+            match c {
+                '{' => {
+                    in_brace = true;
+                    key.push_str("<*>");
+                }
+                '}' => in_brace = false,
+                c if !in_brace => key.push(c),
+                _ => {}
+            }
+        }
+        out.insert(key);
+    }
+    out
+}
+
+/// The keys ARCHITECTURE.md's "Redis key layout" section names (`<p>:...` in backticks).
+fn keys_in_doc(architecture: &str) -> (BTreeSet<String>, BTreeSet<String>) {
+    let section = architecture
+        .split("\n## ")
+        .find(|s| s.starts_with("Redis key layout"))
+        .unwrap_or("");
+    let mut table = BTreeSet::new();
+    let mut anywhere = BTreeSet::new();
+    for line in section.lines() {
+        for (i, piece) in line.split('`').enumerate() {
+            if i % 2 == 1 && piece.starts_with("<p>:") {
+                let key = normalise_key(piece);
+                if line.starts_with("| `") && line.split('`').nth(1) == Some(piece) {
+                    table.insert(key.clone());
+                }
+                anywhere.insert(key);
+            }
+        }
+    }
+    (table, anywhere)
+}
+
+/// Problems between the code's keys and the doc's: a key the code builds that the doc does not
+/// name, or a key in the doc's table whose fixed parts appear nowhere in `store_text` (all of
+/// `src/store/`, Rust and Lua: some keys are built in the scripts).
+fn key_layout_problems(keys_rs: &str, architecture: &str, store_text: &str) -> Vec<String> {
+    let code = keys_in_code(keys_rs);
+    let (table, anywhere) = keys_in_doc(architecture);
+    let mut out = Vec::new();
+    if code.is_empty() || table.is_empty() {
+        out.push("found no keys: did keys.rs or ARCHITECTURE.md change shape?".to_owned());
+    }
+    for key in &code {
+        if !anywhere.contains(key) {
+            out.push(format!(
+                "keys.rs builds `{key}`, which ARCHITECTURE.md's key layout does not name"
+            ));
+        }
+    }
+    for key in &table {
+        for part in key.split("<*>").map(|p| p.trim_start_matches("<p>")) {
+            if !part.is_empty() && !store_text.contains(part) {
+                out.push(format!(
+                    "ARCHITECTURE.md names `{key}`, but `{part}` is not built in src/store/"
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn store_text() -> String {
+    let mut text = String::new();
+    let mut stack = vec![root().join("src/store")];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                text.push_str(&fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn the_key_layout_in_architecture_md_is_the_code_s() {
+    let keys_rs = fs::read_to_string(root().join("src/store/keys.rs")).unwrap();
+    let architecture = fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let problems = key_layout_problems(&keys_rs, &architecture, &store_text());
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_key_missing_from_the_doc_or_the_code_is_refused() {
+    let keys_rs =
+        "format!(\"{}:msg:{message_key}\", self.prefix)\nformat!(\"{}:idx:new\", self.prefix)\n";
+    let doc = "# Architecture\n\n## Redis key layout\n\n| key | type |\n|---|---|\n| `<p>:msg:<mk>` | hash |\n| `<p>:gone:<tid>` | hash |\n\n## Next\n";
+    let problems = key_layout_problems(keys_rs, doc, "format!(\"{}:msg:{message_key}\")");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(problems[0].contains("`<p>:idx:new`"), "{problems:?}");
+    assert!(problems[1].contains("`<p>:gone:<*>`"), "{problems:?}");
+}
+
+/// The console API's routes as `METHOD /api/path`, from the `let api = Router::new()` block.
+fn routes_in_code(console_mod: &str) -> BTreeSet<String> {
+    let start = console_mod
+        .find("let api = Router::new()")
+        .unwrap_or(console_mod.len());
+    let block = &console_mod[start..];
+    let block = &block[..block.find(';').unwrap_or(block.len())];
+    let mut out = BTreeSet::new();
+    for route in block.split(".route(").skip(1) {
+        let Some(path) = route.split('"').nth(1) else {
+            continue;
+        };
+        for method in ["get", "post", "put", "patch", "delete"] {
+            let call = format!("{method}(");
+            // `get(` or `.post(`, not `api::get(` or `forget(`.
+            let called = route.match_indices(&call).any(|(i, _)| {
+                !route[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+            });
+            if called {
+                out.insert(format!("{} /api{path}", method.to_uppercase()));
+            }
+        }
+    }
+    out
+}
+
+/// The endpoints `docs/console-api.md`'s table lists: rows starting ``| `METHOD /api/...` ``.
+fn routes_in_doc(doc: &str) -> BTreeSet<String> {
+    doc.lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .filter(|e| e.contains(" /api/"))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn route_problems(console_mod: &str, doc: &str) -> Vec<String> {
+    let code = routes_in_code(console_mod);
+    let doc = routes_in_doc(doc);
+    let mut out = Vec::new();
+    if code.is_empty() {
+        out.push("found no routes in src/console/mod.rs: did the router change shape?".to_owned());
+    }
+    for r in code.difference(&doc) {
+        out.push(format!(
+            "`{r}` is served but docs/console-api.md does not list it"
+        ));
+    }
+    for r in doc.difference(&code) {
+        out.push(format!(
+            "docs/console-api.md lists `{r}`, which is not served"
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_console_api_doc_lists_exactly_the_routes() {
+    let console_mod = fs::read_to_string(root().join("src/console/mod.rs")).unwrap();
+    let doc = fs::read_to_string(root().join("docs/console-api.md")).unwrap();
+    let problems = route_problems(&console_mod, &doc);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn an_undocumented_or_unserved_route_is_refused() {
+    let code = "let api = Router::new()\n    .route(\n        \"/session\",\n        get(session::current)\n            .post(session::sign_in),\n    )\n    .route(\"/new\", post(api::new));\nlet x = 1;";
+    let doc =
+        "| `GET /api/session` | | x |\n| `POST /api/session` | | x |\n| `GET /api/old` | | x |\n";
+    let problems = route_problems(code, doc);
+    assert_eq!(
+        problems,
+        vec![
+            "`POST /api/new` is served but docs/console-api.md does not list it".to_owned(),
+            "docs/console-api.md lists `GET /api/old`, which is not served".to_owned(),
+        ]
+    );
+}
