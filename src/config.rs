@@ -1093,7 +1093,6 @@ fn apply_override(table: &mut toml::Table, path: &str, value: &str) -> Result<()
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -3,7 +3,10 @@
 //! the example rules there, and runs Salvage against it until Ctrl-C; then stops Redis and
 //! removes the folder.
 
-#![allow(clippy::print_stdout)]
+#![allow(
+    clippy::print_stdout,
+    reason = "`salvage dev` tells the user where things run"
+)]
 
 use std::{net::SocketAddr, path::PathBuf, process::Stdio, time::Duration};
 

@@ -298,7 +298,6 @@ impl http_body::Body for Metered {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

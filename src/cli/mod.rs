@@ -2,7 +2,11 @@
 //! client, in `parked/`). Errors are printed with their whole chain and turn into a non-zero exit
 //! code.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command line: its output is stdout and its errors are stderr"
+)]
 
 pub mod parked;
 

@@ -51,7 +51,6 @@ impl SignInLimit {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

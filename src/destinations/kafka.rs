@@ -327,7 +327,6 @@ impl ClientContext for TracingContext {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use std::collections::BTreeMap;
 

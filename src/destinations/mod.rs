@@ -108,7 +108,10 @@ impl Destinations {
 }
 
 fn build(name: &str, settings: &DestinationSettings) -> Result<Arc<dyn Destination>, String> {
-    #[allow(unused_variables)]
+    #[allow(
+        unused_variables,
+        reason = "used only by the arms of the broker features that are off in this build"
+    )]
     let missing = |kind: &str, feature: &str| {
         format!(
             "destinations.{name} has type {kind:?}, but this build of Salvage has no {kind} \

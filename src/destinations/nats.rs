@@ -328,7 +328,6 @@ fn classify(subject: &str, error: &JsPublishError) -> PublishError {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use std::collections::BTreeMap;
 

@@ -307,7 +307,6 @@ fn headers(message: &Outgoing) -> Result<FieldTable, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

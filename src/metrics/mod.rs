@@ -452,7 +452,10 @@ impl Metrics {
 
     /// Gauges read from Redis by the stats poller.
     pub fn set_store_stats(&self, parked: u64, retries: u64, outbox: &[(String, u64)]) {
-        #[allow(clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "metric values: counts and durations far below 2^52"
+        )]
         let f = |n: u64| n as f64;
         self.gauge(PARKED_MESSAGES, vec![]).set(f(parked));
         self.gauge(RETRIES_SCHEDULED, vec![]).set(f(retries));
@@ -467,7 +470,10 @@ impl Metrics {
 
     /// The parking-lot gauges read from Redis.
     pub fn set_parking_stats(&self, archived: u64, oldest_parked_ms: Option<u64>, now_ms: u64) {
-        #[allow(clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "metric values: counts and durations far below 2^52"
+        )]
         let f = |n: u64| n as f64;
         self.gauge(ARCHIVED_MESSAGES, vec![]).set(f(archived));
         let age = oldest_parked_ms.map_or(0, |at| now_ms.saturating_sub(at));
@@ -488,7 +494,10 @@ impl Metrics {
         top_groups: &[(String, String, String, u64)],
     ) {
         type Series = (&'static str, Vec<(&'static str, String)>, f64);
-        #[allow(clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "metric values: counts and durations far below 2^52"
+        )]
         let mut now: Vec<Series> = by_queue
             .iter()
             .map(|(q, n)| {
@@ -499,7 +508,10 @@ impl Metrics {
                 )
             })
             .collect();
-        #[allow(clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "metric values: counts and durations far below 2^52"
+        )]
         now.extend(top_groups.iter().map(|(g, q, c, n)| {
             (
                 PARKED_TOP_GROUP_MESSAGES,
@@ -537,7 +549,10 @@ impl Metrics {
     /// The process figures (CPU, memory, file descriptors), where the OS provides them.
     pub fn set_process_stats(&self) {
         let Some(p) = process::read() else { return };
-        #[allow(clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "metric values: counts and durations far below 2^52"
+        )]
         let f = |n: u64| n as f64;
         self.gauge(PROCESS_CPU_SECONDS_TOTAL, vec![])
             .set(p.cpu_seconds);
@@ -562,7 +577,10 @@ impl Metrics {
             &METADATA,
         );
         for at in parked_at_ms {
-            #[allow(clippy::cast_precision_loss)]
+            #[allow(
+                clippy::cast_precision_loss,
+                reason = "metric values: counts and durations far below 2^52"
+            )]
             h.record(now_ms.saturating_sub(*at) as f64 / 1000.0);
         }
     }
@@ -592,7 +610,6 @@ impl Metrics {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

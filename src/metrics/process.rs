@@ -75,7 +75,6 @@ fn boot_time() -> f64 {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     #[test]
     #[cfg(target_os = "linux")]

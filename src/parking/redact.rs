@@ -247,7 +247,6 @@ fn matches(pattern: &[String], path: &[String]) -> bool {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use serde_json::json;
 

@@ -250,7 +250,10 @@ impl Run {
             .resubmitted
             .saturating_sub(self.base_resubmitted)
             .max(1);
-        #[allow(clippy::cast_precision_loss)]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "a ratio of two counts; f64 is exact below 2^52"
+        )]
         let share = failed as f64 / sent as f64;
         (failed >= o.stop_min_failures && share >= o.stop_failure_ratio).then(|| {
             format!(
@@ -587,7 +590,11 @@ impl ParkingLot {
             let mut k = batch;
             let rate = run.options.rate_per_second;
             if rate > 0.0 {
-                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "a positive, finite rate (validated) divided by 10 and rounded up"
+                )]
                 let per_tick = (rate / 10.0).ceil() as u64;
                 k = per_tick.clamp(1, batch);
             }
@@ -621,7 +628,10 @@ impl ParkingLot {
                 );
             }
             if rate > 0.0 {
-                #[allow(clippy::cast_precision_loss)]
+                #[allow(
+                    clippy::cast_precision_loss,
+                    reason = "a count of messages, far below 2^52"
+                )]
                 let due = Duration::from_secs_f64(handled as f64 / rate);
                 pause(started + due, shutdown.as_ref()).await;
             }

@@ -493,7 +493,11 @@ impl Store {
         let outbox = destinations.iter().cloned().zip(it).collect();
         let oldest_parked_ms = self.oldest_parked_ms().await?;
         let rank = |n: usize| isize::try_from(n).unwrap_or(isize::MAX) - 1;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "zset scores that are whole counts; negatives are clamped to 0 first"
+        )]
         let counted = |rows: Vec<(String, f64)>| -> Vec<(String, u64)> {
             rows.into_iter()
                 .map(|(k, n)| (k, n.max(0.0) as u64))

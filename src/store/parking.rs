@@ -182,7 +182,11 @@ impl Store {
             .arg("WITHSCORES")
             .query_async(&mut conn)
             .await?;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "zset scores Salvage wrote as ms timestamps: whole and positive"
+        )]
         Ok(rows.into_iter().map(|(m, s)| (m, s as u64)).collect())
     }
 
@@ -209,7 +213,10 @@ impl Store {
     }
 
     /// Replace a parked record's payload and/or headers if it is at `expected` version.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per field of the script's audit entry"
+    )]
     pub async fn edit_parked(
         &self,
         tracking_id: &str,
@@ -244,7 +251,10 @@ impl Store {
     }
 
     /// Move parked records to the archive. Returns the parked-at time of each one moved.
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per field of the script's audit entry"
+    )]
     pub async fn discard_parked(
         &self,
         tracking_ids: &[String],
@@ -327,7 +337,10 @@ impl Store {
     }
 
     /// Resubmit one batch of a run (see `lua/resubmit.lua`).
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per field of the script's audit entry"
+    )]
     pub async fn resubmit_batch(
         &self,
         run_id: &str,
@@ -484,7 +497,10 @@ impl Store {
         pipe.atomic();
         pipe.hset_multiple(self.keys.run(run_id), fields).ignore();
         pipe.srem(self.keys.active_runs(), run_id).ignore();
-        #[allow(clippy::cast_possible_wrap)]
+        #[allow(
+            clippy::cast_possible_wrap,
+            reason = "a TTL in seconds from settings, far below 2^63"
+        )]
         let ttl = ttl_secs as i64;
         pipe.expire(self.keys.run(run_id), ttl).ignore();
         pipe.expire(self.keys.run_ids(run_id), ttl).ignore();
@@ -518,7 +534,7 @@ impl Store {
         count: u64,
     ) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn.clone();
-        #[allow(clippy::cast_possible_wrap)]
+        #[allow(clippy::cast_possible_wrap, reason = "list positions, far below 2^63")]
         let (a, b) = (start as isize, (start + count) as isize - 1);
         Ok(conn.lrange(self.keys.run_ids(run_id), a, b).await?)
     }
@@ -532,7 +548,7 @@ impl Store {
     /// The most recent runs' ids (dropping those whose hash expired).
     pub async fn recent_runs(&self, limit: usize) -> Result<Vec<String>, StoreError> {
         let mut conn = self.conn.clone();
-        #[allow(clippy::cast_possible_wrap)]
+        #[allow(clippy::cast_possible_wrap, reason = "a page size, far below 2^63")]
         let ids: Vec<String> = conn
             .zrevrange(self.keys.runs(), 0, limit as isize - 1)
             .await?;
@@ -588,7 +604,11 @@ impl Store {
         let rows: Vec<(String, f64)> = conn
             .zrange_withscores(self.keys.parked_index(), 0, 0)
             .await?;
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "zset scores Salvage wrote as ms timestamps: whole and positive"
+        )]
         Ok(rows.first().map(|(_, s)| *s as u64))
     }
 }

@@ -151,7 +151,6 @@ pub fn join(span: &tracing::Span, parent: Option<&TraceContext>) -> TraceContext
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -5,7 +5,8 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
-    unreachable_pub
+    unreachable_pub,
+    reason = "tests fail by panicking; support modules are `pub` to the tests of this binary only"
 )]
 
 mod api;

@@ -203,7 +203,6 @@ fn strings(value: toml::Value, field: &str) -> Result<Vec<String>, String> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
 

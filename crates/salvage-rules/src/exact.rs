@@ -196,7 +196,6 @@ impl<'de> Visitor<'de> for Seed<'_> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -92,7 +92,6 @@ fn reformat(text: &str, indent: bool) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

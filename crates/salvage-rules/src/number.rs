@@ -131,7 +131,6 @@ pub(crate) fn parse_exact(text: &str) -> Option<Number> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -282,7 +282,6 @@ fn value_end(src: &[u8], i: usize) -> Option<usize> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use serde_json::json;
 

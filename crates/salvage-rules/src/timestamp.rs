@@ -143,7 +143,10 @@ fn midnight_utc(date: Date) -> OffsetDateTime {
 }
 
 fn from_unix(units: i64) -> Option<OffsetDateTime> {
-    #[allow(clippy::cast_precision_loss)]
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "only compared with a threshold far below 2^52"
+    )]
     let millis = (units as f64).abs() >= MILLIS_THRESHOLD;
     let nanos = i128::from(units) * if millis { 1_000_000 } else { 1_000_000_000 };
     OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
@@ -159,13 +162,15 @@ fn from_unix_f64(units: f64) -> Option<OffsetDateTime> {
         1e9
     };
     // Round to microseconds: float inputs carry no more precision than that.
-    #[allow(clippy::cast_possible_truncation)]
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "a finite f64 rounded to whole microseconds; out-of-range values are refused by the timestamp constructor"
+    )]
     let micros = (units * scale / 1e3).round() as i128;
     OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000).ok()
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use serde_json::json;
 

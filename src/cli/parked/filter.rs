@@ -157,7 +157,6 @@ fn duration(d: Duration) -> prost_types::Duration {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

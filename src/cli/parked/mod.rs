@@ -16,7 +16,11 @@
 //! - [`confirm`]: the yes/no question.
 //! - [`render`], [`json`] (and `salvage_rules::jsontext`): output for people and for scripts.
 
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "a command line: its output is stdout and its errors are stderr"
+)]
 
 mod args;
 mod bulk;

@@ -225,7 +225,6 @@ pub(crate) fn outcome(run: &pb::Run) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

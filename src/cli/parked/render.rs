@@ -145,7 +145,6 @@ pub(crate) fn messages(n: u64) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

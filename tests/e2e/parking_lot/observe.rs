@@ -20,7 +20,10 @@ fn one_kib_payload(id: &str) -> String {
 }
 
 #[tokio::test]
-#[allow(clippy::print_stdout)]
+#[allow(
+    clippy::print_stdout,
+    reason = "prints the measured bytes per message for the README"
+)]
 async fn redis_memory_per_parked_message_is_bounded() {
     const N: u64 = 1_000;
     let app = spawn_app().await;

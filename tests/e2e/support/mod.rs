@@ -1,7 +1,7 @@
 //! Shared helpers: a private redis-server per test, a fresh Salvage per test (`spawn_app`), and
 //! builders for realistic reports.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "shared by many tests; each uses part of it")]
 
 pub mod admin;
 pub mod browser;
@@ -124,7 +124,10 @@ pub async fn start(
 }
 
 /// Start a Salvage in this process; also returns the parking lot API's address.
-#[allow(clippy::type_complexity)]
+#[allow(
+    clippy::type_complexity,
+    reason = "the tuple is what the tests destructure; a TestApp type is the planned fix"
+)]
 pub async fn start_full(
     settings: Settings,
 ) -> (

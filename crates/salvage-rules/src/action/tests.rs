@@ -1,7 +1,5 @@
 //! Each action kind applied to a small document: results, failure reasons and `optional`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use super::*;
 
 /// Compiles an action written as a TOML inline table.

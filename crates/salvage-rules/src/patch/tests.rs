@@ -1,8 +1,6 @@
 //! JSON Patch cases, written as RFC 6902 operations (many from its Appendix A), plus the
 //! `default` and `rename` extensions.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use serde_json::Value;
 
 use super::*;

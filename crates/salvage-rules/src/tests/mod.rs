@@ -1,8 +1,6 @@
 //! Tests of the engine as a whole: evaluation, load errors and the example rules file. The
 //! per-concept tests (globs, pointers, patch, coerce, ...) live beside their code.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 mod evaluate;
 mod exact;
 mod example;
