@@ -6,11 +6,12 @@ use std::time::SystemTime;
 use tonic::Status;
 use tracing::error;
 
+use salvage_model::Outcome;
 use salvage_rules::ErrorClass;
 
 use crate::{
     proto::v1 as pb,
-    workflow::{Decided, FailedMessage, Failure, FailureReport, Outcome, ReportError},
+    workflow::{Decided, FailedMessage, Failure, FailureReport, ReportError},
 };
 
 const MAX_ID_BYTES: usize = 512;

@@ -79,7 +79,7 @@ pub(super) async fn overview(State(s): State<ConsoleState>, headers: HeaderMap) 
         let store = s.lot.store();
         let names = s.lot.destinations().names();
         let stats = store.stats(&names, 20, 0).await?;
-        let hour = store.outcome_counts(crate::workflow::now_ms(), 60).await?;
+        let hour = store.outcome_counts(salvage_model::now_ms(), 60).await?;
         let (groups, _) = s.lot.groups(GroupSort::Count, "", 10).await?;
         let runs = s.lot.runs(10).await?;
         let active = |st: RunState| {

@@ -19,10 +19,7 @@ use sha2::{Digest, Sha256};
 use super::{ApiError, ConsoleState, parse_json};
 use crate::{
     config::Role,
-    parking::{
-        Caller,
-        auth::{AuthError, decode_hex},
-    },
+    parking::{Caller, auth::AuthError},
 };
 
 /// The session cookie's name.
@@ -82,7 +79,9 @@ impl ConsoleState {
         };
         // Who the token is now: a token removed or rotated ends its sessions, and a changed
         // role applies at once.
-        let Some(caller) = decode_hex(token).and_then(|d| self.tokens.caller_by_digest(&d)) else {
+        let Some(caller) =
+            salvage_model::hex::decode::<32>(token).and_then(|d| self.tokens.caller_by_digest(&d))
+        else {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "the token of this session is no longer configured: sign in again",
@@ -214,7 +213,7 @@ pub(super) async fn sign_in(
                     ("name", session.caller.name.clone()),
                     ("role", session.caller.role.as_str().to_owned()),
                     ("csrf", session.csrf.clone()),
-                    ("created", crate::workflow::now_ms().to_string()),
+                    ("created", salvage_model::now_ms().to_string()),
                 ],
                 s.settings.session_ttl,
                 &token_digest,

@@ -42,15 +42,16 @@ use rdkafka::{
 
 use super::publish::{Outgoing, PublishError, Publisher};
 use crate::config::{KafkaSettings, SaslMechanism};
+use salvage_model::headers;
 
 /// The header that carries `Outgoing::id`: Kafka records have no id field.
-const MESSAGE_ID_HEADER: &str = "salvage-message-id";
+const MESSAGE_ID_HEADER: &str = headers::MESSAGE_ID;
 /// The header that carries `Outgoing::content_type`.
 const CONTENT_TYPE_HEADER: &str = "content-type";
 /// The header that carries `Outgoing::event_type`.
-const EVENT_TYPE_HEADER: &str = "salvage-event-type";
+const EVENT_TYPE_HEADER: &str = headers::EVENT_TYPE;
 /// The header that carries `Outgoing::partition_key` (it is the record key as well).
-const PARTITION_KEY_HEADER: &str = "salvage-partition-key";
+const PARTITION_KEY_HEADER: &str = headers::PARTITION_KEY;
 /// Extra time the relay waits past `message.timeout.ms` for librdkafka's own timeout report.
 const REPORT_GRACE: Duration = Duration::from_secs(2);
 

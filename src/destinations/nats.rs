@@ -24,18 +24,19 @@ use tokio::sync::OnceCell;
 
 use super::publish::{Outgoing, PublishError, Publisher};
 use crate::config::NatsSettings;
+use salvage_model::headers;
 
 /// JetStream's deduplication header; it carries `Outgoing::tracking_id`.
 const MSG_ID_HEADER: &str = "Nats-Msg-Id";
 /// The header that carries `Outgoing::content_type`.
 const CONTENT_TYPE_HEADER: &str = "Content-Type";
 /// The header that carries `Outgoing::event_type`.
-const EVENT_TYPE_HEADER: &str = "salvage-event-type";
+const EVENT_TYPE_HEADER: &str = headers::EVENT_TYPE;
 /// The header that carries `Outgoing::partition_key`.
-const PARTITION_KEY_HEADER: &str = "salvage-partition-key";
+const PARTITION_KEY_HEADER: &str = headers::PARTITION_KEY;
 /// The header that carries the message's own id (`Outgoing::id`): NATS messages have no id
 /// field, and `Nats-Msg-Id` holds the copy's tracking id for deduplication.
-const MESSAGE_ID_HEADER: &str = "salvage-message-id";
+const MESSAGE_ID_HEADER: &str = headers::MESSAGE_ID;
 /// The JetStream API's "service unavailable" code (no quorum, out of resources, ...).
 const API_UNAVAILABLE: usize = 503;
 

@@ -30,11 +30,12 @@ use tokio::sync::Mutex;
 
 use super::publish::{Outgoing, PublishError, Publisher};
 use crate::config::{RabbitMqSettings, redact_url};
+use salvage_model::headers;
 
 /// The header that carries [`Outgoing::event_type`] (AMQP's `type` property carries it too).
-const EVENT_TYPE_HEADER: &str = "salvage-event-type";
+const EVENT_TYPE_HEADER: &str = headers::EVENT_TYPE;
 /// The header that carries [`Outgoing::partition_key`] (AMQP has no field for it).
-const PARTITION_KEY_HEADER: &str = "salvage-partition-key";
+const PARTITION_KEY_HEADER: &str = headers::PARTITION_KEY;
 /// AMQP `delivery_mode` 2: the broker writes the message to disk in a durable queue.
 const PERSISTENT: u8 = 2;
 

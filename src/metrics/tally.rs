@@ -11,8 +11,8 @@ use std::{
 use crate::{
     shutdown::ShutdownSignal,
     store::{OutcomeCounts, Store},
-    workflow::{Outcome, now_ms},
 };
+use salvage_model::{Outcome, now_ms};
 
 /// How often the counts go to Redis.
 const FLUSH_EVERY: Duration = Duration::from_secs(1);

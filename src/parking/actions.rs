@@ -7,10 +7,8 @@ use std::collections::BTreeMap;
 use tracing::info;
 
 use super::{Caller, ParkingError, ParkingLot, Record, Selection};
-use crate::{
-    store::{AuditFields, EditResult},
-    workflow::now_ms,
-};
+use crate::store::{AuditFields, EditResult};
+use salvage_model::now_ms;
 
 /// Tracking ids listed in one audit entry (the count has them all).
 const AUDIT_IDS: usize = 100;

@@ -42,7 +42,7 @@ impl Tokens {
             .filter_map(|t| {
                 let digest = match (&t.token, &t.token_sha256) {
                     (Some(tok), _) => Sha256::digest(tok.as_bytes()).into(),
-                    (None, Some(hex)) => decode_hex(hex)?,
+                    (None, Some(hex)) => salvage_model::hex::decode::<32>(hex)?,
                     (None, None) => return None,
                 };
                 let caller = Caller {
@@ -101,24 +101,12 @@ impl Tokens {
     }
 }
 
-/// 32 bytes from 64 hex characters.
-pub fn decode_hex(s: &str) -> Option<[u8; 32]> {
-    let mut out = [0u8; 32];
-    if s.len() != 64 {
-        return None;
-    }
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn tokens() -> Tokens {
-        let hex = crate::store::hex(&Sha256::digest(b"viewer-secret"));
+        let hex = salvage_model::hex::encode(&Sha256::digest(b"viewer-secret"));
         Tokens::new(&[
             TokenSettings {
                 name: "olivia".into(),

@@ -8,7 +8,9 @@ use std::time::Duration;
 use tracing::warn;
 
 use super::{ParkingError, ParkingLot};
-use crate::{shutdown::ShutdownSignal, workflow::now_ms};
+use salvage_model::now_ms;
+
+use crate::shutdown::ShutdownSignal;
 
 /// Most messages handled per retention step (the loop goes on while there is more).
 const STEP: usize = 500;

@@ -23,9 +23,10 @@ use super::{
 };
 use crate::{
     shutdown::ShutdownSignal,
-    store::{BatchResult, RequeueMode, ResubmitEntry, payload_digest},
-    workflow::{HEADER_ATTEMPT, now_ms, outgoing_headers},
+    store::{BatchResult, RequeueMode, ResubmitEntry},
+    workflow::outgoing_headers,
 };
+use salvage_model::{headers, now_ms, payload_digest};
 
 /// Runs of at most this many messages, without rate limit or canary, complete inside the call.
 pub const INLINE_RUN_MAX: usize = 1000;
@@ -728,7 +729,7 @@ impl ParkingLot {
         let attempts = r.attempts.len();
         let out_headers = outgoing_headers(&r.headers, &new_tid, &rule, &r.code, None);
         let mut headers: serde_json::Map<String, serde_json::Value> = serde_json::Map::new();
-        headers.insert(HEADER_ATTEMPT.to_owned(), json!(attempts.to_string()));
+        headers.insert(headers::ATTEMPT.to_owned(), json!(attempts.to_string()));
         if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&out_headers) {
             headers.extend(m);
         }

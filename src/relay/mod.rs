@@ -11,8 +11,9 @@ use tracing::{info, warn};
 
 use crate::{
     config::RelaySettings, destinations::Destinations, metrics::Metrics, shutdown::ShutdownSignal,
-    store::Store, workflow::now_ms,
+    store::Store,
 };
+use salvage_model::now_ms;
 
 /// The relay task.
 #[derive(Debug)]

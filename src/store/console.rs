@@ -40,7 +40,7 @@ impl Store {
         let mut call = script.key(self.keys.console_session(digest_hex));
         call.key(self.keys.console_sessions(token_digest_hex))
             .arg(ttl_ms(ttl))
-            .arg(crate::workflow::now_ms())
+            .arg(salvage_model::now_ms())
             .arg(max_per_token)
             .arg(digest_hex)
             .arg(self.keys.console_session(""));

@@ -2,8 +2,6 @@
 //! hash tag (`{salvage}` by default), so all of them live in one Redis Cluster slot and the Lua
 //! scripts may touch them together. ARCHITECTURE.md documents the layout; keep the two in step.
 
-use sha2::{Digest, Sha256};
-
 /// Builds key names under one prefix.
 #[derive(Debug, Clone)]
 pub struct Keys {
@@ -132,37 +130,5 @@ impl Keys {
     /// Hash: outcome counts of one minute (`report.lua`, `resubmit.lua`), kept two hours.
     pub fn stats_minute(&self, minute: u64) -> String {
         format!("{}:stats:{minute}", self.prefix)
-    }
-}
-
-/// The key of a message's state: a digest of (destination, queue, id), so user-supplied ids of
-/// any length or content make fixed-size, safe key names.
-pub fn message_key(destination: &str, queue: &str, id: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [destination, queue, id] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part.as_bytes());
-    }
-    hex(&h.finalize()[..16])
-}
-
-/// Lower-case hex of `bytes`.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn message_key_separates_parts() {
-        assert_ne!(message_key("a", "bc", "d"), message_key("a", "b", "cd"));
-        assert_eq!(message_key("redis", "orders", "1").len(), 32);
     }
 }

@@ -16,19 +16,16 @@ use redis::{
     aio::{ConnectionManager, ConnectionManagerConfig},
 };
 
-pub(crate) use self::keys::hex;
 pub use self::{
     console::OutcomeCounts,
     events::{EventsTail, StoredEvent},
-    keys::{Keys, message_key},
+    keys::Keys,
     memory::Memory,
     outbox::{OutboxEntry, Settle},
     parking::{AuditFields, BatchResult, EditResult, RawRecord, ResubmitEntry},
 };
-use crate::{
-    config::{RedisSettings, StreamFields},
-    workflow::Outcome,
-};
+use crate::config::{RedisSettings, StreamFields};
+use salvage_model::Outcome;
 
 /// Why a Redis operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -134,13 +131,6 @@ pub struct ReportCommit<'a> {
     pub in_digest: &'a str,
     /// Digest of the payload a requeue or retry sends.
     pub out_digest: &'a str,
-}
-
-/// A short digest of a payload: lets the report script recognise the copy it sent last when a
-/// consumer drops Salvage's headers.
-pub fn payload_digest(payload: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex(&Sha256::digest(payload)[..12])
 }
 
 /// The PEM files of `redis.tls`, read now (an unreadable file names itself in the error).

@@ -438,7 +438,7 @@ impl Store {
         for chunk in tracking_ids.chunks(1000) {
             pipe.rpush(&ids_key, chunk).ignore();
         }
-        let created = crate::workflow::now_ms();
+        let created = salvage_model::now_ms();
         pipe.zadd(self.keys.runs(), run_id, created).ignore();
         pipe.sadd(self.keys.active_runs(), run_id).ignore();
         self.audit_into(&mut pipe, audit);

@@ -6,43 +6,28 @@
 //!    duplicate detection, so the answer is only given once the outcome is durable;
 //! 4. count it, and wake the relay when something went to an outbox.
 
-mod group;
 mod report;
 pub mod trace;
 
 use std::{
     collections::BTreeMap,
     sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::{Duration, UNIX_EPOCH},
 };
 
 use tokio::sync::Notify;
 use tracing::{Instrument, debug};
 
-pub use self::{
-    group::{failure_group, mask_message},
-    report::{Decided, FailedMessage, Failure, FailureReport, Outcome, ReportError},
-};
+pub use self::report::{Decided, FailedMessage, Failure, FailureReport, ReportError};
+use salvage_model::{Outcome, failure_group, headers, message_key, now_ms, payload_digest};
 use salvage_rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet, diff::Change};
 
 use crate::{
     config::Limits,
     destinations::Destinations,
     metrics::Metrics,
-    store::{
-        Committed, Override, ReportCommit, RequeueMode, Store, StoreError, message_key,
-        payload_digest,
-    },
+    store::{Committed, Override, ReportCommit, RequeueMode, Store, StoreError},
 };
-
-/// The header carrying Salvage's tracking id on requeued copies.
-pub const HEADER_TRACKING_ID: &str = "salvage-tracking-id";
-/// The header carrying the attempt number on requeued copies.
-pub const HEADER_ATTEMPT: &str = "salvage-attempt";
-/// The header naming the rule that repaired the message.
-pub const HEADER_RULE: &str = "salvage-rule";
-/// The header carrying the consumer's error code.
-pub const HEADER_ERROR_CODE: &str = "salvage-error-code";
 
 /// Processes reports. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -154,7 +139,7 @@ impl Processor {
         let now_ms = now_ms();
         let incoming = msg
             .headers
-            .get(HEADER_TRACKING_ID)
+            .get(headers::TRACKING_ID)
             .map_or("", String::as_str);
         let mkey = message_key(dest_name, &msg.queue, &msg.id);
         let group = failure_group(&msg.queue, &failure.code, &failure.message);
@@ -363,16 +348,6 @@ impl Processor {
     }
 }
 
-/// Now, in milliseconds since the Unix epoch (the unit of every time Salvage stores).
-pub fn now_ms() -> u64 {
-    millis(SystemTime::now())
-}
-
-fn millis(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// `s` cut to at most `max` bytes on a character boundary.
 fn cut(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -412,15 +387,15 @@ pub(crate) fn outgoing_headers(
 ) -> String {
     let traceparent = trace.map(trace::TraceContext::traceparent);
     let own = [
-        (HEADER_TRACKING_ID, tracking_id),
-        (HEADER_RULE, rule),
-        (HEADER_ERROR_CODE, code),
+        (headers::TRACKING_ID, tracking_id),
+        (headers::RULE, rule),
+        (headers::ERROR_CODE, code),
         (trace::TRACEPARENT, traceparent.as_deref().unwrap_or("")),
         (trace::TRACESTATE, trace.map_or("", |t| t.state.as_str())),
     ];
     let own = own
         .into_iter()
-        .filter(|(k, v)| *k == HEADER_TRACKING_ID || !v.is_empty());
+        .filter(|(k, v)| *k == headers::TRACKING_ID || !v.is_empty());
     let theirs = headers
         .iter()
         .filter(|(k, _)| {

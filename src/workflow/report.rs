@@ -3,6 +3,7 @@
 
 use std::{collections::BTreeMap, time::SystemTime};
 
+use salvage_model::Outcome;
 use salvage_rules::ErrorClass;
 
 /// A failed message and why it failed.
@@ -52,31 +53,6 @@ pub struct Failure {
     pub delivery_attempt: u32,
     /// Longer detail (a stack trace); cut to `limits.max_detail_bytes` when stored.
     pub detail: String,
-}
-
-/// What happened to a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Sent back to the origin queue (or committed to the outbox on its way there).
-    Requeued,
-    /// To be sent back unchanged after a backoff.
-    RetryScheduled,
-    /// Kept for an operator.
-    Parked,
-    /// Already reported; nothing changed.
-    Duplicate,
-}
-
-impl Outcome {
-    /// The metric label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Requeued => "requeued",
-            Self::RetryScheduled => "retry_scheduled",
-            Self::Parked => "parked",
-            Self::Duplicate => "duplicate",
-        }
-    }
 }
 
 /// The processor's answer to a report.

@@ -30,15 +30,12 @@ pub struct TraceContext {
     pub state: String,
 }
 
+/// `N` bytes from `2 * N` lower-case hex digits: W3C trace context allows no upper case.
 fn hex_bytes<const N: usize>(s: &str) -> Option<[u8; N]> {
-    if s.len() != 2 * N || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+    if !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
-    let mut out = [0u8; N];
-    for (i, b) in out.iter_mut().enumerate() {
-        *b = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-    }
-    Some(out)
+    salvage_model::hex::decode(s)
 }
 
 impl TraceContext {
@@ -82,15 +79,15 @@ impl TraceContext {
     pub fn traceparent(&self) -> String {
         format!(
             "00-{}-{}-{:02x}",
-            crate::store::hex(&self.trace_id),
-            crate::store::hex(&self.span_id),
+            salvage_model::hex::encode(&self.trace_id),
+            salvage_model::hex::encode(&self.span_id),
             self.flags
         )
     }
 
     /// The trace id in hex.
     pub fn trace_id_hex(&self) -> String {
-        crate::store::hex(&self.trace_id)
+        salvage_model::hex::encode(&self.trace_id)
     }
 
     fn otel(&self) -> opentelemetry::Context {
@@ -146,7 +143,7 @@ pub fn join(span: &tracing::Span, parent: Option<&TraceContext>) -> TraceContext
         }
     };
     span.record("trace_id", own.trace_id_hex());
-    span.record("span_id", crate::store::hex(&own.span_id));
+    span.record("span_id", salvage_model::hex::encode(&own.span_id));
     own
 }
 

@@ -287,7 +287,7 @@ async fn a_report_after_the_state_expired_is_a_first_report() {
 
     let key = format!(
         "{{salvage}}:msg:{}",
-        salvage::store::message_key("redis", "events", "e-ttl")
+        salvage_model::message_key("redis", "events", "e-ttl")
     );
     let conn = app.conn.clone();
     let gone = eventually(std::time::Duration::from_secs(10), || {

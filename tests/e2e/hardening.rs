@@ -198,7 +198,7 @@ async fn a_console_resubmit_of_a_whole_group_defaults_to_a_rate_and_a_canary() {
         .map(|i| fraud_declined(&format!("pay-{i}")))
         .collect();
     app.park_all(reqs).await;
-    let group = salvage::workflow::failure_group(
+    let group = salvage_model::failure_group(
         "payments",
         "FRAUD_DECLINED",
         "payment pay-0 declined by screening (score 0.97)",

@@ -226,5 +226,5 @@ fn first_copy_arrival(seen: &[Seen]) -> BTreeMap<String, Vec<String>> {
 }
 
 fn message_key_of(queue: &str, id: &str) -> String {
-    salvage::store::message_key("broker", queue, id)
+    salvage_model::message_key("broker", queue, id)
 }

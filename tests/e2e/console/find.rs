@@ -125,8 +125,8 @@ async fn every_filter_selects_what_it_names() {
         .park(shipment("s-1", r#"{"order_id":"s-1","city":"Lyon"}"#))
         .await;
     // A millisecond boundary strictly after the first two parks.
-    let since = salvage::workflow::now_ms() + 1;
-    while salvage::workflow::now_ms() < since {
+    let since = salvage_model::now_ms() + 1;
+    while salvage_model::now_ms() < since {
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
     let late = c

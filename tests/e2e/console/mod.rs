@@ -8,7 +8,8 @@ mod security;
 
 use std::time::Duration;
 
-use salvage::{proto::v1 as pb, workflow::failure_group};
+use salvage::proto::v1 as pb;
+use salvage_model::failure_group;
 
 use crate::support::{browser::Browser, *};
 

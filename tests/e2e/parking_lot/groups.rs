@@ -1,7 +1,8 @@
 //! ListGroups: 10,000 failures from one bug are one group; sorting by count and by recency;
 //! counts follow messages being resolved.
 
-use salvage::{proto::v1::list_groups_request::Sort, workflow::mask_message};
+use salvage::proto::v1::list_groups_request::Sort;
+use salvage_model::mask_message;
 
 use super::*;
 

@@ -21,7 +21,8 @@ mod watch;
 
 use std::{collections::HashMap, time::Duration};
 
-use salvage::{proto::v1 as pb, workflow::failure_group};
+use salvage::proto::v1 as pb;
+use salvage_model::failure_group;
 use tonic::Status;
 
 use crate::support::{admin::*, *};

@@ -1,0 +1,25 @@
+//! Salvage's vocabulary: the words every other crate shares, with no I/O and no runtime. It sits
+//! at the bottom of the crate graph (its only dependency is `sha2`), so the store, the
+//! workflow, the destinations and the parking lot can all name an [`Outcome`], a header or a
+//! failure group without importing one another.
+//!
+//! - [`outcome`]: what happened to a report;
+//! - [`headers`]: the `salvage-*` headers a requeued copy carries;
+//! - [`digest`]: the message key and the payload digest (what identifies a message and a copy);
+//! - [`group`]: failure groups (one line for 10,000 failures of one bug);
+//! - [`clock`]: milliseconds since the Unix epoch, the unit of every time Salvage stores;
+//! - [`hex`]: lower-case hex, both ways.
+
+pub mod clock;
+pub mod digest;
+pub mod group;
+pub mod headers;
+pub mod hex;
+pub mod outcome;
+
+pub use self::{
+    clock::{millis, now_ms},
+    digest::{message_key, payload_digest},
+    group::{failure_group, mask_message},
+    outcome::Outcome,
+};
