@@ -2,50 +2,56 @@
 //! (`dashboards/tests/alerts_test.yml`: every alert fires in one case and stays quiet in
 //! another) pass `promtool test rules`.
 
-use std::{path::Path, process::Command};
-
 use super::{dashboards_dir, rule_files};
 
-/// Run promtool with `args` in `dir`; panics with its output unless it succeeds.
-fn promtool(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("promtool")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run promtool (is it on PATH?): {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.status.success(),
-        "promtool {} failed ({}):\n{text}",
-        args.join(" "),
-        out.status
-    );
-    text
-}
+/// What needs promtool (feature `test-prometheus`).
+#[cfg(feature = "test-prometheus")]
+mod promtool {
+    use std::{path::Path, process::Command};
 
-#[test]
-fn rule_files_pass_promtool_check() {
-    let files: Vec<String> = rule_files()
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let mut args = vec!["check", "rules"];
-    args.extend(files.iter().map(String::as_str));
-    let out = promtool(&dashboards_dir(), &args);
-    assert!(out.contains("SUCCESS"), "{out}");
-}
+    use super::{dashboards_dir, rule_files};
 
-#[test]
-fn alert_unit_tests_pass_promtool_test() {
-    let out = promtool(
-        &dashboards_dir(),
-        &["test", "rules", "tests/alerts_test.yml"],
-    );
-    assert!(out.contains("SUCCESS"), "{out}");
+    /// Run promtool with `args` in `dir`; panics with its output unless it succeeds.
+    fn promtool(dir: &Path, args: &[&str]) -> String {
+        let out = Command::new("promtool")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run promtool (is it on PATH?): {e}"));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success(),
+            "promtool {} failed ({}):\n{text}",
+            args.join(" "),
+            out.status
+        );
+        text
+    }
+
+    #[test]
+    fn rule_files_pass_promtool_check() {
+        let files: Vec<String> = rule_files()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let mut args = vec!["check", "rules"];
+        args.extend(files.iter().map(String::as_str));
+        let out = promtool(&dashboards_dir(), &args);
+        assert!(out.contains("SUCCESS"), "{out}");
+    }
+
+    #[test]
+    fn alert_unit_tests_pass_promtool_test() {
+        let out = promtool(
+            &dashboards_dir(),
+            &["test", "rules", "tests/alerts_test.yml"],
+        );
+        assert!(out.contains("SUCCESS"), "{out}");
+    }
 }
 
 /// Every alert of the rule files has a unit test where it fires and one where it does not.
