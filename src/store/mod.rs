@@ -3,6 +3,7 @@
 //! layout). The connection manager reconnects by itself; while Redis is unreachable, calls fail
 //! fast with [`StoreError::Unavailable`] within the configured timeouts.
 
+mod argv;
 mod console;
 mod events;
 mod isolation;
@@ -16,6 +17,7 @@ use redis::{
     aio::{ConnectionManager, ConnectionManagerConfig},
 };
 
+use self::argv::NamedArgs;
 pub use self::{
     console::OutcomeCounts,
     events::{EventsTail, StoredEvent},
@@ -338,49 +340,53 @@ impl Store {
         };
         let (initial, mult, max, jitter) = c.backoff;
         let mut inv = self.report.prepare_invoke();
-        inv.key(self.keys.message(c.message_key))
-            .key(target)
-            .arg(self.keys.prefix())
-            .arg(c.now_ms)
-            .arg(c.tracking_id)
-            .arg(c.incoming_tracking_id)
-            .arg(c.decision)
-            .arg(c.rule)
-            .arg(c.reason)
-            .arg(c.max_attempts)
-            .arg(if c.mode == RequeueMode::Inline {
-                "inline"
-            } else {
-                "outbox"
-            })
-            .arg(self.state_ttl_secs)
-            .arg(initial)
-            .arg(mult)
-            .arg(max)
-            .arg(jitter)
-            .arg(c.id)
-            .arg(c.destination)
-            .arg(c.queue)
-            .arg(c.partition_key)
-            .arg(c.content_type)
-            .arg(c.event_type)
-            .arg(c.payload)
-            .arg(c.repaired.unwrap_or_default())
-            .arg(if c.repaired.is_some() { "1" } else { "0" })
-            .arg(c.headers_in)
-            .arg(c.headers_out)
-            .arg(c.failure)
-            .arg(c.attempt_tail)
-            .arg(c.group)
-            .arg(c.code)
-            .arg(c.error_message)
-            .arg(c.message_key);
-        for f in c.fields.as_array() {
-            inv.arg(f);
+        inv.key(self.keys.message(c.message_key)).key(target);
+        let mut args = NamedArgs::new(&mut inv, argv::REPORT);
+        args.arg("prefix", self.keys.prefix())
+            .arg("now", c.now_ms)
+            .arg("tid", c.tracking_id)
+            .arg("incoming", c.incoming_tracking_id)
+            .arg("decision", c.decision)
+            .arg("rule", c.rule)
+            .arg("reason", c.reason)
+            .arg("max_attempts", c.max_attempts)
+            .arg(
+                "mode",
+                if c.mode == RequeueMode::Inline {
+                    "inline"
+                } else {
+                    "outbox"
+                },
+            )
+            .arg("ttl", self.state_ttl_secs)
+            .arg("b_initial", initial)
+            .arg("b_mult", mult)
+            .arg("b_max", max)
+            .arg("b_jitter", jitter)
+            .arg("msg_id", c.id)
+            .arg("destination", c.destination)
+            .arg("queue", c.queue)
+            .arg("partition_key", c.partition_key)
+            .arg("content_type", c.content_type)
+            .arg("event_type", c.event_type)
+            .arg("payload_in", c.payload)
+            .arg("payload_out", c.repaired.unwrap_or_default())
+            .arg("repaired", if c.repaired.is_some() { "1" } else { "0" })
+            .arg("headers_in", c.headers_in)
+            .arg("headers_out", c.headers_out)
+            .arg("failure", c.failure)
+            .arg("attempt_tail", c.attempt_tail)
+            .arg("group", c.group)
+            .arg("code", c.code)
+            .arg("err_message", c.error_message)
+            .arg("mkey", c.message_key);
+        for (name, field) in argv::STREAM_FIELDS.into_iter().zip(c.fields.as_array()) {
+            args.arg(name, field);
         }
-        inv.arg(c.in_digest)
-            .arg(c.out_digest)
-            .arg(self.parking.events_max);
+        args.arg("in_hash", c.in_digest)
+            .arg("out_hash", c.out_digest)
+            .arg("events_max", self.parking.events_max)
+            .done();
         let mut conn = self.conn.clone();
         type Reply = (String, String, u32, u64, String, String, String, u8);
         let (outcome, tracking_id, attempt, retry_at_ms, reason, rule, code, recurred): Reply =
