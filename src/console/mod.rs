@@ -37,10 +37,55 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
                        img-src 'self' data:; connect-src 'self'; form-action 'self'; \
                        frame-ancestors 'none'; base-uri 'none'";
 
-/// The embedded page and assets.
+/// The embedded page.
 const INDEX: &str = include_str!("assets/index.html");
-const APP_JS: &str = include_str!("assets/app.js");
-const STYLE_CSS: &str = include_str!("assets/style.css");
+
+/// The content type of the page's ES modules.
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+
+/// An embedded file of `assets/`, served as `{base}/assets/<name>`.
+struct Asset {
+    name: &'static str,
+    kind: &'static str,
+    body: &'static str,
+}
+
+/// `embed!("file", kind)`: `assets/file`, compiled in.
+macro_rules! embed {
+    ($name:literal, $kind:expr) => {
+        Asset {
+            name: $name,
+            kind: $kind,
+            body: include_str!(concat!("assets/", $name)),
+        }
+    };
+}
+
+/// The embedded assets: the stylesheet and the page's ES modules. `app.js` is the entry that
+/// `index.html` loads; it and the others import each other by relative path (`./api.js`), so
+/// every module in `assets/` must be listed here (a test checks it).
+const ASSETS: &[Asset] = &[
+    embed!("style.css", "text/css; charset=utf-8"),
+    embed!("app.js", JAVASCRIPT),
+    embed!("actions.js", JAVASCRIPT),
+    embed!("api.js", JAVASCRIPT),
+    embed!("audit.js", JAVASCRIPT),
+    embed!("dialog.js", JAVASCRIPT),
+    embed!("dom.js", JAVASCRIPT),
+    embed!("editor.js", JAVASCRIPT),
+    embed!("format.js", JAVASCRIPT),
+    embed!("groups.js", JAVASCRIPT),
+    embed!("live.js", JAVASCRIPT),
+    embed!("message-list.js", JAVASCRIPT),
+    embed!("message.js", JAVASCRIPT),
+    embed!("overview.js", JAVASCRIPT),
+    embed!("router.js", JAVASCRIPT),
+    embed!("runs.js", JAVASCRIPT),
+    embed!("search.js", JAVASCRIPT),
+    embed!("session.js", JAVASCRIPT),
+    embed!("state.js", JAVASCRIPT),
+    embed!("status.js", JAVASCRIPT),
+];
 
 /// What the console's handlers share.
 #[derive(Clone)]
@@ -117,10 +162,9 @@ async fn index() -> Response {
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
-    match file.as_str() {
-        "app.js" => embedded(APP_JS, "text/javascript; charset=utf-8"),
-        "style.css" => embedded(STYLE_CSS, "text/css; charset=utf-8"),
-        _ => (StatusCode::NOT_FOUND, "no such asset\n").into_response(),
+    match ASSETS.iter().find(|a| a.name == file) {
+        Some(a) => embedded(a.body, a.kind),
+        None => (StatusCode::NOT_FOUND, "no such asset\n").into_response(),
     }
 }
 
@@ -218,4 +262,54 @@ impl From<StoreError> for ApiError {
 /// A JSON request body, or a 400 saying what is wrong with it.
 fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad(format!("request body: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn listed() -> BTreeSet<&'static str> {
+        ASSETS.iter().map(|a| a.name).collect()
+    }
+
+    /// A module left out of `ASSETS` would answer 404 and break the page at load.
+    #[test]
+    fn every_file_in_assets_is_served() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/console/assets");
+        let on_disk: BTreeSet<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n != "index.html")
+            .collect();
+        let listed: BTreeSet<String> = listed().into_iter().map(str::to_owned).collect();
+        assert_eq!(on_disk, listed);
+    }
+
+    /// Every import of a module is relative (`./x.js`, under the assets route) and served.
+    #[test]
+    fn every_import_names_a_served_module() {
+        let listed = listed();
+        let mut imported = BTreeSet::new();
+        for a in ASSETS.iter().filter(|a| a.kind == JAVASCRIPT) {
+            for line in a.body.lines().filter(|l| l.starts_with("import ")) {
+                let spec = line.split('\'').nth(1).unwrap_or_default();
+                let file = spec
+                    .strip_prefix("./")
+                    .unwrap_or_else(|| panic!("{}: `{line}` is not a relative import", a.name));
+                assert!(listed.contains(file), "{}: `{line}` is not served", a.name);
+                imported.insert(file);
+            }
+        }
+        let modules = ASSETS.iter().filter(|a| a.kind == JAVASCRIPT);
+        for a in modules.filter(|a| a.name != "app.js") {
+            assert!(
+                imported.contains(a.name),
+                "{} is imported by no module",
+                a.name
+            );
+        }
+        assert!(INDEX.contains(r#"<script type="module" src="assets/app.js"></script>"#));
+    }
 }

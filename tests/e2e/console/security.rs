@@ -305,6 +305,61 @@ async fn every_answer_has_a_strict_content_security_policy() {
     }
 }
 
+/// The page is native ES modules: every module in `src/console/assets/` is reached from the
+/// entry by its relative imports and served as JavaScript (a module served as anything else is
+/// refused by the browser under `nosniff`), with the same headers; an unknown name is a 404.
+#[tokio::test]
+async fn every_module_of_the_page_is_served_as_javascript() {
+    let app = spawn_app().await;
+    let assets = format!("{}/console/assets", app.admin_url);
+    let on_disk: std::collections::BTreeSet<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/console/assets"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|f| f.ends_with(".js"))
+            .collect();
+    // Follow the imports from the entry, as the browser does.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo = vec!["app.js".to_owned()];
+    while let Some(file) = todo.pop() {
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        let r = reqwest::get(format!("{assets}/{file}")).await.unwrap();
+        assert_eq!(r.status(), 200, "{file}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "text/javascript; charset=utf-8",
+            "{file}"
+        );
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff", "{file}");
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'"), "{file}: {csp}");
+        let body = r.text().await.unwrap();
+        for line in body.lines().filter(|l| l.starts_with("import ")) {
+            let spec = line.split('\'').nth(1).unwrap();
+            let next = spec
+                .strip_prefix("./")
+                .unwrap_or_else(|| panic!("{file}: {line}"));
+            todo.push(next.to_owned());
+        }
+    }
+    assert_eq!(
+        seen, on_disk,
+        "the modules reached from app.js are the files"
+    );
+    for unknown in [
+        "nope.js",
+        "App.js",
+        "app.js.map",
+        "..%2Fmod.rs",
+        "index.html",
+    ] {
+        let r = reqwest::get(format!("{assets}/{unknown}")).await.unwrap();
+        assert_eq!(r.status(), 404, "{unknown}");
+    }
+}
+
 /// Screenshots of the main pages, written to `$SALVAGE_SCREENSHOTS` (the README shows the ones
 /// in `docs/`: `SALVAGE_SCREENSHOTS=docs cargo test --test e2e console::security::screenshots`)
 /// or to a temporary folder.
