@@ -129,6 +129,60 @@ fn a_layer_violation_is_refused() {
     );
 }
 
+/// The one expression the scripts may compute a failure group with (see
+/// `salvage_model::group::delivery_failure_group`, which is the same definition in Rust).
+const DELIVERY_FAILURE_GROUP_LUA: &str =
+    "string.sub(redis.sha1hex(queue .. '\\0DELIVERY_FAILED'), 1, 16)";
+
+/// Lines of the Lua scripts that hash something other than that expression.
+fn lua_group_problems(scripts: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (path, text) in scripts {
+        for (n, line) in text.lines().enumerate() {
+            if line.contains("sha1hex") && !line.contains(DELIVERY_FAILURE_GROUP_LUA) {
+                out.push(format!(
+                    "{path}:{}: a hash that is not the delivery failure group ({DELIVERY_FAILURE_GROUP_LUA}): {}",
+                    n + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_scripts_compute_failure_groups_one_way() {
+    let dir = root().join("src/store/lua");
+    let mut scripts = Vec::new();
+    for entry in fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        scripts.push((
+            path.display().to_string(),
+            fs::read_to_string(&path).unwrap(),
+        ));
+    }
+    let problems = lua_group_problems(&scripts);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let uses = scripts
+        .iter()
+        .filter(|(_, t)| t.contains(DELIVERY_FAILURE_GROUP_LUA))
+        .count();
+    assert_eq!(
+        uses, 2,
+        "settle_remote.lua and drain_local.lua park delivery failures"
+    );
+}
+
+#[test]
+fn another_group_in_a_script_is_refused() {
+    let scripts = vec![(
+        "x.lua".to_owned(),
+        "group = string.sub(redis.sha1hex(queue .. code), 1, 16),\n".to_owned(),
+    )];
+    assert_eq!(lua_group_problems(&scripts).len(), 1);
+}
+
 /// A key pattern with every placeholder written `<*>`: `<p>:idx:queue:<*>`.
 fn normalise_key(key: &str) -> String {
     let mut out = String::new();

@@ -362,9 +362,12 @@ fn cut(s: &str, max: usize) -> &str {
 
 fn backoff_args(b: &Backoff) -> (u64, f64, u64, f64) {
     let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-    let jitter = b.jitter.clamp(0.0, 1.0);
-    let factor = 1.0 - jitter + 2.0 * jitter * fastrand::f64();
-    (ms(b.initial), b.multiplier, ms(b.max), factor)
+    (
+        ms(b.initial),
+        b.multiplier,
+        ms(b.max),
+        b.jitter_factor(fastrand::f64()),
+    )
 }
 
 /// A JSON object of string pairs, in the order given.

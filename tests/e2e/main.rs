@@ -19,6 +19,7 @@ mod console;
 mod dedupe;
 mod durability;
 mod exact_data;
+mod golden;
 mod hardening;
 mod observe;
 mod overload;

@@ -418,6 +418,11 @@ async fn origin_queue_that_is_not_a_stream_is_parked() {
                 rec["reason"].starts_with("delivery to orders-list failed"),
                 "{rec:?}"
             );
+            // The group the script computed is the one salvage-model defines.
+            assert_eq!(
+                rec["group"],
+                salvage_model::group::delivery_failure_group("orders-list")
+            );
             let pending: usize = conn.xlen("{salvage}:outbox:redis").await.unwrap();
             assert_eq!(pending, 0, "the outbox is not blocked");
         } else {

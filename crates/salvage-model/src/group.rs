@@ -3,6 +3,7 @@
 //! error message with its variable parts masked: any word holding a digit (numbers, ids such as
 //! `o-1234`, UUIDs, timestamps) and long hex words become `#`, and `#.#` folds to `#`.
 
+use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use crate::hex;
@@ -49,6 +50,24 @@ pub fn failure_group(queue: &str, code: &str, message: &str) -> String {
     hex::encode(&h.finalize()[..8])
 }
 
+/// The code of a failure to deliver a requeued copy (the broker or Redis refused it, past its
+/// retries).
+pub const DELIVERY_FAILED: &str = "DELIVERY_FAILED";
+
+/// The failure group of delivery failures to `queue`: one group per queue, whatever the error
+/// said. The scripts that park such copies compute it themselves, because they read the entry
+/// (`lua/settle_remote.lua`, `lua/drain_local.lua`: Redis' Lua has SHA-1 only, so
+/// `string.sub(redis.sha1hex(queue .. '\0DELIVERY_FAILED'), 1, 16)`); this is the same
+/// definition for Rust, pinned against the scripts by `tests/e2e/workflow.rs` and by
+/// `tests/tidy.rs` (every script writes exactly that expression).
+pub fn delivery_failure_group(queue: &str) -> String {
+    let mut h = Sha1::new();
+    h.update(queue.as_bytes());
+    h.update(b"\0");
+    h.update(DELIVERY_FAILED.as_bytes());
+    hex::encode(&h.finalize()[..8])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +99,12 @@ mod tests {
             failure_group("orders", "E1", "order 17 total 3.50 is not a number"),
             "75cd1dd3adcd6097"
         );
+    }
+
+    #[test]
+    fn the_delivery_failure_group_is_pinned() {
+        // SHA-1 of "orders\0DELIVERY_FAILED", its first 16 hex characters.
+        assert_eq!(delivery_failure_group("orders"), "dafc96424ac37509");
     }
 
     #[test]

@@ -20,6 +20,6 @@ pub mod outcome;
 pub use self::{
     clock::{millis, now_ms},
     digest::{message_key, payload_digest},
-    group::{failure_group, mask_message},
+    group::{delivery_failure_group, failure_group, mask_message},
     outcome::Outcome,
 };

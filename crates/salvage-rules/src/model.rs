@@ -108,23 +108,25 @@ impl Default for Backoff {
 }
 
 impl Backoff {
-    /// The delay before retry number `retry` (0 for the first retry).
+    /// The factor a retry delay is multiplied by, in `[1 - jitter, 1 + jitter]`.
     ///
     /// `random` is a number in `[0, 1)` supplied by the caller (the engine has no randomness of
-    /// its own): 0 gives the shortest jittered delay, values near 1 the longest. The delay grows
-    /// as `initial * multiplier^retry`, is capped at `max`, and is then jittered, so a jittered
-    /// delay may exceed `max` by at most the jitter fraction.
-    pub fn delay(&self, retry: u32, random: f64) -> Duration {
-        let exponent = i32::try_from(retry).unwrap_or(i32::MAX);
-        let max = self.max.as_secs_f64();
-        let base = (self.initial.as_secs_f64() * self.multiplier.powi(exponent)).min(max);
+    /// its own): 0 gives the shortest delay, values near 1 the longest. The delay itself,
+    /// `min(initial × multiplier^(attempt - 1), max) × factor`, is computed by the report script,
+    /// which alone knows the attempt number (`src/store/lua/report.lua`; pinned by
+    /// `tests/e2e/golden.rs`), so a jittered delay may exceed `max` by the jitter fraction.
+    pub fn jitter_factor(&self, random: f64) -> f64 {
+        let jitter = if self.jitter.is_finite() {
+            self.jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         let random = if random.is_finite() {
             random.clamp(0.0, 1.0)
         } else {
             0.5
         };
-        let factor = 1.0 - self.jitter + 2.0 * self.jitter * random;
-        Duration::try_from_secs_f64(base * factor).unwrap_or(self.max)
+        1.0 - jitter + 2.0 * jitter * random
     }
 }
 
@@ -267,18 +269,23 @@ mod tests {
     }
 
     #[test]
-    fn backoff_delay_grows_caps_and_jitters() {
+    fn backoff_jitter_factor_spans_the_jitter_both_ways() {
         let backoff = Backoff {
             initial: Duration::from_millis(500),
             multiplier: 2.0,
             max: Duration::from_secs(30),
             jitter: 0.1,
         };
-        assert_eq!(backoff.delay(0, 0.5), Duration::from_millis(500));
-        assert_eq!(backoff.delay(3, 0.5), Duration::from_secs(4));
-        assert_eq!(backoff.delay(20, 0.5), Duration::from_secs(30));
-        assert_eq!(backoff.delay(u32::MAX, 0.5), Duration::from_secs(30));
-        assert_eq!(backoff.delay(0, 0.0), Duration::from_millis(450));
-        assert_eq!(backoff.delay(20, 1.0), Duration::from_secs(33));
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(backoff.jitter_factor(0.0), 0.9));
+        assert!(close(backoff.jitter_factor(0.5), 1.0));
+        assert!(close(backoff.jitter_factor(1.0), 1.1));
+        assert!(close(backoff.jitter_factor(f64::NAN), 1.0));
+        assert!(close(backoff.jitter_factor(7.0), 1.1));
+        let none = Backoff {
+            jitter: 0.0,
+            ..backoff
+        };
+        assert!(close(none.jitter_factor(0.99), 1.0));
     }
 }
