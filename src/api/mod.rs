@@ -1,11 +1,10 @@
 //! gRPC: the `salvage.v1.Salvage` service, the `salvage.v1.ParkingLot` admin service, plus the
-//! standard health and reflection services on each of their ports (`health.rs`), and the codec
-//! that answers undecodable messages with INVALID_ARGUMENT (`codec.rs`). Only this module sees
-//! protobuf types (`convert.rs` and `parking_convert.rs` turn them into the workflow's and the
+//! standard health and reflection services on each of their ports (`health.rs`); the generated
+//! code and its codec are the `salvage-proto` crate. With the CLI's admin client and the load
+//! generator, only this module sees protobuf types (`convert.rs` and `parking_convert.rs` turn them into the workflow's and the
 //! parking lot's).
 
 mod budget;
-pub(crate) mod codec;
 mod convert;
 mod drain;
 mod health;

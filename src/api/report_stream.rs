@@ -19,10 +19,9 @@ use tonic::{
     server::{Grpc, NamedService, StreamingService},
 };
 
-use super::{
-    codec::{FrameCodec, malformed},
-    service::{ResponseStream, SalvageService, trace_of},
-};
+use salvage_proto::codec::{FrameCodec, malformed};
+
+use super::service::{ResponseStream, SalvageService, trace_of};
 use crate::proto::v1::{self as pb, salvage_server::SalvageServer};
 
 const REPORT_STREAM_PATH: &str = "/salvage.v1.Salvage/ReportStream";

@@ -1,10 +1,13 @@
-//! Compiles `proto/` into Rust with protox (a pure-Rust protobuf compiler, so no system `protoc`
+//! Compiles the repository's `proto/` into Rust with protox (a pure-Rust protobuf compiler, so no system `protoc`
 //! is needed) and tonic-prost-build, and writes the descriptor sets that gRPC reflection serves:
 //! one per listener, each holding only that listener's service, so reflection on a port lists
 //! exactly what the port serves. The generated services and clients decode with
-//! `crate::api::codec::ProtoCodec`, which answers a malformed message with INVALID_ARGUMENT.
+//! `crate::codec::ProtoCodec`, which answers a malformed message with INVALID_ARGUMENT.
 
 use std::{collections::HashSet, env, path::PathBuf};
+
+/// The repository's `proto/`, from this crate's folder.
+const PROTO_DIR: &str = "../../proto";
 
 use prost::Message;
 
@@ -12,10 +15,13 @@ const SALVAGE: &str = "salvage/v1/salvage.proto";
 const PARKING_LOT: &str = "salvage/v1/parking_lot.proto";
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = [format!("proto/{SALVAGE}"), format!("proto/{PARKING_LOT}")];
-    println!("cargo:rerun-if-changed=proto");
+    let protos = [
+        format!("{PROTO_DIR}/{SALVAGE}"),
+        format!("{PROTO_DIR}/{PARKING_LOT}"),
+    ];
+    println!("cargo:rerun-if-changed={PROTO_DIR}");
 
-    let fds = protox::compile(protos, ["proto"])?;
+    let fds = protox::compile(protos, [PROTO_DIR])?;
     let out_dir = PathBuf::from(env::var("OUT_DIR")?);
     std::fs::write(out_dir.join("salvage_descriptor.bin"), fds.encode_to_vec())?;
 
@@ -57,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
-        .codec_path("crate::api::codec::ProtoCodec")
+        .codec_path("crate::codec::ProtoCodec")
         .compile_fds(fds)?;
     Ok(())
 }

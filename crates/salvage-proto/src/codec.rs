@@ -18,7 +18,7 @@ use tonic_prost::ProstEncoder;
 
 /// prost's codec, with decode errors mapped to INVALID_ARGUMENT by [`malformed`].
 #[derive(Debug, Clone)]
-pub(crate) struct ProtoCodec<T, U> {
+pub struct ProtoCodec<T, U> {
     _types: PhantomData<(T, U)>,
 }
 
@@ -51,7 +51,7 @@ where
 
 /// Decodes one `U`; a message that does not decode is INVALID_ARGUMENT.
 #[derive(Debug, Clone)]
-pub(crate) struct ProtoDecoder<U> {
+pub struct ProtoDecoder<U> {
     _type: PhantomData<U>,
 }
 
@@ -66,7 +66,7 @@ impl<U: Message + Default> Decoder for ProtoDecoder<U> {
 
 /// The status for bytes that are not a valid `U`: INVALID_ARGUMENT, naming the message type.
 /// Sending the same bytes again cannot succeed, so this is not INTERNAL.
-pub(crate) fn malformed<U>(error: &DecodeError) -> Status {
+pub fn malformed<U>(error: &DecodeError) -> Status {
     Status::invalid_argument(format!(
         "malformed protobuf: not a valid {} message ({error}); encode it with code generated \
          from proto/salvage/v1",
@@ -84,7 +84,7 @@ fn proto_name<U>() -> String {
 /// Encodes `T` with prost and hands each received message over as its undecoded bytes, so the
 /// handler decides what an undecodable one means.
 #[derive(Debug, Clone)]
-pub(crate) struct FrameCodec<T> {
+pub struct FrameCodec<T> {
     _type: PhantomData<T>,
 }
 
@@ -111,7 +111,7 @@ impl<T: Message + Send + 'static> Codec for FrameCodec<T> {
 
 /// One received message's bytes, as they came.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct FrameDecoder;
+pub struct FrameDecoder;
 
 impl Decoder for FrameDecoder {
     type Item = Bytes;
@@ -125,7 +125,7 @@ impl Decoder for FrameDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::proto::v1 as pb;
+    use crate::v1 as pb;
 
     #[test]
     fn malformed_names_the_message_and_is_invalid_argument() {
