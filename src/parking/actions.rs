@@ -6,12 +6,9 @@ use std::collections::BTreeMap;
 
 use tracing::info;
 
-use super::{Caller, ParkingError, ParkingLot, Record, Selection};
-use crate::store::{AuditFields, EditResult};
+use super::{Caller, ParkingError, ParkingLot, Record, Selection, audit::audit_fields};
+use crate::store::EditResult;
 use salvage_model::now_ms;
-
-/// Tracking ids listed in one audit entry (the count has them all).
-const AUDIT_IDS: usize = 100;
 
 /// A change to a parked record.
 #[derive(Debug, Clone, Default)]
@@ -51,38 +48,6 @@ pub fn is_json_content_type(content_type: &str) -> bool {
         .trim()
         .to_ascii_lowercase();
     essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
-}
-
-/// The audit fields common to every action.
-pub(crate) fn audit_fields(
-    caller: &Caller,
-    action: &str,
-    ids: &[String],
-    filter: Option<&super::Filter>,
-    comment: &str,
-) -> AuditFields {
-    let mut f: AuditFields = vec![
-        ("at", now_ms().to_string()),
-        ("actor", caller.name.clone()),
-        ("role", caller.role.as_str().to_owned()),
-        ("action", action.to_owned()),
-        (
-            "tracking_ids",
-            ids.iter()
-                .take(AUDIT_IDS)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(","),
-        ),
-        ("message_count", ids.len().to_string()),
-    ];
-    if let Some(filter) = filter.filter(|f| !f.is_empty()) {
-        f.push(("filter", serde_json::to_string(filter).unwrap_or_default()));
-    }
-    if !comment.is_empty() {
-        f.push(("comment", comment.to_owned()));
-    }
-    f
 }
 
 impl ParkingLot {

@@ -1,14 +1,52 @@
 //! The audit log: every operator action, newest first, filtered by actor or tracking id. Entries
-//! are written by the scripts that make the change (see `actions::audit_fields`); this reads
-//! them back, and records what changes nothing but must still be known (revealing a masked
+//! are written by the scripts that make the change, with the fields [`audit_fields`] makes; this
+//! reads them back, and records what changes nothing but must still be known (revealing a masked
 //! value in the console).
 
 use std::collections::HashMap;
 
-use super::{Caller, ParkingError, ParkingLot, actions::audit_fields};
+use salvage_model::now_ms;
+
+use super::{Caller, ParkingError, ParkingLot};
+use crate::store::AuditFields;
 
 /// Entries examined per page at most, so a rare actor cannot make one page walk the whole log.
 const AUDIT_SCAN: usize = 5_000;
+
+/// Tracking ids listed in one audit entry (the count has them all).
+const AUDIT_IDS: usize = 100;
+
+/// The audit fields common to every action.
+pub(crate) fn audit_fields(
+    caller: &Caller,
+    action: &str,
+    ids: &[String],
+    filter: Option<&super::Filter>,
+    comment: &str,
+) -> AuditFields {
+    let mut f: AuditFields = vec![
+        ("at", now_ms().to_string()),
+        ("actor", caller.name.clone()),
+        ("role", caller.role.as_str().to_owned()),
+        ("action", action.to_owned()),
+        (
+            "tracking_ids",
+            ids.iter()
+                .take(AUDIT_IDS)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        ("message_count", ids.len().to_string()),
+    ];
+    if let Some(filter) = filter.filter(|f| !f.is_empty()) {
+        f.push(("filter", serde_json::to_string(filter).unwrap_or_default()));
+    }
+    if !comment.is_empty() {
+        f.push(("comment", comment.to_owned()));
+    }
+    f
+}
 
 /// One audit entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

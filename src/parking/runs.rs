@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use tracing::{info, warn};
 
 use super::{
-    Caller, ParkingError, ParkingLot, Record, Selection, actions::audit_fields,
+    Caller, ParkingError, ParkingLot, Record, Selection, audit::audit_fields,
     record::SUMMARY_FIELDS, retriage::verdict,
 };
 use crate::{
