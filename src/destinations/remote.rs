@@ -203,7 +203,7 @@ fn outgoing(fields: &std::collections::HashMap<String, Vec<u8>>) -> Option<Outgo
     Some(Outgoing {
         tracking_id: text("tracking_id"),
         id: text("id"),
-        headers: crate::parking::record::parse_headers(&text("headers")),
+        headers: salvage_model::headers::parse(&text("headers")),
         payload: fields.get("payload").cloned().unwrap_or_default(),
         content_type: text("content_type"),
         event_type: text("event_type"),

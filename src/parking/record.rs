@@ -120,20 +120,6 @@ fn num<T: std::str::FromStr + Default>(raw: &RawRecord, field: &str) -> T {
     text(raw, field).parse().unwrap_or_default()
 }
 
-/// Headers stored as a JSON object of strings.
-pub fn parse_headers(json: &str) -> BTreeMap<String, String> {
-    match serde_json::from_str::<Value>(json) {
-        Ok(Value::Object(m)) => m
-            .into_iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => (k, s),
-                other => (k, other.to_string()),
-            })
-            .collect(),
-        _ => BTreeMap::new(),
-    }
-}
-
 impl Record {
     /// Parse a stored record; `None` when it does not exist (no fields at all).
     pub fn parse(raw: &RawRecord) -> Option<Self> {
@@ -179,7 +165,10 @@ impl Record {
                         .get(&format!("edit:{version}:payload"))
                         .cloned()
                         .unwrap_or_default(),
-                    previous_headers: parse_headers(&text(raw, &format!("edit:{version}:headers"))),
+                    previous_headers: salvage_model::headers::parse(&text(
+                        raw,
+                        &format!("edit:{version}:headers"),
+                    )),
                 }
             })
             .collect();
@@ -207,7 +196,7 @@ impl Record {
             reports: num(raw, "reports"),
             version: num(raw, "version"),
             payload: raw.get("payload").cloned().unwrap_or_default(),
-            headers: parse_headers(&headers_json),
+            headers: salvage_model::headers::parse(&headers_json),
             headers_json,
             attempts,
             edits,

@@ -2,6 +2,13 @@
 //! them back as its own: a report's `salvage-*` headers are replaced, never trusted); brokers
 //! without a native slot for the message id, event type or partition key carry those as
 //! headers too.
+//!
+//! A message's headers are stored (in its state, parked record, outbox entry and requeued stream
+//! entry) as one JSON object of strings: [`parse`] reads that form back.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
 
 /// Every Salvage header starts with this.
 pub const PREFIX: &str = "salvage-";
@@ -19,3 +26,33 @@ pub const MESSAGE_ID: &str = "salvage-message-id";
 pub const EVENT_TYPE: &str = "salvage-event-type";
 /// The partition key, where the broker has no field for it.
 pub const PARTITION_KEY: &str = "salvage-partition-key";
+
+/// Headers stored as a JSON object of strings. A value that is not a string keeps its JSON text;
+/// anything but an object reads as no headers.
+pub fn parse(json: &str) -> BTreeMap<String, String> {
+    match serde_json::from_str::<Value>(json) {
+        Ok(Value::Object(m)) => m
+            .into_iter()
+            .map(|(k, v)| match v {
+                Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_reads_strings_keeps_other_json_and_refuses_nothing() {
+        let h = parse(r#"{"salvage-attempt":"2","n":42,"big":12345678901234567890}"#);
+        assert_eq!(h["salvage-attempt"], "2");
+        assert_eq!(h["n"], "42");
+        assert_eq!(h["big"], "12345678901234567890");
+        assert!(parse("[1]").is_empty());
+        assert!(parse("not json").is_empty());
+    }
+}
