@@ -11,15 +11,17 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{
+pub(crate) mod coerce;
+mod patch;
+mod text;
+mod timestamp;
+
+use self::{
     coerce::{CoerceTo, coerce},
-    patch,
-    pointer::Pointer,
-    raw::RawAction,
     text::{Case, RegexReplace, ValueMap, change_case},
     timestamp::Formats,
-    value::toml_to_json,
 };
+use super::{pointer::Pointer, raw::RawAction, value::toml_to_json};
 
 /// Why an action could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,7 +32,6 @@
 //! bytes.
 
 mod action;
-mod coerce;
 mod condition;
 pub mod diff;
 mod error;
@@ -42,14 +41,11 @@ pub mod jsontext;
 mod load;
 mod model;
 mod number;
-mod patch;
 mod pointer;
 mod raw;
 mod rule;
 pub mod splice;
 mod testcase;
-mod text;
-mod timestamp;
 mod value;
 
 use serde_json::Value;

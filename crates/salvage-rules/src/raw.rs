@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{coerce::CoerceTo, model::DefaultAction, model::ErrorClass, value::JsonType};
+use super::{action::coerce::CoerceTo, model::DefaultAction, model::ErrorClass, value::JsonType};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]

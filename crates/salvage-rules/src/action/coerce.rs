@@ -19,7 +19,7 @@
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
-use super::{number, value::describe};
+use crate::{number, value::describe};
 
 /// The target type of `coerce`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

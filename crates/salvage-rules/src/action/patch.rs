@@ -9,8 +9,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{
-    action::Failure,
+use super::Failure;
+use crate::{
     pointer::{self, Pointer, Token},
     value::{describe, json_eq, type_name},
 };

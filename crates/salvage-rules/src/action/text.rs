@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use regex::Regex;
 use serde_json::Value;
 
-use super::value::{describe, type_name};
+use crate::value::{describe, type_name};
 
 /// `trim`, `lowercase` and `uppercase`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,7 +126,7 @@ impl ValueMap {
             Value::Number(n) => self
                 .values
                 .iter()
-                .find(|(k, _)| super::number::text_eq(k, n.as_str()))
+                .find(|(k, _)| crate::number::text_eq(k, n.as_str()))
                 .map(|(_, v)| v),
             _ => None,
         };

@@ -27,7 +27,7 @@ use time::{
     macros::format_description,
 };
 
-use super::value::describe;
+use crate::value::describe;
 
 /// Date-times without an offset, read as UTC.
 const LOCAL_DATE_TIMES: &[&[BorrowedFormatItem<'static>]] = &[
