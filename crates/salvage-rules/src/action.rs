@@ -1,25 +1,115 @@
-//! Repair actions: compiled from a rule's `actions` list and applied, in order, to the parsed
-//! payload. This file owns the dispatch; each family of operations lives in its own file
-//! (`patch`, `coerce`, `text`, `timestamp`).
+//! Repair actions: read from a rule's `actions` list, compiled at load time and applied, in
+//! order, to the parsed payload.
+//!
+//! An action is its settings struct (the fields a rule writes, read by serde) implementing
+//! [`ActionKind`] (how the settings compile, how the compiled action applies), in the file of
+//! its family under `action/`: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text`
+//! (`trim`, case, `regex_replace`, `map`) and `timestamp`. The list below names each action
+//! once; from it come the enum serde reads an entry into (tagged by `op`), the enum of
+//! compiled actions and both dispatches. ARCHITECTURE.md has the recipe for adding one.
 //!
 //! Every action takes `optional = true|false` (default false): when true, a location the
 //! action needs that does not exist (its `path`, its `from`, or the parent it writes into)
 //! skips the action instead of failing it. Other problems, such as a value of the wrong type,
 //! still fail.
 
-use std::collections::HashMap;
+mod coerce;
+mod patch;
+mod text;
+mod timestamp;
 
+use std::fmt;
+
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::{
-    coerce::{CoerceTo, coerce},
-    patch,
-    pointer::Pointer,
-    raw::RawAction,
-    text::{Case, RegexReplace, ValueMap, change_case},
-    timestamp::Formats,
-    value::toml_to_json,
-};
+use super::{pointer::Pointer, value::toml_to_json};
+
+/// Generates, from the list of actions: [`RawAction`], the entry as written (one variant per
+/// action, its `op` name and its settings); `Op`, the compiled action; and the two dispatches
+/// (`RawAction::compile`, `Op::apply`).
+macro_rules! actions {
+    ($($op:literal => $variant:ident($settings:ty),)+) => {
+        /// One entry of `actions` as written, tagged by `op`. serde's messages name it
+        /// (`expected internally tagged enum RawAction`) and list the `op` names in this order.
+        #[derive(Debug, Deserialize)]
+        #[serde(tag = "op")]
+        enum RawAction {
+            $(#[serde(rename = $op)] $variant($settings),)+
+        }
+
+        /// A compiled action, without its `optional` and label.
+        #[derive(Debug, Clone)]
+        enum Op {
+            $($variant(<$settings as ActionKind>::Compiled),)+
+        }
+
+        impl RawAction {
+            fn compile(self) -> Result<Action, String> {
+                match self {
+                    $(RawAction::$variant(settings) => {
+                        let label = label($op, &settings.path);
+                        let optional = settings.optional;
+                        let op = Op::$variant(settings.compile()?);
+                        Ok(Action { op, optional, label })
+                    })+
+                }
+            }
+        }
+
+        impl Op {
+            fn apply(&self, doc: &mut Value) -> Result<(), Failure> {
+                match self {
+                    $(Op::$variant(compiled) => <$settings as ActionKind>::apply(compiled, doc),)+
+                }
+            }
+        }
+
+        /// Every `op` name, in order.
+        #[cfg(test)]
+        const OPS: &[&str] = &[$($op),+];
+    };
+}
+
+// Every action, one line each: its `op` name, a variant name, its settings struct. The order
+// is the order of "expected one of" in the message for an unknown `op`.
+actions! {
+    "add" => Add(patch::Add),
+    "remove" => Remove(patch::Remove),
+    "replace" => Replace(patch::Replace),
+    "move" => Move(patch::Move),
+    "copy" => Copy(patch::CopyValue),
+    "test" => Test(patch::Test),
+    "default" => Default(patch::SetDefault),
+    "rename" => Rename(patch::Rename),
+    "coerce" => Coerce(coerce::Coerce),
+    "trim" => Trim(text::Trim),
+    "lowercase" => Lowercase(text::Lowercase),
+    "uppercase" => Uppercase(text::Uppercase),
+    "regex_replace" => RegexReplace(text::RegexReplace),
+    "map" => Map(text::Map),
+    "timestamp" => Timestamp(timestamp::Timestamp),
+}
+
+/// One kind of action, implemented by its settings: a struct deriving `Deserialize` with
+/// `#[serde(deny_unknown_fields)]`, whose fields are what a rule writes besides `op`. Two
+/// are required, both `pub(super)` (the list reads them): `path: String`, and `optional: bool`
+/// marked `#[serde(default)]`. serde's "expected one of" lists the fields in declaration
+/// order.
+trait ActionKind {
+    /// The settings checked and prepared: pointers parsed, values converted to JSON, regexes
+    /// and formats compiled.
+    type Compiled: fmt::Debug + Clone;
+
+    /// Checks the settings, at load time. The error is shown after ``rule `r`: action 2: ``;
+    /// [`parse_pointer`] and [`to_json`] put the field's name in theirs.
+    fn compile(self) -> Result<Self::Compiled, String>;
+
+    /// Applies the action to the payload. A location that does not exist is
+    /// [`Failure::Missing`] (skipped when the action is `optional`), anything else
+    /// [`Failure::Invalid`].
+    fn apply(compiled: &Self::Compiled, doc: &mut Value) -> Result<(), Failure>;
+}
 
 /// Why an action could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,181 +138,14 @@ pub(crate) struct Action {
     label: String,
 }
 
-#[derive(Debug, Clone)]
-enum Op {
-    Add(Pointer, Value),
-    Remove(Pointer),
-    Replace(Pointer, Value),
-    Move {
-        from: Pointer,
-        path: Pointer,
-    },
-    Copy {
-        from: Pointer,
-        path: Pointer,
-    },
-    Test(Pointer, Value),
-    Default(Pointer, Value),
-    Rename {
-        from: Pointer,
-        path: Pointer,
-    },
-    /// Rewrites the value at a path in place.
-    Rewrite(Pointer, Rewrite),
-}
-
-#[derive(Debug, Clone)]
-enum Rewrite {
-    Coerce(CoerceTo),
-    Case(Case),
-    RegexReplace(RegexReplace),
-    Map(ValueMap),
-    Timestamp(Formats),
-}
-
 impl Action {
-    /// Compiles one entry of `actions`: pointers, regexes, maps and formats are checked here.
-    pub(crate) fn compile(raw: RawAction) -> Result<Action, String> {
-        let (name, path, optional, op) = match raw {
-            RawAction::Add {
-                path,
-                value,
-                optional,
-            } => {
-                let p = pointer(&path, "path")?;
-                ("add", path, optional, Op::Add(p, json(value, "value")?))
-            }
-            RawAction::Remove { path, optional } => (
-                "remove",
-                path.clone(),
-                optional,
-                Op::Remove(pointer(&path, "path")?),
-            ),
-            RawAction::Replace {
-                path,
-                value,
-                optional,
-            } => {
-                let p = pointer(&path, "path")?;
-                (
-                    "replace",
-                    path,
-                    optional,
-                    Op::Replace(p, json(value, "value")?),
-                )
-            }
-            RawAction::Move {
-                from,
-                path,
-                optional,
-            } => {
-                let (from, p) = from_to(&from, &path, "move")?;
-                ("move", path, optional, Op::Move { from, path: p })
-            }
-            RawAction::Copy {
-                from,
-                path,
-                optional,
-            } => {
-                let (from, p) = (pointer(&from, "from")?, pointer(&path, "path")?);
-                ("copy", path, optional, Op::Copy { from, path: p })
-            }
-            RawAction::Test {
-                path,
-                value,
-                optional,
-            } => {
-                let p = pointer(&path, "path")?;
-                ("test", path, optional, Op::Test(p, json(value, "value")?))
-            }
-            RawAction::Default {
-                path,
-                value,
-                optional,
-            } => {
-                let p = pointer(&path, "path")?;
-                (
-                    "default",
-                    path,
-                    optional,
-                    Op::Default(p, json(value, "value")?),
-                )
-            }
-            RawAction::Rename {
-                from,
-                path,
-                optional,
-            } => {
-                let (from, p) = from_to(&from, &path, "rename")?;
-                ("rename", path, optional, Op::Rename { from, path: p })
-            }
-            RawAction::Coerce { path, to, optional } => (
-                "coerce",
-                path.clone(),
-                optional,
-                rewrite(&path, Rewrite::Coerce(to))?,
-            ),
-            RawAction::Trim { path, optional } => (
-                "trim",
-                path.clone(),
-                optional,
-                rewrite(&path, Rewrite::Case(Case::Trim))?,
-            ),
-            RawAction::Lowercase { path, optional } => (
-                "lowercase",
-                path.clone(),
-                optional,
-                rewrite(&path, Rewrite::Case(Case::Lower))?,
-            ),
-            RawAction::Uppercase { path, optional } => (
-                "uppercase",
-                path.clone(),
-                optional,
-                rewrite(&path, Rewrite::Case(Case::Upper))?,
-            ),
-            RawAction::RegexReplace {
-                path,
-                pattern,
-                replacement,
-                optional,
-            } => {
-                let compiled = RegexReplace::compile(&pattern, &replacement)?;
-                let op = rewrite(&path, Rewrite::RegexReplace(compiled))?;
-                ("regex_replace", path, optional, op)
-            }
-            RawAction::Map {
-                path,
-                values,
-                default,
-                optional,
-            } => {
-                let values = values
-                    .into_iter()
-                    .map(|(key, value)| Ok((key.clone(), json(value, &format!("values.{key}"))?)))
-                    .collect::<Result<HashMap<_, _>, String>>()?;
-                let default = default.map(|value| json(value, "default")).transpose()?;
-                let op = rewrite(&path, Rewrite::Map(ValueMap::new(values, default)))?;
-                ("map", path, optional, op)
-            }
-            RawAction::Timestamp {
-                path,
-                formats,
-                optional,
-            } => {
-                let op = rewrite(&path, Rewrite::Timestamp(Formats::compile(&formats)?))?;
-                ("timestamp", path, optional, op)
-            }
-        };
-        let label = if path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{name} {path}")
-        };
-        Ok(Action {
-            op,
-            optional,
-            label,
-        })
+    /// Reads and compiles one entry of `actions`: unknown ops and fields are refused, and
+    /// pointers, regexes, maps and formats are checked here.
+    pub(crate) fn parse(entry: toml::Value) -> Result<Action, String> {
+        let raw: RawAction = entry
+            .try_into()
+            .map_err(|e: toml::de::Error| e.message().to_owned())?;
+        raw.compile()
     }
 
     /// `<op> <path>`, e.g. `coerce /total`.
@@ -233,62 +156,47 @@ impl Action {
     /// Applies the action to `doc`. A missing location is not a failure when the action is
     /// optional.
     pub(crate) fn apply(&self, doc: &mut Value) -> Result<(), Failure> {
-        match self.apply_op(doc) {
+        match self.op.apply(doc) {
             Err(Failure::Missing(_)) if self.optional => Ok(()),
             result => result,
         }
     }
+}
 
-    fn apply_op(&self, doc: &mut Value) -> Result<(), Failure> {
-        match &self.op {
-            Op::Add(path, value) => patch::add(doc, path, value.clone()),
-            Op::Remove(path) => patch::remove(doc, path).map(drop),
-            Op::Replace(path, value) => patch::replace(doc, path, value.clone()),
-            Op::Move { from, path } => patch::move_value(doc, from, path),
-            Op::Copy { from, path } => patch::copy(doc, from, path),
-            Op::Test(path, value) => patch::test(doc, path, value),
-            Op::Default(path, value) => patch::set_default(doc, path, value.clone()),
-            Op::Rename { from, path } => patch::rename(doc, from, path),
-            Op::Rewrite(path, rewrite) => {
-                let target = path
-                    .get_mut(doc)
-                    .ok_or_else(|| Failure::Missing(format!("{path} does not exist")))?;
-                let replacement = match rewrite {
-                    Rewrite::Coerce(to) => coerce(target, *to),
-                    Rewrite::Case(case) => change_case(target, *case).map(Some),
-                    Rewrite::RegexReplace(replace) => replace.apply(target).map(Some),
-                    Rewrite::Map(map) => map.apply(target).map(Some),
-                    Rewrite::Timestamp(formats) => formats.normalise(target).map(Some),
-                }
-                .map_err(Failure::Invalid)?;
-                if let Some(value) = replacement {
-                    *target = value;
-                }
-                Ok(())
-            }
-        }
+/// `<op> <path>`, or `<op>` for the whole document.
+fn label(op: &str, path: &str) -> String {
+    if path.is_empty() {
+        op.to_owned()
+    } else {
+        format!("{op} {path}")
     }
 }
 
-fn pointer(text: &str, field: &str) -> Result<Pointer, String> {
+/// Parses the pointer in the settings' `field`.
+fn parse_pointer(text: &str, field: &str) -> Result<Pointer, String> {
     Pointer::parse(text).map_err(|e| format!("`{field}`: {e}"))
 }
 
-fn json(value: toml::Value, field: &str) -> Result<Value, String> {
+/// Converts the TOML value in the settings' `field` to JSON.
+fn to_json(value: toml::Value, field: &str) -> Result<Value, String> {
     toml_to_json(value).map_err(|e| format!("`{field}`: {e}"))
 }
 
-fn rewrite(path: &str, rewrite: Rewrite) -> Result<Op, String> {
-    Ok(Op::Rewrite(pointer(path, "path")?, rewrite))
-}
-
-/// `from` and `path` of a move-like op; moving a value into itself can never work.
-fn from_to(from: &str, path: &str, op: &str) -> Result<(Pointer, Pointer), String> {
-    let (from_ptr, path_ptr) = (pointer(from, "from")?, pointer(path, "path")?);
-    if from_ptr.is_proper_prefix_of(&path_ptr) {
-        return Err(format!("cannot {op} `{from}` into its own child `{path}`"));
+/// Applies an action that rewrites the value at `path` in place: `new_value` gets the current
+/// value and returns its replacement, `None` to keep it, or why it cannot. A `path` that does
+/// not exist is [`Failure::Missing`].
+fn rewrite(
+    doc: &mut Value,
+    path: &Pointer,
+    new_value: impl FnOnce(&Value) -> Result<Option<Value>, String>,
+) -> Result<(), Failure> {
+    let target = path
+        .get_mut(doc)
+        .ok_or_else(|| Failure::Missing(format!("{path} does not exist")))?;
+    if let Some(value) = new_value(target).map_err(Failure::Invalid)? {
+        *target = value;
     }
-    Ok((from_ptr, path_ptr))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -14,8 +14,9 @@
 //! - `raw`, `load`: the TOML shapes and their validation into a rule set;
 //! - `rule`: one compiled rule and how a match becomes a decision;
 //! - `condition`, `glob`: the `when` conditions;
-//! - `action` and its families `patch` (JSON Patch, `default`, `rename`), `coerce`, `text`
-//!   (`trim`, case, `regex_replace`, `map`) and `timestamp`; `pointer` and `value` serve them;
+//! - `action`: the list of actions and their dispatch; under it, each family's settings,
+//!   compile and apply: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text` (`trim`,
+//!   case, `regex_replace`, `map`) and `timestamp`; `pointer` and `value` serve them;
 //! - `testcase`: `[[test]]` cases embedded in the file.
 //!
 //! The payload is parsed as JSON at most once per evaluation, and only when a rule whose
@@ -32,7 +33,6 @@
 //! bytes.
 
 mod action;
-mod coerce;
 mod condition;
 pub mod diff;
 mod error;
@@ -42,14 +42,11 @@ pub mod jsontext;
 mod load;
 mod model;
 mod number;
-mod patch;
 mod pointer;
 mod raw;
 mod rule;
 pub mod splice;
 mod testcase;
-mod text;
-mod timestamp;
 mod value;
 
 use serde_json::Value;

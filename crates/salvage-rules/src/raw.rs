@@ -4,14 +4,15 @@
 //! `condition`, `action`, `testcase`) is where meaning is checked.
 //!
 //! Rules, tests, actions and payload predicates are first read as plain TOML and then converted
-//! one at a time, so an error can name the rule, test, action or predicate it is about.
+//! one at a time, so an error can name the rule, test, action or predicate it is about. An
+//! action's settings are not here: each is declared beside its code (`action`).
 
 use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{coerce::CoerceTo, model::DefaultAction, model::ErrorClass, value::JsonType};
+use super::{model::DefaultAction, model::ErrorClass, value::JsonType};
 
 /// The whole file.
 #[derive(Debug, Deserialize)]
@@ -107,101 +108,6 @@ impl DecisionKind {
             DecisionKind::Park => "park",
         }
     }
-}
-
-/// One entry of `actions`, tagged by `op`.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
-pub(crate) enum RawAction {
-    Add {
-        path: String,
-        value: toml::Value,
-        #[serde(default)]
-        optional: bool,
-    },
-    Remove {
-        path: String,
-        #[serde(default)]
-        optional: bool,
-    },
-    Replace {
-        path: String,
-        value: toml::Value,
-        #[serde(default)]
-        optional: bool,
-    },
-    Move {
-        from: String,
-        path: String,
-        #[serde(default)]
-        optional: bool,
-    },
-    Copy {
-        from: String,
-        path: String,
-        #[serde(default)]
-        optional: bool,
-    },
-    Test {
-        path: String,
-        value: toml::Value,
-        #[serde(default)]
-        optional: bool,
-    },
-    Default {
-        path: String,
-        value: toml::Value,
-        #[serde(default)]
-        optional: bool,
-    },
-    Rename {
-        from: String,
-        path: String,
-        #[serde(default)]
-        optional: bool,
-    },
-    Coerce {
-        path: String,
-        to: CoerceTo,
-        #[serde(default)]
-        optional: bool,
-    },
-    Trim {
-        path: String,
-        #[serde(default)]
-        optional: bool,
-    },
-    Lowercase {
-        path: String,
-        #[serde(default)]
-        optional: bool,
-    },
-    Uppercase {
-        path: String,
-        #[serde(default)]
-        optional: bool,
-    },
-    RegexReplace {
-        path: String,
-        pattern: String,
-        replacement: String,
-        #[serde(default)]
-        optional: bool,
-    },
-    Map {
-        path: String,
-        values: toml::Table,
-        default: Option<toml::Value>,
-        #[serde(default)]
-        optional: bool,
-    },
-    Timestamp {
-        path: String,
-        #[serde(default)]
-        formats: Vec<String>,
-        #[serde(default)]
-        optional: bool,
-    },
 }
 
 /// One `[[test]]`.

@@ -9,7 +9,7 @@ use super::{
     action::Action,
     condition::When,
     model::{Backoff, Decision, Defaults, Evaluation, Repair},
-    raw::{DecisionKind, RawAction, RawBackoff, RawRule},
+    raw::{DecisionKind, RawBackoff, RawRule},
 };
 
 /// The reason given when a rule needs a JSON payload and the payload is not JSON.
@@ -44,13 +44,7 @@ impl Rule {
             .actions
             .into_iter()
             .enumerate()
-            .map(|(i, value)| {
-                let n = i + 1;
-                let raw: RawAction = value
-                    .try_into()
-                    .map_err(|e: toml::de::Error| format!("action {n}: {}", e.message()))?;
-                Action::compile(raw).map_err(|e| format!("action {n}: {e}"))
-            })
+            .map(|(i, value)| Action::parse(value).map_err(|e| format!("action {}: {e}", i + 1)))
             .collect::<Result<Vec<_>, _>>()?;
 
         let decision = match (raw.decision, actions.is_empty()) {

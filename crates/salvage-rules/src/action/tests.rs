@@ -6,11 +6,7 @@ use super::*;
 fn action(inline_table: &str) -> Result<Action, String> {
     let mut table: toml::Table =
         toml::from_str(&format!("a = {inline_table}")).map_err(|e| e.message().to_owned())?;
-    let value = table.remove("a").unwrap();
-    let raw: RawAction = value
-        .try_into()
-        .map_err(|e: toml::de::Error| e.message().to_owned())?;
-    Action::compile(raw)
+    Action::parse(table.remove("a").unwrap())
 }
 
 /// (action, document, resulting document or failure reason)
@@ -273,6 +269,30 @@ fn compile_errors() {
         let err = action(source).map(|_| ()).unwrap_err();
         assert!(err.contains(message), "{source}: {err}");
     }
+}
+
+/// Every action's settings refuse a field they do not have (`deny_unknown_fields`), and an
+/// unknown `op` is answered with the whole list.
+#[test]
+fn every_action_refuses_unknown_fields() {
+    for op in OPS {
+        let err = action(&format!(r#"{{ op = "{op}", path = "/a", nope = 1 }}"#))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            err.starts_with("unknown field `nope`, expected "),
+            "{op}: {err}"
+        );
+    }
+    let err = action(r#"{ op = "explode" }"#).map(|_| ()).unwrap_err();
+    let ops: Vec<String> = OPS.iter().map(|op| format!("`{op}`")).collect();
+    assert_eq!(
+        err,
+        format!(
+            "unknown variant `explode`, expected one of {}",
+            ops.join(", ")
+        )
+    );
 }
 
 #[test]

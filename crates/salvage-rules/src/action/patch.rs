@@ -4,16 +4,220 @@
 //! (move a member to a name that must not exist yet, keeping its position when it stays in the
 //! same object).
 //!
-//! Every function reports a location that does not exist as [`Failure::Missing`], so an action
-//! marked `optional` can be skipped; any other problem is [`Failure::Invalid`].
+//! Each action's settings come first, then the operations. Every operation reports a location
+//! that does not exist as [`Failure::Missing`], so an action marked `optional` can be skipped;
+//! any other problem is [`Failure::Invalid`].
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{
-    action::Failure,
+use super::{ActionKind, Failure, parse_pointer, to_json};
+use crate::{
     pointer::{self, Pointer, Token},
     value::{describe, json_eq, type_name},
 };
+
+/// `{ op = "add", path, value }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Add {
+    pub(super) path: String,
+    value: toml::Value,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Add {
+    type Compiled = (Pointer, Value);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        Ok((
+            parse_pointer(&self.path, "path")?,
+            to_json(self.value, "value")?,
+        ))
+    }
+
+    fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        add(doc, path, value.clone())
+    }
+}
+
+/// `{ op = "remove", path }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Remove {
+    pub(super) path: String,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Remove {
+    type Compiled = Pointer;
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        parse_pointer(&self.path, "path")
+    }
+
+    fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        remove(doc, path).map(drop)
+    }
+}
+
+/// `{ op = "replace", path, value }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Replace {
+    pub(super) path: String,
+    value: toml::Value,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Replace {
+    type Compiled = (Pointer, Value);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        Ok((
+            parse_pointer(&self.path, "path")?,
+            to_json(self.value, "value")?,
+        ))
+    }
+
+    fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        replace(doc, path, value.clone())
+    }
+}
+
+/// `{ op = "move", from, path }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Move {
+    from: String,
+    pub(super) path: String,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Move {
+    /// `from`, `path`.
+    type Compiled = (Pointer, Pointer);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        from_to(&self.from, &self.path, "move")
+    }
+
+    fn apply((from, path): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        move_value(doc, from, path)
+    }
+}
+
+/// `{ op = "copy", from, path }` (not named `Copy`, which would hide the trait).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CopyValue {
+    from: String,
+    pub(super) path: String,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for CopyValue {
+    /// `from`, `path`.
+    type Compiled = (Pointer, Pointer);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        Ok((
+            parse_pointer(&self.from, "from")?,
+            parse_pointer(&self.path, "path")?,
+        ))
+    }
+
+    fn apply((from, path): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        copy(doc, from, path)
+    }
+}
+
+/// `{ op = "test", path, value }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Test {
+    pub(super) path: String,
+    value: toml::Value,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Test {
+    type Compiled = (Pointer, Value);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        Ok((
+            parse_pointer(&self.path, "path")?,
+            to_json(self.value, "value")?,
+        ))
+    }
+
+    fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        test(doc, path, value)
+    }
+}
+
+/// `{ op = "default", path, value }` (not named `Default`, which would hide the trait).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct SetDefault {
+    pub(super) path: String,
+    value: toml::Value,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for SetDefault {
+    type Compiled = (Pointer, Value);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        Ok((
+            parse_pointer(&self.path, "path")?,
+            to_json(self.value, "value")?,
+        ))
+    }
+
+    fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        set_default(doc, path, value.clone())
+    }
+}
+
+/// `{ op = "rename", from, path }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Rename {
+    from: String,
+    pub(super) path: String,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Rename {
+    /// `from`, `path`.
+    type Compiled = (Pointer, Pointer);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        from_to(&self.from, &self.path, "rename")
+    }
+
+    fn apply((from, path): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        rename(doc, from, path)
+    }
+}
+
+/// `from` and `path` of a move-like action; moving a value into itself can never work.
+fn from_to(from: &str, path: &str, op: &str) -> Result<(Pointer, Pointer), String> {
+    let (from_ptr, path_ptr) = (parse_pointer(from, "from")?, parse_pointer(path, "path")?);
+    if from_ptr.is_proper_prefix_of(&path_ptr) {
+        return Err(format!("cannot {op} `{from}` into its own child `{path}`"));
+    }
+    Ok((from_ptr, path_ptr))
+}
 
 /// RFC 6902 `add`: insert into an array (at an index, or `-` for the end) or set an object
 /// member; the parent must exist. The root pointer replaces the whole document.

@@ -4,9 +4,134 @@
 use std::collections::HashMap;
 
 use regex::Regex;
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::value::{describe, type_name};
+use super::{ActionKind, Failure, parse_pointer, rewrite, to_json};
+use crate::{
+    pointer::Pointer,
+    value::{describe, type_name},
+};
+
+/// `{ op = "trim", path }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Trim {
+    pub(super) path: String,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Trim {
+    type Compiled = Pointer;
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        parse_pointer(&self.path, "path")
+    }
+
+    fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        rewrite(doc, path, |value| change_case(value, Case::Trim).map(Some))
+    }
+}
+
+/// `{ op = "lowercase", path }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Lowercase {
+    pub(super) path: String,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Lowercase {
+    type Compiled = Pointer;
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        parse_pointer(&self.path, "path")
+    }
+
+    fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        rewrite(doc, path, |value| change_case(value, Case::Lower).map(Some))
+    }
+}
+
+/// `{ op = "uppercase", path }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Uppercase {
+    pub(super) path: String,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Uppercase {
+    type Compiled = Pointer;
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        parse_pointer(&self.path, "path")
+    }
+
+    fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        rewrite(doc, path, |value| change_case(value, Case::Upper).map(Some))
+    }
+}
+
+/// `{ op = "regex_replace", path, pattern, replacement }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RegexReplace {
+    pub(super) path: String,
+    pattern: String,
+    replacement: String,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for RegexReplace {
+    type Compiled = (Pointer, Substitution);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        let substitution = Substitution::compile(&self.pattern, &self.replacement)?;
+        Ok((parse_pointer(&self.path, "path")?, substitution))
+    }
+
+    fn apply((path, substitution): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        rewrite(doc, path, |value| substitution.apply(value).map(Some))
+    }
+}
+
+/// `{ op = "map", path, values = { ... }, default }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Map {
+    pub(super) path: String,
+    values: toml::Table,
+    default: Option<toml::Value>,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Map {
+    type Compiled = (Pointer, ValueMap);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        let values = self
+            .values
+            .into_iter()
+            .map(|(key, value)| Ok((key.clone(), to_json(value, &format!("values.{key}"))?)))
+            .collect::<Result<HashMap<_, _>, String>>()?;
+        let default = self
+            .default
+            .map(|value| to_json(value, "default"))
+            .transpose()?;
+        let map = ValueMap::new(values, default);
+        Ok((parse_pointer(&self.path, "path")?, map))
+    }
+
+    fn apply((path, map): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        rewrite(doc, path, |value| map.apply(value).map(Some))
+    }
+}
 
 /// `trim`, `lowercase` and `uppercase`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,16 +153,16 @@ pub(crate) fn change_case(value: &Value, case: Case) -> Result<Value, String> {
 
 /// A compiled `regex_replace`.
 #[derive(Debug, Clone)]
-pub(crate) struct RegexReplace {
+pub(crate) struct Substitution {
     regex: Regex,
     replacement: String,
 }
 
-impl RegexReplace {
+impl Substitution {
     /// Compiles `pattern` and checks that every `$name` / `${name}` in `replacement` refers to
     /// a group of the pattern (the regex crate would silently substitute nothing, and `$1a`
     /// means the group named `1a`, a classic surprise).
-    pub(crate) fn compile(pattern: &str, replacement: &str) -> Result<RegexReplace, String> {
+    pub(crate) fn compile(pattern: &str, replacement: &str) -> Result<Substitution, String> {
         let regex = Regex::new(pattern).map_err(|e| format!("invalid regex in `pattern`: {e}"))?;
         for group in group_references(replacement) {
             let known = match group.parse::<usize>() {
@@ -51,7 +176,7 @@ impl RegexReplace {
                 ));
             }
         }
-        Ok(RegexReplace {
+        Ok(Substitution {
             regex,
             replacement: replacement.to_owned(),
         })
@@ -126,7 +251,7 @@ impl ValueMap {
             Value::Number(n) => self
                 .values
                 .iter()
-                .find(|(k, _)| super::number::text_eq(k, n.as_str()))
+                .find(|(k, _)| crate::number::text_eq(k, n.as_str()))
                 .map(|(_, v)| v),
             _ => None,
         };
@@ -174,7 +299,7 @@ mod tests {
 
     #[test]
     fn replaces_with_groups() {
-        let phone = RegexReplace::compile(r"^\s*(\+)|[^0-9]", "$1").unwrap();
+        let phone = Substitution::compile(r"^\s*(\+)|[^0-9]", "$1").unwrap();
         assert_eq!(
             phone.apply(&json!(" +49 (30) 123+45")).unwrap(),
             json!("+493012345")
@@ -183,9 +308,9 @@ mod tests {
             phone.apply(&json!("030/123 45")).unwrap(),
             json!("03012345")
         );
-        let swap = RegexReplace::compile(r"(?P<d>\d+)/(?P<m>\d+)", "${m}-${d}").unwrap();
+        let swap = Substitution::compile(r"(?P<d>\d+)/(?P<m>\d+)", "${m}-${d}").unwrap();
         assert_eq!(swap.apply(&json!("22/11")).unwrap(), json!("11-22"));
-        let literal = RegexReplace::compile("x", "$$").unwrap();
+        let literal = Substitution::compile("x", "$$").unwrap();
         assert_eq!(literal.apply(&json!("axb")).unwrap(), json!("a$b"));
         assert_eq!(
             phone.apply(&json!(null)).unwrap_err(),
@@ -195,11 +320,11 @@ mod tests {
 
     #[test]
     fn rejects_unknown_groups_and_bad_patterns() {
-        let err = RegexReplace::compile(r"(\d)", "$1a").unwrap_err();
+        let err = Substitution::compile(r"(\d)", "$1a").unwrap_err();
         assert!(err.contains("group `1a`"), "{err}");
-        assert!(RegexReplace::compile(r"(\d)", "$2").is_err());
-        assert!(RegexReplace::compile(r"(\d)", "${1}a").is_ok());
-        let err = RegexReplace::compile("(", "").unwrap_err();
+        assert!(Substitution::compile(r"(\d)", "$2").is_err());
+        assert!(Substitution::compile(r"(\d)", "${1}a").is_ok());
+        let err = Substitution::compile("(", "").unwrap_err();
         assert!(err.starts_with("invalid regex in `pattern`"), "{err}");
     }
 

@@ -19,7 +19,30 @@
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
-use super::{number, value::describe};
+use super::{ActionKind, Failure, parse_pointer, rewrite};
+use crate::{number, pointer::Pointer, value::describe};
+
+/// `{ op = "coerce", path, to }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Coerce {
+    pub(super) path: String,
+    to: CoerceTo,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Coerce {
+    type Compiled = (Pointer, CoerceTo);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        Ok((parse_pointer(&self.path, "path")?, self.to))
+    }
+
+    fn apply((path, to): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        rewrite(doc, path, |value| coerce(value, *to))
+    }
+}
 
 /// The target type of `coerce`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -17,6 +17,7 @@
 //! 7. Unix time, as a JSON number or a string of digits: seconds, or milliseconds when the
 //!    magnitude is at least 10^11 (a number may carry a fraction).
 
+use serde::Deserialize;
 use serde_json::Value;
 use time::{
     Date, OffsetDateTime, PrimitiveDateTime, UtcOffset,
@@ -27,7 +28,32 @@ use time::{
     macros::format_description,
 };
 
-use super::value::describe;
+use super::{ActionKind, Failure, parse_pointer, rewrite};
+use crate::{pointer::Pointer, value::describe};
+
+/// `{ op = "timestamp", path, formats = [...] }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Timestamp {
+    pub(super) path: String,
+    #[serde(default)]
+    formats: Vec<String>,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+impl ActionKind for Timestamp {
+    type Compiled = (Pointer, Formats);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        let formats = Formats::compile(&self.formats)?;
+        Ok((parse_pointer(&self.path, "path")?, formats))
+    }
+
+    fn apply((path, formats): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
+        rewrite(doc, path, |value| formats.normalise(value).map(Some))
+    }
+}
 
 /// Date-times without an offset, read as UTC.
 const LOCAL_DATE_TIMES: &[&[BorrowedFormatItem<'static>]] = &[
