@@ -15,7 +15,7 @@
 )]
 
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeMap, BTreeSet},
     fs,
     path::{Path, PathBuf},
 };
@@ -396,5 +396,153 @@ fn an_undocumented_or_unserved_route_is_refused() {
             "`POST /api/new` is served but docs/console-api.md does not list it".to_owned(),
             "docs/console-api.md lists `GET /api/old`, which is not served".to_owned(),
         ]
+    );
+}
+
+/// The top-level modules of `src/` each file uses through `crate::` paths (`crate::store::X`
+/// and `use crate::{config::A, store::B}`), by the module the file belongs to.
+fn module_edges(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>> {
+    let module_of = |path: &str| -> Option<String> {
+        let rel = path.strip_prefix("src/")?;
+        let top = rel.split('/').next()?.trim_end_matches(".rs");
+        (top != "lib" && top != "main").then(|| top.to_owned())
+    };
+    let modules: BTreeSet<String> = files.iter().filter_map(|(p, _)| module_of(p)).collect();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (path, text) in files {
+        let Some(from) = module_of(path) else {
+            continue;
+        };
+        let code: String = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let targets = edges.entry(from.clone()).or_default();
+        for (at, _) in code.match_indices("crate::") {
+            let rest = &code[at + "crate::".len()..];
+            let mut names = Vec::new();
+            if let Some(group) = rest.strip_prefix('{') {
+                // The names at the top level of the braces.
+                let (mut depth, mut word, mut starts) = (1usize, String::new(), true);
+                for c in group.chars() {
+                    if c.is_alphanumeric() || c == '_' {
+                        word.push(c);
+                        continue;
+                    }
+                    if !word.is_empty() && starts && depth == 1 {
+                        names.push(std::mem::take(&mut word));
+                    }
+                    word.clear();
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    starts = depth == 1
+                        && (c == ',' || c == '{' || c.is_whitespace())
+                        && (starts || c == ',');
+                }
+            } else {
+                names.push(
+                    rest.chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect(),
+                );
+            }
+            targets.extend(
+                names
+                    .into_iter()
+                    .filter(|n| *n != from && modules.contains(n)),
+            );
+        }
+    }
+    edges
+}
+
+/// A cycle in `edges`, if there is one, as the modules along it.
+fn find_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn visit(
+        node: &str,
+        edges: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|n| n == node) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(node.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(node) {
+            return None;
+        }
+        path.push(node.to_owned());
+        for next in edges.get(node).into_iter().flatten() {
+            if let Some(cycle) = visit(next, edges, path, done) {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(node.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    edges
+        .keys()
+        .find_map(|node| visit(node, edges, &mut Vec::new(), &mut done))
+}
+
+#[test]
+fn the_modules_of_src_import_one_another_without_a_cycle() {
+    let edges = module_edges(&rust_files(&root().join("src")));
+    assert!(edges.len() > 10, "too few modules found: {edges:?}");
+    assert!(
+        edges["store"].iter().all(|m| m == "config" || m == "tls"),
+        "the store sits below the domain: {:?}",
+        edges["store"]
+    );
+    if let Some(cycle) = find_cycle(&edges) {
+        panic!(
+            "modules import each other in a circle: {}",
+            cycle.join(" -> ")
+        );
+    }
+}
+
+#[test]
+fn a_module_cycle_is_refused() {
+    let files = vec![
+        (
+            "src/parking/watch.rs".to_owned(),
+            "use crate::{\n    config::X,\n    store::{Y, keys::Z},\n};\n".to_owned(),
+        ),
+        (
+            "src/store/mod.rs".to_owned(),
+            "fn f() { crate::workflow::now(); }\n".to_owned(),
+        ),
+        (
+            "src/workflow/mod.rs".to_owned(),
+            "use crate::parking::P;\n".to_owned(),
+        ),
+        (
+            "src/config.rs".to_owned(),
+            "// crate::parking in a comment\n".to_owned(),
+        ),
+    ];
+    let edges = module_edges(&files);
+    assert_eq!(
+        edges["parking"].iter().collect::<Vec<_>>(),
+        ["config", "store"],
+        "{edges:?}"
+    );
+    assert!(edges["config"].is_empty());
+    assert_eq!(
+        find_cycle(&edges).unwrap(),
+        ["parking", "store", "workflow", "parking"]
     );
 }
