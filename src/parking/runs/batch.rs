@@ -1,0 +1,176 @@
+//! One batch of a run, committed in one script, and the resubmit entry of each message.
+
+use serde_json::json;
+use tracing::warn;
+
+use crate::parking::{ParkingError, ParkingLot, Record, record::SUMMARY_FIELDS, retriage::verdict};
+use crate::{
+    store::{BatchResult, RequeueMode, ResubmitEntry},
+    workflow::outgoing_headers,
+};
+use salvage_model::{headers, now_ms, payload_digest};
+
+use super::types::{Run, RunKind};
+
+impl ParkingLot {
+    /// Build and commit one batch. Returns false when the run is no longer ours.
+    pub(super) async fn batch(
+        &self,
+        run: &Run,
+        ids: &[String],
+        lease_until: u64,
+    ) -> Result<bool, ParkingError> {
+        let store = &self.inner.store;
+        let new_cursor = run.done + ids.len() as u64;
+        let mut excluded: Vec<String> = Vec::new();
+        for _ in 0..5 {
+            // The edits too: a copy whose payload an operator edited counts as changed.
+            let fields: Vec<&str> = SUMMARY_FIELDS.iter().copied().chain(["edits"]).collect();
+            let records = store.records(ids, &fields, false).await?;
+            let records: Vec<Record> = records.iter().filter_map(Record::parse).collect();
+            let mut extra_skipped = (ids.len() - records.len()) as u64;
+            let mut entries = Vec::new();
+            let mut wake = false;
+            for r in &records {
+                if excluded.contains(&r.tracking_id) {
+                    extra_skipped += 1;
+                    continue;
+                }
+                match self.entry(run, r) {
+                    Some((e, outbox)) => {
+                        wake |= outbox;
+                        entries.push(e);
+                    }
+                    None => extra_skipped += 1,
+                }
+            }
+            let result = store
+                .resubmit_batch(
+                    &run.id,
+                    &self.inner.owner,
+                    lease_until,
+                    new_cursor,
+                    &run.created_by,
+                    extra_skipped,
+                    &entries,
+                    now_ms(),
+                )
+                .await?;
+            match result {
+                BatchResult::Done { parked_at, .. } => {
+                    let outcome = match run.kind {
+                        RunKind::Resubmit => "resubmitted",
+                        RunKind::Retriage => "retriaged",
+                    };
+                    self.inner.metrics.resolved(outcome, &parked_at, now_ms());
+                    if wake {
+                        self.inner.relay_wake.notify_one();
+                    }
+                    return Ok(true);
+                }
+                BatchResult::Lost => return Ok(false),
+                BatchResult::Stale(_) => {}
+                BatchResult::Error {
+                    tracking_id,
+                    message,
+                } => {
+                    warn!(run_id = %run.id, tracking_id, message, "cannot resubmit; it stays parked");
+                    excluded.push(tracking_id);
+                }
+            }
+        }
+        Err(ParkingError::Aborted(format!(
+            "run {}: records kept changing while being resubmitted; retrying later",
+            run.id
+        )))
+    }
+
+    /// The resubmit entry for one record, and whether it goes through an outbox; `None` when it
+    /// is not to be resubmitted (re-triage: no rule repairs it; or its destination is gone).
+    pub(super) fn entry(&self, run: &Run, r: &Record) -> Option<(ResubmitEntry, bool)> {
+        let (payload, rule) = match run.kind {
+            RunKind::Resubmit => (r.payload.clone(), String::new()),
+            RunKind::Retriage => {
+                let v = verdict(&self.inner.rules, r);
+                (v.repaired?, v.rule)
+            }
+        };
+        let Some(dest) = self.inner.destinations.get(&r.destination) else {
+            warn!(tracking_id = %r.tracking_id, destination = %r.destination, "the message's destination is no longer configured; it stays parked");
+            return None;
+        };
+        let new_tid = uuid::Uuid::now_v7().to_string();
+        let attempts = r.attempts.len();
+        let out_headers = outgoing_headers(&r.headers, &new_tid, &rule, &r.code, None);
+        let mut headers: serde_json::Map<String, serde_json::Value> = serde_json::Map::new();
+        headers.insert(headers::ATTEMPT.to_owned(), json!(attempts.to_string()));
+        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&out_headers) {
+            headers.extend(m);
+        }
+        let headers = serde_json::Value::Object(headers).to_string();
+        let f = dest.fields();
+        let outbox = dest.requeue_mode() == RequeueMode::Outbox;
+        let mut fields: Vec<Vec<u8>> = Vec::new();
+        let mut push = |k: &str, v: &[u8]| {
+            fields.push(k.as_bytes().to_vec());
+            fields.push(v.to_vec());
+        };
+        if outbox {
+            push("tracking_id", new_tid.as_bytes());
+            push("message_key", r.message_key.as_bytes());
+            push("destination", r.destination.as_bytes());
+            push("queue", r.queue.as_bytes());
+            // Settling the entry counts the copy as delivered or failed on the run.
+            push("run", run.id.as_bytes());
+        }
+        push(&f.id, r.id.as_bytes());
+        push(&f.payload, &payload);
+        push(&f.headers, headers.as_bytes());
+        for (name, v) in [
+            (&f.content_type, &r.content_type),
+            (&f.event_type, &r.event_type),
+            (&f.partition_key, &r.partition_key),
+        ] {
+            if !v.is_empty() {
+                push(name, v.as_bytes());
+            }
+        }
+        let changed = payload != r.payload || !r.edits.is_empty();
+        let reason = match run.kind {
+            RunKind::Resubmit => format!("resubmitted by {}", run.created_by),
+            RunKind::Retriage => {
+                format!("re-triaged by {}: repaired by rule {rule}", run.created_by)
+            }
+        };
+        let history = json!({
+            "attempt": attempts,
+            "outcome": "RESUBMITTED",
+            "reason": reason,
+            "at": now_ms(),
+            "tracking_id": new_tid,
+            "rule": rule,
+            "actor": run.created_by,
+            "run_id": run.id,
+            "payload": changed.then(|| String::from_utf8_lossy(&payload).into_owned()),
+        })
+        .to_string();
+        let target = if outbox {
+            self.inner.store.keys().outbox(&r.destination)
+        } else {
+            r.queue.clone()
+        };
+        Some((
+            ResubmitEntry {
+                tracking_id: r.tracking_id.clone(),
+                version: r.version,
+                new_tracking_id: new_tid,
+                target,
+                digest: payload_digest(&payload),
+                changed,
+                history,
+                fields,
+            },
+            outbox,
+        ))
+    }
+}
