@@ -298,7 +298,7 @@ async fn records_are_keyed_by_the_partition_key() {
     let queue = unique("orders");
     kafka.create(&queue).await;
     let keys = ["customer-1", "customer-2", "customer-3", "customer-4"];
-    let mut client = app.client.clone();
+    let mut client = app.client();
     for i in 0..40 {
         let mut req = order_total_as_string(&format!("o-{i}"));
         to(&mut req, &queue);

@@ -128,7 +128,7 @@ async fn auto_stop_when_resubmitted_messages_fail_again() {
     // The consumer: reads each copy and reports it failing again, with the copy's headers.
     let consumer = tokio::spawn({
         let mut conn = connect(&app.redis.url()).await;
-        let mut client = app.client.clone();
+        let mut client = app.client();
         async move {
             let mut last = "0-0".to_owned();
             loop {
