@@ -310,7 +310,7 @@ async fn json_logs_carry_the_tracking_id_and_never_the_payload() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
     let extra = "[telemetry]\nlog_format = \"json\"\nlog_level = \"salvage=debug,info\"\n";
-    let mut salvage = Process::start(dir.path(), "json", &redis.url(), extra);
+    let mut salvage = Process::start(dir.path(), "json", &redis.url(), extra).await;
     let mut client = salvage.client().await;
     let mut req = fraud_declined("p-secret");
     message(&mut req).payload = br#"{"card":"SECRET-4111-1111"}"#.to_vec();

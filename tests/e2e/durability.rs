@@ -19,7 +19,7 @@ const OUTBOX: &str = "[relay]\npoll_interval = \"20ms\"\n[destinations.redis]\nt
 async fn killed_before_the_outbox_drained_delivers_exactly_once_after_restart() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let mut first = Process::start(dir.path(), "first", &redis.url(), OUTBOX_NO_RELAY);
+    let mut first = Process::start(dir.path(), "first", &redis.url(), OUTBOX_NO_RELAY).await;
     let mut client = first.client().await;
     const ORDERS: usize = 200;
     const PAYMENTS: usize = 20;
@@ -50,7 +50,7 @@ async fn killed_before_the_outbox_drained_delivers_exactly_once_after_restart() 
     let pending: usize = conn.xlen("{salvage}:outbox:redis").await.unwrap();
     assert_eq!(pending, ORDERS, "every requeue is in the outbox");
 
-    let second = Process::start(dir.path(), "second", &redis.url(), OUTBOX);
+    let second = Process::start(dir.path(), "second", &redis.url(), OUTBOX).await;
     let _ = second.client().await;
     await_stream(&mut conn, "orders", ORDERS).await;
     await_stream(&mut conn, "payments", PAYMENTS).await;

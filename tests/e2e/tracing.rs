@@ -148,7 +148,7 @@ async fn spans_are_exported_over_otlp_when_configured() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
     let extra = format!("[telemetry]\notlp_endpoint = \"http://{addr}\"\n");
-    let salvage = Process::start(dir.path(), "otlp", &redis.url(), &extra);
+    let salvage = Process::start(dir.path(), "otlp", &redis.url(), &extra).await;
     let mut client = salvage.client().await;
     let resp = client
         .report(with_metadata(order_total_as_string("o-otlp"), PARENT))
