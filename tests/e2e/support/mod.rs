@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod browser;
 pub mod certs;
+pub mod ports;
 pub mod process;
 pub mod prometheus;
 pub mod redis_server;

@@ -2,7 +2,7 @@
 
 use std::{
     io::Write,
-    net::{SocketAddr, TcpListener},
+    net::SocketAddr,
     path::Path,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -11,14 +11,6 @@ use std::{
 use salvage::proto::v1::salvage_client::SalvageClient;
 
 use super::{eventually, example_rules};
-
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// How long the binary may take to log that it is listening.
 const LISTENING_TIMEOUT: Duration = Duration::from_secs(20);
