@@ -12,7 +12,7 @@ use crate::support::*;
 #[tokio::test]
 async fn bad_input_is_rejected_with_the_field_named() {
     let app = spawn_app_with(|s| s.limits.max_payload_bytes = 1024).await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     type Breaker = fn(&mut pb::ReportRequest);
     let cases: Vec<(&str, Breaker)> = vec![
         ("message:", |r| r.message = None),
@@ -76,7 +76,7 @@ async fn empty_destination_uses_the_default() {
     let app = spawn_app().await;
     let mut req = order_total_as_string("o-1");
     origin(&mut req).destination.clear();
-    let resp = app.client.clone().report(req).await.unwrap().into_inner();
+    let resp = app.client().report(req).await.unwrap().into_inner();
     assert_eq!(outcome(&resp), pb::Outcome::Requeued);
     assert_eq!(app.stream("orders").await.len(), 1);
 }
@@ -97,8 +97,7 @@ async fn report_stream_answers_in_order() {
     message(&mut bad).id.clear();
     reqs.insert(150, bad);
     let responses: Vec<pb::ReportResponse> = app
-        .client
-        .clone()
+        .client()
         .report_stream(futures::stream::iter(reqs))
         .await
         .unwrap()
@@ -282,8 +281,7 @@ async fn shutdown_ends_open_streams() {
         spawn_app_with(|s| s.server.shutdown_grace = std::time::Duration::from_secs(20)).await;
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     let mut responses = app
-        .client
-        .clone()
+        .client()
         .report_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
         .await
         .unwrap()
@@ -312,7 +310,7 @@ async fn json_logs_carry_the_tracking_id_and_never_the_payload() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
     let extra = "[telemetry]\nlog_format = \"json\"\nlog_level = \"salvage=debug,info\"\n";
-    let mut salvage = Process::start(dir.path(), "json", &redis.url(), extra);
+    let mut salvage = Process::start(dir.path(), "json", &redis.url(), extra).await;
     let mut client = salvage.client().await;
     let mut req = fraud_declined("p-secret");
     message(&mut req).payload = br#"{"card":"SECRET-4111-1111"}"#.to_vec();

@@ -53,7 +53,7 @@ async fn the_last_copy_reported_before_its_outbox_entry_is_settled_is_a_new_atte
         s.relay.enabled = false;
     })
     .await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let first = client
         .report(order_total_as_string("o-race"))
         .await
@@ -92,7 +92,7 @@ async fn the_last_copy_reported_before_its_outbox_entry_is_settled_is_a_new_atte
 #[tokio::test]
 async fn the_original_redelivered_after_an_unchanged_copy_is_a_duplicate() {
     let (app, _dir) = app_with_rules(UNCHANGED_RULES).await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let first = client.report(pass_again("e-1")).await.unwrap().into_inner();
     assert_eq!(outcome(&first), pb::Outcome::Requeued, "{first:?}");
     let copy = app.await_stream("events", 1).await.remove(0);
@@ -128,7 +128,7 @@ async fn identical_reports_racing_each_other_make_one_copy() {
     for round in 0..10 {
         let id = format!("e-race-{round}");
         let calls = (0..3).map(|_| {
-            let mut client = app.client.clone();
+            let mut client = app.client();
             let req = pass_again(&id);
             async move { client.report(req).await.unwrap().into_inner() }
         });
@@ -153,8 +153,7 @@ async fn identical_reports_racing_each_other_make_one_copy() {
 async fn a_report_whose_answer_was_lost_is_a_duplicate_when_reported_again() {
     let app = spawn_app().await;
     // A first report loads the script into Redis (EVALSHA, not a NOSCRIPT round trip later).
-    app.client
-        .clone()
+    app.client()
         .report(order_total_as_string("o-warm"))
         .await
         .unwrap();
@@ -170,7 +169,7 @@ async fn a_report_whose_answer_was_lost_is_a_duplicate_when_reported_again() {
         .unwrap();
     let mut req = tonic::Request::new(order_total_as_string("o-lost"));
     req.set_timeout(std::time::Duration::from_millis(100));
-    let err = app.client.clone().report(req).await.unwrap_err();
+    let err = app.client().report(req).await.unwrap_err();
     // (tonic's client reports its own timeout as CANCELLED "Timeout expired".)
     assert!(
         matches!(
@@ -184,8 +183,7 @@ async fn a_report_whose_answer_was_lost_is_a_duplicate_when_reported_again() {
     let copies = app.await_stream("orders", 2).await;
     let committed = copies[1]["headers"].clone();
     let again = app
-        .client
-        .clone()
+        .client()
         .report(order_total_as_string("o-lost"))
         .await
         .unwrap()
@@ -236,7 +234,7 @@ async fn a_resubmitted_copy_without_headers_counts_only_when_its_bytes_changed()
     assert_eq!(run.resubmitted, 2, "{run:?}");
     app.await_stream("payments", 2).await;
 
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let same = client
         .report(fraud_declined("p-same"))
         .await
@@ -271,7 +269,7 @@ async fn a_report_after_the_state_expired_is_a_first_report() {
         s.redis.state_ttl = std::time::Duration::from_secs(1);
     })
     .await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let first = client
         .report(pass_again("e-ttl"))
         .await

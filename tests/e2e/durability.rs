@@ -19,7 +19,7 @@ const OUTBOX: &str = "[relay]\npoll_interval = \"20ms\"\n[destinations.redis]\nt
 async fn killed_before_the_outbox_drained_delivers_exactly_once_after_restart() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let mut first = Process::start(dir.path(), "first", &redis.url(), OUTBOX_NO_RELAY);
+    let mut first = Process::start(dir.path(), "first", &redis.url(), OUTBOX_NO_RELAY).await;
     let mut client = first.client().await;
     const ORDERS: usize = 200;
     const PAYMENTS: usize = 20;
@@ -50,7 +50,7 @@ async fn killed_before_the_outbox_drained_delivers_exactly_once_after_restart() 
     let pending: usize = conn.xlen("{salvage}:outbox:redis").await.unwrap();
     assert_eq!(pending, ORDERS, "every requeue is in the outbox");
 
-    let second = Process::start(dir.path(), "second", &redis.url(), OUTBOX);
+    let second = Process::start(dir.path(), "second", &redis.url(), OUTBOX).await;
     let _ = second.client().await;
     await_stream(&mut conn, "orders", ORDERS).await;
     await_stream(&mut conn, "payments", PAYMENTS).await;
@@ -81,7 +81,7 @@ async fn killed_before_the_outbox_drained_delivers_exactly_once_after_restart() 
 #[tokio::test]
 async fn redis_stopped_mid_run_then_recovery() {
     let mut app = spawn_app_with(use_outbox).await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     for i in 0..50 {
         client
             .report(order_total_as_string(&format!("before-{i}")))
@@ -146,7 +146,7 @@ async fn another_process_drains_the_outbox() {
         s.relay.enabled = false;
     })
     .await;
-    let mut client = taker.client.clone();
+    let mut client = taker.client();
     for i in 0..30 {
         client
             .report(order_total_as_string(&format!("o-{i}")))
@@ -166,10 +166,9 @@ async fn another_process_drains_the_outbox() {
     );
     let mut settings = test_settings(&taker.redis.url());
     use_outbox(&mut settings);
-    let (_client, _, _, relay_shutdown, relay_handle) = start(settings).await;
+    let mut relay = RunningApp::start(settings).await;
     let entries = taker.await_stream("orders", 30).await;
     assert_eq!(entries.len(), 30);
-    relay_shutdown.trigger();
-    relay_handle.await.unwrap().unwrap();
+    relay.stop().await;
     taker.stop().await;
 }

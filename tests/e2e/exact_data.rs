@@ -29,8 +29,7 @@ fn order(id: &str, payload: &str) -> pb::ReportRequest {
 async fn a_repair_changes_only_what_its_rule_touched() {
     let app = spawn_app().await;
     let resp = app
-        .client
-        .clone()
+        .client()
         .report(order("o-1", ORDER))
         .await
         .unwrap()
@@ -65,8 +64,7 @@ async fn coercing_a_big_integer_string_keeps_every_digit() {
     let app = spawn_app().await;
     let payload = r#"{"order_id":"o-2","total":"20261121000000000000001","currency":"EUR"}"#;
     let resp = app
-        .client
-        .clone()
+        .client()
         .report(order("o-2", payload))
         .await
         .unwrap()
@@ -94,8 +92,7 @@ async fn duplicate_keys_are_parked_as_ambiguous() {
     ];
     for (i, (payload, reason)) in cases.into_iter().enumerate() {
         let resp = app
-            .client
-            .clone()
+            .client()
             .report(order(&format!("o-dup-{i}"), payload))
             .await
             .unwrap()
@@ -123,8 +120,7 @@ async fn payload_nested_too_deep_is_parked_saying_so() {
         "]".repeat(200)
     );
     let resp = app
-        .client
-        .clone()
+        .client()
         .report(order("o-5", &deep))
         .await
         .unwrap()

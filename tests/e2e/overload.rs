@@ -44,7 +44,7 @@ fn hold(
 ) -> Vec<tokio::task::JoinHandle<Result<pb::ReportResponse, tonic::Status>>> {
     reqs.into_iter()
         .map(|r| {
-            let mut client = app.client.clone();
+            let mut client = app.client();
             tokio::spawn(async move {
                 loop {
                     // As a consumer would: refused while a probe holds a place, so back off and
@@ -67,7 +67,7 @@ async fn await_exhausted(app: &TestApp, probe: impl Fn() -> pb::ReportRequest) -
     eventually(Duration::from_secs(10), || async {
         let mut req = Request::new(probe());
         req.set_timeout(Duration::from_millis(300));
-        match app.client.clone().report(req).await {
+        match app.client().report(req).await {
             Err(s) if s.code() == Code::ResourceExhausted => Some(s),
             _ => None,
         }
@@ -118,7 +118,7 @@ async fn over_the_count_budget_a_report_is_resource_exhausted_and_none_answered_
     resume(&app);
     all_ok_and_parked(&app, held).await;
     // After the overload, reports succeed again.
-    let after = app.client.report(fraud_declined("after")).await.unwrap();
+    let after = app.client().report(fraud_declined("after")).await.unwrap();
     assert_eq!(outcome(after.get_ref()), pb::Outcome::Parked);
     app.stop().await;
 }
@@ -144,7 +144,7 @@ async fn over_the_byte_budget_a_report_is_refused_before_its_body_is_read() {
     resume(&app);
     all_ok_and_parked(&app, held).await;
     let after = app
-        .client
+        .client()
         .report(padded("big-after", 160_000))
         .await
         .unwrap();
@@ -162,14 +162,14 @@ async fn a_message_over_max_message_bytes_is_out_of_range() {
     .await;
     let mut req = padded("huge", 100);
     req.failure.as_mut().unwrap().detail = "d".repeat(260_000);
-    let err = app.client.report(req).await.unwrap_err();
+    let err = app.client().report(req).await.unwrap_err();
     assert_eq!(err.code(), Code::OutOfRange, "{err:?}");
     assert!(
         err.message().contains("the limit is: 250000 bytes"),
         "{err:?}"
     );
     // The connection and the budget are fine afterwards.
-    let ok = app.client.report(fraud_declined("small")).await.unwrap();
+    let ok = app.client().report(fraud_declined("small")).await.unwrap();
     assert_eq!(outcome(ok.get_ref()), pb::Outcome::Parked);
     app.stop().await;
 }
@@ -191,8 +191,7 @@ async fn a_stream_request_over_budget_is_answered_resource_exhausted_in_line() {
     await_exhausted(&app, || fraud_declined("probe")).await;
     let (tx, rx) = tokio::sync::mpsc::channel(8);
     let mut answers = app
-        .client
-        .clone()
+        .client()
         .report_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
         .await
         .unwrap()
@@ -247,7 +246,11 @@ async fn redis_out_of_memory_is_resource_exhausted_and_not_ready() {
     }
     let mut refused = None;
     for i in 0..5 {
-        match app.client.report(padded(&format!("oom-{i}"), 20_000)).await {
+        match app
+            .client()
+            .report(padded(&format!("oom-{i}"), 20_000))
+            .await
+        {
             Err(s) => {
                 assert_eq!(s.code(), Code::ResourceExhausted, "{s:?}");
                 refused = Some(s);
@@ -278,7 +281,7 @@ async fn redis_out_of_memory_is_resource_exhausted_and_not_ready() {
         .unwrap();
     assert_eq!(ready.status(), 200);
     let ok = app
-        .client
+        .client()
         .report(padded("oom-after", 20_000))
         .await
         .unwrap();

@@ -42,7 +42,7 @@ fn with_metadata(req: pb::ReportRequest, traceparent: &str) -> tonic::Request<pb
 #[tokio::test]
 async fn trace_context_from_metadata_reaches_the_requeued_copy() {
     let app = spawn_app().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let req = with_metadata(order_total_as_string("o-t1"), PARENT);
     client.report(req).await.unwrap();
     let copy = &app.await_stream("orders", 1).await[0];
@@ -71,7 +71,7 @@ async fn trace_context_from_metadata_reaches_the_requeued_copy() {
 #[tokio::test]
 async fn trace_context_from_the_message_headers_is_used_without_metadata() {
     let app = spawn_app().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let mut req = gateway_timeout("pay-t2");
     message(&mut req)
         .headers
@@ -98,7 +98,7 @@ async fn trace_context_from_the_message_headers_is_used_without_metadata() {
 #[tokio::test]
 async fn a_report_without_context_starts_a_trace_and_a_malformed_one_is_ignored() {
     let app = spawn_app().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     client.report(order_total_as_string("o-t3")).await.unwrap();
     let req = with_metadata(order_total_as_string("o-t4"), "00-nonsense-01");
     client
@@ -148,7 +148,7 @@ async fn spans_are_exported_over_otlp_when_configured() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
     let extra = format!("[telemetry]\notlp_endpoint = \"http://{addr}\"\n");
-    let salvage = Process::start(dir.path(), "otlp", &redis.url(), &extra);
+    let salvage = Process::start(dir.path(), "otlp", &redis.url(), &extra).await;
     let mut client = salvage.client().await;
     let resp = client
         .report(with_metadata(order_total_as_string("o-otlp"), PARENT))

@@ -40,7 +40,7 @@ async fn consumer_loop_repairs_and_requeues() {
         .unwrap();
 
     let mut processed = Vec::new();
-    let mut client = app.client.clone();
+    let mut client = app.client();
     // The consumer loop: at most a few rounds; each round reads new entries.
     for _ in 0..20 {
         let reply: redis::streams::StreamReadReply = conn
@@ -100,7 +100,7 @@ async fn consumer_loop_repairs_and_requeues() {
 #[tokio::test]
 async fn retry_is_scheduled_with_backoff_then_delivered_unchanged() {
     let app = spawn_app().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let before = SystemTime::now();
     let resp = client
         .report(gateway_timeout("p-1"))
@@ -154,7 +154,7 @@ fn assert_within(due: SystemTime, before: SystemTime, after: SystemTime, min_ms:
 #[tokio::test]
 async fn rule_parks_with_reason_and_group() {
     let app = spawn_app().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let resp = client
         .report(fraud_declined("p-9"))
         .await
@@ -198,7 +198,7 @@ async fn rule_parks_with_reason_and_group() {
 #[tokio::test]
 async fn defaults_when_no_rule_matches() {
     let app = spawn_app().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let data = report(
         "x-1",
         "shipments",
@@ -236,7 +236,7 @@ async fn payload_that_is_not_json_is_parked_with_reason() {
     let app = spawn_app().await;
     let mut req = order_total_as_string("o-bad");
     message(&mut req).payload = b"total=12.50&currency=EUR".to_vec();
-    let resp = app.client.clone().report(req).await.unwrap().into_inner();
+    let resp = app.client().report(req).await.unwrap().into_inner();
     assert_eq!(outcome(&resp), pb::Outcome::Parked);
     assert_eq!(resp.reason, "payload is not valid JSON");
     let rec = app.parked(&resp.tracking_id).await;
@@ -251,7 +251,7 @@ async fn payload_that_is_not_json_is_parked_with_reason() {
 #[tokio::test]
 async fn attempt_limit_parks_with_history() {
     let app = spawn_app().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let mut headers = HashMap::new();
     let mut last = None;
     // The example defaults allow 5 attempts; the 6th report parks.
@@ -310,7 +310,7 @@ async fn attempt_limit_parks_with_history() {
 #[tokio::test]
 async fn duplicate_reports_change_nothing() {
     let app = spawn_app().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     // Pending: a retry not yet delivered.
     let first = client
         .report(gateway_timeout("p-dup"))
@@ -388,9 +388,8 @@ async fn origin_queue_that_is_not_a_stream_is_parked() {
         let _: () = conn.rpush("orders-list", "x").await.unwrap();
         let mut req = order_total_as_string("o-list");
         origin(&mut req).queue = "orders-list".into();
-        let resp = app.client.clone().report(req).await.unwrap().into_inner();
-        app.client
-            .clone()
+        let resp = app.client().report(req).await.unwrap().into_inner();
+        app.client()
             .report(order_total_as_string("o-ok"))
             .await
             .unwrap();
@@ -438,7 +437,7 @@ async fn origin_queue_that_is_not_a_stream_is_parked() {
 #[tokio::test]
 async fn metrics_show_what_happened() {
     let app = spawn_app().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     for i in 0..3 {
         client
             .report(order_total_as_string(&format!("o-{i}")))
@@ -473,9 +472,9 @@ async fn metrics_show_what_happened() {
     }
 
     // The parked gauge is read from Redis, so a fresh process (a restart) shows it too.
-    let (_client, _, admin_url, other, handle) = start(test_settings(&app.redis.url())).await;
+    let mut other = RunningApp::start(test_settings(&app.redis.url())).await;
     let seen = eventually(Duration::from_secs(5), || async {
-        let t = reqwest::get(format!("{admin_url}/metrics"))
+        let t = reqwest::get(format!("{}/metrics", other.admin_url))
             .await
             .ok()?
             .text()
@@ -485,8 +484,7 @@ async fn metrics_show_what_happened() {
     })
     .await;
     assert!(seen.is_some(), "a new process reports the parked message");
-    other.trigger();
-    handle.await.unwrap().unwrap();
+    other.stop().await;
 }
 
 /// `failure.detail` (a stack trace) is kept in the parked record, cut to the configured size,
@@ -494,7 +492,7 @@ async fn metrics_show_what_happened() {
 #[tokio::test]
 async fn detail_is_capped_and_never_in_headers() {
     let app = spawn_app_with(|s| s.limits.max_detail_bytes = 100).await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let trace = format!(
         "java.lang.IllegalStateException\n{}",
         "\tat Foo.bar(Foo.java:42)\n".repeat(50)

@@ -5,6 +5,7 @@
 
 use std::{
     collections::HashMap,
+    path::Path,
     process::{Child, Command, Stdio},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
@@ -25,12 +26,13 @@ use salvage::{
 use tokio::sync::mpsc;
 
 use super::{Broker, Received, app_with, fast_delivery, race::Consume, to, unique};
-use crate::support::{order_total_as_string, origin, process::free_port};
+use crate::support::{order_total_as_string, origin, ports};
 
 /// Partitions per test topic.
 const PARTITIONS: i32 = 3;
 
-/// A private tansu with memory storage; killed on drop. Its log is in its temporary folder.
+/// A private tansu with memory storage; killed on drop. Its log (`tansu.log`) is in its
+/// temporary folder.
 struct Tansu {
     port: u16,
     dir: tempfile::TempDir,
@@ -38,53 +40,73 @@ struct Tansu {
 }
 
 impl Tansu {
+    /// Start it on a free port (another one if that one is taken before it binds it).
     fn start() -> Self {
-        let mut t = Self {
-            port: free_port(),
-            dir: tempfile::tempdir().unwrap(),
-            child: None,
-        };
-        t.run();
-        t
+        let dir = tempfile::tempdir().unwrap();
+        let (port, child) =
+            ports::on_a_free_port("tansu", |port| Ok((port, spawn_tansu(dir.path(), port)?)));
+        Self {
+            port,
+            dir,
+            child: Some(child),
+        }
     }
 
-    fn run(&mut self) {
-        let url = format!("tcp://127.0.0.1:{}", self.port);
-        let log = std::fs::File::create(self.dir.path().join("tansu.log")).unwrap();
-        let child = Command::new("tansu")
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-                "--storage-engine",
-                "memory://tansu/",
-            ])
-            .current_dir(self.dir.path())
-            .env(
-                "RUST_LOG",
-                std::env::var("TANSU_LOG").unwrap_or_else(|_| "warn".to_owned()),
-            )
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("tansu on PATH (cargo install tansu --features dynostore --locked)");
-        self.child = Some(child);
-        let port = self.port;
-        let up = (0..400).any(|_| {
-            std::thread::sleep(Duration::from_millis(25));
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        assert!(up, "tansu did not listen on {port} within 10s");
+    /// Start it again after [`Tansu::stop`], on its port (memory storage: empty).
+    fn restart(&mut self) {
+        let (dir, port) = (self.dir.path(), self.port);
+        self.child = Some(ports::on_its_port("tansu", port, || spawn_tansu(dir, port)));
     }
 
     fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
+            ports::kill(&mut c);
         }
     }
+}
+
+/// Run a tansu broker on `port` (its log in `dir`) and wait until it listens. A tansu that
+/// cannot bind its port logs the error and may go on running: it is killed then.
+fn spawn_tansu(dir: &Path, port: u16) -> Result<Child, ports::PortTaken> {
+    let url = format!("tcp://127.0.0.1:{port}");
+    let log = dir.join("tansu.log");
+    let mark = ports::len(&log);
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .and_then(|file| Ok((file.try_clone()?, file)))
+        .unwrap();
+    let mut child = Command::new("tansu")
+        .args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &url,
+            "--storage-engine",
+            "memory://tansu/",
+        ])
+        .current_dir(dir)
+        .env(
+            "RUST_LOG",
+            std::env::var("TANSU_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
+        .stdin(Stdio::null())
+        .stdout(out.0)
+        .stderr(out.1)
+        .spawn()
+        .expect("tansu on PATH (cargo install tansu --features dynostore --locked)");
+    let pid = child.id();
+    ports::await_ready(
+        &format!("tansu on port {port}"),
+        &mut child,
+        Duration::from_secs(10),
+        || ports::read_from(&log, mark),
+        || ports::listens(pid, port),
+        ports::kill,
+    )?;
+    Ok(child)
 }
 
 impl Drop for Tansu {
@@ -278,7 +300,7 @@ async fn broker_outage_loses_nothing() {
         &kafka,
         async move || stopping.lock().unwrap().stop(),
         async move || {
-            tansu.lock().unwrap().run();
+            tansu.lock().unwrap().restart();
             // Memory storage: the restarted broker has forgotten its topics.
             let topics = topics.lock().unwrap().clone();
             for topic in topics {
@@ -298,7 +320,7 @@ async fn records_are_keyed_by_the_partition_key() {
     let queue = unique("orders");
     kafka.create(&queue).await;
     let keys = ["customer-1", "customer-2", "customer-3", "customer-4"];
-    let mut client = app.client.clone();
+    let mut client = app.client();
     for i in 0..40 {
         let mut req = order_total_as_string(&format!("o-{i}"));
         to(&mut req, &queue);

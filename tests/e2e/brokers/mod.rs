@@ -110,11 +110,11 @@ pub async fn repaired_message_arrives_exactly(broker: &impl Broker) {
         .insert("x-origin".to_owned(), "checkout".to_owned());
     let same_on_redis = req.clone();
     to(&mut req, &queue);
-    let resp = app.client.clone().report(req).await.unwrap().into_inner();
+    let resp = app.client().report(req).await.unwrap().into_inner();
     assert_eq!(resp.outcome(), pb::Outcome::Requeued, "{resp:?}");
     let got = broker.read(&queue, 1).await.remove(0);
 
-    app.client.clone().report(same_on_redis).await.unwrap();
+    app.client().report(same_on_redis).await.unwrap();
     let on_redis = app.await_stream("orders", 1).await.remove(0);
     assert_eq!(
         got.payload,
@@ -138,7 +138,7 @@ pub async fn one_key_keeps_its_order(broker: &impl Broker) {
     let app = app_with(broker, |_| {}).await;
     let queue = unique("orders");
     broker.create(&queue).await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     for i in 0..30 {
         let mut req = order_total_as_string(&format!("o-{i}"));
         to(&mut req, &queue);
@@ -162,7 +162,7 @@ pub async fn refused_publish_is_retried_then_parked(broker: &impl Broker) {
     let queue = unique("orders-missing");
     let mut req = order_total_as_string("o-refused");
     to(&mut req, &queue);
-    let resp = app.client.clone().report(req).await.unwrap().into_inner();
+    let resp = app.client().report(req).await.unwrap().into_inner();
     assert_eq!(resp.outcome(), pb::Outcome::Requeued, "{resp:?}");
     let parked = eventually(Duration::from_secs(15), || async {
         let rec = app.parked(&resp.tracking_id).await;
@@ -209,7 +209,7 @@ pub async fn broker_outage_loses_nothing<B: Broker>(
     let app = app_with(broker, |_| {}).await;
     let queue = unique("orders");
     broker.create(&queue).await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let send = |i: usize| {
         let mut req = order_total_as_string(&format!("o-{i}"));
         to(&mut req, &queue);

@@ -1,7 +1,11 @@
 //! The conformance suite against NATS JetStream: the shared local server (unique subjects and
 //! streams per test), and a private `nats-server` on a free port for the outage.
 
-use std::{path::PathBuf, process::Child, time::Duration};
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
 
 use async_nats::jetstream;
 use salvage::config::{DestinationSettings, NatsSettings};
@@ -10,7 +14,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::{Broker, Received, fast_delivery, race::Consume};
-use crate::support::{eventually, process::free_port};
+use crate::support::{eventually, ports};
 
 struct Nats {
     url: String,
@@ -150,7 +154,8 @@ async fn failing_every_copy_at_once_loses_nothing() {
     super::race::failing_every_copy_at_once_loses_nothing(&shared(), 1000).await;
 }
 
-/// A private `nats-server` with JetStream, its data in a temporary folder; killed on drop.
+/// A private `nats-server` with JetStream, its data and log (`nats.log`) in a temporary folder;
+/// killed on drop.
 struct PrivateNats {
     port: u16,
     dir: tempfile::TempDir,
@@ -158,47 +163,62 @@ struct PrivateNats {
 }
 
 impl PrivateNats {
+    /// Start it on a free port (another one if that one is taken before it binds it).
     fn start() -> Self {
-        let mut s = Self {
-            port: free_port(),
-            dir: tempfile::tempdir().unwrap(),
-            child: None,
-        };
-        s.run();
-        s
+        let dir = tempfile::tempdir().unwrap();
+        let (port, child) = ports::on_a_free_port("private nats-server", |port| {
+            Ok((port, spawn(dir.path(), port)?))
+        });
+        Self {
+            port,
+            dir,
+            child: Some(child),
+        }
     }
 
-    fn run(&mut self) {
-        let store: PathBuf = self.dir.path().join("js");
-        let child = std::process::Command::new("nats-server")
-            .args([
-                "-js",
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-sd",
-            ])
-            .arg(&store)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("nats-server on PATH (apt-get install nats-server)");
-        self.child = Some(child);
-        let port = self.port;
-        let up = (0..200).any(|_| {
-            std::thread::sleep(Duration::from_millis(25));
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        });
-        assert!(up, "private nats-server did not start");
+    /// Start it again after [`PrivateNats::stop`], on its port and data.
+    fn restart(&mut self) {
+        let (dir, port) = (self.dir.path(), self.port);
+        self.child = Some(ports::on_its_port("private nats-server", port, || {
+            spawn(dir, port)
+        }));
     }
 
     fn stop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
+            ports::kill(&mut c);
         }
     }
+}
+
+/// Run nats-server with JetStream on `port`, its data in `dir/js`, and wait until it listens.
+fn spawn(dir: &Path, port: u16) -> Result<Child, ports::PortTaken> {
+    let log = dir.join("nats.log");
+    let mark = ports::len(&log);
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+        .and_then(|file| Ok((file.try_clone()?, file)))
+        .unwrap();
+    let mut child = Command::new("nats-server")
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(dir.join("js"))
+        .stdin(Stdio::null())
+        .stdout(out.0)
+        .stderr(out.1)
+        .spawn()
+        .expect("nats-server on PATH (apt-get install nats-server)");
+    let pid = child.id();
+    ports::await_ready(
+        &format!("private nats-server on port {port}"),
+        &mut child,
+        Duration::from_secs(10),
+        || ports::read_from(&log, mark),
+        || ports::listens(pid, port),
+        ports::kill,
+    )?;
+    Ok(child)
 }
 
 impl Drop for PrivateNats {
@@ -217,7 +237,7 @@ async fn broker_outage_loses_nothing() {
     super::broker_outage_loses_nothing(
         &nats,
         async move || a.lock().unwrap().stop(),
-        async move || b.lock().unwrap().run(),
+        async move || b.lock().unwrap().restart(),
     )
     .await;
 }

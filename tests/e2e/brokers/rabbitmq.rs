@@ -1,7 +1,11 @@
 //! The conformance suite against RabbitMQ: the shared local server (guest/guest on 5672) with one
 //! unique queue per test, and a private `rabbitmq-server` node on a free port for the outage.
 
-use std::time::Duration;
+use std::{
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
 
 use lapin::{
     Connection, ConnectionProperties,
@@ -14,7 +18,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use super::{Broker, Received, fast_delivery, race::Consume};
-use crate::support::process::free_port;
+use crate::support::ports;
 
 const URL: &str = "amqp://guest:guest@127.0.0.1:5672/%2f";
 
@@ -184,87 +188,47 @@ async fn failing_every_copy_at_once_loses_nothing() {
 }
 
 /// A private RabbitMQ node: its own name, ports and data folder (RabbitMQ drops to its own user,
-/// so the folder is world-writable); stopped on drop.
+/// so the folder is world-writable); stopped on drop. Its output is in `out` and its log in
+/// `log/` in that folder.
 struct PrivateRabbit {
     port: u16,
     node: String,
     dir: tempfile::TempDir,
     /// The start script we spawned (reaped after a kill).
-    child: std::sync::Mutex<Option<std::process::Child>>,
+    child: std::sync::Mutex<Option<Child>>,
 }
 
 impl PrivateRabbit {
+    /// Start it on a free port (other ones if its AMQP or distribution port is taken before it
+    /// binds it) and wait until it listens.
     fn start() -> Self {
-        let port = free_port();
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         std::fs::create_dir_all(d.join("mnesia")).unwrap();
         std::fs::create_dir_all(d.join("log")).unwrap();
         std::fs::write(d.join("enabled_plugins"), "[].\n").unwrap();
-        std::fs::write(
-            d.join("rabbitmq.conf"),
-            format!("listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n"),
-        )
-        .unwrap();
-        let s = Self {
-            port,
-            node: format!("salvagetest{port}@localhost"),
-            dir,
-            child: std::sync::Mutex::new(None),
-        };
-        s.run();
-        s
-    }
-
-    fn run(&self) {
-        let d = self.dir.path();
-        // The node runs as the rabbitmq user: let it use the folder.
-        let _ = std::process::Command::new("chmod")
-            .arg("-R")
-            .arg("a+rwx")
-            .arg(d)
-            .status();
-        let child = std::process::Command::new("rabbitmq-server")
-            .current_dir(d)
-            .env("RABBITMQ_NODENAME", &self.node)
-            .env("RABBITMQ_NODE_PORT", self.port.to_string())
-            .env("RABBITMQ_DIST_PORT", free_port().to_string())
-            .env("RABBITMQ_MNESIA_BASE", d.join("mnesia"))
-            .env("RABBITMQ_LOG_BASE", d.join("log"))
-            .env("RABBITMQ_ENABLED_PLUGINS_FILE", d.join("enabled_plugins"))
-            .env("RABBITMQ_CONFIG_FILE", d.join("rabbitmq"))
-            .env("RABBITMQ_PID_FILE", d.join("pid"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("rabbitmq-server on PATH (apt-get install rabbitmq-server)");
-        *self.child.lock().unwrap() = Some(child);
-        let port = self.port;
-        let up = (0..600).any(|_| {
-            std::thread::sleep(Duration::from_millis(50));
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        let (port, child) = ports::on_a_free_port("private rabbitmq-server", |port| {
+            Ok((port, spawn_rabbit(d, &node_name(port), port)?))
         });
-        assert!(up, "private rabbitmq-server did not start within 30s");
+        Self {
+            port,
+            node: node_name(port),
+            dir,
+            child: std::sync::Mutex::new(Some(child)),
+        }
     }
 
-    /// Kill every process of this node: the start script, `su`, beam.smp and its helpers all
-    /// carry the node name in their environment (not in their command lines).
+    /// Start it again after [`PrivateRabbit::stop`], on its port and data.
+    fn restart(&self) {
+        let child = ports::on_its_port("private rabbitmq-server", self.port, || {
+            spawn_rabbit(self.dir.path(), &self.node, self.port)
+        });
+        *self.child.lock().unwrap() = Some(child);
+    }
+
+    /// Kill every process of this node, and reap the start script.
     fn kill(&self) {
-        let needle = format!("RABBITMQ_NODENAME={}", self.node);
-        let Ok(procs) = std::fs::read_dir("/proc") else {
-            return;
-        };
-        for p in procs.flatten() {
-            let Some(pid) = p.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-                continue;
-            };
-            let environ = std::fs::read(p.path().join("environ")).unwrap_or_default();
-            if environ.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()) {
-                let _ = std::process::Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .status();
-            }
-        }
+        kill_node(&self.node);
         if let Some(mut child) = self.child.lock().unwrap().take() {
             let _ = child.wait();
         }
@@ -278,6 +242,90 @@ impl PrivateRabbit {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
         });
         assert!(down, "private rabbitmq-server did not stop");
+    }
+}
+
+/// The node name of the private node on `port`.
+fn node_name(port: u16) -> String {
+    format!("salvagetest{port}@localhost")
+}
+
+/// Run rabbitmq-server as `node` in `dir` with AMQP on `port` and its distribution on a free
+/// port, and wait until its log says it listens on `port`.
+fn spawn_rabbit(dir: &Path, node: &str, port: u16) -> Result<Child, ports::PortTaken> {
+    std::fs::write(
+        dir.join("rabbitmq.conf"),
+        format!("listeners.tcp.default = 127.0.0.1:{port}\nloopback_users = none\n"),
+    )
+    .unwrap();
+    // The node runs as the rabbitmq user: let it use the folder.
+    let _ = Command::new("chmod")
+        .arg("-R")
+        .arg("a+rwx")
+        .arg(dir)
+        .status();
+    let (out, log) = (dir.join("out"), dir.join("log").join(format!("{node}.log")));
+    let marks = (ports::len(&out), ports::len(&log));
+    let output = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&out)
+        .and_then(|file| Ok((file.try_clone()?, file)))
+        .unwrap();
+    let mut child = Command::new("rabbitmq-server")
+        .current_dir(dir)
+        .env("RABBITMQ_NODENAME", node)
+        .env("RABBITMQ_NODE_PORT", port.to_string())
+        .env("RABBITMQ_DIST_PORT", ports::free_port().to_string())
+        .env("RABBITMQ_MNESIA_BASE", dir.join("mnesia"))
+        .env("RABBITMQ_LOG_BASE", dir.join("log"))
+        .env("RABBITMQ_ENABLED_PLUGINS_FILE", dir.join("enabled_plugins"))
+        .env("RABBITMQ_CONFIG_FILE", dir.join("rabbitmq"))
+        .env("RABBITMQ_PID_FILE", dir.join("pid"))
+        .stdin(Stdio::null())
+        .stdout(output.0)
+        .stderr(output.1)
+        .spawn()
+        .expect("rabbitmq-server on PATH (apt-get install rabbitmq-server)");
+    // Its own line, not a connection: another process may hold the port.
+    let listening = format!("started TCP listener on 127.0.0.1:{port}");
+    ports::await_ready(
+        &format!("private rabbitmq-server on port {port}"),
+        &mut child,
+        Duration::from_secs(60),
+        || {
+            format!(
+                "{}{}",
+                ports::read_from(&out, marks.0),
+                ports::read_from(&log, marks.1)
+            )
+        },
+        || ports::read_from(&log, marks.1).contains(&listening),
+        |child| {
+            kill_node(node);
+            let _ = child.wait();
+        },
+    )?;
+    Ok(child)
+}
+
+/// Kill every process of `node`: the start script, `su`, beam.smp and its helpers all carry the
+/// node name in their environment (not in their command lines).
+fn kill_node(node: &str) {
+    let needle = format!("RABBITMQ_NODENAME={node}");
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for p in procs.flatten() {
+        let Some(pid) = p.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let environ = std::fs::read(p.path().join("environ")).unwrap_or_default();
+        if environ.split(|b| *b == 0).any(|kv| kv == needle.as_bytes()) {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
     }
 }
 
@@ -305,7 +353,9 @@ async fn broker_outage_loses_nothing() {
         &rabbit,
         async move || tokio::task::spawn_blocking(move || a.stop()).await.unwrap(),
         async move || {
-            tokio::task::spawn_blocking(move || b.run()).await.unwrap();
+            tokio::task::spawn_blocking(move || b.restart())
+                .await
+                .unwrap();
             let queues = again.queues.lock().unwrap().clone();
             for queue in queues {
                 again.create(&queue).await;

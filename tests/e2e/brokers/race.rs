@@ -65,7 +65,7 @@ pub async fn failing_every_copy_at_once_loses_nothing<B: Broker + Consume>(broke
     let mut copies = broker.subscribe(&queue).await;
 
     // The consumer: every copy fails at once and is reported with all its headers, concurrently.
-    let client = app.client.clone();
+    let client = app.client();
     let q = queue.clone();
     let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
     let consumer = tokio::spawn(async move {
@@ -109,7 +109,7 @@ pub async fn failing_every_copy_at_once_loses_nothing<B: Broker + Consume>(broke
     });
 
     // The originals, one key's messages in order (one caller, so the order is the report order).
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let mut order: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for i in 0..n {
         let id = format!("m-{i}");

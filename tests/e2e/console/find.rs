@@ -33,7 +33,7 @@ async fn the_overview_counts_the_last_hour_and_refreshes_live() {
 async fn filters_live_in_the_url_and_long_lists_are_paged() {
     let c = Console::start().await;
     let many: Vec<_> = (0..55).map(|i| fraud_declined(&format!("p-{i}"))).collect();
-    park_all(&c.app.client, many).await;
+    park_all(&c.app.client(), many).await;
     let lyon = c
         .park(shipment("s-1", r#"{"order_id":"s-1","city":"Lyon"}"#))
         .await;

@@ -51,14 +51,7 @@ impl Console {
 
     /// Report `req`; it must be parked. Returns its tracking id.
     async fn park(&self, req: pb::ReportRequest) -> String {
-        let resp = self
-            .app
-            .client
-            .clone()
-            .report(req)
-            .await
-            .unwrap()
-            .into_inner();
+        let resp = self.app.client().report(req).await.unwrap().into_inner();
         assert_eq!(outcome(&resp), pb::Outcome::Parked, "{resp:?}");
         resp.tracking_id
     }
@@ -66,7 +59,7 @@ impl Console {
     /// The consumer fails on every copy of an order whose total the example rule repairs: five
     /// repairs, then the attempt limit parks it. Returns its tracking id.
     async fn park_after_five_repairs(&self) -> String {
-        let mut client = self.app.client.clone();
+        let mut client = self.app.client();
         let mut headers = std::collections::HashMap::new();
         for attempt in 1..=6usize {
             let mut req = order_total_as_string("o-loop");

@@ -443,7 +443,8 @@ async fn screenshots_of_the_main_pages() {
 #[tokio::test]
 async fn a_rotated_token_ends_its_sessions_and_a_changed_selection_is_not_resubmitted() {
     let redis = RedisServer::start();
-    let (client, _, admin_url, shutdown, handle, _) = start_full(test_settings(&redis.url())).await;
+    let mut first = RunningApp::start(test_settings(&redis.url())).await;
+    let admin_url = first.admin_url.clone();
     let api = |path: &str| format!("{admin_url}/console/api{path}");
     let sign_in = reqwest::Client::new()
         .post(api("/session"))
@@ -457,8 +458,8 @@ async fn a_rotated_token_ends_its_sessions_and_a_changed_selection_is_not_resubm
     let me: Value = serde_json::from_str(&sign_in.text().await.unwrap()).unwrap();
     let csrf = me["csrf"].as_str().unwrap().to_owned();
 
-    let resp = client
-        .clone()
+    let resp = first
+        .client()
         .report(fraud_declined("p-1"))
         .await
         .unwrap()
@@ -486,20 +487,18 @@ async fn a_rotated_token_ends_its_sessions_and_a_changed_selection_is_not_resubm
     .unwrap();
     assert!(parked, "nothing was resubmitted");
 
-    shutdown.trigger();
-    let _ = handle.await;
+    first.stop().await;
     // The same name, a new secret.
     let mut rotated = test_settings(&redis.url());
     rotated.parking_lot.tokens[0].token = Some("operator-token-2".to_owned());
-    let (_, _, admin_url, shutdown, handle, _) = start_full(rotated).await;
+    let mut second = RunningApp::start(rotated).await;
     let me = reqwest::Client::new()
-        .get(format!("{admin_url}/console/api/session"))
+        .get(format!("{}/console/api/session", second.admin_url))
         .header("cookie", &cookie)
         .send()
         .await
         .unwrap();
     assert_eq!(me.status(), 401);
     assert!(me.text().await.unwrap().contains("no longer configured"));
-    shutdown.trigger();
-    let _ = handle.await;
+    second.stop().await;
 }

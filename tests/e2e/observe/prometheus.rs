@@ -184,7 +184,7 @@ async fn loaded_rules(prometheus: &PrometheusServer) -> Vec<Value> {
 /// Traffic that makes every series exist.
 async fn generate_traffic(app: &TestApp) {
     let url = &app.admin_url;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let mut conn = connect(&app.redis.url()).await;
     let mut send = async |req: pb::ReportRequest, want: pb::Outcome| {
         let resp = client.report(req).await.unwrap().into_inner();
@@ -218,11 +218,11 @@ async fn generate_traffic(app: &TestApp) {
     for i in 1..=3 {
         parked.push(send(fraud_declined(&format!("p-{i}")), pb::Outcome::Parked).await);
     }
-    park_all(&app.client, vec![fraud_declined("p-4")]).await;
+    park_all(&app.client(), vec![fraud_declined("p-4")]).await;
     // Rejected: no message id.
     let mut bad = fraud_declined("p-bad");
     message(&mut bad).id.clear();
-    assert!(app.client.clone().report(bad).await.is_err());
+    assert!(app.client().report(bad).await.is_err());
 
     // Operators: resubmit p-1, whose copy its consumer reports failing again; discard p-2 and
     // p-3 (the archive keeps one, so retention deletes the other).

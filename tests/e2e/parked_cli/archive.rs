@@ -119,7 +119,11 @@ async fn missing_token_and_unreachable_salvage_get_hints() {
         );
         assert!(out.stdout.is_empty());
     }
-    let addr = format!("127.0.0.1:{}", process::free_port());
+    // A port bound but not listening, and held until the end: connecting to it is refused, and
+    // no other process can start listening on it meanwhile (as on a port picked free and closed).
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = closed.local_addr().unwrap().to_string();
     let out = cli(&addr, Some(OPERATOR), &["list"]).run().await;
     out.assert_failed();
     assert!(

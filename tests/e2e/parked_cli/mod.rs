@@ -140,7 +140,7 @@ async fn park_invoice(app: &TestApp, id: &str) -> String {
 }
 
 async fn park(app: &TestApp, r: pb::ReportRequest) -> String {
-    let resp = app.client.clone().report(r).await.unwrap().into_inner();
+    let resp = app.client().report(r).await.unwrap().into_inner();
     assert_eq!(outcome(&resp), pb::Outcome::Parked, "{resp:?}");
     resp.tracking_id
 }

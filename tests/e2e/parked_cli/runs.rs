@@ -151,8 +151,8 @@ async fn retriage_shows_and_applies_what_the_new_rules_repair() {
     let fraud = park_fraud(&first, "p-1").await;
     first.stop().await;
     // ...then run a Salvage with the example rules on the same Redis.
-    let (_client, _, _, shutdown, _handle, parking_addr) =
-        start_full(test_settings(&first.redis.url())).await;
+    let mut second = RunningApp::start(test_settings(&first.redis.url())).await;
+    let parking_addr = second.parking_addr;
 
     let out = cli(parking_addr, Some(VIEWER), &["retriage"]).run().await;
     out.assert_ok();
@@ -207,5 +207,5 @@ async fn retriage_shows_and_applies_what_the_new_rules_repair() {
         is_parked(&first, &fraud).await,
         "no rule repairs it: it stays parked"
     );
-    shutdown.trigger();
+    second.stop().await;
 }

@@ -100,9 +100,8 @@ async fn resubmit_racing_discard_puts_each_message_in_one_place() {
 #[tokio::test]
 async fn two_live_processes_do_not_double_a_run() {
     let app = spawn_app().await;
-    let (_client, _, _, shutdown, handle, parking) =
-        start_full(test_settings(&app.redis.url())).await;
-    let other = admin(&format!("http://{parking}"), OPERATOR).await;
+    let mut second = RunningApp::start(test_settings(&app.redis.url())).await;
+    let other = second.operator().await;
     let op = app.operator().await;
     app.park_all(
         (0..300)
@@ -134,6 +133,5 @@ async fn two_live_processes_do_not_double_a_run() {
     assert_eq!(landed.len(), 300);
     let ids: HashSet<_> = landed.iter().map(|e| e.fields["id"].clone()).collect();
     assert_eq!(ids.len(), 300);
-    shutdown.trigger();
-    handle.await.unwrap().unwrap();
+    second.stop().await;
 }

@@ -144,8 +144,7 @@ async fn restore_skips_a_message_parked_again() {
     // The producer sends it again and it fails again: whatever the answer, the message must
     // really be parked (a PARKED answer with no parked record would lose it).
     let resp = app
-        .client
-        .clone()
+        .client()
         .report(fraud_declined("p-1"))
         .await
         .unwrap()

@@ -9,7 +9,7 @@ use super::*;
 #[tokio::test]
 async fn whole_record_with_every_attempt_and_the_payloads_repairs_produced() {
     let app = spawn_app().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let op = app.operator().await;
     let original = r#"{"order_id":"o-loop","total":"129.90","currency":"EUR"}"#;
 
@@ -131,8 +131,7 @@ async fn sensitive_values_are_masked_unless_an_operator_reveals_them() {
     .await;
     let payload = r#"{"order_id":"s-9","card":{"number":"4111111111111111"},"items":[{"email":"a@example.com","sku":"x"}]}"#;
     let resp = app
-        .client
-        .clone()
+        .client()
         .report(shipment("s-9", payload))
         .await
         .unwrap()

@@ -265,6 +265,6 @@ async fn filters_select_exactly_the_expected_messages() {
 /// Report one message (a few ms after the previous one) and assert it was parked.
 async fn park_slowly(app: &TestApp, req: pb::ReportRequest) {
     tokio::time::sleep(Duration::from_millis(3)).await;
-    let resp = app.client.clone().report(req).await.unwrap().into_inner();
+    let resp = app.client().report(req).await.unwrap().into_inner();
     assert_eq!(outcome(&resp), pb::Outcome::Parked, "{resp:?}");
 }

@@ -47,7 +47,7 @@ async fn paging_is_consistent_under_concurrent_parks_and_discards() {
     let discarded = Arc::new(Mutex::new(HashSet::new()));
     let writer = tokio::spawn({
         let (mut client, op, progress, discarded) = (
-            app.client.clone(),
+            app.client(),
             op.clone(),
             progress.clone(),
             discarded.clone(),

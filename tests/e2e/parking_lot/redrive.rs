@@ -22,7 +22,7 @@ async fn bulk_resubmit_survives_a_kill_and_sends_each_message_once() {
     const N: usize = 10_000;
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let mut first = Process::start(dir.path(), "first", &redis.url(), "");
+    let mut first = Process::start(dir.path(), "first", &redis.url(), "").await;
     let client = first.client().await;
     park_all(
         &client,
@@ -56,7 +56,7 @@ async fn bulk_resubmit_survives_a_kill_and_sends_each_message_once() {
     let sent: usize = conn.clone().xlen("payments").await.unwrap();
     assert!(0 < sent && sent < N, "killed midway: {sent} sent");
 
-    let second = Process::start(dir.path(), "second", &redis.url(), "");
+    let second = Process::start(dir.path(), "second", &redis.url(), "").await;
     let _client = second.client().await;
     let op = admin(&second.parking, OPERATOR).await;
     let run = wait_run(&op, &run_id, Duration::from_secs(60), is_final).await;
@@ -128,7 +128,7 @@ async fn auto_stop_when_resubmitted_messages_fail_again() {
     // The consumer: reads each copy and reports it failing again, with the copy's headers.
     let consumer = tokio::spawn({
         let mut conn = connect(&app.redis.url()).await;
-        let mut client = app.client.clone();
+        let mut client = app.client();
         async move {
             let mut last = "0-0".to_owned();
             loop {

@@ -83,7 +83,7 @@ async fn resubmit_by_id_sends_the_message_once_and_resolves_it() {
     // The copy fails again: a new attempt, parked again, with the resubmit in its history.
     let mut copy = fraud_declined("p-1");
     message(&mut copy).headers = headers.clone();
-    let resp = app.client.clone().report(copy).await.unwrap().into_inner();
+    let resp = app.client().report(copy).await.unwrap().into_inner();
     assert_eq!(outcome(&resp), pb::Outcome::Parked, "{resp:?}");
     let rec = get(&op, &resp.tracking_id).await.unwrap();
     let outcomes: Vec<_> = rec.attempts.iter().map(|a| a.outcome.as_str()).collect();
@@ -193,7 +193,7 @@ async fn resubmit_by_group_and_by_filter_with_dry_runs() {
 async fn resubmit_resets_the_attempt_counter() {
     let app = spawn_app().await;
     let op = app.operator().await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let mut headers = HashMap::new();
     let mut last = None;
     for attempt in 1..=6usize {
@@ -238,7 +238,7 @@ async fn history_survives_discard_restore_resubmit_and_a_second_park() {
     // The consumer fails on the copy again: parked again, as a new record.
     let mut req = fraud_declined("p-h");
     message(&mut req).headers = headers_of(&copy);
-    let resp = app.client.clone().report(req).await.unwrap().into_inner();
+    let resp = app.client().report(req).await.unwrap().into_inner();
     assert_eq!(outcome(&resp), pb::Outcome::Parked, "{resp:?}");
     assert_ne!(resp.tracking_id, tid);
     let rec = get(&op, &resp.tracking_id).await.unwrap();

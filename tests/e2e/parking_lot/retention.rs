@@ -100,8 +100,8 @@ async fn retention_archives_the_oldest_then_the_archive_expires() {
         max_count: None,
     };
     settings.parking_lot.retention_interval = Duration::from_millis(100);
-    let (_client, _, admin_url, shutdown, handle, parking) = start_full(settings).await;
-    let op = admin(&format!("http://{parking}"), OPERATOR).await;
+    let mut other = RunningApp::start(settings).await;
+    let op = other.operator().await;
     let gone = eventually(Duration::from_secs(10), || async {
         list_archived(&op, pb::ParkedFilter::default())
             .await
@@ -111,7 +111,7 @@ async fn retention_archives_the_oldest_then_the_archive_expires() {
     .await;
     assert!(gone.is_some(), "the archive expires");
     await_metric(
-        &admin_url,
+        &other.admin_url,
         r#"salvage_parking_lot_expired_total{stage="archive"}"#,
         |v| v == 3.0,
     )
@@ -120,8 +120,7 @@ async fn retention_archives_the_oldest_then_the_archive_expires() {
         assert_eq!(get(&op, tid).await.unwrap_err().code(), Code::NotFound);
     }
     assert_eq!(list_ids(&op, pb::ParkedFilter::default()).await.len(), 5);
-    shutdown.trigger();
-    handle.await.unwrap().unwrap();
+    other.stop().await;
 }
 
 /// Parked longer than `retention.max_age`: archived by retention.

@@ -74,13 +74,14 @@ async fn retriage_with_a_new_rule_repairs_what_it_can() {
     // Rules B, same Redis; a few more that B cannot repair either.
     let mut settings = test_settings(&app_a.redis.url());
     settings.rules.path = rules_b;
-    let (client_b, _, admin_b, shutdown_b, handle_b, parking_b) = start_full(settings).await;
-    park_all(
-        &client_b,
-        vec![invoice("inv-7", "soon"), invoice("inv-8", "22-11-2026")],
-    )
-    .await;
-    let op = admin(&format!("http://{parking_b}"), OPERATOR).await;
+    let mut app_b = RunningApp::start(settings).await;
+    app_b
+        .park_all(vec![
+            invoice("inv-7", "soon"),
+            invoice("inv-8", "22-11-2026"),
+        ])
+        .await;
+    let op = app_b.operator().await;
     let invoices_gid = failure_group(
         "invoices",
         "BAD_DATE",
@@ -175,11 +176,10 @@ async fn retriage_with_a_new_rule_repairs_what_it_can() {
     left_ids.sort();
     assert_eq!(left_ids, ["inv-5", "inv-6", "inv-7", "inv-8", "p-1", "p-2"]);
     await_metric(
-        &admin_b,
+        &app_b.admin_url,
         r#"salvage_parked_resolution_seconds_count{outcome="retriaged"}"#,
         |v| v == 5.0,
     )
     .await;
-    shutdown_b.trigger();
-    handle_b.await.unwrap().unwrap();
+    app_b.stop().await;
 }

@@ -94,10 +94,9 @@ async fn watch_sees_each_change_with_its_tracking_id() {
 #[tokio::test]
 async fn watch_sees_events_of_another_process() {
     let app = spawn_app().await;
-    let (_client, _, _, shutdown, handle, parking) =
-        start_full(test_settings(&app.redis.url())).await;
-    let other = admin(&format!("http://{parking}"), VIEWER).await;
-    let mut events = other
+    let mut other = RunningApp::start(test_settings(&app.redis.url())).await;
+    let viewer = other.viewer().await;
+    let mut events = viewer
         .clone()
         .watch_parked(pb::WatchParkedRequest::default())
         .await
@@ -117,6 +116,5 @@ async fn watch_sees_events_of_another_process() {
     };
     assert_eq!(seen.kind(), Kind::Parked);
     assert!(parked.contains(&seen.tracking_ids[0]), "{seen:?}");
-    shutdown.trigger();
-    handle.await.unwrap().unwrap();
+    other.stop().await;
 }

@@ -15,7 +15,7 @@ use tonic::{
     transport::Channel,
 };
 
-use super::{OPERATOR, TestApp, VIEWER, eventually, outcome};
+use super::{OPERATOR, RunningApp, VIEWER, eventually, outcome};
 
 /// Adds `authorization: Bearer <token>` to every call (or nothing, for the anonymous client).
 #[derive(Clone)]
@@ -55,7 +55,7 @@ async fn connect_admin(url: &str, token: Option<&str>) -> Admin {
     ParkingLotClient::with_interceptor(channel, bearer).max_decoding_message_size(64 << 20)
 }
 
-impl TestApp {
+impl RunningApp {
     /// `http://<parking_addr>`.
     pub fn parking_url(&self) -> String {
         format!("http://{}", self.parking_addr)

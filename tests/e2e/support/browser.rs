@@ -1,14 +1,17 @@
 //! A real headless Chromium for a test, driven over W3C WebDriver by `chromedriver` (Debian's
 //! `chromium` and `chromium-driver` packages; `.ci/run` installs them). Each `Browser` runs its
-//! own chromedriver on a free port with its own profile folder, in its own process group, which
-//! is killed on drop (so no browser outlives its test).
+//! own chromedriver with its own profile folder, in its own process group, which is killed on
+//! drop (so no browser outlives its test). chromedriver listens on a port the OS picks
+//! (`--port=0`) and says which.
 //!
 //! `SALVAGE_BROWSER=firefox` runs the same tests in a headless Firefox instead, through
-//! `geckodriver` (Debian's `firefox-esr`; `cargo install geckodriver`).
+//! `geckodriver` (Debian's `firefox-esr`; `cargo install geckodriver`), which is given a free
+//! port, and another one if that one was taken before geckodriver bound it.
 //!
 //! The client is the few WebDriver commands the console tests need, spoken with `reqwest`.
 
 use std::{
+    fs,
     path::Path,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -16,17 +19,111 @@ use std::{
 
 use serde_json::{Value, json};
 
-use super::{eventually, process::free_port};
+use super::{eventually, ports};
 
 /// The key of an element reference in WebDriver answers.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// How long the WebDriver server may take to listen, and then to be ready.
+const DRIVER_TIMEOUT: Duration = Duration::from_secs(20);
+/// What chromedriver prints once it listens, followed by the port and a full stop.
+const CHROMEDRIVER_LISTENING: &str = "ChromeDriver was started successfully on port ";
 
 /// A headless Chromium session.
 pub struct Browser {
-    driver: Child,
+    /// First, so that the browser is killed before its profile is removed.
+    _driver: Driver,
     base: String,
     http: reqwest::Client,
-    _profile: tempfile::TempDir,
+    /// Holds the browser's profile (`profile/`) and the driver's output (`driver.log`).
+    dir: tempfile::TempDir,
+}
+
+/// The WebDriver server, leader of its own process group (it and every browser process it
+/// starts), which is killed on drop.
+struct Driver(Child);
+
+impl Driver {
+    /// Run `bin` with `port_arg` in a process group of its own, its output to `log`.
+    fn spawn(bin: &str, port_arg: &str, log: &Path) -> Self {
+        use std::os::unix::process::CommandExt;
+        let out = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .and_then(|file| Ok((file.try_clone()?, file)))
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
+        let child = Command::new(bin)
+            .arg(port_arg)
+            .stdin(Stdio::null())
+            .stdout(out.0)
+            .stderr(out.1)
+            .process_group(0)
+            .spawn()
+            .expect("the WebDriver server starts");
+        Self(child)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // The driver and every browser process it started share its process group, killed
+        // before the driver is reaped (so that its id cannot have been reused). The `--`
+        // matters: procps-ng 4.0.2's kill reads `-KILL -<pgid>` without it as `kill -1`, which
+        // signals every process.
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{}", self.0.id())])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
+/// chromedriver on a port the OS picks (`--port=0`), read from what it prints once it listens.
+async fn start_chromedriver(dir: &Path) -> (Driver, u16) {
+    let bin = which(&["chromedriver", "/usr/bin/chromedriver"])
+        .expect("chromedriver on PATH (apt-get install chromium chromium-driver; .ci/run does)");
+    let log = dir.join("driver.log");
+    let mut driver = Driver::spawn(&bin, "--port=0", &log);
+    let deadline = tokio::time::Instant::now() + DRIVER_TIMEOUT;
+    loop {
+        let out = fs::read_to_string(&log).unwrap_or_default();
+        let port = out.lines().find_map(|line| {
+            let rest = line.strip_prefix(CHROMEDRIVER_LISTENING)?;
+            rest.trim_end().trim_end_matches('.').parse::<u16>().ok()
+        });
+        if let Some(port) = port {
+            return (driver, port);
+        }
+        if let Some(status) = driver.0.try_wait().unwrap() {
+            panic!("chromedriver exited during startup ({status}); its output:\n{out}");
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "chromedriver did not say which port it listens on within {DRIVER_TIMEOUT:?}; its \
+             output:\n{out}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// geckodriver on a free port, and on another one if it was taken before geckodriver bound it.
+fn start_geckodriver(dir: &Path) -> (Driver, u16) {
+    let bin = which(&["geckodriver"]).expect("geckodriver on PATH (cargo install geckodriver)");
+    let log = dir.join("driver.log");
+    ports::on_a_free_port("geckodriver", |port| {
+        let mark = ports::len(&log);
+        let mut driver = Driver::spawn(&bin, &format!("--port={port}"), &log);
+        let pid = driver.0.id();
+        ports::await_ready(
+            "geckodriver",
+            &mut driver.0,
+            DRIVER_TIMEOUT,
+            || ports::read_from(&log, mark),
+            || ports::listens(pid, port),
+            // Killed with its process group when `driver` is dropped.
+            |_| {},
+        )?;
+        Ok((driver, port))
+    })
 }
 
 /// A WebDriver error (`error` and `message` of the answer).
@@ -40,35 +137,23 @@ impl Browser {
     /// Start chromedriver and a headless Chromium (1366×900, a laptop screen), or geckodriver
     /// and a headless Firefox with `SALVAGE_BROWSER=firefox`.
     pub async fn start() -> Self {
-        let port = free_port();
-        let profile = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("profile")).unwrap();
         let firefox = std::env::var("SALVAGE_BROWSER").is_ok_and(|b| b == "firefox");
-        let driver_bin = if firefox {
-            which(&["geckodriver"]).expect("geckodriver on PATH (cargo install geckodriver)")
+        let (driver, port) = if firefox {
+            start_geckodriver(dir.path())
         } else {
-            which(&["chromedriver", "/usr/bin/chromedriver"]).expect(
-                "chromedriver on PATH (apt-get install chromium chromium-driver; .ci/run does)",
-            )
-        };
-        let driver = {
-            use std::os::unix::process::CommandExt;
-            Command::new(driver_bin)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .process_group(0)
-                .spawn()
-                .expect("the WebDriver server starts")
+            start_chromedriver(dir.path()).await
         };
         let base = format!("http://127.0.0.1:{port}");
         let http = reqwest::Client::new();
         let mut b = Self {
-            driver,
+            _driver: driver,
             base: base.clone(),
             http,
-            _profile: profile,
+            dir,
         };
-        let ready = eventually(Duration::from_secs(20), || async {
+        let ready = eventually(DRIVER_TIMEOUT, || async {
             let r = b.http.get(format!("{base}/status")).send().await.ok()?;
             let v: Value = serde_json::from_str(&r.text().await.ok()?).ok()?;
             (v["value"]["ready"] == json!(true)).then_some(())
@@ -76,7 +161,8 @@ impl Browser {
         .await;
         assert!(
             ready.is_some(),
-            "the WebDriver server did not get ready within 20s"
+            "the WebDriver server did not get ready within {DRIVER_TIMEOUT:?}; its output:\n{}",
+            fs::read_to_string(b.dir.path().join("driver.log")).unwrap_or_default()
         );
         let caps = if firefox {
             let bin = which(&["firefox-esr", "firefox"]).expect("firefox on PATH");
@@ -89,7 +175,7 @@ impl Browser {
                 "unhandledPromptBehavior": "ignore",
             }}})
         } else {
-            Self::chromium_caps(b._profile.path())
+            Self::chromium_caps(&b.dir.path().join("profile"))
         };
         let session = b
             .raw("POST", "/session", Some(caps))
@@ -323,18 +409,6 @@ impl Browser {
             .as_str()
             .unwrap_or_default()
             .to_owned()
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        // chromedriver and every Chromium process it started share its process group. The `--`
-        // matters: procps-ng 4.0.2's kill reads `-KILL -<pgid>` without it as `kill -1`, which
-        // signals every process.
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", "--", &format!("-{}", self.driver.id())])
-            .status();
-        let _ = self.driver.wait();
     }
 }
 

@@ -4,11 +4,12 @@
 //! `redis-server` that speaks only TLS with them.
 
 use std::{
-    net::{TcpListener, TcpStream},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    time::{Duration, Instant},
+    time::Duration,
 };
+
+use super::ports;
 
 /// A folder of PEM files: `ca.pem`, `server.pem`/`server.key`, `client.pem`/`client.key`,
 /// `other-ca.pem`, `stranger.pem`/`stranger.key`. Removed on drop.
@@ -156,42 +157,43 @@ pub struct TlsRedis {
 }
 
 impl TlsRedis {
-    /// Start it and wait until it accepts connections.
+    /// Start it on a free port (another one if that one is taken before it binds it) and wait
+    /// until it listens.
     pub fn start(certs: &Certs, auth_clients: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let conf = format!(
-            "port 0\ntls-port {port}\nbind 127.0.0.1\ntls-cert-file {}\ntls-key-file {}\n\
-             tls-ca-cert-file {}\ntls-auth-clients {}\nsave \"\"\nappendonly no\n\
-             protected-mode no\ndir {}\nlogfile {}\n",
-            certs.path("server.pem").display(),
-            certs.path("server.key").display(),
-            certs.path("ca.pem").display(),
-            if auth_clients { "yes" } else { "no" },
-            dir.path().display(),
-            dir.path().join("redis.log").display(),
-        );
-        let conf_path = dir.path().join("redis.conf");
-        std::fs::write(&conf_path, conf).unwrap();
-        let child = Command::new("redis-server")
-            .arg(&conf_path)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server starts");
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "TLS redis-server did not listen: {}",
-                std::fs::read_to_string(dir.path().join("redis.log")).unwrap_or_default()
+        let log = dir.path().join("redis.log");
+        let (port, child) = ports::on_a_free_port("TLS redis-server", |port| {
+            let conf = format!(
+                "port 0\ntls-port {port}\nbind 127.0.0.1\ntls-cert-file {}\ntls-key-file {}\n\
+                 tls-ca-cert-file {}\ntls-auth-clients {}\nsave \"\"\nappendonly no\n\
+                 protected-mode no\ndir {}\nlogfile {}\n",
+                certs.path("server.pem").display(),
+                certs.path("server.key").display(),
+                certs.path("ca.pem").display(),
+                if auth_clients { "yes" } else { "no" },
+                dir.path().display(),
+                log.display(),
             );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+            let conf_path = dir.path().join("redis.conf");
+            std::fs::write(&conf_path, conf).unwrap();
+            let mark = ports::len(&log);
+            let mut child = Command::new("redis-server")
+                .arg(&conf_path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("redis-server starts");
+            let pid = child.id();
+            ports::await_ready(
+                &format!("TLS redis-server on port {port}"),
+                &mut child,
+                Duration::from_secs(15),
+                || ports::read_from(&log, mark),
+                || ports::listens(pid, port),
+                ports::kill,
+            )?;
+            Ok((port, child))
+        });
         Self {
             port,
             child,

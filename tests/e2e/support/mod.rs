@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod browser;
 pub mod certs;
+pub mod ports;
 pub mod process;
 pub mod prometheus;
 pub mod redis_server;
@@ -28,7 +29,8 @@ pub fn example_rules() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/rules.toml")
 }
 
-/// Settings for a test: free ports, the given Redis, the example rules, fast relay and stats.
+/// Settings for a test: every listener on 127.0.0.1:0 (the OS gives each a free port), the given
+/// Redis, the example rules, fast relay and stats.
 pub fn test_settings(redis_url: &str) -> Settings {
     let mut s = Settings::default();
     s.server.grpc_addr = "127.0.0.1:0".parse().unwrap();
@@ -72,97 +74,58 @@ pub fn use_outbox(s: &mut Settings) {
     }
 }
 
-/// A running Salvage with its own Redis.
-pub struct TestApp {
-    pub redis: RedisServer,
-    pub client: SalvageClient<Channel>,
+/// A Salvage running in this process, on the ports its settings name (the test settings bind
+/// 127.0.0.1:0, so each listener gets a free port from the OS and `Application` reports it: no
+/// port is picked and released first). Dropping it triggers its shutdown without waiting;
+/// [`RunningApp::stop`] waits for it.
+pub struct RunningApp {
+    /// Its Salvage gRPC API (reports).
     pub grpc_addr: SocketAddr,
+    /// `http://` and its admin HTTP address (`/metrics`, `/readyz`, the console).
     pub admin_url: String,
-    /// The parking lot's admin gRPC API.
+    /// Its parking lot's admin gRPC API.
     pub parking_addr: SocketAddr,
-    pub conn: redis::aio::MultiplexedConnection,
+    client: SalvageClient<Channel>,
     shutdown: Shutdown,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
-/// A fresh Redis and a fresh Salvage with the default test settings.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
-}
-
-/// A fresh Redis and a fresh Salvage, settings adjusted by `f`.
-pub async fn spawn_app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
-    let redis = RedisServer::start();
-    let mut settings = test_settings(&redis.url());
-    f(&mut settings);
-    let (client, grpc_addr, admin_url, shutdown, handle, parking_addr) = start_full(settings).await;
-    let conn = connect(&redis.url()).await;
-    TestApp {
-        redis,
-        client,
-        grpc_addr,
-        admin_url,
-        parking_addr,
-        conn,
-        shutdown,
-        handle: Some(handle),
+impl RunningApp {
+    /// Build and run a Salvage in this process from `settings`, connected to its gRPC API.
+    pub async fn start(settings: Settings) -> Self {
+        let app = Application::build(settings)
+            .await
+            .expect("application builds");
+        let grpc_addr = app.grpc_addr();
+        let admin_url = format!("http://{}", app.admin_addr());
+        let parking_addr = app.parking_lot_addr();
+        let shutdown = app.shutdown_handle();
+        let handle = tokio::spawn(app.run_until_stopped());
+        let client = SalvageClient::connect(format!("http://{grpc_addr}"))
+            .await
+            .expect("grpc connects");
+        Self {
+            grpc_addr,
+            admin_url,
+            parking_addr,
+            client,
+            shutdown,
+            handle: Some(handle),
+        }
     }
-}
 
-/// Start a Salvage in this process.
-pub async fn start(
-    settings: Settings,
-) -> (
-    SalvageClient<Channel>,
-    SocketAddr,
-    String,
-    Shutdown,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-) {
-    let (client, grpc_addr, admin_url, shutdown, handle, _) = start_full(settings).await;
-    (client, grpc_addr, admin_url, shutdown, handle)
-}
+    /// A client of its Salvage API (a clone sharing one connection: cheap).
+    pub fn client(&self) -> SalvageClient<Channel> {
+        self.client.clone()
+    }
 
-/// Start a Salvage in this process; also returns the parking lot API's address.
-#[allow(
-    clippy::type_complexity,
-    reason = "the tuple is what the tests destructure; a TestApp type is the planned fix"
-)]
-pub async fn start_full(
-    settings: Settings,
-) -> (
-    SalvageClient<Channel>,
-    SocketAddr,
-    String,
-    Shutdown,
-    tokio::task::JoinHandle<anyhow::Result<()>>,
-    SocketAddr,
-) {
-    let app = Application::build(settings)
-        .await
-        .expect("application builds");
-    let parking_addr = app.parking_lot_addr();
-    let grpc_addr = app.grpc_addr();
-    let admin_url = format!("http://{}", app.admin_addr());
-    let shutdown = app.shutdown_handle();
-    let handle = tokio::spawn(app.run_until_stopped());
-    let client = SalvageClient::connect(format!("http://{grpc_addr}"))
-        .await
-        .expect("grpc connects");
-    (client, grpc_addr, admin_url, shutdown, handle, parking_addr)
-}
+    /// Trigger its shutdown without waiting for it (see [`RunningApp::stop`]).
+    pub fn shutdown(&self) {
+        self.shutdown.trigger();
+    }
 
-/// A multiplexed connection to a Redis.
-pub async fn connect(url: &str) -> redis::aio::MultiplexedConnection {
-    redis::Client::open(url)
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
-}
-
-impl TestApp {
-    /// Stop Salvage gracefully and wait for it.
+    /// Stop it gracefully and wait until it has; panics unless it stopped cleanly. Stopping it
+    /// again does nothing.
     pub async fn stop(&mut self) {
         self.shutdown.trigger();
         if let Some(h) = self.handle.take() {
@@ -179,7 +142,66 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
 
+impl Drop for RunningApp {
+    fn drop(&mut self) {
+        self.shutdown.trigger();
+    }
+}
+
+/// A running Salvage with its own Redis. The Salvage's fields and methods ([`RunningApp`]:
+/// `client()`, `grpc_addr`, `admin_url`, `parking_addr`, `stop()`, ...) are reached through it.
+pub struct TestApp {
+    /// Declared first, so it is told to stop before its Redis is killed.
+    salvage: RunningApp,
+    pub redis: RedisServer,
+    pub conn: redis::aio::MultiplexedConnection,
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = RunningApp;
+
+    fn deref(&self) -> &RunningApp {
+        &self.salvage
+    }
+}
+
+impl std::ops::DerefMut for TestApp {
+    fn deref_mut(&mut self) -> &mut RunningApp {
+        &mut self.salvage
+    }
+}
+
+/// A fresh Redis and a fresh Salvage with the default test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// A fresh Redis and a fresh Salvage, settings adjusted by `f`.
+pub async fn spawn_app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
+    let redis = RedisServer::start();
+    let mut settings = test_settings(&redis.url());
+    f(&mut settings);
+    let salvage = RunningApp::start(settings).await;
+    let conn = connect(&redis.url()).await;
+    TestApp {
+        salvage,
+        redis,
+        conn,
+    }
+}
+
+/// A multiplexed connection to a Redis.
+pub async fn connect(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+impl TestApp {
     /// The entries of stream `queue`, as (field → value) maps, oldest first.
     pub async fn stream(&self, queue: &str) -> Vec<HashMap<String, String>> {
         read_stream(&mut self.conn.clone(), queue).await
@@ -197,12 +219,6 @@ impl TestApp {
             .hgetall(format!("{{salvage}}:parked:{tracking_id}"))
             .await
             .unwrap()
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.shutdown.trigger();
     }
 }
 

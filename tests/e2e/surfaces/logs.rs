@@ -95,7 +95,7 @@ async fn log_containing(path: &Path, needle: &str) -> String {
 async fn human_logs_have_no_colours_when_not_a_terminal() {
     let redis = RedisServer::start();
     let dir = tempfile::tempdir().unwrap();
-    let mut salvage = Process::start(dir.path(), "human", &redis.url(), "");
+    let mut salvage = Process::start(dir.path(), "human", &redis.url(), "").await;
     let _ = salvage.client().await;
     let text = log_containing(&dir.path().join("human.log"), "salvage is listening").await;
     salvage.abort();
@@ -124,7 +124,7 @@ async fn a_rabbitmq_no_route_leaves_no_body_in_the_logs() {
                  [destinations.rabbit.delivery]\ntimeout = \"3s\"\nmax_attempts = 2\n\
                  backoff_initial = \"50ms\"\nbackoff_max = \"200ms\"\n"
     );
-    let mut salvage = Process::start(dir.path(), "noroute", &redis.url(), &extra);
+    let mut salvage = Process::start(dir.path(), "noroute", &redis.url(), &extra).await;
     let mut client = salvage.client().await;
 
     let marker = format!("BODY-MARKER-{}", std::process::id());

@@ -173,7 +173,8 @@ async fn reports_in_flight_at_shutdown_are_answered_and_readyz_says_503_while_dr
             ("SALVAGE__REDIS__RESPONSE_TIMEOUT", "60s"),
             ("SALVAGE__SERVER__SHUTDOWN_GRACE", "30s"),
         ],
-    );
+    )
+    .await;
     let client = salvage.client().await;
     gate.close();
     let calls: Vec<_> = (0..N)
@@ -240,7 +241,8 @@ async fn reports_still_in_flight_after_the_grace_period_get_unavailable() {
             ("SALVAGE__REDIS__RESPONSE_TIMEOUT", "60s"),
             ("SALVAGE__SERVER__SHUTDOWN_GRACE", "1s"),
         ],
-    );
+    )
+    .await;
     let client = salvage.client().await;
     gate.close();
     let calls: Vec<_> = (0..N)
@@ -319,7 +321,8 @@ async fn parking_lot_calls_still_in_flight_after_the_grace_period_get_unavailabl
             ("SALVAGE__REDIS__RESPONSE_TIMEOUT", "60s"),
             ("SALVAGE__SERVER__SHUTDOWN_GRACE", "1s"),
         ],
-    );
+    )
+    .await;
     salvage.client().await;
     let lot = admin(&salvage.parking, OPERATOR).await;
     gate.close();
