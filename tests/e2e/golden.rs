@@ -47,8 +47,7 @@ async fn history(app: &TestApp, queue: &str, id: &str) -> (String, String) {
 async fn a_repair_writes_this_stream_entry_and_this_history_entry() {
     let app = spawn_app().await;
     let resp = app
-        .client
-        .clone()
+        .client()
         .report(order_total_as_string("o-1"))
         .await
         .unwrap()
@@ -86,8 +85,7 @@ async fn a_repair_writes_this_stream_entry_and_this_history_entry() {
 async fn a_park_writes_this_record_and_this_history_entry() {
     let app = spawn_app().await;
     let resp = app
-        .client
-        .clone()
+        .client()
         .report(fraud_declined("p-9"))
         .await
         .unwrap()
@@ -166,7 +164,7 @@ async fn the_retry_delay_grows_by_the_multiplier_up_to_the_cap() {
     let rules = dir.path().join("rules.toml");
     std::fs::write(&rules, EXACT_BACKOFF).unwrap();
     let app = spawn_app_with(|s| s.rules.path = rules).await;
-    let mut client = app.client.clone();
+    let mut client = app.client();
     let mut req = report(
         "s-1",
         "slow",
