@@ -8,6 +8,7 @@
 //! only to a terminal, and library events that would carry a message body are filtered out
 //! ([`QUIET_LIBRARY_TARGETS`]) whatever `RUST_LOG` or `telemetry.log_level` say.
 
+pub mod config;
 mod json;
 
 use std::io::IsTerminal;

@@ -6,6 +6,7 @@
 
 mod budget;
 pub(crate) mod codec;
+pub mod config;
 mod convert;
 mod drain;
 mod health;

@@ -10,6 +10,7 @@
 //! and header as text; sensitive values are masked (`parking/redact.rs`).
 
 mod api;
+pub mod config;
 mod limit;
 mod session;
 mod view;

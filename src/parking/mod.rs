@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod audit;
 pub mod auth;
+pub mod config;
 pub mod filter;
 pub mod list;
 pub mod record;

@@ -4,6 +4,8 @@
 //! processes or by a crash). Each step is one atomic script, so any number of Salvage processes
 //! may run relays on one Redis.
 
+pub mod config;
+
 use std::{sync::Arc, time::Duration};
 
 use tokio::sync::Notify;

@@ -4,6 +4,7 @@
 //! fast with [`StoreError::Unavailable`] within the configured timeouts.
 
 mod argv;
+pub mod config;
 mod console;
 mod events;
 mod isolation;

@@ -6,6 +6,7 @@
 //!    duplicate detection, so the answer is only given once the outcome is durable;
 //! 4. count it, and wake the relay when something went to an outbox.
 
+pub mod config;
 mod report;
 pub mod trace;
 

@@ -1,0 +1,700 @@
+//! Typed settings: a TOML file, then environment overrides (`SALVAGE__SECTION__KEY=value`), then
+//! validation. Every field has a default, so an empty file is a working configuration for a
+//! local Redis. Secrets (the Redis URL may hold a password) never appear in `Debug` output.
+//!
+//! This module holds [`Settings`] (one field per section of the file), loading, and the checks
+//! that span components. Each section's struct, its defaults and its own checks live next to
+//! what they configure, and are re-exported here:
+//!
+//! | section | settings | in |
+//! |---|---|---|
+//! | `[server]` | [`ServerSettings`] | `api/config.rs` |
+//! | `[admin]` | [`AdminSettings`] | `admin/config.rs` |
+//! | `[console]` | [`ConsoleSettings`] | `console/config.rs` |
+//! | `[redis]` | [`RedisSettings`], [`RedisTls`] | `store/config.rs` |
+//! | `[rules]` | [`RulesSettings`] | here |
+//! | `[limits]` | [`Limits`] | `workflow/config.rs` |
+//! | `[relay]` | [`RelaySettings`] | `relay/config.rs` |
+//! | `[destinations.<name>]` | [`DestinationSettings`] | here |
+//! | `[telemetry]` | [`TelemetrySettings`], [`LogFormat`] | `telemetry/config.rs` |
+//! | `[parking_lot]` | [`ParkingLotSettings`], [`TokenSettings`], [`Role`], [`RetentionSettings`] | `parking/config.rs` |
+//! | `tls = { ... }` of a listener | [`ListenerTls`] | `tls.rs` |
+
+use std::{
+    collections::BTreeMap,
+    fmt,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use serde::Deserialize;
+
+pub use crate::{
+    admin::config::AdminSettings,
+    api::config::ServerSettings,
+    console::config::ConsoleSettings,
+    parking::config::{ParkingLotSettings, RetentionSettings, Role, TokenSettings},
+    relay::config::RelaySettings,
+    store::config::{RedisSettings, RedisTls},
+    telemetry::config::{LogFormat, TelemetrySettings},
+    tls::ListenerTls,
+    workflow::config::Limits,
+};
+
+/// The prefix of environment variables that override settings: `SALVAGE__REDIS__URL` sets
+/// `redis.url`. Values are read as TOML when they parse as such (numbers, booleans), else as strings.
+pub const ENV_PREFIX: &str = "SALVAGE__";
+
+/// All settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// The gRPC server consumers call.
+    pub server: ServerSettings,
+    /// The admin HTTP server: `/metrics`, `/healthz`, `/readyz`.
+    pub admin: AdminSettings,
+    /// The Redis that holds outcomes, the outbox, the retry schedule and the parking lot.
+    pub redis: RedisSettings,
+    /// The repair rules.
+    pub rules: RulesSettings,
+    /// Limits on what a report may carry.
+    pub limits: Limits,
+    /// The relay that delivers the outbox and moves due retries.
+    pub relay: RelaySettings,
+    /// The destination used when a report's `origin.destination` is empty.
+    pub default_destination: String,
+    /// Where requeued messages go, by name (`origin.destination` picks one).
+    pub destinations: BTreeMap<String, DestinationSettings>,
+    /// Logs.
+    pub telemetry: TelemetrySettings,
+    /// The parking lot: its admin gRPC API, credentials, retention and redrive.
+    pub parking_lot: ParkingLotSettings,
+    /// The operator console: a web page on the admin HTTP port.
+    pub console: ConsoleSettings,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let mut destinations = BTreeMap::new();
+        destinations.insert("redis".to_owned(), DestinationSettings::default());
+        Self {
+            server: ServerSettings::default(),
+            admin: AdminSettings::default(),
+            redis: RedisSettings::default(),
+            rules: RulesSettings::default(),
+            limits: Limits::default(),
+            relay: RelaySettings::default(),
+            default_destination: "redis".to_owned(),
+            destinations,
+            telemetry: TelemetrySettings::default(),
+            parking_lot: ParkingLotSettings::default(),
+            console: ConsoleSettings::default(),
+        }
+    }
+}
+
+/// `redis://user:secret@host` → `redis://user:***@host`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The repair rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RulesSettings {
+    /// The rules file; a relative path is taken from the configuration file's folder.
+    pub path: PathBuf,
+}
+
+impl Default for RulesSettings {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("rules.toml"),
+        }
+    }
+}
+
+/// A destination, by `type`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DestinationSettings {
+    /// XADD to the origin stream on the Redis that Salvage uses for its own state.
+    RedisStreams(RedisStreamsSettings),
+    /// Publish to RabbitMQ (AMQP 0-9-1) with publisher confirms.
+    Rabbitmq(RabbitMqSettings),
+    /// Publish to NATS JetStream with an acknowledged publish.
+    Nats(NatsSettings),
+    /// Produce to Kafka with an idempotent producer and `acks=all`.
+    Kafka(KafkaSettings),
+}
+
+/// A RabbitMQ destination.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RabbitMqSettings {
+    /// `amqp://user:password@host:5672/vhost` (`amqps://` for TLS; the vhost `/` is `%2f`).
+    /// Never logged.
+    pub url: String,
+    /// The exchange to publish to; "" (the default) is the default exchange, where the routing
+    /// key is the queue name.
+    #[serde(default)]
+    pub exchange: String,
+    /// The routing key; unset: the message's origin queue.
+    #[serde(default)]
+    pub routing_key: Option<String>,
+    /// A PEM file of CA certificates to trust for `amqps://` (default: the system's).
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+    /// Confirmation timeout, attempts and backoff.
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+}
+
+impl fmt::Debug for RabbitMqSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RabbitMqSettings")
+            .field("url", &redact_url(&self.url))
+            .field("exchange", &self.exchange)
+            .field("routing_key", &self.routing_key)
+            .field("tls_ca_file", &self.tls_ca_file)
+            .field("delivery", &self.delivery)
+            .finish()
+    }
+}
+
+/// A NATS JetStream destination: the origin queue is the subject, which a stream must capture.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsSettings {
+    /// `nats://host:4222` (`tls://` for TLS); several servers separated by commas.
+    pub url: String,
+    /// User and password, if the server wants them. Never logged.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// See `user`.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// A token, if the server wants one. Never logged.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// A `.creds` file (NATS decentralised auth).
+    #[serde(default)]
+    pub credentials_file: Option<PathBuf>,
+    /// A PEM file of CA certificates to trust for TLS.
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+    /// Refuse to connect without TLS.
+    #[serde(default)]
+    pub tls_required: bool,
+    /// Confirmation timeout, attempts and backoff.
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+}
+
+impl fmt::Debug for NatsSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NatsSettings")
+            .field("url", &redact_url(&self.url))
+            .field("user", &self.user)
+            .field("credentials_file", &self.credentials_file)
+            .field("tls_ca_file", &self.tls_ca_file)
+            .field("tls_required", &self.tls_required)
+            .field("delivery", &self.delivery)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A Kafka destination: the origin queue is the topic, which must exist (nothing is created).
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSettings {
+    /// Bootstrap brokers, `host:port` separated by commas.
+    pub brokers: String,
+    /// The `client.id` the brokers see (logs, quotas).
+    #[serde(default = "default_kafka_client_id")]
+    pub client_id: String,
+    /// Connect with TLS.
+    #[serde(default)]
+    pub tls: bool,
+    /// A PEM file of CA certificates to trust for TLS, instead of the system's.
+    #[serde(default)]
+    pub tls_ca_file: Option<PathBuf>,
+    /// SASL authentication, if the brokers want it.
+    #[serde(default)]
+    pub sasl: Option<KafkaSasl>,
+    /// Confirmation timeout, attempts and backoff.
+    #[serde(default)]
+    pub delivery: DeliverySettings,
+}
+
+fn default_kafka_client_id() -> String {
+    "salvage".to_owned()
+}
+
+impl fmt::Debug for KafkaSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaSettings")
+            .field("brokers", &self.brokers)
+            .field("client_id", &self.client_id)
+            .field("tls", &self.tls)
+            .field("tls_ca_file", &self.tls_ca_file)
+            .field("sasl", &self.sasl)
+            .field("delivery", &self.delivery)
+            .finish()
+    }
+}
+
+/// SASL user and password for Kafka.
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSasl {
+    /// `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512`.
+    pub mechanism: SaslMechanism,
+    /// The SASL user.
+    pub username: String,
+    /// The SASL password. Never logged.
+    pub password: String,
+}
+
+impl fmt::Debug for KafkaSasl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KafkaSasl")
+            .field("mechanism", &self.mechanism)
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A SASL mechanism Kafka brokers offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum SaslMechanism {
+    /// User and password in the clear (use it with TLS).
+    #[serde(rename = "PLAIN")]
+    Plain,
+    /// SCRAM with SHA-256.
+    #[serde(rename = "SCRAM-SHA-256")]
+    ScramSha256,
+    /// SCRAM with SHA-512.
+    #[serde(rename = "SCRAM-SHA-512")]
+    ScramSha512,
+}
+
+/// How a broker destination delivers.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// How long one publish may wait for the broker's confirmation; longer counts as the broker
+    /// being unavailable.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+    /// A message the broker refuses (no such queue, ...) is parked with the broker's error after
+    /// this many attempts.
+    pub max_attempts: u32,
+    /// Wait before the second attempt of a refused message; doubles each time.
+    #[serde(with = "humantime_serde")]
+    pub backoff_initial: Duration,
+    /// Longest wait between attempts of a refused message.
+    #[serde(with = "humantime_serde")]
+    pub backoff_max: Duration,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(10),
+            max_attempts: 5,
+            backoff_initial: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Default for DestinationSettings {
+    fn default() -> Self {
+        Self::RedisStreams(RedisStreamsSettings::default())
+    }
+}
+
+/// A Redis Streams destination.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisStreamsSettings {
+    /// Commit the outcome and the XADD in one script (exactly once, fastest). When false,
+    /// requeues go through the outbox and the relay (the path other destinations use).
+    pub inline: bool,
+    /// Field names of the stream entry.
+    pub fields: StreamFields,
+}
+
+impl Default for RedisStreamsSettings {
+    fn default() -> Self {
+        Self {
+            inline: true,
+            fields: StreamFields::default(),
+        }
+    }
+}
+
+/// Field names of a requeued stream entry.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct StreamFields {
+    /// The message's own id.
+    pub id: String,
+    /// The payload bytes.
+    pub payload: String,
+    /// The headers, as one JSON object of strings.
+    pub headers: String,
+    /// The content type (omitted when empty).
+    pub content_type: String,
+    /// The event type (omitted when empty).
+    pub event_type: String,
+    /// The partition key (omitted when empty).
+    pub partition_key: String,
+}
+
+impl Default for StreamFields {
+    fn default() -> Self {
+        Self {
+            id: "id".to_owned(),
+            payload: "payload".to_owned(),
+            headers: "headers".to_owned(),
+            content_type: "content_type".to_owned(),
+            event_type: "event_type".to_owned(),
+            partition_key: "partition_key".to_owned(),
+        }
+    }
+}
+
+impl DestinationSettings {
+    /// The checks of destination `name`'s own settings.
+    pub(crate) fn validate(&self, name: &str) -> Result<(), String> {
+        let delivery = match self {
+            DestinationSettings::RedisStreams(s) => {
+                let f = s.fields.as_array();
+                let reserved = ["tracking_id", "message_key", "destination", "queue"];
+                for (i, a) in f.iter().enumerate() {
+                    if a.is_empty() || reserved.contains(a) || f[i + 1..].contains(a) {
+                        return Err(format!(
+                            "destinations.{name}.fields: field names must be distinct, \
+                             non-empty and not one of {reserved:?} (got {a:?})"
+                        ));
+                    }
+                }
+                return Ok(());
+            }
+            DestinationSettings::Rabbitmq(r) => &r.delivery,
+            DestinationSettings::Nats(n) => &n.delivery,
+            DestinationSettings::Kafka(k) => &k.delivery,
+        };
+        if delivery.max_attempts == 0 || delivery.timeout.is_zero() {
+            return Err(format!(
+                "destinations.{name}.delivery: max_attempts and timeout must be greater than 0"
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl StreamFields {
+    /// In the order the report script takes them.
+    pub fn as_array(&self) -> [&str; 6] {
+        [
+            &self.id,
+            &self.payload,
+            &self.headers,
+            &self.content_type,
+            &self.event_type,
+            &self.partition_key,
+        ]
+    }
+}
+
+/// Why settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file (or an override) is not valid.
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Settings {
+    /// Read `path`, apply environment overrides, validate. Relative paths inside the file are
+    /// resolved against the file's folder.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut settings = Self::parse(&text, std::env::vars(), path)?;
+        if settings.rules.path.is_relative() {
+            let base = path.parent().unwrap_or_else(|| Path::new("."));
+            settings.rules.path = base.join(&settings.rules.path);
+        }
+        Ok(settings)
+    }
+
+    /// Parse TOML text with the given environment overrides, then validate.
+    pub fn parse(
+        text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+        path: &Path,
+    ) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        for (name, value) in env {
+            if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
+                apply_override(&mut table, rest, &value)
+                    .map_err(|m| invalid(format!("environment variable {name}: {m}")))?;
+            }
+        }
+        let settings: Settings = table
+            .try_into()
+            .map_err(|e: toml::de::Error| invalid(e.to_string().trim_end().to_owned()))?;
+        settings.validate().map_err(invalid)?;
+        Ok(settings)
+    }
+
+    /// Each component's own checks, then those across components. The first problem found is
+    /// the error.
+    fn validate(&self) -> Result<(), String> {
+        self.redis.validate()?;
+        self.validate_destinations()?;
+        self.server.validate()?;
+        self.relay.validate()?;
+        self.limits.validate()?;
+        self.validate_budget()?;
+        self.console.validate()?;
+        self.check_plaintext_listeners()?;
+        self.admin.validate()?;
+        self.parking_lot.validate()?;
+        Ok(())
+    }
+
+    /// The default destination is configured, names are well formed, and each destination's
+    /// settings pass its own checks.
+    fn validate_destinations(&self) -> Result<(), String> {
+        if !self.destinations.contains_key(&self.default_destination) {
+            return Err(format!(
+                "default_destination {:?} is not among [destinations] ({})",
+                self.default_destination,
+                self.destinations
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        for (name, d) in &self.destinations {
+            if name.is_empty() || name.contains(char::is_whitespace) {
+                return Err(format!(
+                    "destination name {name:?} must be non-empty, without spaces"
+                ));
+            }
+            d.validate(name)?;
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    fn validate_budget(&self) -> Result<(), String> {
+        let (s, l) = (&self.server, &self.limits);
+        let least = l.max_payload_bytes + l.max_header_bytes + 16 * 1024;
+        if s.max_message_bytes < least {
+            return Err(format!(
+                "server.max_message_bytes ({}) must be at least limits.max_payload_bytes + \
+                 limits.max_header_bytes + 16 KiB ({least}), or reports within the limits \
+                 would be refused",
+                s.max_message_bytes
+            ));
+        }
+        if s.max_in_flight_bytes < s.max_message_bytes {
+            return Err(format!(
+                "server.max_in_flight_bytes ({}) must be at least server.max_message_bytes ({})",
+                s.max_in_flight_bytes, s.max_message_bytes
+            ));
+        }
+        Ok(())
+    }
+
+    /// Token-protected listeners (the parking lot API; the admin port when it serves the
+    /// console) reachable beyond loopback need TLS or an explicit `allow_plaintext`.
+    /// `Application::build` checks it too (settings built in code skip `validate`).
+    pub fn check_plaintext_listeners(&self) -> Result<(), String> {
+        let guarded = [
+            (
+                "parking_lot",
+                self.parking_lot.addr,
+                self.parking_lot.tls.is_some(),
+                self.parking_lot.allow_plaintext,
+                true,
+            ),
+            (
+                "admin",
+                self.admin.addr,
+                self.admin.tls.is_some(),
+                self.admin.allow_plaintext,
+                self.console.enabled,
+            ),
+        ];
+        for (name, addr, tls, allowed, tokens) in guarded {
+            if tokens && !tls && !allowed && !addr.ip().is_loopback() {
+                return Err(format!(
+                    "{name}.addr {addr} is reachable beyond this host without TLS: its tokens \
+                     would cross the network in the clear. Set {name}.tls = {{ cert_file, \
+                     key_file }}, bind it to 127.0.0.1, or set {name}.allow_plaintext = true \
+                     (e.g. behind a TLS-terminating proxy)"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Set `a__b__c` (lower-cased path) in `table` to `value`.
+fn apply_override(table: &mut toml::Table, path: &str, value: &str) -> Result<(), String> {
+    let parts: Vec<String> = path.split("__").map(str::to_ascii_lowercase).collect();
+    let Some((last, parents)) = parts.split_last() else {
+        return Err("empty setting name".to_owned());
+    };
+    let mut cur = table;
+    for p in parents {
+        let entry = cur
+            .entry(p.clone())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        cur = entry
+            .as_table_mut()
+            .ok_or_else(|| format!("{p} is not a section"))?;
+    }
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_owned()));
+    cur.insert(last.clone(), parsed);
+    Ok(())
+}
+
+/// What the settings tests of every component use.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::path::Path;
+
+    use super::{ConfigError, Settings};
+
+    /// `text` as the file `salvage.toml`, with `env` as the environment.
+    pub(crate) fn parse(text: &str, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()));
+        Settings::parse(text, env, Path::new("salvage.toml"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{testing::parse, *};
+
+    #[test]
+    fn empty_file_is_valid() {
+        let s = parse("", &[]).unwrap();
+        assert_eq!(s.default_destination, "redis");
+        assert_eq!(s.redis.key_prefix, "{salvage}");
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let s = parse(
+            "[redis]\nurl = \"redis://a:1\"\n",
+            &[
+                ("SALVAGE__REDIS__URL", "redis://b:2"),
+                ("SALVAGE__RELAY__BATCH_SIZE", "7"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(s.redis.url, "redis://b:2");
+        assert_eq!(s.relay.batch_size, 7);
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = parse("[redis]\nulr = \"x\"\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("ulr"), "{e}");
+    }
+
+    #[test]
+    fn kafka_destination_parses_and_hides_its_password() {
+        let toml = "default_destination = \"events\"\n[destinations.events]\ntype = \"kafka\"\nbrokers = \"k1:9092,k2:9092\"\n\
+                    sasl = { mechanism = \"SCRAM-SHA-512\", username = \"u\", password = \"hunter2\" }\n";
+        let s = parse(toml, &[]).unwrap();
+        let DestinationSettings::Kafka(k) = &s.destinations["events"] else {
+            panic!("not kafka");
+        };
+        assert_eq!(k.client_id, "salvage");
+        assert_eq!(
+            k.sasl.as_ref().unwrap().mechanism,
+            SaslMechanism::ScramSha512
+        );
+        assert!(!format!("{s:?}").contains("hunter2"));
+        let bad = toml.replace("SCRAM-SHA-512", "GSSAPI");
+        assert!(parse(&bad, &[]).is_err());
+    }
+
+    #[test]
+    fn tls_settings_parse_and_plaintext_beyond_loopback_is_refused() {
+        let t = "[server]\ntls = { cert_file = \"s.pem\", key_file = \"s.key\", \
+                 client_ca_file = \"ca.pem\" }\n";
+        let s = parse(t, &[]).unwrap();
+        let tls = s.server.tls.unwrap();
+        assert_eq!(tls.client_ca_file, Some(PathBuf::from("ca.pem")));
+        let typo = "[server]\ntls = { cert_file = \"a\", key_file = \"b\", ca = \"c\" }\n";
+        assert!(parse(typo, &[]).unwrap_err().to_string().contains("ca"));
+
+        let open = "[parking_lot]\naddr = \"0.0.0.0:50052\"\n";
+        let e = parse(open, &[]).unwrap_err().to_string();
+        assert!(e.contains("parking_lot.allow_plaintext = true"), "{e}");
+        assert!(parse(&format!("{open}allow_plaintext = true\n"), &[]).is_ok());
+        let with_tls = format!("{open}tls = {{ cert_file = \"a\", key_file = \"b\" }}\n");
+        assert!(parse(&with_tls, &[]).is_ok());
+        let admin = "[admin]\naddr = \"0.0.0.0:9464\"\n";
+        assert!(parse(admin, &[]).is_err());
+        assert!(parse(admin, &[("SALVAGE__CONSOLE__ENABLED", "false")]).is_ok());
+
+        let redis = "[redis]\nurl = \"redis://h:1\"\ntls = { ca_file = \"ca.pem\" }\n";
+        assert!(
+            parse(redis, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("rediss://")
+        );
+        let half = "[redis]\nurl = \"rediss://h:1\"\ntls = { cert_file = \"c.pem\" }\n";
+        assert!(
+            parse(half, &[])
+                .unwrap_err()
+                .to_string()
+                .contains("key_file")
+        );
+    }
+
+    #[test]
+    fn clashing_field_names_rejected() {
+        let t = "[destinations.redis]\ntype = \"redis_streams\"\nfields = { id = \"queue\" }\n";
+        assert!(parse(t, &[]).is_err());
+    }
+}
