@@ -4,7 +4,7 @@
 use std::{path::PathBuf, process::Child, time::Duration};
 
 use async_nats::jetstream;
-use salvage::config::{DestinationSettings, NatsSettings};
+use salvage::{config::DestinationSettings, destinations::nats::config::NatsSettings};
 
 use futures::StreamExt;
 use tokio::sync::mpsc;
