@@ -8,6 +8,7 @@
 //! only to a terminal, and library events that would carry a message body are filtered out
 //! ([`QUIET_LIBRARY_TARGETS`]) whatever `RUST_LOG` or `telemetry.log_level` say.
 
+pub mod config;
 mod json;
 
 use std::io::IsTerminal;
@@ -24,7 +25,7 @@ use tracing_subscriber::{
     prelude::*,
 };
 
-use crate::config::{LogFormat, TelemetrySettings};
+use self::config::{LogFormat, TelemetrySettings};
 
 /// Keeps the span exporter alive; flushes what it holds when dropped.
 #[derive(Debug, Default)]

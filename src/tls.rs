@@ -8,7 +8,7 @@
 use std::{
     io,
     net::SocketAddr,
-    path::Path,
+    path::{Path, PathBuf},
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
@@ -22,6 +22,7 @@ use rustls::{
     pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject},
     server::WebPkiClientVerifier,
 };
+use serde::Deserialize;
 use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::{TcpListener, TcpStream},
@@ -31,7 +32,20 @@ use tokio_rustls::{TlsAcceptor, server::TlsStream};
 use tonic::transport::server::{Connected, TcpConnectInfo};
 use tracing::debug;
 
-use crate::config::ListenerTls;
+/// TLS on one listener. The files are read at start; a missing or unreadable file stops
+/// start-up with an error naming it.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ListenerTls {
+    /// PEM file: the server's certificate, then any intermediate certificates.
+    pub cert_file: PathBuf,
+    /// PEM file: the certificate's private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
+    /// PEM file of CA certificates; when set, every client must present a certificate signed by
+    /// one of them (mutual TLS), else the handshake fails.
+    #[serde(default)]
+    pub client_ca_file: Option<PathBuf>,
+}
 
 /// A client that has not finished its TLS handshake by then is disconnected.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);

@@ -3,6 +3,7 @@
 //! broker destination is down, and the application is not stopping). `serve.rs` serves them (and
 //! the console) with TLS and timeouts.
 
+pub mod config;
 mod serve;
 
 pub use self::serve::{ServeOptions, serve};

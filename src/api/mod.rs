@@ -5,6 +5,7 @@
 //! parking lot's).
 
 mod budget;
+pub mod config;
 mod convert;
 mod drain;
 mod health;

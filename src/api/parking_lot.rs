@@ -10,10 +10,9 @@ use tracing::error;
 
 use super::parking_convert as conv;
 use crate::{
-    config::Role,
     parking::{
         Caller, ParkingError, ParkingLot, Record, Tokens, actions::Edit, auth::AuthError,
-        list::GroupSort, watch::Hub,
+        config::Role, list::GroupSort, watch::Hub,
     },
     proto::v1::{self as pb, parking_lot_server},
     shutdown::ShutdownSignal,

@@ -10,6 +10,7 @@
 //! and header as text; sensitive values are masked (`parking/redact.rs`).
 
 mod api;
+pub mod config;
 mod limit;
 mod session;
 mod view;
@@ -25,8 +26,8 @@ use axum::{
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use self::config::ConsoleSettings;
 use crate::{
-    config::ConsoleSettings,
     parking::{ParkingError, ParkingLot, Tokens, watch::Hub},
     shutdown::ShutdownSignal,
     store::StoreError,

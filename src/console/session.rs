@@ -17,10 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{ApiError, ConsoleState, parse_json};
-use crate::{
-    config::Role,
-    parking::{Caller, auth::AuthError},
-};
+use crate::parking::{Caller, auth::AuthError, config::Role};
 
 /// The session cookie's name.
 pub(super) const COOKIE: &str = "salvage_console";

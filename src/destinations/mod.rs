@@ -2,36 +2,44 @@
 //! requeue (inline in the report script, or through its outbox) and drains its outbox, removing
 //! an entry only once the message is confirmed delivered.
 //!
-//! Redis Streams (`redis_streams.rs`) delivers on Salvage's own Redis; brokers (`remote.rs`)
-//! publish with a [`publish::Publisher`]: RabbitMQ (`rabbitmq.rs`), NATS JetStream (`nats.rs`)
-//! and Kafka (`kafka.rs`), each behind its cargo feature. Adding a broker is a new publisher file plus one
-//! arm in [`build`].
+//! Redis Streams (`redis_streams/`) delivers on Salvage's own Redis; brokers go through their
+//! outbox (`remote.rs`) and publish with a [`publish::Publisher`]. Each broker is one folder,
+//! `<broker>/` (`mod.rs`: the publisher; `config.rs`: its settings and their checks), and one
+//! line in the list below, behind its cargo feature; ARCHITECTURE.md has the recipe.
 
-#[cfg(feature = "kafka")]
-mod kafka;
-#[cfg(feature = "nats")]
-mod nats;
 pub mod publish;
-#[cfg(feature = "rabbitmq")]
-mod rabbitmq;
-mod redis_streams;
+pub mod redis_streams;
+mod registry;
 mod remote;
 
 use std::{collections::BTreeMap, sync::Arc};
 
 use futures::future::BoxFuture;
 
-#[cfg(feature = "kafka")]
-pub use self::kafka::KafkaPublisher;
-#[cfg(feature = "nats")]
-pub use self::nats::NatsPublisher;
-#[cfg(feature = "rabbitmq")]
-pub use self::rabbitmq::RabbitMqPublisher;
-pub use self::{redis_streams::RedisStreams, remote::Remote};
-use crate::{
-    config::{DestinationSettings, StreamFields},
-    store::{Drained, RequeueMode, Store, StoreError},
+pub use self::{
+    publish::DeliverySettings,
+    redis_streams::{
+        RedisStreams,
+        config::{RedisStreamsSettings, StreamFields},
+    },
+    remote::Remote,
 };
+use crate::store::{Drained, RequeueMode, Store, StoreError};
+
+registry::brokers! {
+    /// Publish to RabbitMQ (AMQP 0-9-1) with publisher confirms.
+    "rabbitmq" => Rabbitmq(rabbitmq::{RabbitMqSettings, RabbitMqPublisher}),
+    /// Publish to NATS JetStream with an acknowledged publish.
+    "nats" => Nats(nats::{NatsSettings, NatsPublisher}),
+    /// Produce to Kafka with an idempotent producer and `acks=all`.
+    "kafka" => Kafka(kafka::{KafkaSettings, KafkaPublisher}),
+}
+
+impl Default for DestinationSettings {
+    fn default() -> Self {
+        Self::RedisStreams(RedisStreamsSettings::default())
+    }
+}
 
 /// Why a delivery failed.
 #[derive(Debug, thiserror::Error)]
@@ -105,49 +113,6 @@ impl Destinations {
     pub fn names(&self) -> Vec<String> {
         self.by_name.keys().cloned().collect()
     }
-}
-
-fn build(name: &str, settings: &DestinationSettings) -> Result<Arc<dyn Destination>, String> {
-    #[allow(
-        unused_variables,
-        reason = "used only by the arms of the broker features that are off in this build"
-    )]
-    let missing = |kind: &str, feature: &str| {
-        format!(
-            "destinations.{name} has type {kind:?}, but this build of Salvage has no {kind} \
-             support: build it with the cargo feature `{feature}` (on by default)"
-        )
-    };
-    Ok(match settings {
-        DestinationSettings::RedisStreams(s) => Arc::new(RedisStreams::new(name, s)),
-        #[cfg(feature = "rabbitmq")]
-        DestinationSettings::Rabbitmq(s) => Arc::new(Remote::new(
-            name,
-            "rabbitmq",
-            Box::new(RabbitMqPublisher::new(s)),
-            s.delivery.clone(),
-        )),
-        #[cfg(not(feature = "rabbitmq"))]
-        DestinationSettings::Rabbitmq(_) => return Err(missing("rabbitmq", "rabbitmq")),
-        #[cfg(feature = "nats")]
-        DestinationSettings::Nats(s) => Arc::new(Remote::new(
-            name,
-            "nats",
-            Box::new(NatsPublisher::new(s)),
-            s.delivery.clone(),
-        )),
-        #[cfg(not(feature = "nats"))]
-        DestinationSettings::Nats(_) => return Err(missing("nats", "nats")),
-        #[cfg(feature = "kafka")]
-        DestinationSettings::Kafka(s) => Arc::new(Remote::new(
-            name,
-            "kafka",
-            Box::new(KafkaPublisher::new(s)),
-            s.delivery.clone(),
-        )),
-        #[cfg(not(feature = "kafka"))]
-        DestinationSettings::Kafka(_) => return Err(missing("kafka", "kafka")),
-    })
 }
 
 #[cfg(test)]

@@ -23,13 +23,10 @@ use futures::{FutureExt, future::BoxFuture};
 use tracing::{info, warn};
 
 use super::{
-    Destination, DestinationError, DestinationHealth,
-    publish::{Outgoing, PublishError, Publisher},
+    Destination, DestinationError, DestinationHealth, StreamFields,
+    publish::{Broker, BrokerSettings, DeliverySettings, Outgoing, PublishError, Publisher},
 };
-use crate::{
-    config::{DeliverySettings, StreamFields},
-    store::{Drained, RequeueMode, Settle, Store},
-};
+use crate::store::{Drained, RequeueMode, Settle, Store};
 
 /// How long the relay leaves a down broker alone before trying again, at most.
 const MAX_PAUSE: Duration = Duration::from_secs(5);
@@ -58,18 +55,14 @@ pub struct Remote {
 }
 
 impl Remote {
-    /// A destination called `name` publishing with `publisher` (`kind` names the broker).
-    pub fn new(
-        name: &str,
-        kind: &'static str,
-        publisher: Box<dyn Publisher>,
-        delivery: DeliverySettings,
-    ) -> Self {
+    /// A destination called `name` publishing with broker `B`, made from `settings` (`kind`
+    /// names the broker in logs: its `type`).
+    pub fn of<B: Broker>(name: &str, kind: &'static str, settings: &B::Settings) -> Self {
         Self {
             name: name.to_owned(),
             kind,
-            publisher,
-            delivery,
+            publisher: Box::new(B::new(settings)),
+            delivery: settings.delivery().clone(),
             fields: StreamFields::default(),
             owner: uuid::Uuid::now_v7().to_string(),
             state: Mutex::default(),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
-use crate::config::{Role, TokenSettings};
+use super::config::{Role, TokenSettings};
 
 /// The authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]

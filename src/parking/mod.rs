@@ -8,6 +8,7 @@
 pub mod actions;
 pub mod audit;
 pub mod auth;
+pub mod config;
 pub mod filter;
 pub mod list;
 pub mod record;
@@ -29,8 +30,8 @@ pub use self::{
 };
 use salvage_rules::RuleSet;
 
+use self::config::ParkingLotSettings;
 use crate::{
-    config::ParkingLotSettings,
     destinations::Destinations,
     metrics::Metrics,
     store::{Store, StoreError},

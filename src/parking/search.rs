@@ -220,7 +220,7 @@ mod tests {
 
     /// Connected lazily: these tests never touch Redis.
     fn store() -> Store {
-        Store::connect(&crate::config::RedisSettings::default()).expect("store")
+        Store::connect(&crate::store::config::RedisSettings::default()).expect("store")
     }
 
     fn lane() -> Lane {

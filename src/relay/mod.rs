@@ -4,15 +4,15 @@
 //! processes or by a crash). Each step is one atomic script, so any number of Salvage processes
 //! may run relays on one Redis.
 
+pub mod config;
+
 use std::{sync::Arc, time::Duration};
 
 use tokio::sync::Notify;
 use tracing::{info, warn};
 
-use crate::{
-    config::RelaySettings, destinations::Destinations, metrics::Metrics, shutdown::ShutdownSignal,
-    store::Store,
-};
+use self::config::RelaySettings;
+use crate::{destinations::Destinations, metrics::Metrics, shutdown::ShutdownSignal, store::Store};
 use salvage_model::now_ms;
 
 /// The relay task.

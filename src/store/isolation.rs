@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use super::config::RedisSettings;
 use super::{Store, StoreError};
-use crate::config::RedisSettings;
 
 /// How the connection managers connect, time out and reconnect.
 pub(super) fn manager_config(settings: &RedisSettings) -> ConnectionManagerConfig {

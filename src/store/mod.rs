@@ -4,6 +4,7 @@
 //! fast with [`StoreError::Unavailable`] within the configured timeouts.
 
 mod argv;
+pub mod config;
 mod console;
 mod events;
 mod isolation;
@@ -18,6 +19,7 @@ use redis::{
 };
 
 use self::argv::NamedArgs;
+use self::config::{RedisSettings, RedisTls, StreamFields};
 pub use self::{
     console::OutcomeCounts,
     events::{EventsTail, StoredEvent},
@@ -26,7 +28,6 @@ pub use self::{
     outbox::{OutboxEntry, Settle},
     parking::{AuditFields, BatchResult, EditResult, RawRecord, ResubmitEntry},
 };
-use crate::config::{RedisSettings, StreamFields};
 use salvage_model::Outcome;
 
 /// Why a Redis operation failed.
@@ -136,7 +137,7 @@ pub struct ReportCommit<'a> {
 }
 
 /// The PEM files of `redis.tls`, read now (an unreadable file names itself in the error).
-fn tls_certificates(tls: &crate::config::RedisTls) -> Result<redis::TlsCertificates, StoreError> {
+fn tls_certificates(tls: &RedisTls) -> Result<redis::TlsCertificates, StoreError> {
     let read = |field: &str, path: &std::path::Path| {
         std::fs::read(path).map_err(|e| {
             StoreError::Redis(redis::RedisError::from((

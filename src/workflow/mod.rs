@@ -6,6 +6,7 @@
 //!    duplicate detection, so the answer is only given once the outcome is durable;
 //! 4. count it, and wake the relay when something went to an outbox.
 
+pub mod config;
 mod report;
 pub mod trace;
 
@@ -22,8 +23,8 @@ pub use self::report::{Decided, FailedMessage, Failure, FailureReport, ReportErr
 use salvage_model::{Outcome, failure_group, headers, message_key, now_ms, payload_digest};
 use salvage_rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet, diff::Change};
 
+use self::config::Limits;
 use crate::{
-    config::Limits,
     destinations::Destinations,
     metrics::Metrics,
     store::{Committed, Override, ReportCommit, RequeueMode, Store, StoreError},

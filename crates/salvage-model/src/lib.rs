@@ -8,7 +8,8 @@
 //! - [`digest`]: the message key and the payload digest (what identifies a message and a copy);
 //! - [`group`]: failure groups (one line for 10,000 failures of one bug);
 //! - [`clock`]: milliseconds since the Unix epoch, the unit of every time Salvage stores;
-//! - [`hex`]: lower-case hex, both ways.
+//! - [`hex`]: lower-case hex, both ways;
+//! - [`url`]: URLs shown without their password.
 
 pub mod clock;
 pub mod digest;
@@ -16,10 +17,12 @@ pub mod group;
 pub mod headers;
 pub mod hex;
 pub mod outcome;
+pub mod url;
 
 pub use self::{
     clock::{millis, now_ms},
     digest::{message_key, payload_digest},
     group::{delivery_failure_group, failure_group, mask_message},
     outcome::Outcome,
+    url::redact_url,
 };

@@ -19,8 +19,7 @@ use rdkafka::{
     message::Headers,
 };
 use salvage::{
-    config::{DestinationSettings, KafkaSettings},
-    proto::v1 as pb,
+    config::DestinationSettings, destinations::kafka::config::KafkaSettings, proto::v1 as pb,
 };
 
 use tokio::sync::mpsc;

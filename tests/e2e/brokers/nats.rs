@@ -8,7 +8,7 @@ use std::{
 };
 
 use async_nats::jetstream;
-use salvage::config::{DestinationSettings, NatsSettings};
+use salvage::{config::DestinationSettings, destinations::nats::config::NatsSettings};
 
 use futures::StreamExt;
 use tokio::sync::mpsc;

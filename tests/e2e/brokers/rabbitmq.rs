@@ -12,7 +12,7 @@ use lapin::{
     options::{BasicConsumeOptions, BasicGetOptions, QueueDeclareOptions},
     types::{AMQPValue, FieldTable},
 };
-use salvage::config::{DestinationSettings, RabbitMqSettings};
+use salvage::{config::DestinationSettings, destinations::rabbitmq::config::RabbitMqSettings};
 
 use futures::StreamExt;
 use tokio::sync::mpsc;

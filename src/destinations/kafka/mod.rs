@@ -24,6 +24,8 @@
 //! itself in its own threads. `message.timeout.ms` (the delivery timeout) bounds a record's life
 //! in the client, except while its partition's leader is down, hence an outer timeout too.
 
+pub mod config;
+
 use std::{
     fmt,
     sync::{Arc, Mutex, PoisonError},
@@ -40,18 +42,12 @@ use rdkafka::{
     util::Timeout,
 };
 
-use super::publish::{Outgoing, PublishError, Publisher};
-use crate::config::{KafkaSettings, SaslMechanism};
+use self::config::{KafkaSettings, SaslMechanism};
+use super::publish::{Broker, Outgoing, PublishError, Publisher};
 use salvage_model::headers;
 
-/// The header that carries `Outgoing::id`: Kafka records have no id field.
-const MESSAGE_ID_HEADER: &str = headers::MESSAGE_ID;
 /// The header that carries `Outgoing::content_type`.
 const CONTENT_TYPE_HEADER: &str = "content-type";
-/// The header that carries `Outgoing::event_type`.
-const EVENT_TYPE_HEADER: &str = headers::EVENT_TYPE;
-/// The header that carries `Outgoing::partition_key` (it is the record key as well).
-const PARTITION_KEY_HEADER: &str = headers::PARTITION_KEY;
 /// Extra time the relay waits past `message.timeout.ms` for librdkafka's own timeout report.
 const REPORT_GRACE: Duration = Duration::from_secs(2);
 
@@ -68,16 +64,19 @@ pub struct KafkaPublisher {
     producer: Mutex<Option<Arc<Kafka>>>,
 }
 
-impl KafkaPublisher {
+impl Broker for KafkaPublisher {
+    type Settings = KafkaSettings;
+
     /// From its settings. Does no I/O: the producer is made by the first publish.
-    #[must_use]
-    pub fn new(settings: &KafkaSettings) -> Self {
+    fn new(settings: &KafkaSettings) -> Self {
         Self {
             settings: settings.clone(),
             producer: Mutex::new(None),
         }
     }
+}
 
+impl KafkaPublisher {
     /// The producer, made now if there is none. Making one starts librdkafka's threads but does
     /// not wait for a connection.
     fn producer(&self) -> Result<Arc<Kafka>, PublishError> {
@@ -243,11 +242,12 @@ fn client_config(settings: &KafkaSettings) -> ClientConfig {
 /// key when not empty. Ours replace any of the message's own with the same name (in any case), so
 /// a consumer sees one value.
 fn headers(message: &Outgoing) -> OwnedHeaders {
+    // Kafka records have no id field; the partition key is the record key as well.
     let ours = [
-        (MESSAGE_ID_HEADER, &message.id),
+        (headers::MESSAGE_ID, &message.id),
         (CONTENT_TYPE_HEADER, &message.content_type),
-        (EVENT_TYPE_HEADER, &message.event_type),
-        (PARTITION_KEY_HEADER, &message.partition_key),
+        (headers::EVENT_TYPE, &message.event_type),
+        (headers::PARTITION_KEY, &message.partition_key),
     ];
     let ours: Vec<_> = ours.into_iter().filter(|(_, v)| !v.is_empty()).collect();
     let overridden = |name: &str| ours.iter().any(|(o, _)| o.eq_ignore_ascii_case(name));
@@ -333,8 +333,8 @@ mod tests {
 
     use rdkafka::message::Headers;
 
-    use super::*;
-    use crate::config::{DeliverySettings, KafkaSasl};
+    use super::{config::KafkaSasl, *};
+    use crate::destinations::DeliverySettings;
 
     fn message() -> Outgoing {
         Outgoing {

@@ -6,13 +6,13 @@
 //! A requeued entry has the fields `id`, `payload`, `headers` (a JSON object of strings) and,
 //! when not empty, `content_type`, `event_type`, `partition_key`; every name is configurable.
 
+pub mod config;
+
 use futures::{FutureExt, future::BoxFuture};
 
+use self::config::{RedisStreamsSettings, StreamFields};
 use super::{Destination, DestinationError};
-use crate::{
-    config::{RedisStreamsSettings, StreamFields},
-    store::{Drained, RequeueMode, Store},
-};
+use crate::store::{Drained, RequeueMode, Store};
 
 /// A Redis Streams destination on Salvage's own Redis.
 #[derive(Debug)]

@@ -8,6 +8,8 @@
 //! async-nats reconnects by itself; while it is disconnected, publishes fail fast as unavailable
 //! instead of queueing in the client.
 
+pub mod config;
+
 use std::fmt;
 
 use async_nats::{
@@ -22,21 +24,14 @@ use async_nats::{
 use futures::{FutureExt, future::BoxFuture};
 use tokio::sync::OnceCell;
 
-use super::publish::{Outgoing, PublishError, Publisher};
-use crate::config::NatsSettings;
+use self::config::NatsSettings;
+use super::publish::{Broker, Outgoing, PublishError, Publisher};
 use salvage_model::headers;
 
 /// JetStream's deduplication header; it carries `Outgoing::tracking_id`.
 const MSG_ID_HEADER: &str = "Nats-Msg-Id";
 /// The header that carries `Outgoing::content_type`.
 const CONTENT_TYPE_HEADER: &str = "Content-Type";
-/// The header that carries `Outgoing::event_type`.
-const EVENT_TYPE_HEADER: &str = headers::EVENT_TYPE;
-/// The header that carries `Outgoing::partition_key`.
-const PARTITION_KEY_HEADER: &str = headers::PARTITION_KEY;
-/// The header that carries the message's own id (`Outgoing::id`): NATS messages have no id
-/// field, and `Nats-Msg-Id` holds the copy's tracking id for deduplication.
-const MESSAGE_ID_HEADER: &str = headers::MESSAGE_ID;
 /// The JetStream API's "service unavailable" code (no quorum, out of resources, ...).
 const API_UNAVAILABLE: usize = 503;
 
@@ -57,15 +52,19 @@ struct Connection {
     jetstream: jetstream::Context,
 }
 
-impl NatsPublisher {
+impl Broker for NatsPublisher {
+    type Settings = NatsSettings;
+
     /// From its settings. Does no I/O: the connection is made by the first publish.
-    pub fn new(settings: &NatsSettings) -> Self {
+    fn new(settings: &NatsSettings) -> Self {
         Self {
             settings: settings.clone(),
             connection: OnceCell::new(),
         }
     }
+}
 
+impl NatsPublisher {
     /// The connection, made now if there is none yet. Concurrent first publishes wait for one
     /// connect instead of each opening their own.
     async fn connection(&self) -> Result<&Connection, PublishError> {
@@ -254,12 +253,14 @@ fn percent_decode(text: &str) -> String {
 /// headers when not empty. Names and values are checked here because async-nats panics on
 /// invalid ones.
 fn build_headers(message: &Outgoing) -> Result<HeaderMap, String> {
+    // NATS messages have no id field, and `Nats-Msg-Id` holds the copy's tracking id for
+    // deduplication: the message's own id goes in `salvage-message-id`.
     let ours = [
         (MSG_ID_HEADER, &message.tracking_id),
-        (MESSAGE_ID_HEADER, &message.id),
+        (headers::MESSAGE_ID, &message.id),
         (CONTENT_TYPE_HEADER, &message.content_type),
-        (EVENT_TYPE_HEADER, &message.event_type),
-        (PARTITION_KEY_HEADER, &message.partition_key),
+        (headers::EVENT_TYPE, &message.event_type),
+        (headers::PARTITION_KEY, &message.partition_key),
     ];
     let ours: Vec<_> = ours
         .into_iter()

@@ -15,6 +15,8 @@
 //! The URL carries credentials: it is logged only through [`redact_url`], and never put in an
 //! error.
 
+pub mod config;
+
 use std::{fmt, path::PathBuf, time::Duration};
 
 use futures::{FutureExt, future::BoxFuture};
@@ -28,14 +30,11 @@ use lapin::{
 };
 use tokio::sync::Mutex;
 
-use super::publish::{Outgoing, PublishError, Publisher};
-use crate::config::{RabbitMqSettings, redact_url};
+use self::config::RabbitMqSettings;
+use super::publish::{Broker, Outgoing, PublishError, Publisher};
+use salvage_model::redact_url;
 use salvage_model::headers;
 
-/// The header that carries [`Outgoing::event_type`] (AMQP's `type` property carries it too).
-const EVENT_TYPE_HEADER: &str = headers::EVENT_TYPE;
-/// The header that carries [`Outgoing::partition_key`] (AMQP has no field for it).
-const PARTITION_KEY_HEADER: &str = headers::PARTITION_KEY;
 /// AMQP `delivery_mode` 2: the broker writes the message to disk in a durable queue.
 const PERSISTENT: u8 = 2;
 
@@ -67,10 +66,11 @@ enum Failure {
     Message(String),
 }
 
-impl RabbitMqPublisher {
+impl Broker for RabbitMqPublisher {
+    type Settings = RabbitMqSettings;
+
     /// From its settings. Does no I/O: the connection is made on the first publish.
-    #[must_use]
-    pub fn new(settings: &RabbitMqSettings) -> Self {
+    fn new(settings: &RabbitMqSettings) -> Self {
         Self {
             url: settings.url.clone(),
             exchange: settings.exchange.clone(),
@@ -80,7 +80,9 @@ impl RabbitMqPublisher {
             link: Mutex::new(None),
         }
     }
+}
 
+impl RabbitMqPublisher {
     async fn send(&self, message: &Outgoing) -> Result<(), PublishError> {
         // Build everything that can be refused before touching the network.
         let routing_key = self.routing_key.as_deref().unwrap_or(&message.queue);
@@ -290,9 +292,10 @@ fn properties(message: &Outgoing) -> Result<BasicProperties, String> {
 
 /// The message's headers as long strings, plus the event type and partition key when set.
 fn headers(message: &Outgoing) -> Result<FieldTable, String> {
+    // AMQP has no field for the partition key; the event type is also the `type` property.
     let extra = [
-        (EVENT_TYPE_HEADER, &message.event_type),
-        (PARTITION_KEY_HEADER, &message.partition_key),
+        (headers::EVENT_TYPE, &message.event_type),
+        (headers::PARTITION_KEY, &message.partition_key),
     ];
     let all = message
         .headers
@@ -334,8 +337,8 @@ mod tests {
         let inner = table.inner();
         assert_eq!(inner.len(), 3);
         assert_eq!(inner.get("x-retry"), Some(&long("2")));
-        assert_eq!(inner.get(EVENT_TYPE_HEADER), Some(&long("OrderPlaced")));
-        assert_eq!(inner.get(PARTITION_KEY_HEADER), Some(&long("customer-7")));
+        assert_eq!(inner.get(headers::EVENT_TYPE), Some(&long("OrderPlaced")));
+        assert_eq!(inner.get(headers::PARTITION_KEY), Some(&long("customer-7")));
     }
 
     #[test]
@@ -393,7 +396,7 @@ mod tests {
             exchange: String::new(),
             routing_key: None,
             tls_ca_file: None,
-            delivery: crate::config::DeliverySettings::default(),
+            delivery: crate::destinations::DeliverySettings::default(),
         };
         let shown = format!("{:?}", RabbitMqPublisher::new(&settings));
         assert!(!shown.contains("hunter2"), "{shown}");

@@ -1,0 +1,99 @@
+//! `[console]`: the operator console on the admin port.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The operator console, served on the admin HTTP port (`admin.addr`) under `path`. Operators
+/// sign in with a `parking_lot.tokens` token; its role decides what they may do.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleSettings {
+    /// Serve the console.
+    pub enabled: bool,
+    /// Where: `/console` by default; `/` alone is not allowed (it would shadow `/metrics`).
+    pub path: String,
+    /// A session ends this long after sign-in (the page then asks to sign in again).
+    #[serde(with = "humantime_serde")]
+    pub session_ttl: Duration,
+    /// Mark the session cookie `Secure` (set it when the console is reached over HTTPS, e.g.
+    /// through a TLS-terminating proxy).
+    pub secure_cookie: bool,
+    /// Sign-in attempts allowed per client address within `sign_in_window`; more get 429 with
+    /// `Retry-After`.
+    pub sign_in_attempts: u32,
+    /// See `sign_in_attempts`.
+    #[serde(with = "humantime_serde")]
+    pub sign_in_window: Duration,
+    /// Live sessions per token; signing in once more ends that token's oldest session.
+    pub max_sessions_per_token: u32,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            path: "/console".to_owned(),
+            session_ttl: Duration::from_secs(8 * 3600),
+            secure_cookie: false,
+            sign_in_attempts: 10,
+            sign_in_window: Duration::from_secs(60),
+            max_sessions_per_token: 5,
+        }
+    }
+}
+
+impl ConsoleSettings {
+    /// Its own checks.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        let p = &self.path;
+        let safe = |c: char| c.is_ascii_alphanumeric() || "/-_.".contains(c);
+        if !p.starts_with('/') || p.len() < 2 || p.ends_with('/') || !p.chars().all(safe) {
+            return Err(format!(
+                "console.path {p:?} must start with '/', not end with one, and hold only letters,                  digits, '-', '_', '.' and '/' (e.g. \"/console\")"
+            ));
+        }
+        if ["/metrics", "/healthz", "/readyz"].contains(&p.as_str()) {
+            return Err(format!("console.path {p:?} is taken by the admin server"));
+        }
+        if self.session_ttl.is_zero() || self.sign_in_window.is_zero() {
+            return Err(
+                "console.session_ttl and console.sign_in_window must be greater than 0".to_owned(),
+            );
+        }
+        if self.sign_in_attempts == 0 || self.max_sessions_per_token == 0 {
+            return Err(
+                "console.sign_in_attempts and console.max_sessions_per_token must be greater \
+                 than 0"
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::testing::parse;
+
+    #[test]
+    fn console_settings_are_checked() {
+        let s = parse("", &[]).unwrap();
+        assert!(s.console.enabled);
+        assert_eq!(s.console.path, "/console");
+        let ok =
+            "[console]\npath = \"/ops/console\"\n[parking_lot]\nsensitive = [\"/card/number\"]\n";
+        assert_eq!(parse(ok, &[]).unwrap().console.path, "/ops/console");
+        for bad in ["/", "console", "/console/", "/metrics", "/a b"] {
+            let toml = format!("[console]\npath = {bad:?}\n");
+            let e = parse(&toml, &[]).unwrap_err().to_string();
+            assert!(e.contains("console.path"), "{bad}: {e}");
+        }
+        let e = parse("[parking_lot]\nsensitive = [\"card.number\"]\n", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("JSON Pointer"), "{e}");
+        let s = parse("", &[("SALVAGE__CONSOLE__ENABLED", "false")]).unwrap();
+        assert!(!s.console.enabled);
+    }
+}
