@@ -8,26 +8,10 @@ use tokio::sync::broadcast;
 use tracing::warn;
 
 use super::ParkingLot;
-use crate::{shutdown::ShutdownSignal, store::StoredEvent};
+use crate::shutdown::ShutdownSignal;
 
-/// One event.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Event {
-    /// The stream entry id.
-    pub id: String,
-    /// parked, edited, resubmitted, discarded, restored, expired.
-    pub kind: String,
-    /// The messages concerned.
-    pub tracking_ids: Vec<String>,
-    /// Origin queue (of the first message, for batches).
-    pub queue: String,
-    /// Failure group (likewise).
-    pub group: String,
-    /// Who.
-    pub actor: String,
-    /// When (ms).
-    pub at: u64,
-}
+/// One event: as the events stream holds it.
+pub use crate::store::StoredEvent as Event;
 
 /// Fans events out to watchers.
 #[derive(Debug, Clone)]
@@ -50,20 +34,6 @@ impl Hub {
     }
 }
 
-impl From<StoredEvent> for Event {
-    fn from(e: StoredEvent) -> Self {
-        Self {
-            id: e.id,
-            kind: e.kind,
-            tracking_ids: e.tracking_ids,
-            queue: e.queue,
-            group: e.group,
-            actor: e.actor,
-            at: e.at,
-        }
-    }
-}
-
 impl ParkingLot {
     /// Tail the events stream into `hub` until shutdown.
     pub async fn tail_events(self, hub: Hub, mut shutdown: ShutdownSignal) {
@@ -79,7 +49,7 @@ impl ParkingLot {
                 Ok(events) => {
                     for event in events {
                         // No watcher is fine.
-                        let _ = hub.tx.send(Arc::new(Event::from(event)));
+                        let _ = hub.tx.send(Arc::new(event));
                     }
                 }
                 Err(e) => {
