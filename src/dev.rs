@@ -16,6 +16,7 @@ use tokio::process::Command;
 use crate::{
     config::{Role, Settings, TokenSettings},
     startup::Application,
+    store::{Store, config::RedisSettings},
 };
 
 /// The operator token of `salvage dev`'s parking lot API.
@@ -148,17 +149,18 @@ fn free_port() -> anyhow::Result<u16> {
 }
 
 async fn wait_for_redis(url: &str, child: &mut tokio::process::Child) -> anyhow::Result<()> {
-    let client = redis::Client::open(url)?;
+    let settings = RedisSettings {
+        url: url.to_owned(),
+        connect_timeout: Duration::from_millis(200),
+        response_timeout: Duration::from_millis(200),
+        ..RedisSettings::default()
+    };
+    let store = Store::connect(&settings)?;
     for _ in 0..100 {
         if let Some(status) = child.try_wait()? {
             bail!("redis-server exited at start ({status}); is the port free?");
         }
-        if let Ok(mut c) = client.get_multiplexed_async_connection().await
-            && redis::cmd("PING")
-                .query_async::<String>(&mut c)
-                .await
-                .is_ok()
-        {
+        if store.ping().await.is_ok() {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -10,7 +10,8 @@
 //! - [`api`]: the gRPC service; the only module that sees protobuf types.
 //! - [`workflow`]: the processor, a report in and one committed outcome out.
 //! - the rule engine is its own crate, `salvage-rules` (`crates/salvage-rules`): pure, no I/O.
-//! - [`store`]: Redis: key layout and the Lua scripts that commit outcomes atomically.
+//! - [`store`]: Redis, its own crate `salvage-store` (`crates/salvage-store`), the only one that
+//!   depends on `redis`: key layout and the Lua scripts that commit outcomes atomically.
 //! - [`destinations`]: where requeued messages go (Redis Streams, RabbitMQ, NATS, Kafka).
 //! - [`relay`]: delivers outboxes and due retries; polls the gauges.
 //! - [`parking`]: the parking lot's operations (list, edit, resubmit runs, re-triage, discard,
@@ -34,10 +35,11 @@ pub mod parking;
 pub mod relay;
 pub mod shutdown;
 pub mod startup;
-pub mod store;
 pub mod telemetry;
 pub mod tls;
 pub mod workflow;
 
 /// Generated protobuf and gRPC code: the `salvage-proto` crate.
 pub use salvage_proto as proto;
+/// Redis: the `salvage-store` crate.
+pub use salvage_store as store;

@@ -11,12 +11,12 @@
 //! | `[server]` | [`ServerSettings`] | `api/config.rs` |
 //! | `[admin]` | [`AdminSettings`] | `admin/config.rs` |
 //! | `[console]` | [`ConsoleSettings`] | `console/config.rs` |
-//! | `[redis]` | [`RedisSettings`], [`RedisTls`] | `store/config.rs` |
+//! | `[redis]` | [`RedisSettings`], [`RedisTls`] | `crates/salvage-store/src/config.rs` |
 //! | `[rules]` | [`RulesSettings`] | here |
 //! | `[limits]` | [`Limits`] | `workflow/config.rs` |
 //! | `[relay]` | [`RelaySettings`] | `relay/config.rs` |
 //! | `[destinations.<name>]` | [`DestinationSettings`] (one variant per `type`) | `destinations/mod.rs` |
-//! | `type = "redis_streams"` | [`RedisStreamsSettings`], [`StreamFields`] | `destinations/redis_streams/config.rs` (the field names: `store/config.rs`) |
+//! | `type = "redis_streams"` | [`RedisStreamsSettings`], [`StreamFields`] | `destinations/redis_streams/config.rs` (the field names: `crates/salvage-store/src/config.rs`) |
 //! | a broker's `type` | its settings, with [`DeliverySettings`] (`destinations/publish.rs`) | `destinations/<broker>/config.rs` |
 //! | `[telemetry]` | [`TelemetrySettings`], [`LogFormat`] | `telemetry/config.rs` |
 //! | `[parking_lot]` | [`ParkingLotSettings`], [`TokenSettings`], [`Role`], [`RetentionSettings`] | `parking/config.rs` |

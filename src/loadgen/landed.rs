@@ -7,27 +7,32 @@
 use std::time::Duration;
 
 use anyhow::Context as _;
-use redis::aio::MultiplexedConnection;
 use tokio::time::{Instant, sleep};
+
+use crate::store::{Store, config::RedisSettings};
 
 /// How often to count while waiting.
 const POLL: Duration = Duration::from_millis(100);
 
 /// A connection to the Redis holding the origin streams.
 pub(super) struct Streams {
-    connection: MultiplexedConnection,
+    store: Store,
     keys: Vec<String>,
 }
 
 impl Streams {
     pub(super) async fn connect(url: &str, keys: &[&str]) -> anyhow::Result<Self> {
-        let client = redis::Client::open(url).with_context(|| format!("bad --redis-url {url}"))?;
-        let connection = client
-            .get_multiplexed_async_connection()
+        let settings = RedisSettings {
+            url: url.to_owned(),
+            ..RedisSettings::default()
+        };
+        let store = Store::connect(&settings).with_context(|| format!("bad --redis-url {url}"))?;
+        store
+            .ping()
             .await
             .with_context(|| format!("cannot connect to Redis at {url}"))?;
         Ok(Streams {
-            connection,
+            store,
             keys: keys.iter().map(|k| (*k).to_owned()).collect(),
         })
     }
@@ -36,9 +41,9 @@ impl Streams {
     pub(super) async fn count(&mut self) -> anyhow::Result<u64> {
         let mut total = 0;
         for key in &self.keys {
-            let len: u64 = redis::cmd("XLEN")
-                .arg(key)
-                .query_async(&mut self.connection)
+            let len = self
+                .store
+                .stream_len(key)
                 .await
                 .with_context(|| format!("XLEN {key}"))?;
             total += len;

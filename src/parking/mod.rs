@@ -2,7 +2,7 @@
 //! with the messages Salvage could not repair. Find them (`list`), read them (`record`), fix them
 //! (`actions::edit`), send them back (`runs`: resubmit and re-triage, in resumable bulk runs with
 //! safe redrive), discard and restore them (`actions`), and expire them (`retention`). Every
-//! change is one Redis script (see `store/parking.rs`), recorded in the audit log and announced
+//! change is one Redis script (see `crates/salvage-store/src/parking.rs`), recorded in the audit log and announced
 //! on the events stream (`watch`).
 
 pub mod actions;

@@ -113,7 +113,7 @@ impl Backoff {
     /// `random` is a number in `[0, 1)` supplied by the caller (the engine has no randomness of
     /// its own): 0 gives the shortest delay, values near 1 the longest. The delay itself,
     /// `min(initial × multiplier^(attempt - 1), max) × factor`, is computed by the report script,
-    /// which alone knows the attempt number (`src/store/lua/report.lua`; pinned by
+    /// which alone knows the attempt number (`crates/salvage-store/src/lua/report.lua`; pinned by
     /// `tests/e2e/golden.rs`), so a jittered delay may exceed `max` by the jitter fraction.
     pub fn jitter_factor(&self, random: f64) -> f64 {
         let jitter = if self.jitter.is_finite() {

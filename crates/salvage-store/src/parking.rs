@@ -1,7 +1,7 @@
 //! Redis calls of the parking lot: reading records and indexes, and the scripts that change them
 //! (edit, discard, restore, resubmit a batch, purge the archive, claim a run). Each change is one
 //! script, so it is atomic and records its event (and, for operator actions, its audit entry) in
-//! the same step. The parking-lot logic itself lives in `crate::parking`.
+//! the same step. The parking-lot logic itself lives in the server's `parking` module.
 
 use std::collections::HashMap;
 

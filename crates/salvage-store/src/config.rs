@@ -69,7 +69,7 @@ impl fmt::Debug for RedisSettings {
 
 impl RedisSettings {
     /// Its own checks: a hash tag in the key prefix, timeouts, TLS only with `rediss://`.
-    pub(crate) fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), String> {
         let p = &self.key_prefix;
         let tag = p.find('{').and_then(|o| p[o..].find('}').map(|c| c > 1));
         if tag != Some(true) {
@@ -149,19 +149,23 @@ impl StreamFields {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::testing::parse;
+    use super::RedisSettings;
+
+    fn parse(text: &str) -> Result<RedisSettings, String> {
+        let s: RedisSettings = toml::from_str(text).map_err(|e| e.to_string())?;
+        s.validate()?;
+        Ok(s)
+    }
 
     #[test]
     fn prefix_needs_hash_tag() {
-        let e = parse("[redis]\nkey_prefix = \"salvage\"\n", &[])
-            .unwrap_err()
-            .to_string();
+        let e = parse("key_prefix = \"salvage\"\n").unwrap_err();
         assert!(e.contains("hash tag"), "{e}");
     }
 
     #[test]
     fn debug_hides_password() {
-        let s = parse("[redis]\nurl = \"redis://u:hunter2@h:1\"\n", &[]).unwrap();
+        let s = parse("url = \"redis://u:hunter2@h:1\"\n").unwrap();
         let d = format!("{s:?}");
         assert!(!d.contains("hunter2"), "{d}");
     }

@@ -30,6 +30,12 @@ pub use self::{
 };
 use salvage_model::Outcome;
 
+/// Make ring the process's rustls provider, which the Redis client takes for `rediss://`.
+/// Harmless when one is installed already.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Why a Redis operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -278,11 +284,11 @@ impl Store {
     pub fn connect(settings: &RedisSettings) -> Result<Self, StoreError> {
         let client = match &settings.tls {
             Some(tls) => {
-                crate::tls::install_crypto_provider();
+                install_crypto_provider();
                 redis::Client::build_with_tls(settings.url.as_str(), tls_certificates(tls)?)
             }
             None if settings.url.starts_with("rediss://") => {
-                crate::tls::install_crypto_provider();
+                install_crypto_provider();
                 redis::Client::open(settings.url.as_str())
             }
             None => redis::Client::open(settings.url.as_str()),
@@ -331,6 +337,13 @@ impl Store {
         let mut conn = self.conn.clone();
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;
         Ok(())
+    }
+
+    /// How many entries the stream `key` holds (0 when there is no such key). For tools: the
+    /// load generator counts what landed on the origin streams.
+    pub async fn stream_len(&self, key: &str) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        Ok(redis::cmd("XLEN").arg(key).query_async(&mut conn).await?)
     }
 
     /// Commit one report's outcome (one script call).
