@@ -1,6 +1,7 @@
 //! Conversions between the parking lot's protobuf messages and `crate::parking`'s types.
 
 use prost_types::Timestamp;
+use salvage_model::history::Attempt;
 use serde_json::Value;
 
 use crate::{
@@ -135,31 +136,21 @@ fn class(s: &str) -> i32 {
     .into()
 }
 
-fn attempt(a: &Value) -> pb::Attempt {
-    let s = |k: &str| {
-        a.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let n = |k: &str| a.get(k).and_then(Value::as_u64).unwrap_or(0);
+fn attempt(a: &Attempt) -> pb::Attempt {
     // What the attempt sent back: a parked attempt sent nothing, whatever a rule produced.
-    let payload = a
-        .get("payload")
-        .and_then(Value::as_str)
-        .filter(|_| s("outcome") != "PARKED");
+    let payload = a.sent_payload();
     pb::Attempt {
-        attempt: u32::try_from(n("attempt")).unwrap_or(u32::MAX),
-        outcome: s("outcome"),
-        reason: s("reason"),
-        at: ts(n("at")),
-        tracking_id: s("tracking_id"),
-        rule: s("rule"),
-        error_code: s("code"),
-        error_message: s("message"),
+        attempt: u32::try_from(a.attempt).unwrap_or(u32::MAX),
+        outcome: a.outcome.clone(),
+        reason: a.reason.clone(),
+        at: ts(a.at),
+        tracking_id: a.tracking_id.clone(),
+        rule: a.rule.clone(),
+        error_code: a.code.clone().unwrap_or_default(),
+        error_message: a.message.clone().unwrap_or_default(),
         payload: payload.map(|p| p.as_bytes().to_vec()).unwrap_or_default(),
         has_payload: payload.is_some(),
-        actor: s("actor"),
+        actor: a.actor.clone().unwrap_or_default(),
     }
 }
 

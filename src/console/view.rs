@@ -13,6 +13,7 @@ use crate::parking::{
     redact::{Change, Redactor},
     runs::Run,
 };
+use salvage_model::history;
 use salvage_rules::{diff, jsontext, splice};
 
 /// Characters of payload in a listing's preview.
@@ -233,10 +234,10 @@ pub(super) fn detail(r: &Record, redactor: &Redactor, reveal: bool) -> Detail {
 /// (in the history); else, when no repair ran, what the first edit replaced or the payload.
 fn original(r: &Record) -> Vec<u8> {
     let first_repair = r.attempts.iter().find_map(|a| {
-        let changes: Vec<Change> = serde_json::from_value(a.get("changes")?.clone()).ok()?;
-        let text = a.get("payload")?.as_str()?;
+        let changes = a.changes.as_deref()?;
+        let text = a.payload.as_deref()?;
         let produced: Value = serde_json::from_str(text).ok()?;
-        let before = diff::undo(&produced, &changes)?;
+        let before = diff::undo(&produced, changes)?;
         // The produced text taken back where the repair changed it: the rest as sent.
         splice::rewrite(text.as_bytes(), &produced, &before)
             .or_else(|| serde_json::to_vec(&before).ok())
@@ -246,39 +247,29 @@ fn original(r: &Record) -> Vec<u8> {
         .unwrap_or_else(|| r.payload.clone())
 }
 
-fn attempt(a: &Value, redactor: &Redactor, reveal: bool) -> Attempt {
-    let s = |k: &str| {
-        a.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let outcome = s("outcome");
+fn attempt(a: &history::Attempt, redactor: &Redactor, reveal: bool) -> Attempt {
     // A parked attempt sent nothing back, whatever a rule produced.
-    let produced = a
-        .get("payload")
-        .and_then(Value::as_str)
-        .filter(|_| outcome != "PARKED");
+    let produced = a.sent_payload();
     // What the repair changed in the payload it was given (recorded with the attempt).
     let mut diff: Vec<Change> = a
-        .get("changes")
+        .changes
+        .clone()
         .filter(|_| produced.is_some())
-        .and_then(|c| serde_json::from_value(c.clone()).ok())
         .unwrap_or_default();
     if !reveal {
         redactor.mask_changes(&mut diff);
     }
     Attempt {
-        attempt: a.get("attempt").and_then(Value::as_u64).unwrap_or(0),
-        reason: s("reason"),
-        at: a.get("at").and_then(Value::as_u64).unwrap_or(0),
-        rule: s("rule"),
-        code: s("code"),
-        message: s("message"),
-        tracking_id: s("tracking_id"),
+        attempt: a.attempt,
+        reason: a.reason.clone(),
+        at: a.at,
+        rule: a.rule.clone(),
+        code: a.code.clone().unwrap_or_default(),
+        message: a.message.clone().unwrap_or_default(),
+        tracking_id: a.tracking_id.clone(),
         produced: produced.map(|p| redactor.show(p.as_bytes(), reveal).text),
         diff: diff.into_iter().map(DiffRow::from).collect(),
-        outcome,
+        outcome: a.outcome.clone(),
     }
 }
 

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use salvage_model::history::Attempt;
+
 use crate::store::RawRecord;
 
 /// The fields a listing needs (everything but the history and the edits).
@@ -76,8 +78,8 @@ pub struct Record {
     pub headers: BTreeMap<String, String>,
     /// The headers as stored (a JSON object).
     pub headers_json: String,
-    /// Every attempt (JSON objects), oldest first.
-    pub attempts: Vec<Value>,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<Attempt>,
     /// Every edit, oldest first.
     pub edits: Vec<EditEntry>,
     /// Set for archived records.
@@ -144,7 +146,7 @@ impl Record {
         );
         let attempts = raw
             .get("attempts")
-            .and_then(|v| serde_json::from_slice::<Vec<Value>>(v).ok())
+            .map(|v| Attempt::parse_list(v))
             .unwrap_or_default();
         let edits = raw
             .get("edits")

@@ -81,16 +81,13 @@ impl Redactor {
         }
         self.mask_in_place(&mut r.payload);
         for a in &mut r.attempts {
-            if let Some(Value::String(p)) = a.get_mut("payload")
+            if let Some(p) = &mut a.payload
                 && let Some(masked) = self.mask_bytes(p.as_bytes())
             {
                 *p = String::from_utf8_lossy(&masked).into_owned();
             }
-            if let Some(changes) = a.get_mut("changes")
-                && let Ok(mut list) = serde_json::from_value::<Vec<Change>>(changes.clone())
-            {
-                self.mask_changes(&mut list);
-                *changes = serde_json::to_value(list).unwrap_or(Value::Null);
+            if let Some(changes) = &mut a.changes {
+                self.mask_changes(changes);
             }
         }
         for e in &mut r.edits {
@@ -310,11 +307,9 @@ mod tests {
         let card = br#"{"card":{"number":"4111"}}"#.to_vec();
         let mut rec = Record {
             payload: card.clone(),
-            attempts: vec![json!({
-                "attempt": 1,
-                "payload": r#"{"card":{"number":"4111"}}"#,
-                "changes": [{"pointer": "/card/number", "op": "changed", "before": "4111 ", "after": "4111"}],
-            })],
+            attempts: salvage_model::history::Attempt::parse_list(
+                br#"[{"attempt": 1, "payload": "{\"card\":{\"number\":\"4111\"}}", "changes": [{"pointer": "/card/number", "op": "changed", "before": "4111 ", "after": "4111"}]}]"#,
+            ),
             edits: vec![super::super::record::EditEntry {
                 previous_payload: card,
                 ..Default::default()
@@ -325,7 +320,7 @@ mod tests {
         let all = format!(
             "{} {} {}",
             String::from_utf8_lossy(&rec.payload),
-            rec.attempts[0],
+            serde_json::to_string(&rec.attempts[0]).unwrap(),
             String::from_utf8_lossy(&rec.edits[0].previous_payload)
         );
         assert!(!all.contains("4111"), "{all}");

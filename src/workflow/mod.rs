@@ -20,7 +20,9 @@ use tokio::sync::Notify;
 use tracing::{Instrument, debug};
 
 pub use self::report::{Decided, FailedMessage, Failure, FailureReport, ReportError};
-use salvage_model::{Outcome, failure_group, headers, message_key, now_ms, payload_digest};
+use salvage_model::{
+    Outcome, failure_group, headers, history::Attempt, message_key, now_ms, payload_digest,
+};
 use salvage_rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet, diff::Change};
 
 use self::config::Limits;
@@ -421,26 +423,25 @@ fn attempt_tail(
     decision: &str,
     repaired: Option<(&[u8], &[Change])>,
 ) -> String {
-    let payload = repaired.map(|(p, _)| String::from_utf8_lossy(p).into_owned());
-    let mut obj = serde_json::json!({
-        "at": now_ms,
-        "tracking_id": tracking_id,
-        "class": f.class.as_str(),
-        "code": f.code,
-        "message": f.message,
-        "consumer": f.consumer,
-        "delivery_attempt": f.delivery_attempt,
-        "rule": rule,
-        "decision": decision,
-        "payload": payload,
-    });
-    // What the repair changed, so the console can show it and rebuild the payload it was given.
-    if let Some((_, changes)) = repaired.filter(|(_, c)| !c.is_empty())
-        && let Ok(changes) = serde_json::to_value(changes)
-    {
-        obj["changes"] = changes;
+    Attempt {
+        at: now_ms,
+        tracking_id: tracking_id.to_owned(),
+        class: Some(f.class.as_str().to_owned()),
+        code: Some(f.code.clone()),
+        message: Some(f.message.clone()),
+        consumer: Some(f.consumer.clone()),
+        delivery_attempt: Some(u64::from(f.delivery_attempt)),
+        rule: rule.to_owned(),
+        decision: Some(decision.to_owned()),
+        payload: repaired.map(|(p, _)| String::from_utf8_lossy(p).into_owned()),
+        // What the repair changed, so the console can show it and rebuild the payload it was
+        // given.
+        changes: repaired
+            .filter(|(_, c)| !c.is_empty())
+            .map(|(_, c)| c.to_vec()),
+        ..Attempt::default()
     }
-    obj.to_string()[1..].to_owned()
+    .tail()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use prost_types::Timestamp;
 use salvage::proto::v1 as pb;
 
-use crate::support::*;
+use crate::support::{admin::by_ids, *};
 
 /// `text` with each of `subs` replaced by its placeholder.
 fn normalise(text: &str, subs: &[(&str, &str)]) -> String {
@@ -78,6 +78,67 @@ async fn a_repair_writes_this_stream_entry_and_this_history_entry() {
     assert_eq!(
         normalise(&history, &subs),
         r#"{"attempt":1,"outcome":"REQUEUED","reason":"","at":<now>,"tracking_id":"<tid>","class":"data","code":"INVALID_TYPE","message":"total must be a number","consumer":"billing","delivery_attempt":1,"rule":"order-total-as-string","decision":"requeue","payload":"{\"order_id\":\"o-1\",\"total\":129.90,\"currency\":\"EUR\"}","changes":[{"pointer":"/total","op":"changed","before":"129.90","after":129.90}]}"#
+    );
+}
+
+/// A resubmit run writes the history entry itself (Rust, `salvage_model::history::Attempt`),
+/// after the report script's: the same shape, its own fields.
+#[tokio::test]
+async fn a_resubmit_writes_this_stream_entry_and_this_history_entry() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let tids = app.park_all(vec![fraud_declined("p-7")]).await;
+    let run = op
+        .clone()
+        .resubmit_parked(pb::ResubmitParkedRequest {
+            selection: by_ids(&tids),
+            options: None,
+            dry_run: false,
+            comment: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    assert_eq!(run.resubmitted, 1, "{run:?}");
+    let entries = app.await_stream("payments", 1).await;
+    let copy: HashMap<String, String> = serde_json::from_str(&entries[0]["headers"]).unwrap();
+    let copy_tid = copy["salvage-tracking-id"].clone();
+    let (history, _) = history(&app, "payments", "p-7").await;
+    let (_, at) = history
+        .rsplit_once(r#""at":"#)
+        .and_then(|(_, rest)| rest.split_once(','))
+        .map(|(at, _)| ("", at.to_owned()))
+        .unwrap();
+    let subs = [
+        (tids[0].as_str(), "<parked tid>"),
+        (copy_tid.as_str(), "<tid>"),
+        (run.run_id.as_str(), "<run>"),
+        (at.as_str(), "<at>"),
+    ];
+    let mut fields: Vec<String> = entries[0]
+        .iter()
+        .map(|(k, v)| format!("{k}={}", normalise(v, &subs)))
+        .collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "content_type=application/json",
+            "event_type=PaymentCaptured",
+            // "0": a run reads the records without their history, so it counts no attempts
+            // before (and the message's attempt counter starts again after a resubmit).
+            r#"headers={"salvage-attempt":"0","salvage-tracking-id":"<tid>","salvage-error-code":"FRAUD_DECLINED"}"#,
+            "id=p-7",
+            r#"payload={"payment_id":"p-7","amount_cents":990}"#,
+        ]
+    );
+    let resubmitted = normalise(&history, &subs);
+    let resubmitted = resubmitted.rsplit_once(",{").map(|(_, e)| e).unwrap();
+    assert_eq!(
+        resubmitted,
+        r#""attempt":0,"outcome":"RESUBMITTED","reason":"resubmitted by olivia","at":<at>,"tracking_id":"<tid>","rule":"","actor":"olivia","run_id":"<run>","payload":null}"#
     );
 }
 

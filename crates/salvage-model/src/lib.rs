@@ -1,5 +1,5 @@
 //! Salvage's vocabulary: the words every other crate shares, with no I/O and no runtime. It sits
-//! at the bottom of the crate graph (its only dependency is `sha2`), so the store, the
+//! at the bottom of the crate graph (its dependencies are hashing and serde), so the store, the
 //! workflow, the destinations and the parking lot can all name an [`Outcome`], a header or a
 //! failure group without importing one another.
 //!
@@ -7,6 +7,8 @@
 //! - [`headers`]: the `salvage-*` headers a requeued copy carries;
 //! - [`digest`]: the message key and the payload digest (what identifies a message and a copy);
 //! - [`group`]: failure groups (one line for 10,000 failures of one bug);
+//! - [`history`]: a message's history as stored, one typed [`history::Attempt`] per attempt,
+//!   and the changes a repair made;
 //! - [`clock`]: milliseconds since the Unix epoch, the unit of every time Salvage stores;
 //! - [`hex`]: lower-case hex, both ways;
 //! - [`url`]: URLs shown without their password.
@@ -16,6 +18,7 @@ pub mod digest;
 pub mod group;
 pub mod headers;
 pub mod hex;
+pub mod history;
 pub mod outcome;
 pub mod url;
 

@@ -3,49 +3,12 @@
 //! console can show what each repair did, and rebuild the payload as first reported from the
 //! first repair's output. Pure: no I/O.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// Changes listed per diff at most; a longer diff is cut (see [`Change`] lists' `len`).
 pub const MAX_CHANGES: usize = 200;
 
-/// What happened at a pointer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Op {
-    /// Only in the after document.
-    Added,
-    /// Only in the before document.
-    Removed,
-    /// In both, different.
-    Changed,
-}
-
-impl Op {
-    /// Its name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Added => "added",
-            Self::Removed => "removed",
-            Self::Changed => "changed",
-        }
-    }
-}
-
-/// One difference between two JSON documents.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Change {
-    /// Where (a JSON Pointer).
-    pub pointer: String,
-    /// What happened there.
-    pub op: Op,
-    /// The value before (absent for `added`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub before: Option<Value>,
-    /// The value after (absent for `removed`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub after: Option<Value>,
-}
+pub use salvage_model::history::{Change, Op};
 
 /// The changes from `before` to `after` (at most [`MAX_CHANGES`]), objects key by key and
 /// arrays index by index.

@@ -8,7 +8,7 @@ use crate::{
     store::{BatchResult, RequeueMode, ResubmitEntry},
     workflow::outgoing_headers,
 };
-use salvage_model::{headers, now_ms, payload_digest};
+use salvage_model::{headers, history::Attempt, now_ms, payload_digest};
 
 use super::types::{Run, RunKind};
 
@@ -142,18 +142,19 @@ impl ParkingLot {
                 format!("re-triaged by {}: repaired by rule {rule}", run.created_by)
             }
         };
-        let history = json!({
-            "attempt": attempts,
-            "outcome": "RESUBMITTED",
-            "reason": reason,
-            "at": now_ms(),
-            "tracking_id": new_tid,
-            "rule": rule,
-            "actor": run.created_by,
-            "run_id": run.id,
-            "payload": changed.then(|| String::from_utf8_lossy(&payload).into_owned()),
+        let history = serde_json::to_string(&Attempt {
+            attempt: attempts as u64,
+            outcome: "RESUBMITTED".to_owned(),
+            reason,
+            at: now_ms(),
+            tracking_id: new_tid.clone(),
+            rule,
+            actor: Some(run.created_by.clone()),
+            run_id: Some(run.id.clone()),
+            payload: changed.then(|| String::from_utf8_lossy(&payload).into_owned()),
+            ..Attempt::default()
         })
-        .to_string();
+        .unwrap_or_default();
         let target = if outbox {
             self.inner.store.keys().outbox(&r.destination)
         } else {
