@@ -27,6 +27,7 @@ use super::{
     publish::{Broker, BrokerSettings, DeliverySettings, Outgoing, PublishError, Publisher},
 };
 use crate::store::{Drained, RequeueMode, Settle, Store};
+use salvage_model::entry::Entry;
 
 /// How long the relay leaves a down broker alone before trying again, at most.
 const MAX_PAUSE: Duration = Duration::from_secs(5);
@@ -181,7 +182,8 @@ impl Remote {
     }
 }
 
-/// The message an outbox entry holds (default field names: brokers use no custom ones).
+/// The message an outbox entry holds (default field names: brokers use no custom ones), and
+/// the outbox's own fields beside it.
 fn outgoing(fields: &std::collections::HashMap<String, Vec<u8>>) -> Option<Outgoing> {
     let text = |k: &str| {
         fields
@@ -190,17 +192,18 @@ fn outgoing(fields: &std::collections::HashMap<String, Vec<u8>>) -> Option<Outgo
             .unwrap_or_default()
     };
     let queue = text("queue");
-    if queue.is_empty() || !fields.contains_key("payload") {
+    if queue.is_empty() {
         return None;
     }
+    let entry = Entry::decode(fields, &StreamFields::default())?;
     Some(Outgoing {
         tracking_id: text("tracking_id"),
-        id: text("id"),
-        headers: salvage_model::headers::parse(&text("headers")),
-        payload: fields.get("payload").cloned().unwrap_or_default(),
-        content_type: text("content_type"),
-        event_type: text("event_type"),
-        partition_key: text("partition_key"),
+        id: entry.id,
+        headers: salvage_model::headers::parse(&entry.headers),
+        payload: entry.payload,
+        content_type: entry.content_type,
+        event_type: entry.event_type,
+        partition_key: entry.partition_key,
         queue,
     })
 }

@@ -7,6 +7,7 @@
 //! - [`headers`]: the `salvage-*` headers a requeued copy carries;
 //! - [`digest`]: the message key and the payload digest (what identifies a message and a copy);
 //! - [`group`]: failure groups (one line for 10,000 failures of one bug);
+//! - [`entry`]: a requeued copy as a stream entry, its field names and its codec;
 //! - [`history`]: a message's history as stored, one typed [`history::Attempt`] per attempt,
 //!   and the changes a repair made;
 //! - [`clock`]: milliseconds since the Unix epoch, the unit of every time Salvage stores;
@@ -15,6 +16,7 @@
 
 pub mod clock;
 pub mod digest;
+pub mod entry;
 pub mod group;
 pub mod headers;
 pub mod hex;

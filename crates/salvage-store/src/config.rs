@@ -102,50 +102,8 @@ impl RedisSettings {
     }
 }
 
-/// Field names of a requeued stream entry.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields, default)]
-pub struct StreamFields {
-    /// The message's own id.
-    pub id: String,
-    /// The payload bytes.
-    pub payload: String,
-    /// The headers, as one JSON object of strings.
-    pub headers: String,
-    /// The content type (omitted when empty).
-    pub content_type: String,
-    /// The event type (omitted when empty).
-    pub event_type: String,
-    /// The partition key (omitted when empty).
-    pub partition_key: String,
-}
-
-impl Default for StreamFields {
-    fn default() -> Self {
-        Self {
-            id: "id".to_owned(),
-            payload: "payload".to_owned(),
-            headers: "headers".to_owned(),
-            content_type: "content_type".to_owned(),
-            event_type: "event_type".to_owned(),
-            partition_key: "partition_key".to_owned(),
-        }
-    }
-}
-
-impl StreamFields {
-    /// In the order the report script takes them.
-    pub fn as_array(&self) -> [&str; 6] {
-        [
-            &self.id,
-            &self.payload,
-            &self.headers,
-            &self.content_type,
-            &self.event_type,
-            &self.partition_key,
-        ]
-    }
-}
+/// Field names of a requeued stream entry: the model's (its codec is there too).
+pub use salvage_model::entry::StreamFields;
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,5 @@
 //! One batch of a run, committed in one script, and the resubmit entry of each message.
 
-use serde_json::json;
 use tracing::warn;
 
 use crate::parking::{ParkingError, ParkingLot, Record, record::SUMMARY_FIELDS, retriage::verdict};
@@ -8,7 +7,11 @@ use crate::{
     store::{BatchResult, RequeueMode, ResubmitEntry},
     workflow::outgoing_headers,
 };
-use salvage_model::{headers, history::Attempt, now_ms, payload_digest};
+use salvage_model::{
+    entry::{Entry, with_attempt},
+    history::Attempt,
+    now_ms, payload_digest,
+};
 
 use super::types::{Run, RunKind};
 
@@ -102,13 +105,14 @@ impl ParkingLot {
         let new_tid = uuid::Uuid::now_v7().to_string();
         let attempts = r.attempts.len();
         let out_headers = outgoing_headers(&r.headers, &new_tid, &rule, &r.code, None);
-        let mut headers: serde_json::Map<String, serde_json::Value> = serde_json::Map::new();
-        headers.insert(headers::ATTEMPT.to_owned(), json!(attempts.to_string()));
-        if let Ok(serde_json::Value::Object(m)) = serde_json::from_str(&out_headers) {
-            headers.extend(m);
-        }
-        let headers = serde_json::Value::Object(headers).to_string();
-        let f = dest.fields();
+        let entry = Entry {
+            id: r.id.clone(),
+            payload,
+            headers: with_attempt(attempts as u64, &out_headers),
+            content_type: r.content_type.clone(),
+            event_type: r.event_type.clone(),
+            partition_key: r.partition_key.clone(),
+        };
         let outbox = dest.requeue_mode() == RequeueMode::Outbox;
         let mut fields: Vec<Vec<u8>> = Vec::new();
         let mut push = |k: &str, v: &[u8]| {
@@ -123,18 +127,10 @@ impl ParkingLot {
             // Settling the entry counts the copy as delivered or failed on the run.
             push("run", run.id.as_bytes());
         }
-        push(&f.id, r.id.as_bytes());
-        push(&f.payload, &payload);
-        push(&f.headers, headers.as_bytes());
-        for (name, v) in [
-            (&f.content_type, &r.content_type),
-            (&f.event_type, &r.event_type),
-            (&f.partition_key, &r.partition_key),
-        ] {
-            if !v.is_empty() {
-                push(name, v.as_bytes());
-            }
+        for (name, v) in entry.fields(dest.fields()) {
+            push(name, v);
         }
+        let payload = entry.payload;
         let changed = payload != r.payload || !r.edits.is_empty();
         let reason = match run.kind {
             RunKind::Resubmit => format!("resubmitted by {}", run.created_by),
