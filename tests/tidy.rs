@@ -2,6 +2,7 @@
 //!
 //! - only the `salvage-store` crate depends on `redis` (then Cargo refuses Redis anywhere else;
 //!   the `salvage` tests may use it, as outsiders checking what was stored);
+//! - the rules do not read the clock (they depend on the model, which has one);
 //! - the layers inside the `salvage` crate: protobuf types stay at the edges (the gRPC services,
 //!   the CLI's admin client, the load generator), and its modules import one another without a
 //!   cycle;
@@ -63,6 +64,12 @@ const PROTOBUF: Layer = Layer {
     what: "uses protobuf types (only the gRPC edges may: src/api/, the CLI's admin client, the load generator)",
     needles: &["proto::", "prost::", "prost_types", "tonic_prost"],
     allowed: &["src/api/", "src/cli/parked/", "src/loadgen/", "src/lib.rs"],
+};
+
+const RULES_CLOCK: Layer = Layer {
+    what: "reads the clock (the rules are pure: time comes in with the input)",
+    needles: &["now_ms", "SystemTime", "Instant::now", "Clock"],
+    allowed: &[],
 };
 
 fn layer_violations(layer: &Layer, files: &[(String, String)]) -> Vec<String> {
@@ -162,6 +169,16 @@ fn protobuf_types_stay_at_the_edges() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The rules crate depends on the model (for `Change`), which has a clock: Cargo cannot keep
+/// the rules from calling it, so this does.
+#[test]
+fn the_rules_do_not_read_the_clock() {
+    let files = rust_files(&root().join("crates/salvage-rules/src"));
+    assert!(files.len() > 5, "too few files: {}", files.len());
+    let problems = layer_violations(&RULES_CLOCK, &files);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
 #[test]
 fn a_layer_violation_is_refused() {
     let files = vec![
@@ -180,6 +197,11 @@ fn a_layer_violation_is_refused() {
         proto[0].starts_with("src/startup.rs:2: uses protobuf"),
         "{proto:?}"
     );
+    let rules = vec![(
+        "crates/salvage-rules/src/rule.rs".to_owned(),
+        "let t = salvage_model::now_ms();\n".to_owned(),
+    )];
+    assert_eq!(layer_violations(&RULES_CLOCK, &rules).len(), 1);
     // A server-side manifest that takes `redis` back is refused; tests may keep theirs.
     let manifest = "[workspace.dependencies]\nredis = \"1\"\n\n[package]\nname = \"salvage\"\n\n[dependencies]\nanyhow = \"1\"\nredis = { workspace = true }\n\n[dev-dependencies]\nredis = { workspace = true }\n\n[target.'cfg(unix)'.dependencies.redis]\nworkspace = true\n";
     assert_eq!(
