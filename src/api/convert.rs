@@ -11,7 +11,7 @@ use salvage_rules::ErrorClass;
 
 use crate::{
     proto::v1 as pb,
-    workflow::{Decided, FailedMessage, Failure, FailureReport, ReportError},
+    workflow::{Decided, Failure, FailureReport, Message, ReportError},
 };
 
 const MAX_ID_BYTES: usize = 512;
@@ -78,7 +78,7 @@ impl TryFrom<pb::ReportRequest> for FailureReport {
             }
         };
         Ok(FailureReport {
-            message: FailedMessage {
+            message: Message {
                 id: m.id,
                 destination: origin.destination,
                 queue: origin.queue,

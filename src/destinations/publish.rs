@@ -8,30 +8,24 @@
 //! its settings) and a [`BrokerSettings`] (its settings, holding [`DeliverySettings`]); the
 //! registry in `destinations/mod.rs` does the rest.
 
-use std::{collections::BTreeMap, time::Duration};
+use std::time::Duration;
 
 use futures::future::BoxFuture;
 use serde::Deserialize;
 
-/// One message to publish, as it goes back to its origin.
+use salvage_model::Message;
+
+/// One copy to publish, as it goes back to its origin (`message.queue`): the message (its
+/// headers the ones to send, Salvage's `salvage-*` ones among them) and the copy's tracking id.
+/// A broker without a field for the event type or the partition key sends them as the
+/// `salvage-event-type` and `salvage-partition-key` headers (Kafka: the partition key is the
+/// record key).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
     /// Salvage's tracking id of this copy (a deduplication key: NATS `Nats-Msg-Id`).
     pub tracking_id: String,
-    /// The message's own id (AMQP `message_id`).
-    pub id: String,
-    /// The origin queue / subject / topic.
-    pub queue: String,
-    /// The body.
-    pub payload: Vec<u8>,
-    /// The headers to send: the message's own plus Salvage's `salvage-*` ones.
-    pub headers: BTreeMap<String, String>,
-    /// Content type, or "".
-    pub content_type: String,
-    /// Event type, or "" (sent as the `salvage-event-type` header where the broker has no field).
-    pub event_type: String,
-    /// Partition / ordering key, or "" (Kafka record key).
-    pub partition_key: String,
+    /// The message.
+    pub message: Message,
 }
 
 /// Why a publish failed.

@@ -27,7 +27,7 @@ use super::{
     publish::{Broker, BrokerSettings, DeliverySettings, Outgoing, PublishError, Publisher},
 };
 use crate::store::{Drained, RequeueMode, Settle, Store};
-use salvage_model::entry::Entry;
+use salvage_model::{Message, entry::Entry};
 
 /// How long the relay leaves a down broker alone before trying again, at most.
 const MAX_PAUSE: Duration = Duration::from_secs(5);
@@ -143,14 +143,14 @@ impl Remote {
             if known.is_some_and(|(_, next)| next > now_ms) {
                 continue;
             }
-            let Some(message) = outgoing(fields) else {
+            let Some(copy) = outgoing(fields) else {
                 settles.push(Settle::Park(
                     id.clone(),
                     "outbox entry has no queue or payload".to_owned(),
                 ));
                 continue;
             };
-            match self.publisher.publish(&message).await {
+            match self.publisher.publish(&copy).await {
                 Ok(()) => {
                     self.set_up();
                     settles.push(Settle::Done(id.clone()));
@@ -164,7 +164,7 @@ impl Remote {
                     self.set_up();
                     let attempt = known.map_or(0, |(a, _)| a) + 1;
                     if attempt >= self.delivery.max_attempts {
-                        warn!(destination = %self.name, queue = %message.queue, tracking_id = %message.tracking_id, error = %e, attempt, "broker refused the message; parked");
+                        warn!(destination = %self.name, queue = %copy.message.queue, tracking_id = %copy.tracking_id, error = %e, attempt, "broker refused the message; parked");
                         settles.push(Settle::Park(id.clone(), e));
                     } else {
                         let next = now_ms + self.backoff(attempt);
@@ -198,13 +198,16 @@ fn outgoing(fields: &std::collections::HashMap<String, Vec<u8>>) -> Option<Outgo
     let entry = Entry::decode(fields, &StreamFields::default())?;
     Some(Outgoing {
         tracking_id: text("tracking_id"),
-        id: entry.id,
-        headers: salvage_model::headers::parse(&entry.headers),
-        payload: entry.payload,
-        content_type: entry.content_type,
-        event_type: entry.event_type,
-        partition_key: entry.partition_key,
-        queue,
+        message: Message {
+            id: entry.id,
+            destination: text("destination"),
+            queue,
+            partition_key: entry.partition_key,
+            payload: entry.payload,
+            content_type: entry.content_type,
+            headers: salvage_model::headers::parse(&entry.headers),
+            event_type: entry.event_type,
+        },
     })
 }
 

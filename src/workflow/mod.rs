@@ -19,7 +19,8 @@ use std::{
 use tokio::sync::Notify;
 use tracing::{Instrument, debug};
 
-pub use self::report::{Decided, FailedMessage, Failure, FailureReport, ReportError};
+pub use self::report::{Decided, Failure, FailureReport, ReportError};
+pub use salvage_model::Message;
 use salvage_model::{
     Outcome, failure_group, headers, history::Attempt, message_key, now_ms, payload_digest,
 };
@@ -177,13 +178,8 @@ impl Processor {
             mode: destination.requeue_mode(),
             backoff: backoff_args(backoff.unwrap_or(&inner.rules.defaults().backoff)),
             message_key: &mkey,
-            id: &msg.id,
+            message: msg,
             destination: dest_name,
-            queue: &msg.queue,
-            partition_key: &msg.partition_key,
-            content_type: &msg.content_type,
-            event_type: &msg.event_type,
-            payload: &msg.payload,
             repaired,
             headers_in: &headers_in,
             headers_out: &headers_out,
@@ -229,7 +225,7 @@ impl Processor {
         })
     }
 
-    fn check_limits(&self, msg: &FailedMessage) -> Result<(), ReportError> {
+    fn check_limits(&self, msg: &Message) -> Result<(), ReportError> {
         let prefix = self.inner.store.keys().prefix();
         if msg.queue.starts_with(prefix) {
             return Err(ReportError::invalid(

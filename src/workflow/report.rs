@@ -1,41 +1,20 @@
 //! The domain form of a report, independent of the wire format (`api/convert.rs` builds it from
 //! the protobuf request), and the answer the processor gives.
 
-use std::{collections::BTreeMap, time::SystemTime};
+use std::time::SystemTime;
 
-use salvage_model::Outcome;
+use salvage_model::{Message, Outcome};
 use salvage_rules::ErrorClass;
 
 /// A failed message and why it failed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FailureReport {
     /// The message as the consumer received it.
-    pub message: FailedMessage,
+    pub message: Message,
     /// Why the consumer failed.
     pub failure: Failure,
     /// The trace context of the call (gRPC metadata), if the consumer sent one.
     pub trace: Option<super::trace::TraceContext>,
-}
-
-/// The message as the consumer received it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FailedMessage {
-    /// The message's own id, stable across redeliveries.
-    pub id: String,
-    /// The destination name ("" = the configured default).
-    pub destination: String,
-    /// The origin queue/stream/topic.
-    pub queue: String,
-    /// The partition key, or "".
-    pub partition_key: String,
-    /// The body, unchanged.
-    pub payload: Vec<u8>,
-    /// The content type, or "".
-    pub content_type: String,
-    /// The headers as received.
-    pub headers: BTreeMap<String, String>,
-    /// The event type, or "".
-    pub event_type: String,
 }
 
 /// Why the consumer failed.

@@ -3,6 +3,7 @@
 //! workflow, the destinations and the parking lot can all name an [`Outcome`], a header or a
 //! failure group without importing one another.
 //!
+//! - [`message`]: the message, one type for every stage;
 //! - [`outcome`]: what happened to a report;
 //! - [`headers`]: the `salvage-*` headers a requeued copy carries;
 //! - [`digest`]: the message key and the payload digest (what identifies a message and a copy);
@@ -21,6 +22,7 @@ pub mod group;
 pub mod headers;
 pub mod hex;
 pub mod history;
+pub mod message;
 pub mod outcome;
 pub mod url;
 
@@ -28,6 +30,7 @@ pub use self::{
     clock::{millis, now_ms},
     digest::{message_key, payload_digest},
     group::{delivery_failure_group, failure_group, mask_message},
+    message::Message,
     outcome::Outcome,
     url::redact_url,
 };

@@ -28,7 +28,7 @@ pub use self::{
     outbox::{OutboxEntry, Settle},
     parking::{AuditFields, BatchResult, EditResult, RawRecord, ResubmitEntry},
 };
-use salvage_model::Outcome;
+use salvage_model::{Message, Outcome};
 
 /// Make ring the process's rustls provider, which the Redis client takes for `rediss://`.
 /// Harmless when one is installed already.
@@ -104,20 +104,11 @@ pub struct ReportCommit<'a> {
     pub backoff: (u64, f64, u64, f64),
     /// The message key (see [`message_key`]).
     pub message_key: &'a str,
-    /// The message's own id.
-    pub id: &'a str,
-    /// Destination name.
+    /// The message as reported (its queue is where requeued copies go; its headers are taken
+    /// as `headers_in`, already encoded).
+    pub message: &'a Message,
+    /// The destination name: the message's, or the default one when it names none.
     pub destination: &'a str,
-    /// Origin queue (the stream requeued copies go to).
-    pub queue: &'a str,
-    /// Partition key, or "".
-    pub partition_key: &'a str,
-    /// Content type, or "".
-    pub content_type: &'a str,
-    /// Event type, or "".
-    pub event_type: &'a str,
-    /// The payload as reported.
-    pub payload: &'a [u8],
     /// The repaired payload, if a rule changed it.
     pub repaired: Option<&'a [u8]>,
     /// The headers as reported, as a JSON object.
@@ -349,7 +340,7 @@ impl Store {
     /// Commit one report's outcome (one script call).
     pub async fn commit_report(&self, c: &ReportCommit<'_>) -> Result<Committed, StoreError> {
         let target = match c.mode {
-            RequeueMode::Inline => c.queue.to_owned(),
+            RequeueMode::Inline => c.message.queue.clone(),
             RequeueMode::Outbox => self.keys.outbox(c.destination),
         };
         let (initial, mult, max, jitter) = c.backoff;
@@ -377,13 +368,13 @@ impl Store {
             .arg("b_mult", mult)
             .arg("b_max", max)
             .arg("b_jitter", jitter)
-            .arg("msg_id", c.id)
+            .arg("msg_id", &c.message.id)
             .arg("destination", c.destination)
-            .arg("queue", c.queue)
-            .arg("partition_key", c.partition_key)
-            .arg("content_type", c.content_type)
-            .arg("event_type", c.event_type)
-            .arg("payload_in", c.payload)
+            .arg("queue", &c.message.queue)
+            .arg("partition_key", &c.message.partition_key)
+            .arg("content_type", &c.message.content_type)
+            .arg("event_type", &c.message.event_type)
+            .arg("payload_in", &c.message.payload)
             .arg("payload_out", c.repaired.unwrap_or_default())
             .arg("repaired", if c.repaired.is_some() { "1" } else { "0" })
             .arg("headers_in", c.headers_in)

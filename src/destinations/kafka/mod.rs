@@ -105,13 +105,13 @@ impl KafkaPublisher {
         tokio::task::spawn_blocking(move || drop(producer));
     }
 
-    async fn send(&self, message: &Outgoing) -> Result<(), PublishError> {
+    async fn send(&self, copy: &Outgoing) -> Result<(), PublishError> {
         let producer = self.producer()?;
-        let mut record = FutureRecord::to(&message.queue)
-            .payload(&message.payload)
-            .headers(headers(message));
-        if !message.partition_key.is_empty() {
-            record = record.key(&message.partition_key);
+        let mut record = FutureRecord::to(&copy.message.queue)
+            .payload(&copy.message.payload)
+            .headers(headers(copy));
+        if !copy.message.partition_key.is_empty() {
+            record = record.key(&copy.message.partition_key);
         }
         let timeout = self.settings.delivery.timeout;
         // `queue_timeout` bounds only the wait for room in the local queue; the delivery report
@@ -126,8 +126,8 @@ impl KafkaPublisher {
         let error = match report {
             Ok(Ok(delivery)) => {
                 tracing::debug!(
-                    tracking_id = %message.tracking_id,
-                    topic = %message.queue,
+                    tracking_id = %copy.tracking_id,
+                    topic = %copy.message.queue,
                     partition = delivery.partition,
                     offset = delivery.offset,
                     "Kafka acknowledged the record"
@@ -161,13 +161,13 @@ impl KafkaPublisher {
             // bumps locally, and only a new producer id gets through.
             self.discard(producer);
         }
-        Err(classify(&message.queue, &error))
+        Err(classify(&copy.message.queue, &error))
     }
 }
 
 impl Publisher for KafkaPublisher {
-    fn publish<'a>(&'a self, message: &'a Outgoing) -> BoxFuture<'a, Result<(), PublishError>> {
-        self.send(message).boxed()
+    fn publish<'a>(&'a self, copy: &'a Outgoing) -> BoxFuture<'a, Result<(), PublishError>> {
+        self.send(copy).boxed()
     }
 }
 
@@ -241,22 +241,22 @@ fn client_config(settings: &KafkaSettings) -> ClientConfig {
 /// The message's headers plus Salvage's: its id, and the content type, event type and partition
 /// key when not empty. Ours replace any of the message's own with the same name (in any case), so
 /// a consumer sees one value.
-fn headers(message: &Outgoing) -> OwnedHeaders {
+fn headers(copy: &Outgoing) -> OwnedHeaders {
     // Kafka records have no id field; the partition key is the record key as well.
     let ours = [
-        (headers::MESSAGE_ID, &message.id),
-        (CONTENT_TYPE_HEADER, &message.content_type),
-        (headers::EVENT_TYPE, &message.event_type),
-        (headers::PARTITION_KEY, &message.partition_key),
+        (headers::MESSAGE_ID, &copy.message.id),
+        (CONTENT_TYPE_HEADER, &copy.message.content_type),
+        (headers::EVENT_TYPE, &copy.message.event_type),
+        (headers::PARTITION_KEY, &copy.message.partition_key),
     ];
     let ours: Vec<_> = ours.into_iter().filter(|(_, v)| !v.is_empty()).collect();
     let overridden = |name: &str| ours.iter().any(|(o, _)| o.eq_ignore_ascii_case(name));
-    let theirs = message
+    let theirs = copy.message
         .headers
         .iter()
         .map(|(name, value)| (name.as_str(), value))
         .filter(|(name, _)| !overridden(name));
-    let mut headers = OwnedHeaders::new_with_capacity(message.headers.len() + ours.len());
+    let mut headers = OwnedHeaders::new_with_capacity(copy.message.headers.len() + ours.len());
     for (key, value) in theirs.chain(ours.iter().copied()) {
         headers = headers.insert(Header {
             key,
@@ -334,21 +334,25 @@ mod tests {
     use rdkafka::message::Headers;
 
     use super::{config::KafkaSasl, *};
+    use salvage_model::Message;
     use crate::destinations::DeliverySettings;
 
     fn message() -> Outgoing {
         Outgoing {
             tracking_id: "t-1".to_owned(),
-            id: "m-1".to_owned(),
-            queue: "orders".to_owned(),
-            payload: b"{}".to_vec(),
-            headers: BTreeMap::from([
-                ("x-origin".to_owned(), "shop".to_owned()),
-                ("Content-Type".to_owned(), "text/plain".to_owned()),
-            ]),
-            content_type: "application/json".to_owned(),
-            event_type: String::new(),
-            partition_key: "customer-7".to_owned(),
+            message: Message {
+                id: "m-1".to_owned(),
+                queue: "orders".to_owned(),
+                payload: b"{}".to_vec(),
+                headers: BTreeMap::from([
+                    ("x-origin".to_owned(), "shop".to_owned()),
+                    ("Content-Type".to_owned(), "text/plain".to_owned()),
+                ]),
+                content_type: "application/json".to_owned(),
+                event_type: String::new(),
+                partition_key: "customer-7".to_owned(),
+                ..Message::default()
+            },
         }
     }
 

@@ -139,7 +139,7 @@ impl NatsPublisher {
     }
 
     /// Publish and wait for the PubAck (bounded by the caller's timeout).
-    async fn send(&self, message: &Outgoing, headers: HeaderMap) -> Result<(), PublishError> {
+    async fn send(&self, copy: &Outgoing, headers: HeaderMap) -> Result<(), PublishError> {
         let connection = self.connection().await?;
         if connection.client.connection_state() == State::Disconnected {
             return Err(PublishError::Unavailable(
@@ -147,18 +147,18 @@ impl NatsPublisher {
             ));
         }
         let publish = PublishMessage::build()
-            .payload(message.payload.clone().into())
+            .payload(copy.message.payload.clone().into())
             .headers(headers);
         let ack = connection
             .jetstream
-            .send_publish(message.queue.clone(), publish)
+            .send_publish(copy.message.queue.clone(), publish)
             .await
-            .map_err(|e| classify(&message.queue, &e))?
+            .map_err(|e| classify(&copy.message.queue, &e))?
             .await
-            .map_err(|e| classify(&message.queue, &e))?;
+            .map_err(|e| classify(&copy.message.queue, &e))?;
         if ack.duplicate {
             tracing::debug!(
-                tracking_id = %message.tracking_id,
+                tracking_id = %copy.tracking_id,
                 stream = %ack.stream,
                 sequence = ack.sequence,
                 "JetStream already had this copy (duplicate window); counted as delivered"
@@ -178,14 +178,14 @@ impl fmt::Debug for NatsPublisher {
 }
 
 impl Publisher for NatsPublisher {
-    fn publish<'a>(&'a self, message: &'a Outgoing) -> BoxFuture<'a, Result<(), PublishError>> {
+    fn publish<'a>(&'a self, copy: &'a Outgoing) -> BoxFuture<'a, Result<(), PublishError>> {
         async move {
-            let headers = build_headers(message).map_err(PublishError::Rejected)?;
+            let headers = build_headers(copy).map_err(PublishError::Rejected)?;
             // One bound for connect, publish and ack: the relay must not wait longer than this.
             // A publish cut off here may still be stored; the retry carries the same
             // Nats-Msg-Id, so JetStream drops the second copy.
             let timeout = self.settings.delivery.timeout;
-            tokio::time::timeout(timeout, self.send(message, headers))
+            tokio::time::timeout(timeout, self.send(copy, headers))
                 .await
                 .unwrap_or_else(|_| {
                     let what = if self.connection.initialized() {
@@ -252,22 +252,22 @@ fn percent_decode(text: &str) -> String {
 /// any case, so the duplicate window keys on this copy), `Content-Type` and the `salvage-*`
 /// headers when not empty. Names and values are checked here because async-nats panics on
 /// invalid ones.
-fn build_headers(message: &Outgoing) -> Result<HeaderMap, String> {
+fn build_headers(copy: &Outgoing) -> Result<HeaderMap, String> {
     // NATS messages have no id field, and `Nats-Msg-Id` holds the copy's tracking id for
     // deduplication: the message's own id goes in `salvage-message-id`.
     let ours = [
-        (MSG_ID_HEADER, &message.tracking_id),
-        (headers::MESSAGE_ID, &message.id),
-        (CONTENT_TYPE_HEADER, &message.content_type),
-        (headers::EVENT_TYPE, &message.event_type),
-        (headers::PARTITION_KEY, &message.partition_key),
+        (MSG_ID_HEADER, &copy.tracking_id),
+        (headers::MESSAGE_ID, &copy.message.id),
+        (CONTENT_TYPE_HEADER, &copy.message.content_type),
+        (headers::EVENT_TYPE, &copy.message.event_type),
+        (headers::PARTITION_KEY, &copy.message.partition_key),
     ];
     let ours: Vec<_> = ours
         .into_iter()
         .filter(|(name, value)| *name == MSG_ID_HEADER || !value.is_empty())
         .collect();
     let overridden = |name: &str| ours.iter().any(|(o, _)| o.eq_ignore_ascii_case(name));
-    let theirs = message
+    let theirs = copy.message
         .headers
         .iter()
         .map(|(name, value)| (name.as_str(), value));
@@ -334,20 +334,24 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use salvage_model::Message;
 
     fn outgoing() -> Outgoing {
         Outgoing {
             tracking_id: "t-1".to_owned(),
-            id: "m-1".to_owned(),
-            queue: "orders.created".to_owned(),
-            payload: b"{}".to_vec(),
-            headers: BTreeMap::from([
-                ("x-origin".to_owned(), "shop".to_owned()),
-                ("nats-msg-id".to_owned(), "old".to_owned()),
-            ]),
-            content_type: "application/json".to_owned(),
-            event_type: String::new(),
-            partition_key: "p-7".to_owned(),
+            message: Message {
+                id: "m-1".to_owned(),
+                queue: "orders.created".to_owned(),
+                payload: b"{}".to_vec(),
+                headers: BTreeMap::from([
+                    ("x-origin".to_owned(), "shop".to_owned()),
+                    ("nats-msg-id".to_owned(), "old".to_owned()),
+                ]),
+                content_type: "application/json".to_owned(),
+                event_type: String::new(),
+                partition_key: "p-7".to_owned(),
+                ..Message::default()
+            },
         }
     }
 
@@ -380,6 +384,7 @@ mod tests {
     fn conditional_publish_headers_are_dropped() {
         let mut message = outgoing();
         message
+            .message
             .headers
             .insert("Nats-Expected-Last-Sequence".to_owned(), "41".to_owned());
         let headers = build_headers(&message).unwrap();
@@ -390,8 +395,9 @@ mod tests {
     #[test]
     fn a_messages_own_content_type_stays_when_ours_is_empty() {
         let mut message = outgoing();
-        message.content_type.clear();
+        message.message.content_type.clear();
         message
+            .message
             .headers
             .insert("content-type".to_owned(), "text/plain".to_owned());
         let headers = build_headers(&message).unwrap();
@@ -402,11 +408,11 @@ mod tests {
     fn invalid_headers_are_refused_not_panicked_on() {
         for (name, value) in [("bad name", "v"), ("a:b", "v"), ("", "v"), ("ok", "x\r\ny")] {
             let mut message = outgoing();
-            message.headers.insert(name.to_owned(), value.to_owned());
+            message.message.headers.insert(name.to_owned(), value.to_owned());
             assert!(build_headers(&message).is_err(), "{name:?}: {value:?}");
         }
         let mut message = outgoing();
-        message.event_type = "a\nb".to_owned();
+        message.message.event_type = "a\nb".to_owned();
         assert!(
             build_headers(&message)
                 .unwrap_err()

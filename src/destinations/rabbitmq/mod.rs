@@ -83,15 +83,15 @@ impl Broker for RabbitMqPublisher {
 }
 
 impl RabbitMqPublisher {
-    async fn send(&self, message: &Outgoing) -> Result<(), PublishError> {
+    async fn send(&self, copy: &Outgoing) -> Result<(), PublishError> {
         // Build everything that can be refused before touching the network.
-        let routing_key = self.routing_key.as_deref().unwrap_or(&message.queue);
+        let routing_key = self.routing_key.as_deref().unwrap_or(&copy.message.queue);
         let exchange = short("exchange", &self.exchange).map_err(PublishError::Rejected)?;
         let key = short("routing key", routing_key).map_err(PublishError::Rejected)?;
-        let properties = properties(message).map_err(PublishError::Rejected)?;
+        let properties = properties(copy).map_err(PublishError::Rejected)?;
 
         let mut link = self.link.lock().await;
-        let attempt = self.publish_on(&mut link, exchange, key, message, properties);
+        let attempt = self.publish_on(&mut link, exchange, key, copy, properties);
         // One deadline covers connecting and the confirm. On expiry the half-done connect or the
         // unconfirmed publish is abandoned with the connection, so nothing stale is reused.
         let outcome = match tokio::time::timeout(self.timeout, attempt).await {
@@ -129,7 +129,7 @@ impl RabbitMqPublisher {
         link: &mut Option<Link>,
         exchange: ShortString,
         routing_key: ShortString,
-        message: &Outgoing,
+        copy: &Outgoing,
         properties: BasicProperties,
     ) -> Result<(), Failure> {
         let channel = self.channel(link).await?;
@@ -139,7 +139,7 @@ impl RabbitMqPublisher {
         };
         let shown_key = routing_key.to_string();
         let confirm = channel
-            .basic_publish(exchange, routing_key, options, &message.payload, properties)
+            .basic_publish(exchange, routing_key, options, &copy.message.payload, properties)
             .await
             .map_err(|e| Failure::Connection(format!("publish failed: {e}")))?;
         match confirm.await {
@@ -236,8 +236,8 @@ impl RabbitMqPublisher {
 }
 
 impl Publisher for RabbitMqPublisher {
-    fn publish<'a>(&'a self, message: &'a Outgoing) -> BoxFuture<'a, Result<(), PublishError>> {
-        self.send(message).boxed()
+    fn publish<'a>(&'a self, copy: &'a Outgoing) -> BoxFuture<'a, Result<(), PublishError>> {
+        self.send(copy).boxed()
     }
 }
 
@@ -276,28 +276,28 @@ fn short(what: &str, value: &str) -> Result<ShortString, String> {
 }
 
 /// The AMQP properties of `message`: persistent, its id, content type, type and headers.
-fn properties(message: &Outgoing) -> Result<BasicProperties, String> {
+fn properties(copy: &Outgoing) -> Result<BasicProperties, String> {
     let mut properties = BasicProperties::default()
         .with_delivery_mode(PERSISTENT)
-        .with_message_id(short("message id", &message.id)?)
-        .with_headers(headers(message)?);
-    if !message.content_type.is_empty() {
-        properties = properties.with_content_type(short("content type", &message.content_type)?);
+        .with_message_id(short("message id", &copy.message.id)?)
+        .with_headers(headers(copy)?);
+    if !copy.message.content_type.is_empty() {
+        properties = properties.with_content_type(short("content type", &copy.message.content_type)?);
     }
-    if !message.event_type.is_empty() {
-        properties = properties.with_type(short("event type", &message.event_type)?);
+    if !copy.message.event_type.is_empty() {
+        properties = properties.with_type(short("event type", &copy.message.event_type)?);
     }
     Ok(properties)
 }
 
 /// The message's headers as long strings, plus the event type and partition key when set.
-fn headers(message: &Outgoing) -> Result<FieldTable, String> {
+fn headers(copy: &Outgoing) -> Result<FieldTable, String> {
     // AMQP has no field for the partition key; the event type is also the `type` property.
     let extra = [
-        (headers::EVENT_TYPE, &message.event_type),
-        (headers::PARTITION_KEY, &message.partition_key),
+        (headers::EVENT_TYPE, &copy.message.event_type),
+        (headers::PARTITION_KEY, &copy.message.partition_key),
     ];
-    let all = message
+    let all = copy.message
         .headers
         .iter()
         .map(|(name, value)| (name.as_str(), value))
@@ -313,17 +313,21 @@ fn headers(message: &Outgoing) -> Result<FieldTable, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use salvage_model::Message;
 
     fn message() -> Outgoing {
         Outgoing {
             tracking_id: "t-1".to_owned(),
-            id: "m-1".to_owned(),
-            queue: "orders".to_owned(),
-            payload: b"{}".to_vec(),
-            headers: [("x-retry".to_owned(), "2".to_owned())].into(),
-            content_type: "application/json".to_owned(),
-            event_type: "OrderPlaced".to_owned(),
-            partition_key: "customer-7".to_owned(),
+            message: Message {
+                id: "m-1".to_owned(),
+                queue: "orders".to_owned(),
+                payload: b"{}".to_vec(),
+                headers: [("x-retry".to_owned(), "2".to_owned())].into(),
+                content_type: "application/json".to_owned(),
+                event_type: "OrderPlaced".to_owned(),
+                partition_key: "customer-7".to_owned(),
+                ..Message::default()
+            },
         }
     }
 
@@ -344,9 +348,9 @@ mod tests {
     #[test]
     fn empty_event_type_and_partition_key_are_left_out() {
         let mut m = message();
-        m.event_type.clear();
-        m.partition_key.clear();
-        m.content_type.clear();
+        m.message.event_type.clear();
+        m.message.partition_key.clear();
+        m.message.content_type.clear();
         let p = properties(&m).unwrap();
         assert_eq!(p.headers().as_ref().unwrap().inner().len(), 1);
         assert_eq!(p.kind(), &None);
@@ -374,18 +378,18 @@ mod tests {
     #[test]
     fn over_long_short_strings_are_refused_not_panicking() {
         let mut m = message();
-        m.id = "x".repeat(256);
+        m.message.id = "x".repeat(256);
         assert!(
             properties(&m)
                 .unwrap_err()
                 .contains("message id is 256 bytes")
         );
         let mut m = message();
-        m.headers.insert("h".repeat(300), "v".to_owned());
+        m.message.headers.insert("h".repeat(300), "v".to_owned());
         assert!(headers(&m).unwrap_err().contains("header name"));
         // Long header values are fine: they are long strings.
         let mut m = message();
-        m.headers.insert("big".to_owned(), "v".repeat(10_000));
+        m.message.headers.insert("big".to_owned(), "v".repeat(10_000));
         assert!(headers(&m).is_ok());
     }
 
