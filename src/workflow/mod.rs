@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 use tracing::{Instrument, debug};
 
 pub use self::report::{Decided, FailedMessage, Failure, FailureReport, ReportError};
-use salvage_model::{Outcome, failure_group, headers, message_key, now_ms, payload_digest};
+use salvage_model::{Clock, Outcome, failure_group, headers, message_key, payload_digest};
 use salvage_rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet, diff::Change};
 
 use self::config::Limits;
@@ -45,10 +45,16 @@ struct Inner {
     limits: Limits,
     metrics: Arc<Metrics>,
     relay_wake: Arc<Notify>,
+    /// When a report happened: its attempt's time, a retry's start, a park's time.
+    clock: Arc<dyn Clock>,
 }
 
 impl Processor {
     /// Wire a processor.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one constructor, called by Application::build, naming each part it wires"
+    )]
     pub fn new(
         rules: Arc<RuleSet>,
         store: Store,
@@ -57,6 +63,7 @@ impl Processor {
         limits: Limits,
         metrics: Arc<Metrics>,
         relay_wake: Arc<Notify>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         let inner = Inner {
             rules,
@@ -66,6 +73,7 @@ impl Processor {
             limits,
             metrics,
             relay_wake,
+            clock,
         };
         Self {
             inner: Arc::new(inner),
@@ -137,7 +145,7 @@ impl Processor {
             Decision::Park { reason } => ("park", reason.clone(), None, None),
         };
         let rule = eval.rule.as_deref().unwrap_or("");
-        let now_ms = now_ms();
+        let now_ms = inner.clock.now_ms();
         let incoming = msg
             .headers
             .get(headers::TRACKING_ID)

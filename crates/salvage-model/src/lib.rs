@@ -7,7 +7,8 @@
 //! - [`headers`]: the `salvage-*` headers a requeued copy carries;
 //! - [`digest`]: the message key and the payload digest (what identifies a message and a copy);
 //! - [`group`]: failure groups (one line for 10,000 failures of one bug);
-//! - [`clock`]: milliseconds since the Unix epoch, the unit of every time Salvage stores;
+//! - [`clock`]: milliseconds since the Unix epoch, the unit of every time Salvage stores, and
+//!   the [`Clock`] the application reads them from (the system's, or a test's manual one);
 //! - [`hex`]: lower-case hex, both ways;
 //! - [`url`]: URLs shown without their password.
 
@@ -20,7 +21,7 @@ pub mod outcome;
 pub mod url;
 
 pub use self::{
-    clock::{millis, now_ms},
+    clock::{Clock, ManualClock, SystemClock, millis, now_ms},
     digest::{message_key, payload_digest},
     group::{delivery_failure_group, failure_group, mask_message},
     outcome::Outcome,
