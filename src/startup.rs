@@ -9,6 +9,7 @@ use futures::FutureExt;
 use tokio::{net::TcpListener, sync::Notify};
 use tracing::{info, warn};
 
+use salvage_model::{Clock, SystemClock};
 use salvage_rules::RuleSet;
 
 use crate::{
@@ -46,6 +47,7 @@ pub struct Application {
     destinations: Destinations,
     metrics: Arc<Metrics>,
     relay_wake: Arc<Notify>,
+    clock: Arc<dyn Clock>,
     tls: ListenerTlsConfigs,
     shutdown: Shutdown,
 }
@@ -83,8 +85,18 @@ impl std::fmt::Debug for Application {
 }
 
 impl Application {
-    /// Load the rules, prepare Redis, bind the listeners.
+    /// Load the rules, prepare Redis, bind the listeners. Times are the system clock's.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// [`Application::build`], with the times it records (on messages, in the audit log, on
+    /// runs) and compares with them (retries due, run leases, retention) read from `clock`:
+    /// tests pass a `ManualClock` to get distinct or exact times without waiting.
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
         let rules = Arc::new(load_rules(&settings.rules.path)?);
         info!(rules = rules.len(), file = %settings.rules.path.display(), "rules loaded");
         let mut store = Store::connect(&settings.redis).context("invalid redis.url")?;
@@ -114,6 +126,7 @@ impl Application {
             settings.parking_lot.clone(),
             settings.limits.max_payload_bytes,
             relay_wake.clone(),
+            clock.clone(),
         );
         let processor = Processor::new(
             rules,
@@ -123,6 +136,7 @@ impl Application {
             settings.limits.clone(),
             metrics.clone(),
             relay_wake.clone(),
+            clock.clone(),
         );
         let grpc = TcpListener::bind(settings.server.grpc_addr)
             .await
@@ -167,6 +181,7 @@ impl Application {
             destinations,
             metrics,
             relay_wake,
+            clock,
             tls,
             shutdown: Shutdown::new(),
         })
@@ -212,6 +227,7 @@ impl Application {
             destinations,
             metrics,
             relay_wake,
+            clock,
             tls,
             shutdown,
         } = self;
@@ -240,6 +256,7 @@ impl Application {
                 metrics: metrics.clone(),
                 settings: settings.relay.clone(),
                 wake: relay_wake,
+                clock: clock.clone(),
             };
             tasks.spawn(relay.run(shutdown.signal()));
         }
@@ -260,6 +277,7 @@ impl Application {
                 store.clone(),
                 destinations.names(),
                 metrics.clone(),
+                clock,
                 settings.relay.stats_interval,
                 shutdown.signal(),
                 on_redis,

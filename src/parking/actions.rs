@@ -8,7 +8,6 @@ use tracing::info;
 
 use super::{Caller, ParkingError, ParkingLot, Record, Selection, audit::audit_fields};
 use crate::store::EditResult;
-use salvage_model::now_ms;
 
 /// A change to a parked record.
 #[derive(Debug, Clone, Default)]
@@ -95,7 +94,8 @@ impl ParkingLot {
             .as_ref()
             .map(|h| serde_json::to_string(h).unwrap_or_else(|_| "{}".to_owned()));
         let ids = [edit.tracking_id.clone()];
-        let audit = audit_fields(caller, "edit", &ids, None, &edit.comment);
+        let now = self.inner.clock.now_ms();
+        let audit = audit_fields(now, caller, "edit", &ids, None, &edit.comment);
         let result = self
             .inner
             .store
@@ -105,7 +105,7 @@ impl ParkingLot {
                 payload.as_deref(),
                 headers.as_deref(),
                 &caller.name,
-                now_ms(),
+                now,
                 &audit,
             )
             .await?;
@@ -229,12 +229,12 @@ impl ParkingLot {
             return Ok(out);
         }
         let batch = self.inner.settings.batch_size;
-        let now = now_ms();
+        let now = self.inner.clock.now_ms();
         let mut parked_at = Vec::new();
         for (i, chunk) in ids.chunks(batch).enumerate() {
             // One audit entry for the whole action, written with its first batch.
             let audit = if i == 0 {
-                let mut a = audit_fields(caller, "discard", &ids, Some(&selection.filter), "");
+                let mut a = audit_fields(now, caller, "discard", &ids, Some(&selection.filter), "");
                 a.push(("reason", reason.to_owned()));
                 a
             } else {
@@ -257,9 +257,7 @@ impl ParkingLot {
             parked_at.extend(moved);
         }
         self.inner.metrics.operator_action("discard");
-        self.inner
-            .metrics
-            .resolved("discarded", &parked_at, now_ms());
+        self.inner.metrics.resolved("discarded", &parked_at, now);
         info!(actor = %caller.name, discarded = out.moved, reason, "parked messages discarded");
         Ok(out)
     }
@@ -289,16 +287,24 @@ impl ParkingLot {
             out.sample = self.sample(&ids, true).await?;
             return Ok(out);
         }
+        let now = self.inner.clock.now_ms();
         for (i, chunk) in ids.chunks(self.inner.settings.batch_size).enumerate() {
             let audit = if i == 0 {
-                audit_fields(caller, "restore", &ids, Some(&selection.filter), comment)
+                audit_fields(
+                    now,
+                    caller,
+                    "restore",
+                    &ids,
+                    Some(&selection.filter),
+                    comment,
+                )
             } else {
                 Vec::new()
             };
             let (n, not) = self
                 .inner
                 .store
-                .restore_archived(chunk, &caller.name, now_ms(), &audit)
+                .restore_archived(chunk, &caller.name, now, &audit)
                 .await?;
             out.moved += n;
             out.not_moved.extend(not);

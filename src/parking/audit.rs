@@ -5,8 +5,6 @@
 
 use std::collections::HashMap;
 
-use salvage_model::now_ms;
-
 use super::{Caller, ParkingError, ParkingLot};
 use crate::store::AuditFields;
 
@@ -16,8 +14,9 @@ const AUDIT_SCAN: usize = 5_000;
 /// Tracking ids listed in one audit entry (the count has them all).
 const AUDIT_IDS: usize = 100;
 
-/// The audit fields common to every action.
+/// The audit fields common to every action, done `at` (ms).
 pub(crate) fn audit_fields(
+    at: u64,
     caller: &Caller,
     action: &str,
     ids: &[String],
@@ -25,7 +24,7 @@ pub(crate) fn audit_fields(
     comment: &str,
 ) -> AuditFields {
     let mut f: AuditFields = vec![
-        ("at", now_ms().to_string()),
+        ("at", at.to_string()),
         ("actor", caller.name.clone()),
         ("role", caller.role.as_str().to_owned()),
         ("action", action.to_owned()),
@@ -162,7 +161,8 @@ impl ParkingLot {
         tracking_id: &str,
     ) -> Result<(), ParkingError> {
         let ids = [tracking_id.to_owned()];
-        let fields = audit_fields(caller, "reveal", &ids, None, "revealed masked values");
+        let at = self.inner.clock.now_ms();
+        let fields = audit_fields(at, caller, "reveal", &ids, None, "revealed masked values");
         self.inner.store.audit(&fields).await?;
         Ok(())
     }

@@ -28,6 +28,7 @@ pub use self::{
     filter::{Cursor, Filter},
     record::Record,
 };
+use salvage_model::Clock;
 use salvage_rules::RuleSet;
 
 use self::config::ParkingLotSettings;
@@ -104,10 +105,16 @@ pub(crate) struct Inner {
     pub(crate) redactor: redact::Redactor,
     /// Turn-taking for searches that read payloads.
     pub(crate) searches: search::Searches,
+    /// The time of every change: an action's, its audit entry's, a run's.
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl ParkingLot {
     /// Wire the parking lot.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one constructor, called by Application::build, naming each part it wires"
+    )]
     pub fn new(
         store: Store,
         rules: Arc<RuleSet>,
@@ -116,6 +123,7 @@ impl ParkingLot {
         settings: ParkingLotSettings,
         max_payload: usize,
         relay_wake: Arc<Notify>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         let redactor = redact::Redactor::new(&settings.sensitive);
         let searches = search::Searches::new(settings.search_read_rate, &store);
@@ -132,6 +140,7 @@ impl ParkingLot {
             max_payload,
             redactor,
             searches,
+            clock,
         };
         Self {
             inner: Arc::new(inner),

@@ -8,7 +8,6 @@ use std::time::Duration;
 use tracing::warn;
 
 use super::{ParkingError, ParkingLot};
-use salvage_model::now_ms;
 
 use crate::shutdown::ShutdownSignal;
 
@@ -35,7 +34,7 @@ impl ParkingLot {
         let keys = store.keys();
         let settings = &self.inner.settings;
         let mut out = Expired::default();
-        let now = now_ms();
+        let now = self.inner.clock.now_ms();
         loop {
             let mut victims = Vec::new();
             let mut reason = String::new();

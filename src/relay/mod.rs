@@ -13,7 +13,7 @@ use tracing::{info, warn};
 
 use self::config::RelaySettings;
 use crate::{destinations::Destinations, metrics::Metrics, shutdown::ShutdownSignal, store::Store};
-use salvage_model::now_ms;
+use salvage_model::Clock;
 
 /// The relay task.
 #[derive(Debug)]
@@ -28,6 +28,9 @@ pub struct Relay {
     pub settings: RelaySettings,
     /// Notified when something was committed to an outbox.
     pub wake: Arc<Notify>,
+    /// The application's clock: a retry is due when it shows its time (the report path wrote
+    /// that time by the same clock).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Relay {
@@ -65,7 +68,7 @@ impl Relay {
     /// others from being drained; the first error is returned after all were tried.
     async fn pass(&self) -> Result<bool, crate::destinations::DestinationError> {
         let batch = self.settings.batch_size;
-        let now = now_ms();
+        let now = self.clock.now_ms();
         let moved = self
             .store
             .promote_due_retries(now, batch)
@@ -113,11 +116,13 @@ impl Relay {
 }
 
 /// Polls the parked/retry/outbox counts into the gauges, and tells `on_redis` whether Redis
-/// answered (used for the health service).
+/// answered (used for the health service). The oldest parked message's age is by `clock`, the
+/// clock its park time was written by.
 pub async fn poll_stats<F>(
     store: Store,
     destinations: Vec<String>,
     metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
     interval: Duration,
     mut shutdown: ShutdownSignal,
     on_redis: F,
@@ -136,7 +141,7 @@ pub async fn poll_stats<F>(
             Ok(s) => {
                 metrics.set_store_stats(s.parked, s.retries, &s.outbox);
                 metrics.set_parking_breakdown(&s.parked_by_queue, &s.top_groups);
-                metrics.set_parking_stats(s.archived, s.oldest_parked_ms, now_ms());
+                metrics.set_parking_stats(s.archived, s.oldest_parked_ms, clock.now_ms());
                 true
             }
             Err(_) => {

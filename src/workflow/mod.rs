@@ -5,13 +5,17 @@
 //! 3. commit in one Redis script, which also applies loop protection (attempt limit) and
 //!    duplicate detection, so the answer is only given once the outcome is durable;
 //! 4. count it, and wake the relay when something went to an outbox.
+//!
+//! What the script is given besides the message is built in `headers` (the reported headers and
+//! the requeued copy's) and `attempt` (the history entry, the failure, the backoff).
 
+mod attempt;
 pub mod config;
+mod headers;
 mod report;
 pub mod trace;
 
 use std::{
-    collections::BTreeMap,
     sync::Arc,
     time::{Duration, UNIX_EPOCH},
 };
@@ -19,14 +23,19 @@ use std::{
 use tokio::sync::Notify;
 use tracing::{Instrument, debug};
 
+pub(crate) use self::headers::outgoing_headers;
 pub use self::report::{Decided, Failure, FailureReport, ReportError};
 pub use salvage_model::Message;
 use salvage_model::{
-    Outcome, failure_group, headers, history::Attempt, message_key, now_ms, payload_digest,
+    Clock, Outcome, failure_group, headers::TRACKING_ID, message_key, payload_digest,
 };
-use salvage_rules::{Backoff, Decision, Evaluation, Input, Repair, RuleSet, diff::Change};
+use salvage_rules::{Decision, Evaluation, Input, Repair, RuleSet};
 
-use self::config::Limits;
+use self::{
+    attempt::{attempt_tail, backoff_args, failure_json},
+    config::Limits,
+    headers::json_object,
+};
 use crate::{
     destinations::Destinations,
     metrics::Metrics,
@@ -48,10 +57,16 @@ struct Inner {
     limits: Limits,
     metrics: Arc<Metrics>,
     relay_wake: Arc<Notify>,
+    /// When a report happened: its attempt's time, a retry's start, a park's time.
+    clock: Arc<dyn Clock>,
 }
 
 impl Processor {
     /// Wire a processor.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one constructor, called by Application::build, naming each part it wires"
+    )]
     pub fn new(
         rules: Arc<RuleSet>,
         store: Store,
@@ -60,6 +75,7 @@ impl Processor {
         limits: Limits,
         metrics: Arc<Metrics>,
         relay_wake: Arc<Notify>,
+        clock: Arc<dyn Clock>,
     ) -> Self {
         let inner = Inner {
             rules,
@@ -69,6 +85,7 @@ impl Processor {
             limits,
             metrics,
             relay_wake,
+            clock,
         };
         Self {
             inner: Arc::new(inner),
@@ -140,11 +157,8 @@ impl Processor {
             Decision::Park { reason } => ("park", reason.clone(), None, None),
         };
         let rule = eval.rule.as_deref().unwrap_or("");
-        let now_ms = now_ms();
-        let incoming = msg
-            .headers
-            .get(headers::TRACKING_ID)
-            .map_or("", String::as_str);
+        let now_ms = inner.clock.now_ms();
+        let incoming = msg.headers.get(TRACKING_ID).map_or("", String::as_str);
         let mkey = message_key(dest_name, &msg.queue, &msg.id);
         let group = failure_group(&msg.queue, &failure.code, &failure.message);
         let headers_in = json_object(msg.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -155,7 +169,7 @@ impl Processor {
             &failure.code,
             Some(&trace),
         );
-        let failure_json = self.failure_json(failure);
+        let failure_json = failure_json(failure, inner.limits.max_detail_bytes);
         let attempt_tail = attempt_tail(
             now_ms,
             &tracking_id,
@@ -271,20 +285,6 @@ impl Processor {
         Ok(())
     }
 
-    fn failure_json(&self, f: &Failure) -> String {
-        let detail = cut(&f.detail, self.inner.limits.max_detail_bytes);
-        serde_json::json!({
-            "class": f.class.as_str(),
-            "code": f.code,
-            "message": f.message,
-            "consumer": f.consumer,
-            "delivery_attempt": f.delivery_attempt,
-            "detail": detail,
-            "detail_truncated": detail.len() < f.detail.len(),
-        })
-        .to_string()
-    }
-
     fn count(
         &self,
         report: &FailureReport,
@@ -344,145 +344,5 @@ impl Processor {
             }
             _ => {}
         }
-    }
-}
-
-/// `s` cut to at most `max` bytes on a character boundary.
-fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-fn backoff_args(b: &Backoff) -> (u64, f64, u64, f64) {
-    let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-    (
-        ms(b.initial),
-        b.multiplier,
-        ms(b.max),
-        b.jitter_factor(fastrand::f64()),
-    )
-}
-
-/// A JSON object of string pairs, in the order given.
-fn json_object<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let map: serde_json::Map<String, serde_json::Value> = pairs
-        .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
-        .collect();
-    serde_json::Value::Object(map).to_string()
-}
-
-/// Headers for the requeued copy: Salvage's own first (the script adds `salvage-attempt`), then
-/// the message's, less any stale `salvage-*` header from an earlier pass. With `trace`, the
-/// copy carries that trace context instead of the message's (`traceparent`, `tracestate`).
-pub(crate) fn outgoing_headers(
-    headers: &BTreeMap<String, String>,
-    tracking_id: &str,
-    rule: &str,
-    code: &str,
-    trace: Option<&trace::TraceContext>,
-) -> String {
-    let traceparent = trace.map(trace::TraceContext::traceparent);
-    let own = [
-        (headers::TRACKING_ID, tracking_id),
-        (headers::RULE, rule),
-        (headers::ERROR_CODE, code),
-        (trace::TRACEPARENT, traceparent.as_deref().unwrap_or("")),
-        (trace::TRACESTATE, trace.map_or("", |t| t.state.as_str())),
-    ];
-    let own = own
-        .into_iter()
-        .filter(|(k, v)| *k == headers::TRACKING_ID || !v.is_empty());
-    let theirs = headers
-        .iter()
-        .filter(|(k, _)| {
-            let k = k.to_ascii_lowercase();
-            !k.starts_with("salvage-")
-                && !(trace.is_some() && (k == trace::TRACEPARENT || k == trace::TRACESTATE))
-        })
-        .map(|(k, v)| (k.as_str(), v.as_str()));
-    json_object(own.chain(theirs))
-}
-
-/// This attempt's facts for the message history: a JSON object without its opening brace (the
-/// script prepends the attempt number and the final outcome).
-fn attempt_tail(
-    now_ms: u64,
-    tracking_id: &str,
-    f: &Failure,
-    rule: &str,
-    decision: &str,
-    repaired: Option<(&[u8], &[Change])>,
-) -> String {
-    Attempt {
-        at: now_ms,
-        tracking_id: tracking_id.to_owned(),
-        class: Some(f.class.as_str().to_owned()),
-        code: Some(f.code.clone()),
-        message: Some(f.message.clone()),
-        consumer: Some(f.consumer.clone()),
-        delivery_attempt: Some(u64::from(f.delivery_attempt)),
-        rule: rule.to_owned(),
-        decision: Some(decision.to_owned()),
-        payload: repaired.map(|(p, _)| String::from_utf8_lossy(p).into_owned()),
-        // What the repair changed, so the console can show it and rebuild the payload it was
-        // given.
-        changes: repaired
-            .filter(|(_, c)| !c.is_empty())
-            .map(|(_, c)| c.to_vec()),
-        ..Attempt::default()
-    }
-    .tail()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cut_respects_char_boundaries() {
-        assert_eq!(cut("héllo", 2), "h");
-        assert_eq!(cut("abc", 10), "abc");
-    }
-
-    #[test]
-    fn outgoing_headers_put_salvage_first_and_drop_stale_ones() {
-        let mut h = BTreeMap::new();
-        h.insert("salvage-attempt".to_owned(), "1".to_owned());
-        h.insert("traceparent".to_owned(), "00-abc".to_owned());
-        let out = outgoing_headers(&h, "t1", "r1", "E", None);
-        assert_eq!(
-            out,
-            r#"{"salvage-tracking-id":"t1","salvage-rule":"r1","salvage-error-code":"E","traceparent":"00-abc"}"#
-        );
-        let t = trace::TraceContext::parse(
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-            "",
-        );
-        let out = outgoing_headers(&h, "t1", "", "E", t.as_ref());
-        assert_eq!(
-            out,
-            r#"{"salvage-tracking-id":"t1","salvage-error-code":"E","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}"#
-        );
-    }
-
-    #[test]
-    fn attempt_tail_has_no_opening_brace() {
-        let f = Failure {
-            class: salvage_rules::ErrorClass::Data,
-            code: "C".into(),
-            message: "m".into(),
-            consumer: "c".into(),
-            delivery_attempt: 1,
-            detail: String::new(),
-        };
-        let t = attempt_tail(5, "t", &f, "", "park", None);
-        assert!(t.starts_with("\"at\":5,"), "{t}");
-        assert!(t.ends_with('}'));
     }
 }

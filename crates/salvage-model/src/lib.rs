@@ -11,7 +11,8 @@
 //! - [`entry`]: a requeued copy as a stream entry, its field names and its codec;
 //! - [`history`]: a message's history as stored, one typed [`history::Attempt`] per attempt,
 //!   and the changes a repair made;
-//! - [`clock`]: milliseconds since the Unix epoch, the unit of every time Salvage stores;
+//! - [`clock`]: milliseconds since the Unix epoch, the unit of every time Salvage stores, and
+//!   the [`Clock`] the application reads them from (the system's, or a test's manual one);
 //! - [`hex`]: lower-case hex, both ways;
 //! - [`url`]: URLs shown without their password.
 
@@ -27,7 +28,7 @@ pub mod outcome;
 pub mod url;
 
 pub use self::{
-    clock::{millis, now_ms},
+    clock::{Clock, ManualClock, SystemClock, millis, now_ms},
     digest::{message_key, payload_digest},
     group::{delivery_failure_group, failure_group, mask_message},
     message::Message,

@@ -10,7 +10,7 @@ use crate::{
 use salvage_model::{
     entry::{Entry, with_attempt},
     history::Attempt,
-    now_ms, payload_digest,
+    payload_digest,
 };
 
 use super::types::{Run, RunKind};
@@ -32,6 +32,7 @@ impl ParkingLot {
             let records = store.records(ids, &fields, false).await?;
             let records: Vec<Record> = records.iter().filter_map(Record::parse).collect();
             let mut extra_skipped = (ids.len() - records.len()) as u64;
+            let now = self.inner.clock.now_ms();
             let mut entries = Vec::new();
             let mut wake = false;
             for r in &records {
@@ -39,7 +40,7 @@ impl ParkingLot {
                     extra_skipped += 1;
                     continue;
                 }
-                match self.entry(run, r) {
+                match self.entry(run, r, now) {
                     Some((e, outbox)) => {
                         wake |= outbox;
                         entries.push(e);
@@ -56,7 +57,7 @@ impl ParkingLot {
                     &run.created_by,
                     extra_skipped,
                     &entries,
-                    now_ms(),
+                    now,
                 )
                 .await?;
             match result {
@@ -65,7 +66,7 @@ impl ParkingLot {
                         RunKind::Resubmit => "resubmitted",
                         RunKind::Retriage => "retriaged",
                     };
-                    self.inner.metrics.resolved(outcome, &parked_at, now_ms());
+                    self.inner.metrics.resolved(outcome, &parked_at, now);
                     if wake {
                         self.inner.relay_wake.notify_one();
                     }
@@ -88,9 +89,10 @@ impl ParkingLot {
         )))
     }
 
-    /// The resubmit entry for one record, and whether it goes through an outbox; `None` when it
-    /// is not to be resubmitted (re-triage: no rule repairs it; or its destination is gone).
-    pub(super) fn entry(&self, run: &Run, r: &Record) -> Option<(ResubmitEntry, bool)> {
+    /// The resubmit entry for one record, resubmitted `now` (ms), and whether it goes through an
+    /// outbox; `None` when it is not to be resubmitted (re-triage: no rule repairs it; or its
+    /// destination is gone).
+    pub(super) fn entry(&self, run: &Run, r: &Record, now: u64) -> Option<(ResubmitEntry, bool)> {
         let (payload, rule) = match run.kind {
             RunKind::Resubmit => (r.payload.clone(), String::new()),
             RunKind::Retriage => {
@@ -142,7 +144,7 @@ impl ParkingLot {
             attempt: attempts as u64,
             outcome: "RESUBMITTED".to_owned(),
             reason,
-            at: now_ms(),
+            at: now,
             tracking_id: new_tid.clone(),
             rule,
             actor: Some(run.created_by.clone()),

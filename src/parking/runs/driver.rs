@@ -8,7 +8,6 @@ use tracing::{info, warn};
 
 use crate::parking::{ParkingError, ParkingLot};
 use crate::shutdown::ShutdownSignal;
-use salvage_model::now_ms;
 
 use super::types::RunState;
 
@@ -78,7 +77,7 @@ impl ParkingLot {
         let lease = u64::try_from(self.inner.settings.run_lease.as_millis()).unwrap_or(u64::MAX);
         let stopping = || shutdown.as_ref().is_some_and(ShutdownSignal::is_triggered);
         loop {
-            let now = now_ms();
+            let now = self.inner.clock.now_ms();
             if stopping() {
                 store.claim_run(run_id, owner, now, 0, true).await?;
                 return Ok(());
@@ -140,8 +139,8 @@ impl ParkingLot {
                 return Ok(());
             }
             if in_canary && run.done + handled >= run.options.canary {
-                let until =
-                    now_ms() + u64::try_from(run.options.canary_wait.as_millis()).unwrap_or(0);
+                let until = self.inner.clock.now_ms()
+                    + u64::try_from(run.options.canary_wait.as_millis()).unwrap_or(0);
                 store
                     .set_run_fields(
                         run_id,

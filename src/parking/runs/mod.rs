@@ -23,7 +23,6 @@ mod types;
 use tracing::{info, warn};
 
 use super::{Caller, ParkingError, ParkingLot, Selection, audit::audit_fields};
-use salvage_model::now_ms;
 
 pub(crate) use self::driver::Driving;
 pub use self::types::{Redrive, Run, RunKind, RunState, Started};
@@ -80,7 +79,7 @@ impl ParkingLot {
     ) -> Result<Started, ParkingError> {
         let matched = ids.len() as u64;
         let run_id = uuid::Uuid::now_v7().to_string();
-        let now = now_ms();
+        let now = self.inner.clock.now_ms();
         let o = &options;
         let fields = [
             ("kind", kind.as_str().to_owned()),
@@ -111,6 +110,7 @@ impl ParkingLot {
             ),
         ];
         let mut audit = audit_fields(
+            now,
             caller,
             kind.as_str(),
             &ids,
@@ -172,7 +172,8 @@ impl ParkingLot {
             )));
         }
         self.finish(run_id, RunState::Cancelled, "").await?;
-        let mut audit = audit_fields(caller, "cancel_run", &[], None, "");
+        let now = self.inner.clock.now_ms();
+        let mut audit = audit_fields(now, caller, "cancel_run", &[], None, "");
         audit.push(("run_id", run_id.to_owned()));
         self.inner.store.audit(&audit).await?;
         self.inner.metrics.operator_action("cancel_run");
@@ -190,16 +191,17 @@ impl ParkingLot {
             )));
         }
         // Auto-stop judges what happens from here on.
+        let now = self.inner.clock.now_ms();
         let fields = [
             ("state", "running".to_owned()),
             ("stop_reason", String::new()),
             ("base_failed", run.failed_again.to_string()),
             ("base_resubmitted", run.resubmitted.to_string()),
             ("canary_done", "1".to_owned()),
-            ("updated_at", now_ms().to_string()),
+            ("updated_at", now.to_string()),
         ];
         self.inner.store.reactivate_run(run_id, &fields).await?;
-        let mut audit = audit_fields(caller, "resume_run", &[], None, "");
+        let mut audit = audit_fields(now, caller, "resume_run", &[], None, "");
         audit.push(("run_id", run_id.to_owned()));
         self.inner.store.audit(&audit).await?;
         self.inner.metrics.operator_action("resume_run");
@@ -217,7 +219,7 @@ impl ParkingLot {
         let fields = [
             ("state", state.as_str().to_owned()),
             ("stop_reason", reason.to_owned()),
-            ("updated_at", now_ms().to_string()),
+            ("updated_at", self.inner.clock.now_ms().to_string()),
             ("lease_until", "0".to_owned()),
         ];
         self.inner

@@ -119,16 +119,14 @@ async fn the_audit_page_lists_who_did_what() {
 /// code, event type, time range and payload text (the page puts its form into these parameters).
 #[tokio::test]
 async fn every_filter_selects_what_it_names() {
-    let c = Console::start().await;
+    let clock = manual_clock();
+    let c = Console::start_with_clock(clock.clone()).await;
     let fraud = c.park(fraud_declined("p-1")).await;
     let ship = c
         .park(shipment("s-1", r#"{"order_id":"s-1","city":"Lyon"}"#))
         .await;
-    // A millisecond boundary strictly after the first two parks.
-    let since = salvage_model::now_ms() + 1;
-    while salvage_model::now_ms() < since {
-        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-    }
+    // A millisecond strictly after the first two parks.
+    let since = clock.advance(std::time::Duration::from_millis(1));
     let late = c
         .park(shipment("s-2", r#"{"order_id":"s-2","city":"Paris"}"#))
         .await;

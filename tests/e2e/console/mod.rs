@@ -6,10 +6,10 @@ mod actions;
 mod find;
 mod security;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use salvage::proto::v1 as pb;
-use salvage_model::failure_group;
+use salvage_model::{Clock, SystemClock, failure_group};
 
 use crate::support::{browser::Browser, *};
 
@@ -26,7 +26,12 @@ struct Console {
 
 impl Console {
     async fn start() -> Self {
-        let app = spawn_app_with(|s| {
+        Self::start_with_clock(Arc::new(SystemClock)).await
+    }
+
+    /// A console whose Salvage reads its times from `clock` (see `manual_clock`).
+    async fn start_with_clock(clock: Arc<dyn Clock>) -> Self {
+        let app = spawn_app_with_clock(clock, |s| {
             s.parking_lot.sensitive = SENSITIVE.iter().map(|p| (*p).to_owned()).collect();
         })
         .await;

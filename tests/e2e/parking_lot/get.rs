@@ -107,12 +107,13 @@ async fn unknown_tracking_id_is_not_found() {
 /// `last_seen` say so.
 #[tokio::test]
 async fn reports_while_parked_are_counted_on_the_record() {
-    let app = spawn_app().await;
+    let clock = manual_clock();
+    let app = spawn_app_with_clock(clock.clone(), |_| {}).await;
     let op = app.operator().await;
     let tid = app.park_all(vec![fraud_declined("p-1")]).await.remove(0);
     let first = get(&op, &tid).await.unwrap().summary.unwrap();
     assert_eq!(first.reports, 1);
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    clock.advance(std::time::Duration::from_millis(5));
     let again = app.park_all(vec![fraud_declined("p-1")]).await.remove(0);
     assert_eq!(again, tid, "the same parked record");
     let now = get(&op, &tid).await.unwrap().summary.unwrap();

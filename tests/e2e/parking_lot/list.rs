@@ -1,6 +1,8 @@
 //! ListParked: each filter selects exactly its messages, newest first.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use salvage_model::ManualClock;
 
 use salvage::{api::to_system_time, config::DestinationSettings};
 
@@ -8,7 +10,8 @@ use super::*;
 
 #[tokio::test]
 async fn filters_select_exactly_the_expected_messages() {
-    let app = spawn_app_with(|s| {
+    let clock = manual_clock();
+    let app = spawn_app_with_clock(clock.clone(), |s| {
         s.destinations
             .insert("audit".to_owned(), DestinationSettings::default());
     })
@@ -39,13 +42,12 @@ async fn filters_select_exactly_the_expected_messages() {
     ];
     // Reported one by one, a few ms apart, so that "newest first" has one right answer.
     for req in before_mid {
-        park_slowly(&app, req).await;
+        park_slowly(&app, &clock, req).await;
     }
-    tokio::time::sleep(Duration::from_millis(5)).await;
-    let mid = SystemTime::now();
-    tokio::time::sleep(Duration::from_millis(5)).await;
+    let mid = UNIX_EPOCH + Duration::from_millis(clock.advance(Duration::from_millis(5)));
+    clock.advance(Duration::from_millis(5));
     for req in after_mid {
-        park_slowly(&app, req).await;
+        park_slowly(&app, &clock, req).await;
     }
 
     let all = list_all(&op, pb::ParkedFilter::default()).await;
@@ -262,9 +264,9 @@ async fn filters_select_exactly_the_expected_messages() {
     );
 }
 
-/// Report one message (a few ms after the previous one) and assert it was parked.
-async fn park_slowly(app: &TestApp, req: pb::ReportRequest) {
-    tokio::time::sleep(Duration::from_millis(3)).await;
+/// Report one message (3 ms by `clock` after the previous one) and assert it was parked.
+async fn park_slowly(app: &TestApp, clock: &ManualClock, req: pb::ReportRequest) {
+    clock.advance(Duration::from_millis(3));
     let resp = app.client().report(req).await.unwrap().into_inner();
     assert_eq!(outcome(&resp), pb::Outcome::Parked, "{resp:?}");
 }

@@ -10,7 +10,8 @@ use super::*;
 
 #[tokio::test]
 async fn retention_archives_the_oldest_then_the_archive_expires() {
-    let mut app = spawn_app_with(|s| {
+    let clock = manual_clock();
+    let mut app = spawn_app_with_clock(clock.clone(), |s| {
         s.parking_lot.retention = RetentionSettings {
             max_age: None,
             max_count: Some(5),
@@ -33,7 +34,7 @@ async fn retention_archives_the_oldest_then_the_archive_expires() {
     let mut tids = Vec::new();
     for i in 0..8 {
         // A few ms apart, so that "the oldest" is well defined.
-        tokio::time::sleep(Duration::from_millis(3)).await;
+        clock.advance(Duration::from_millis(3));
         tids.extend(app.park_all(vec![fraud_declined(&format!("p-{i}"))]).await);
     }
     let oldest: Vec<String> = tids[..3].to_vec();
@@ -100,8 +101,9 @@ async fn retention_archives_the_oldest_then_the_archive_expires() {
         max_count: None,
     };
     settings.parking_lot.retention_interval = Duration::from_millis(100);
-    let mut other = RunningApp::start(settings).await;
+    let mut other = RunningApp::start_with_clock(settings, clock.clone()).await;
     let op = other.operator().await;
+    clock.advance(Duration::from_millis(1_001));
     let gone = eventually(Duration::from_secs(10), || async {
         list_archived(&op, pb::ParkedFilter::default())
             .await
@@ -126,7 +128,8 @@ async fn retention_archives_the_oldest_then_the_archive_expires() {
 /// Parked longer than `retention.max_age`: archived by retention.
 #[tokio::test]
 async fn retention_archives_what_is_parked_too_long() {
-    let app = spawn_app_with(|s| {
+    let clock = manual_clock();
+    let app = spawn_app_with_clock(clock.clone(), |s| {
         s.parking_lot.retention = RetentionSettings {
             max_age: Some(Duration::from_millis(500)),
             max_count: None,
@@ -141,6 +144,7 @@ async fn retention_archives_what_is_parked_too_long() {
     // Not before its time.
     let parked = list_ids(&op, pb::ParkedFilter::default()).await;
     assert_eq!(parked.len(), 2, "archived too early");
+    clock.advance(Duration::from_millis(501));
     let archived = eventually(Duration::from_secs(10), || async {
         let archived = list_archived(&op, pb::ParkedFilter::default()).await;
         (archived.len() == 2).then_some(archived)

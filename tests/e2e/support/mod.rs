@@ -11,7 +11,7 @@ pub mod process;
 pub mod prometheus;
 pub mod redis_server;
 
-use std::{collections::HashMap, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use redis::AsyncCommands;
 use salvage::{
@@ -20,6 +20,7 @@ use salvage::{
     shutdown::Shutdown,
     startup::Application,
 };
+use salvage_model::{Clock, ManualClock, SystemClock};
 use tonic::transport::Channel;
 
 pub use self::{process::Process, redis_server::RedisServer};
@@ -93,7 +94,12 @@ pub struct RunningApp {
 impl RunningApp {
     /// Build and run a Salvage in this process from `settings`, connected to its gRPC API.
     pub async fn start(settings: Settings) -> Self {
-        let app = Application::build(settings)
+        Self::start_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// [`RunningApp::start`], its times read from `clock`.
+    pub async fn start_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Self {
+        let app = Application::build_with_clock(settings, clock)
             .await
             .expect("application builds");
         let grpc_addr = app.grpc_addr();
@@ -180,10 +186,24 @@ pub async fn spawn_app() -> TestApp {
 
 /// A fresh Redis and a fresh Salvage, settings adjusted by `f`.
 pub async fn spawn_app_with(f: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_clock(Arc::new(SystemClock), f).await
+}
+
+/// A clock for [`spawn_app_with_clock`] that shows the wall clock's time and stands still until
+/// the test moves it (`advance`): events a test needs in distinct milliseconds are one
+/// `advance` apart, not a sleep. Whatever the application times by it (retries, run leases,
+/// canaries, retention) waits for the test too.
+pub fn manual_clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(salvage_model::now_ms()))
+}
+
+/// A fresh Redis and a fresh Salvage reading its times from `clock` (see [`manual_clock`]),
+/// settings adjusted by `f`.
+pub async fn spawn_app_with_clock(clock: Arc<dyn Clock>, f: impl FnOnce(&mut Settings)) -> TestApp {
     let redis = RedisServer::start();
     let mut settings = test_settings(&redis.url());
     f(&mut settings);
-    let salvage = RunningApp::start(settings).await;
+    let salvage = RunningApp::start_with_clock(settings, clock).await;
     let conn = connect(&redis.url()).await;
     TestApp {
         salvage,
