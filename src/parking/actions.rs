@@ -2,12 +2,18 @@
 //! the archive, restore from it. Each is one script that also writes the audit entry and the
 //! event, so an action is never done without its record.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
+use salvage_model::Clock;
 use tracing::info;
 
-use super::{Caller, ParkingError, ParkingLot, Record, Selection, audit::audit_fields};
-use crate::store::EditResult;
+use super::{
+    Caller, ParkingError, Record, Selection, audit::audit_fields, list::Reader, redact::Redactor,
+};
+use crate::{
+    metrics::Metrics,
+    store::{EditResult, Store},
+};
 
 /// A change to a parked record.
 #[derive(Debug, Clone, Default)]
@@ -49,9 +55,28 @@ pub fn is_json_content_type(content_type: &str) -> bool {
     essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
 }
 
-impl ParkingLot {
+/// Edits, discards and restores: what they use of the parking lot.
+#[derive(Debug)]
+pub(super) struct Actions {
+    /// Selections, samples, and the record an edit returns.
+    pub(super) read: Reader,
+    /// The scripts that change records (and write the audit entry and the event).
+    pub(super) store: Store,
+    /// Puts back the stored values at masks an edit left in place.
+    pub(super) redactor: Arc<Redactor>,
+    /// Operator actions, and how long discarded messages were parked.
+    pub(super) metrics: Arc<Metrics>,
+    /// The time of each action.
+    pub(super) clock: Arc<dyn Clock>,
+    /// `limits.max_payload_bytes`: an edited payload's limit.
+    pub(super) max_payload: usize,
+    /// `parking_lot.batch_size`: messages moved per script.
+    pub(super) batch_size: usize,
+}
+
+impl Actions {
     /// Apply an edit if the record is still at the version the caller read.
-    pub async fn edit(&self, caller: &Caller, edit: &Edit) -> Result<Record, ParkingError> {
+    pub(super) async fn edit(&self, caller: &Caller, edit: &Edit) -> Result<Record, ParkingError> {
         if edit.tracking_id.is_empty() {
             return Err(ParkingError::invalid(
                 "tracking_id",
@@ -78,14 +103,14 @@ impl ParkingLot {
             self.check_json(&edit.tracking_id, p).await?;
         }
         if let Some(p) = &payload
-            && p.len() > self.inner.max_payload
+            && p.len() > self.max_payload
         {
             return Err(ParkingError::invalid(
                 "payload",
                 format!(
                     "{} bytes, over the limit of {} bytes (limits.max_payload_bytes)",
                     p.len(),
-                    self.inner.max_payload
+                    self.max_payload
                 ),
             ));
         }
@@ -94,10 +119,9 @@ impl ParkingLot {
             .as_ref()
             .map(|h| serde_json::to_string(h).unwrap_or_else(|_| "{}".to_owned()));
         let ids = [edit.tracking_id.clone()];
-        let now = self.inner.clock.now_ms();
+        let now = self.clock.now_ms();
         let audit = audit_fields(now, caller, "edit", &ids, None, &edit.comment);
         let result = self
-            .inner
             .store
             .edit_parked(
                 &edit.tracking_id,
@@ -111,9 +135,9 @@ impl ParkingLot {
             .await?;
         match result {
             EditResult::Edited(v) => {
-                self.inner.metrics.operator_action("edit");
+                self.metrics.operator_action("edit");
                 info!(actor = %caller.name, tracking_id = %edit.tracking_id, version = v, "parked message edited");
-                self.get(&edit.tracking_id).await
+                self.read.get(&edit.tracking_id).await
             }
             EditResult::Stale(v) => Err(ParkingError::Aborted(format!(
                 "message {} is at version {v}, not {}: someone changed it since you read it; \
@@ -131,11 +155,7 @@ impl ParkingLot {
     /// too deep) for a message whose content type says JSON: the rules could not read it.
     async fn check_json(&self, tracking_id: &str, payload: &[u8]) -> Result<(), ParkingError> {
         let ids = [tracking_id.to_owned()];
-        let rows = self
-            .inner
-            .store
-            .records(&ids, &["content_type"], false)
-            .await?;
+        let rows = self.store.records(&ids, &["content_type"], false).await?;
         let content_type = rows
             .first()
             .and_then(|r| r.get("content_type"))
@@ -162,7 +182,7 @@ impl ParkingLot {
     /// when nothing is masked, or when the record is not at the version the edit expects (the
     /// edit is refused as stale anyway).
     async fn unmasked(&self, edit: &Edit, payload: &[u8]) -> Result<Vec<u8>, ParkingError> {
-        let redactor = &self.inner.redactor;
+        let redactor = &self.redactor;
         let mask = super::redact::MASK.as_bytes();
         if redactor.is_empty() || !payload.windows(mask.len()).any(|w| w == mask) {
             return Ok(payload.to_vec());
@@ -170,7 +190,7 @@ impl ParkingLot {
         let Ok(mut edited) = serde_json::from_slice::<serde_json::Value>(payload) else {
             return Ok(payload.to_vec());
         };
-        let raw = self.inner.store.record(&edit.tracking_id, false).await?;
+        let raw = self.store.record(&edit.tracking_id, false).await?;
         let Some(stored) = Record::parse(&raw).filter(|r| r.version == edit.expected_version)
         else {
             return Ok(payload.to_vec());
@@ -186,25 +206,8 @@ impl ParkingLot {
             .unwrap_or_else(|| payload.to_vec()))
     }
 
-    /// Up to 10 of the selected records, newest first (what a dry run shows).
-    pub(crate) async fn sample(
-        &self,
-        ids: &[String],
-        archived: bool,
-    ) -> Result<Vec<Record>, ParkingError> {
-        let some: Vec<String> = ids.iter().rev().take(10).cloned().collect();
-        Ok(self
-            .inner
-            .store
-            .records(&some, super::record::SUMMARY_FIELDS, archived)
-            .await?
-            .iter()
-            .filter_map(Record::parse)
-            .collect())
-    }
-
     /// Move the selected parked messages to the archive.
-    pub async fn discard(
+    pub(super) async fn discard(
         &self,
         caller: &Caller,
         selection: &Selection,
@@ -219,17 +222,17 @@ impl ParkingLot {
                     .to_owned(),
             ));
         }
-        let ids = self.select(selection, false).await?;
+        let ids = self.read.select(selection, false).await?;
         let mut out = Moved {
             matched: ids.len() as u64,
             ..Moved::default()
         };
         if dry_run {
-            out.sample = self.sample(&ids, false).await?;
+            out.sample = self.read.sample(&ids, false).await?;
             return Ok(out);
         }
-        let batch = self.inner.settings.batch_size;
-        let now = self.inner.clock.now_ms();
+        let batch = self.batch_size;
+        let now = self.clock.now_ms();
         let mut parked_at = Vec::new();
         for (i, chunk) in ids.chunks(batch).enumerate() {
             // One audit entry for the whole action, written with its first batch.
@@ -241,7 +244,6 @@ impl ParkingLot {
                 Vec::new()
             };
             let moved = self
-                .inner
                 .store
                 .discard_parked(
                     chunk,
@@ -249,28 +251,28 @@ impl ParkingLot {
                     reason,
                     false,
                     now,
-                    self.inner.store.state_ttl_secs(),
+                    self.store.state_ttl_secs(),
                     &audit,
                 )
                 .await?;
             out.moved += moved.len() as u64;
             parked_at.extend(moved);
         }
-        self.inner.metrics.operator_action("discard");
-        self.inner.metrics.resolved("discarded", &parked_at, now);
+        self.metrics.operator_action("discard");
+        self.metrics.resolved("discarded", &parked_at, now);
         info!(actor = %caller.name, discarded = out.moved, reason, "parked messages discarded");
         Ok(out)
     }
 
     /// Bring the selected archived messages back into the parking lot.
-    pub async fn restore(
+    pub(super) async fn restore(
         &self,
         caller: &Caller,
         selection: &Selection,
         comment: &str,
         dry_run: bool,
     ) -> Result<Moved, ParkingError> {
-        let ids = self.select(selection, true).await?;
+        let ids = self.read.select(selection, true).await?;
         let mut out = Moved {
             matched: ids.len() as u64,
             ..Moved::default()
@@ -284,11 +286,11 @@ impl ParkingLot {
             }
         }
         if dry_run {
-            out.sample = self.sample(&ids, true).await?;
+            out.sample = self.read.sample(&ids, true).await?;
             return Ok(out);
         }
-        let now = self.inner.clock.now_ms();
-        for (i, chunk) in ids.chunks(self.inner.settings.batch_size).enumerate() {
+        let now = self.clock.now_ms();
+        for (i, chunk) in ids.chunks(self.batch_size).enumerate() {
             let audit = if i == 0 {
                 audit_fields(
                     now,
@@ -302,14 +304,13 @@ impl ParkingLot {
                 Vec::new()
             };
             let (n, not) = self
-                .inner
                 .store
                 .restore_archived(chunk, &caller.name, now, &audit)
                 .await?;
             out.moved += n;
             out.not_moved.extend(not);
         }
-        self.inner.metrics.operator_action("restore");
+        self.metrics.operator_action("restore");
         info!(actor = %caller.name, restored = out.moved, "archived messages restored");
         Ok(out)
     }

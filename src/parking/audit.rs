@@ -3,10 +3,12 @@
 //! reads them back, and records what changes nothing but must still be known (revealing a masked
 //! value in the console).
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
-use super::{Caller, ParkingError, ParkingLot};
-use crate::store::AuditFields;
+use salvage_model::Clock;
+
+use super::{Caller, ParkingError};
+use crate::store::{AuditFields, Store};
 
 /// Entries examined per page at most, so a rare actor cannot make one page walk the whole log.
 const AUDIT_SCAN: usize = 5_000;
@@ -115,11 +117,20 @@ impl AuditEntry {
     }
 }
 
-impl ParkingLot {
+/// Reading the audit log and recording reveals: what they use of the parking lot.
+#[derive(Debug)]
+pub(super) struct Audit {
+    /// The audit log.
+    pub(super) store: Store,
+    /// The time of a reveal.
+    pub(super) clock: Arc<dyn Clock>,
+}
+
+impl Audit {
     /// One page of the audit log, newest first, after `page_token` (a previous page's last id),
     /// keeping entries by `actor` and naming `tracking_id` (empty: any). Returns the entries and
     /// the next page token ("" at the end).
-    pub async fn audit_log(
+    pub(super) async fn log(
         &self,
         actor: &str,
         tracking_id: &str,
@@ -134,7 +145,7 @@ impl ParkingLot {
         let mut entries = Vec::new();
         let mut scanned = 0;
         loop {
-            let chunk = self.inner.store.audit_page(&max, 200).await?;
+            let chunk = self.store.audit_page(&max, 200).await?;
             if chunk.is_empty() {
                 return Ok((entries, String::new()));
             }
@@ -155,15 +166,15 @@ impl ParkingLot {
     }
 
     /// Record that `caller` saw the masked values of a message in the clear.
-    pub async fn audit_reveal(
+    pub(super) async fn reveal(
         &self,
         caller: &Caller,
         tracking_id: &str,
     ) -> Result<(), ParkingError> {
         let ids = [tracking_id.to_owned()];
-        let at = self.inner.clock.now_ms();
+        let at = self.clock.now_ms();
         let fields = audit_fields(at, caller, "reveal", &ids, None, "revealed masked values");
-        self.inner.store.audit(&fields).await?;
+        self.store.audit(&fields).await?;
         Ok(())
     }
 }

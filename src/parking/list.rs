@@ -5,11 +5,16 @@
 //! first, in chunks, resuming strictly after a cursor (see `filter::Cursor`), so concurrent parks
 //! and removals neither repeat nor skip what was there when the walk started.
 
-use std::collections::{BTreeSet, HashMap};
+use std::{
+    collections::{BTreeSet, HashMap},
+    sync::Arc,
+};
 
 use super::{
-    Cursor, Filter, ParkingError, ParkingLot, Record, Selection, record::SUMMARY_FIELDS, search,
+    Cursor, Filter, ParkingError, Record, Selection, record::SUMMARY_FIELDS, redact::Redactor,
+    search,
 };
+use crate::store::Store;
 
 /// Index entries read per Redis call while scanning.
 const CHUNK: usize = 200;
@@ -61,9 +66,26 @@ pub enum GroupSort {
     Recent,
 }
 
-impl ParkingLot {
+/// Reads the parking lot as operators are shown it (sensitive values masked). Cheap to clone:
+/// the other parts that select or sample messages hold one.
+#[derive(Debug, Clone)]
+pub(super) struct Reader {
+    /// The indexes and the records.
+    pub(super) store: Store,
+    /// Masks `parking_lot.sensitive`: filters on payloads judge the masked text.
+    pub(super) redactor: Arc<Redactor>,
+    /// Turn-taking, pace and thread for searches that read payloads (`search.rs`).
+    pub(super) searches: search::Searches,
+}
+
+impl Reader {
+    /// The masks of `parking_lot.sensitive`.
+    pub(super) fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
     fn index_for(&self, filter: &Filter, archived: bool) -> String {
-        let keys = self.inner.store.keys();
+        let keys = self.store.keys();
         if archived {
             keys.archive_index()
         } else if !filter.group.is_empty() {
@@ -87,7 +109,7 @@ impl ParkingLot {
         ids_only: bool,
         mut take: impl FnMut(Vec<Record>, &Cursor) -> bool,
     ) -> Result<(Option<Cursor>, usize), ParkingError> {
-        let store = &self.inner.store;
+        let store = &self.store;
         let index = self.index_for(filter, archived);
         let needs_record = filter.needs_record()
             || archived && !(filter.queue.is_empty() && filter.group.is_empty());
@@ -103,7 +125,7 @@ impl ParkingLot {
         // Payload scans take turns, read smaller batches and stop on time (`search.rs`).
         let payloads = needs_record && search::reads_payloads(filter);
         let _turn = if payloads {
-            self.inner.searches.turn().await
+            self.searches.turn().await
         } else {
             None
         };
@@ -145,7 +167,7 @@ impl ParkingLot {
                 if payloads {
                     let started = tokio::time::Instant::now();
                     let (records, bytes) = self.read_and_match(filter, ids, archived).await?;
-                    self.inner.searches.pace(started, bytes).await;
+                    self.searches.pace(started, bytes).await;
                     records
                 } else {
                     store
@@ -153,7 +175,7 @@ impl ParkingLot {
                         .await?
                         .iter()
                         .filter_map(Record::parse)
-                        .filter_map(|r| self.matches_masked(filter, r))
+                        .filter_map(|r| matches_masked(&self.redactor, filter, r))
                         .collect()
                 }
             };
@@ -170,30 +192,8 @@ impl ParkingLot {
         }
     }
 
-    /// `r` if it matches `filter`, judged on its payload as operators see it (sensitive
-    /// values masked): otherwise a text or JSON Pointer filter would let anyone who may list
-    /// guess a masked value one character at a time.
-    pub(super) fn matches_masked(&self, filter: &Filter, mut r: Record) -> Option<Record> {
-        let redactor = &self.inner.redactor;
-        let payload_filter = !filter.text.is_empty() || !filter.json_pointer.is_empty();
-        let masked = payload_filter
-            .then(|| redactor.mask_bytes(&r.payload))
-            .flatten();
-        let matched = match masked {
-            // Judge the masked payload, then put the stored one back.
-            Some(masked) => {
-                let stored = std::mem::replace(&mut r.payload, masked);
-                let matched = filter.matches(&r);
-                r.payload = stored;
-                matched
-            }
-            None => filter.matches(&r),
-        };
-        matched.then_some(r)
-    }
-
     /// One page of parked (or archived) messages.
-    pub async fn list(
+    pub(super) async fn list(
         &self,
         filter: &Filter,
         archived: bool,
@@ -241,11 +241,7 @@ impl ParkingLot {
         } else {
             stopped
         };
-        let total_in_index = self
-            .inner
-            .store
-            .zcard(&self.index_for(filter, archived))
-            .await?;
+        let total_in_index = self.store.zcard(&self.index_for(filter, archived)).await?;
         Ok(Page {
             records: page,
             next,
@@ -256,7 +252,7 @@ impl ParkingLot {
 
     /// Every tracking id a selection names that exists now (parked, or archived with
     /// `archived`), oldest first, at most `MAX_SELECTION`.
-    pub async fn select(
+    pub(super) async fn select(
         &self,
         selection: &Selection,
         archived: bool,
@@ -284,11 +280,7 @@ impl ParkingLot {
                 .filter(|t| !t.is_empty() && seen.insert(t.as_str()))
                 .cloned()
                 .collect();
-            let found = self
-                .inner
-                .store
-                .records(&ids, &["tracking_id"], archived)
-                .await?;
+            let found = self.store.records(&ids, &["tracking_id"], archived).await?;
             return Ok(ids
                 .into_iter()
                 .zip(found)
@@ -323,7 +315,7 @@ impl ParkingLot {
     }
 
     /// One record, parked or archived.
-    pub async fn get(&self, tracking_id: &str) -> Result<Record, ParkingError> {
+    pub(super) async fn get(&self, tracking_id: &str) -> Result<Record, ParkingError> {
         if tracking_id.is_empty() {
             return Err(ParkingError::invalid(
                 "tracking_id",
@@ -331,7 +323,7 @@ impl ParkingLot {
             ));
         }
         for archived in [false, true] {
-            let raw = self.inner.store.record(tracking_id, archived).await?;
+            let raw = self.store.record(tracking_id, archived).await?;
             if let Some(r) = Record::parse(&raw) {
                 return Ok(r);
             }
@@ -341,15 +333,31 @@ impl ParkingLot {
         )))
     }
 
+    /// Up to 10 of the selected records, newest first (what a dry run shows).
+    pub(super) async fn sample(
+        &self,
+        ids: &[String],
+        archived: bool,
+    ) -> Result<Vec<Record>, ParkingError> {
+        let some: Vec<String> = ids.iter().rev().take(10).cloned().collect();
+        Ok(self
+            .store
+            .records(&some, SUMMARY_FIELDS, archived)
+            .await?
+            .iter()
+            .filter_map(Record::parse)
+            .collect())
+    }
+
     /// Failure groups with parked messages, sorted, optionally of one queue; and how many there
     /// are in all (before `limit`).
-    pub async fn groups(
+    pub(super) async fn groups(
         &self,
         sort: GroupSort,
         queue: &str,
         limit: usize,
     ) -> Result<(Vec<Group>, u64), ParkingError> {
-        let rows = self.inner.store.groups().await?;
+        let rows = self.store.groups().await?;
         let mut groups: Vec<Group> = rows
             .into_iter()
             .map(|(id, h)| group(id, &h))
@@ -365,6 +373,31 @@ impl ParkingLot {
         groups.truncate(limit);
         Ok((groups, total))
     }
+}
+
+/// `r` if it matches `filter`, judged on its payload as operators see it (sensitive values
+/// masked by `redactor`): otherwise a text or JSON Pointer filter would let anyone who may list
+/// guess a masked value one character at a time.
+pub(super) fn matches_masked(
+    redactor: &Redactor,
+    filter: &Filter,
+    mut r: Record,
+) -> Option<Record> {
+    let payload_filter = !filter.text.is_empty() || !filter.json_pointer.is_empty();
+    let masked = payload_filter
+        .then(|| redactor.mask_bytes(&r.payload))
+        .flatten();
+    let matched = match masked {
+        // Judge the masked payload, then put the stored one back.
+        Some(masked) => {
+            let stored = std::mem::replace(&mut r.payload, masked);
+            let matched = filter.matches(&r);
+            r.payload = stored;
+            matched
+        }
+        None => filter.matches(&r),
+    };
+    matched.then_some(r)
 }
 
 fn group(id: String, h: &HashMap<String, String>) -> Group {

@@ -3,13 +3,13 @@
 //! deleted. Nothing expires silently: every expiry is counted
 //! (`salvage_parking_lot_expired_total`) and logged.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
+use salvage_model::Clock;
 use tracing::warn;
 
-use super::{ParkingError, ParkingLot};
-
-use crate::shutdown::ShutdownSignal;
+use super::{ParkingError, config::RetentionSettings};
+use crate::{metrics::Metrics, shutdown::ShutdownSignal, store::Store};
 
 /// Most messages handled per retention step (the loop goes on while there is more).
 const STEP: usize = 500;
@@ -27,18 +27,34 @@ fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-impl ParkingLot {
+/// Retention: what it uses of the parking lot.
+#[derive(Debug)]
+pub(super) struct Retention {
+    /// The indexes, and the scripts that archive and purge.
+    pub(super) store: Store,
+    /// What expired, and how long it had been parked.
+    pub(super) metrics: Arc<Metrics>,
+    /// Ages are by it (the park and discard times were written by it).
+    pub(super) clock: Arc<dyn Clock>,
+    /// `parking_lot.retention`: parked messages kept.
+    pub(super) parked: RetentionSettings,
+    /// `parking_lot.archive`: archived messages kept.
+    pub(super) archive: RetentionSettings,
+    /// `parking_lot.retention_interval`.
+    pub(super) interval: Duration,
+}
+
+impl Retention {
     /// One retention pass.
-    pub async fn expire(&self) -> Result<Expired, ParkingError> {
-        let store = &self.inner.store;
+    pub(super) async fn expire(&self) -> Result<Expired, ParkingError> {
+        let store = &self.store;
         let keys = store.keys();
-        let settings = &self.inner.settings;
         let mut out = Expired::default();
-        let now = self.inner.clock.now_ms();
+        let now = self.clock.now_ms();
         loop {
             let mut victims = Vec::new();
             let mut reason = String::new();
-            if let Some(age) = settings.retention.max_age {
+            if let Some(age) = self.parked.max_age {
                 let cutoff = now.saturating_sub(ms(age));
                 victims = store
                     .index_range_rev(&keys.parked_index(), &format!("({cutoff}"), "-inf", 0, STEP)
@@ -49,7 +65,7 @@ impl ParkingLot {
                 );
             }
             if victims.is_empty()
-                && let Some(max) = settings.retention.max_count
+                && let Some(max) = self.parked.max_count
             {
                 let n = store.zcard(&keys.parked_index()).await?;
                 if n > max {
@@ -85,8 +101,8 @@ impl ParkingLot {
                 .await?;
             let n = parked_at.len() as u64;
             out.parked += n;
-            self.inner.metrics.expired("parked", n);
-            self.inner.metrics.resolved("expired", &parked_at, now);
+            self.metrics.expired("parked", n);
+            self.metrics.resolved("expired", &parked_at, now);
             warn!(
                 expired = n,
                 reason, "parked messages moved to the archive by retention"
@@ -95,11 +111,11 @@ impl ParkingLot {
                 break;
             }
         }
-        let cutoff = settings
+        let cutoff = self
             .archive
             .max_age
             .map_or(0, |a| now.saturating_sub(ms(a)));
-        let max = settings.archive.max_count.unwrap_or(0);
+        let max = self.archive.max_count.unwrap_or(0);
         if cutoff > 0 || max > 0 {
             loop {
                 let n = store.purge_archive(cutoff, max, STEP, now).await?;
@@ -107,7 +123,7 @@ impl ParkingLot {
                     break;
                 }
                 out.archive += n;
-                self.inner.metrics.expired("archive", n);
+                self.metrics.expired("archive", n);
                 warn!(deleted = n, "archived messages deleted by retention");
             }
         }
@@ -115,8 +131,8 @@ impl ParkingLot {
     }
 
     /// Run retention every `parking_lot.retention_interval` until shutdown.
-    pub async fn retention_worker(self, mut shutdown: ShutdownSignal) {
-        let interval = self.inner.settings.retention_interval;
+    pub(super) async fn work(&self, mut shutdown: ShutdownSignal) {
+        let interval = self.interval;
         loop {
             if let Err(e) = self.expire().await {
                 warn!(error = %e, "retention pass failed; retrying");

@@ -3,9 +3,10 @@
 //! run reports is what apply then does: a message is repaired when a rule decides to requeue it
 //! with a changed payload; every other message stays parked.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, sync::Arc};
 
-use super::{Caller, ParkingError, ParkingLot, Record, Selection, record::SUMMARY_FIELDS};
+use super::{Caller, ParkingError, Record, Selection, list::Reader, record::SUMMARY_FIELDS};
+use crate::store::Store;
 use salvage_rules::{Decision, ErrorClass, Input, RuleSet};
 
 /// What the current rules make of one parked message.
@@ -77,25 +78,32 @@ pub struct DryRun {
     pub ids: Vec<String>,
 }
 
-impl ParkingLot {
+/// Re-triage dry runs: what they use of the parking lot (apply runs are runs: `runs/`).
+#[derive(Debug)]
+pub(super) struct Retriage {
+    /// The selection.
+    pub(super) read: Reader,
+    /// The selected records, payloads and all.
+    pub(super) store: Store,
+    /// The rules loaded now.
+    pub(super) rules: Arc<RuleSet>,
+}
+
+impl Retriage {
     /// What the current rules would do with the selected parked messages; changes nothing.
-    pub async fn retriage_dry_run(
+    pub(super) async fn dry_run(
         &self,
         _caller: &Caller,
         selection: &Selection,
         samples_per_group: usize,
     ) -> Result<DryRun, ParkingError> {
-        let ids = self.select(selection, false).await?;
+        let ids = self.read.select(selection, false).await?;
         let mut groups: BTreeMap<String, GroupReport> = BTreeMap::new();
         let mut out = DryRun::default();
         for chunk in ids.chunks(200) {
-            let records = self
-                .inner
-                .store
-                .records(chunk, SUMMARY_FIELDS, false)
-                .await?;
+            let records = self.store.records(chunk, SUMMARY_FIELDS, false).await?;
             for r in records.iter().filter_map(Record::parse) {
-                let v = verdict(&self.inner.rules, &r);
+                let v = verdict(&self.rules, &r);
                 let g = groups
                     .entry(r.group.clone())
                     .or_insert_with(|| GroupReport {

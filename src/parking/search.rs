@@ -14,7 +14,12 @@ use tokio::{
 };
 use tracing::{debug, warn};
 
-use super::{Filter, ParkingError, ParkingLot, Record, record::SUMMARY_FIELDS};
+use super::{
+    Filter, ParkingError, Record,
+    list::{Reader, matches_masked},
+    record::SUMMARY_FIELDS,
+    redact::Redactor,
+};
 use crate::store::Store;
 
 /// Payload scans running at once in one process.
@@ -70,7 +75,7 @@ pub fn reads_payloads(filter: &Filter) -> bool {
     !filter.text.is_empty() || !filter.json_pointer.is_empty()
 }
 
-impl ParkingLot {
+impl Reader {
     /// Read the records `ids` and keep those matching `filter`, on the search thread (reading
     /// and matching megabytes of payloads is CPU work that would otherwise compete with reports);
     /// also the bytes read, for the pace.
@@ -80,38 +85,37 @@ impl ParkingLot {
         ids: Vec<String>,
         archived: bool,
     ) -> Result<(Vec<Record>, usize), ParkingError> {
-        let (lot, on_lane, ids_here) = (self.clone(), filter.clone(), ids.clone());
+        let (redactor, on_lane, ids_here) = (self.redactor.clone(), filter.clone(), ids.clone());
         let work = move |store: Store| async move {
-            lot.read_and_match_on(&store, &on_lane, &ids, archived)
-                .await
+            read_and_match_on(&store, &redactor, &on_lane, &ids, archived).await
         };
-        match self.inner.searches.lane.run(work).await {
+        match self.searches.lane.run(work).await {
             Some(found) => found,
             // No search thread (it could not start): read and match here.
             None => {
-                let store = &self.inner.store;
-                self.read_and_match_on(store, filter, &ids_here, archived)
-                    .await
+                read_and_match_on(&self.store, &self.redactor, filter, &ids_here, archived).await
             }
         }
     }
+}
 
-    async fn read_and_match_on(
-        &self,
-        store: &Store,
-        filter: &Filter,
-        ids: &[String],
-        archived: bool,
-    ) -> Result<(Vec<Record>, usize), ParkingError> {
-        let raw = store.records(ids, SUMMARY_FIELDS, archived).await?;
-        let bytes = raw.iter().flat_map(|r| r.values()).map(Vec::len).sum();
-        let records = raw
-            .iter()
-            .filter_map(Record::parse)
-            .filter_map(|r| self.matches_masked(filter, r))
-            .collect();
-        Ok((records, bytes))
-    }
+/// The records `ids` read from `store` that match `filter` as operators see them, and the bytes
+/// read.
+async fn read_and_match_on(
+    store: &Store,
+    redactor: &Redactor,
+    filter: &Filter,
+    ids: &[String],
+    archived: bool,
+) -> Result<(Vec<Record>, usize), ParkingError> {
+    let raw = store.records(ids, SUMMARY_FIELDS, archived).await?;
+    let bytes = raw.iter().flat_map(|r| r.values()).map(Vec::len).sum();
+    let records = raw
+        .iter()
+        .filter_map(Record::parse)
+        .filter_map(|r| matches_masked(redactor, filter, r))
+        .collect();
+    Ok((records, bytes))
 }
 
 /// How much lower than the process's the search thread's CPU priority is (in nice steps; Linux

@@ -7,8 +7,7 @@ use std::{sync::Arc, time::Duration};
 use tokio::sync::broadcast;
 use tracing::warn;
 
-use super::ParkingLot;
-use crate::shutdown::ShutdownSignal;
+use crate::{shutdown::ShutdownSignal, store::Store};
 
 /// One event: as the events stream holds it.
 pub use crate::store::StoredEvent as Event;
@@ -34,38 +33,36 @@ impl Hub {
     }
 }
 
-impl ParkingLot {
-    /// Tail the events stream into `hub` until shutdown.
-    pub async fn tail_events(self, hub: Hub, mut shutdown: ShutdownSignal) {
-        let mut tail = self.inner.store.events_tail();
-        loop {
-            let was_connected = tail.is_connected();
-            let read = tokio::select! {
-                biased;
-                () = shutdown.recv() => return,
-                r = tail.next() => r,
-            };
-            match read {
-                Ok(events) => {
-                    for event in events {
-                        // No watcher is fine.
-                        let _ = hub.tx.send(Arc::new(event));
-                    }
+/// Tail the events stream of `store` into `hub` until shutdown.
+pub(super) async fn tail_events(store: &Store, hub: &Hub, mut shutdown: ShutdownSignal) {
+    let mut tail = store.events_tail();
+    loop {
+        let was_connected = tail.is_connected();
+        let read = tokio::select! {
+            biased;
+            () = shutdown.recv() => return,
+            r = tail.next() => r,
+        };
+        match read {
+            Ok(events) => {
+                for event in events {
+                    // No watcher is fine.
+                    let _ = hub.tx.send(Arc::new(event));
                 }
-                Err(e) => {
-                    // A read on a live connection failed: say so once per failure. A failed
-                    // connect (Redis down) is the readiness probe's to report.
-                    let pause = if was_connected {
-                        warn!(error = %e, "reading parking-lot events failed; reconnecting");
-                        Duration::from_millis(500)
-                    } else {
-                        Duration::from_secs(1)
-                    };
-                    tokio::select! {
-                        biased;
-                        () = shutdown.recv() => return,
-                        () = tokio::time::sleep(pause) => {}
-                    }
+            }
+            Err(e) => {
+                // A read on a live connection failed: say so once per failure. A failed
+                // connect (Redis down) is the readiness probe's to report.
+                let pause = if was_connected {
+                    warn!(error = %e, "reading parking-lot events failed; reconnecting");
+                    Duration::from_millis(500)
+                } else {
+                    Duration::from_secs(1)
+                };
+                tokio::select! {
+                    biased;
+                    () = shutdown.recv() => return,
+                    () = tokio::time::sleep(pause) => {}
                 }
             }
         }

@@ -2,7 +2,7 @@
 
 use tracing::warn;
 
-use crate::parking::{ParkingError, ParkingLot, Record, record::SUMMARY_FIELDS, retriage::verdict};
+use crate::parking::{ParkingError, Record, record::SUMMARY_FIELDS, retriage::verdict};
 use crate::{
     store::{BatchResult, RequeueMode, ResubmitEntry},
     workflow::outgoing_headers,
@@ -13,9 +13,12 @@ use salvage_model::{
     payload_digest,
 };
 
-use super::types::{Run, RunKind};
+use super::{
+    Runs,
+    types::{Run, RunKind},
+};
 
-impl ParkingLot {
+impl Runs {
     /// Build and commit one batch. Returns false when the run is no longer ours.
     pub(super) async fn batch(
         &self,
@@ -23,7 +26,7 @@ impl ParkingLot {
         ids: &[String],
         lease_until: u64,
     ) -> Result<bool, ParkingError> {
-        let store = &self.inner.store;
+        let store = &self.store;
         let new_cursor = run.done + ids.len() as u64;
         let mut excluded: Vec<String> = Vec::new();
         for _ in 0..5 {
@@ -32,7 +35,7 @@ impl ParkingLot {
             let records = store.records(ids, &fields, false).await?;
             let records: Vec<Record> = records.iter().filter_map(Record::parse).collect();
             let mut extra_skipped = (ids.len() - records.len()) as u64;
-            let now = self.inner.clock.now_ms();
+            let now = self.clock.now_ms();
             let mut entries = Vec::new();
             let mut wake = false;
             for r in &records {
@@ -51,7 +54,7 @@ impl ParkingLot {
             let result = store
                 .resubmit_batch(
                     &run.id,
-                    &self.inner.owner,
+                    &self.owner,
                     lease_until,
                     new_cursor,
                     &run.created_by,
@@ -66,9 +69,9 @@ impl ParkingLot {
                         RunKind::Resubmit => "resubmitted",
                         RunKind::Retriage => "retriaged",
                     };
-                    self.inner.metrics.resolved(outcome, &parked_at, now);
+                    self.metrics.resolved(outcome, &parked_at, now);
                     if wake {
-                        self.inner.relay_wake.notify_one();
+                        self.relay_wake.notify_one();
                     }
                     return Ok(true);
                 }
@@ -96,11 +99,11 @@ impl ParkingLot {
         let (payload, rule) = match run.kind {
             RunKind::Resubmit => (r.payload.clone(), String::new()),
             RunKind::Retriage => {
-                let v = verdict(&self.inner.rules, r);
+                let v = verdict(&self.rules, r);
                 (v.repaired?, v.rule)
             }
         };
-        let Some(dest) = self.inner.destinations.get(&r.destination) else {
+        let Some(dest) = self.destinations.get(&r.destination) else {
             warn!(tracking_id = %r.tracking_id, destination = %r.destination, "the message's destination is no longer configured; it stays parked");
             return None;
         };
@@ -154,7 +157,7 @@ impl ParkingLot {
         })
         .unwrap_or_default();
         let target = if outbox {
-            self.inner.store.keys().outbox(&r.destination)
+            self.store.keys().outbox(&r.destination)
         } else {
             r.queue.clone()
         };

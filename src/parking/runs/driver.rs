@@ -1,19 +1,22 @@
 //! The background worker: takes over active runs (one task per run, one process per run by
 //! lease), paces them (rate, canary) and stops them when resubmitted messages fail again.
 
-use std::{sync::Mutex, time::Duration};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use tokio::time::Instant;
 use tracing::{info, warn};
 
-use crate::parking::{ParkingError, ParkingLot};
+use crate::parking::ParkingError;
 use crate::shutdown::ShutdownSignal;
 
-use super::types::RunState;
+use super::{Runs, types::RunState};
 
 /// Runs this process is driving now (so two of its tasks never drive one run).
 #[derive(Debug, Default)]
-pub(crate) struct Driving(Mutex<std::collections::HashSet<String>>);
+pub(in crate::parking) struct Driving(Mutex<std::collections::HashSet<String>>);
 
 struct DriveGuard<'a>(&'a Driving, String);
 
@@ -33,13 +36,13 @@ impl Driving {
     }
 }
 
-impl ParkingLot {
+impl Runs {
     /// Work on active runs until shutdown: each run is driven by one task at a time, in this
     /// process or another.
-    pub async fn run_worker(self, mut shutdown: ShutdownSignal) {
+    pub(in crate::parking) async fn work(self: Arc<Self>, mut shutdown: ShutdownSignal) {
         let mut tasks = tokio::task::JoinSet::new();
         loop {
-            match self.inner.store.active_runs().await {
+            match self.store.active_runs().await {
                 Ok(ids) => {
                     for id in ids {
                         let me = self.clone();
@@ -56,7 +59,7 @@ impl ParkingLot {
             while tasks.try_join_next().is_some() {}
             tokio::select! {
                 () = shutdown.recv() => break,
-                () = self.inner.runs_wake.notified() => {}
+                () = self.wake.notified() => {}
                 () = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
         }
@@ -69,15 +72,15 @@ impl ParkingLot {
         run_id: &str,
         shutdown: Option<ShutdownSignal>,
     ) -> Result<(), ParkingError> {
-        let Some(_guard) = self.inner.driving.enter(run_id) else {
+        let Some(_guard) = self.driving.enter(run_id) else {
             return Ok(());
         };
-        let store = &self.inner.store;
-        let owner = &self.inner.owner;
-        let lease = u64::try_from(self.inner.settings.run_lease.as_millis()).unwrap_or(u64::MAX);
+        let store = &self.store;
+        let owner = &self.owner;
+        let lease = u64::try_from(self.lease.as_millis()).unwrap_or(u64::MAX);
         let stopping = || shutdown.as_ref().is_some_and(ShutdownSignal::is_triggered);
         loop {
-            let now = self.inner.clock.now_ms();
+            let now = self.clock.now_ms();
             if stopping() {
                 store.claim_run(run_id, owner, now, 0, true).await?;
                 return Ok(());
@@ -116,7 +119,7 @@ impl ParkingLot {
                 );
                 return Ok(());
             }
-            let batch = self.inner.settings.batch_size as u64;
+            let batch = self.batch_size as u64;
             let mut k = batch;
             let rate = run.options.rate_per_second;
             if rate > 0.0 {
@@ -139,7 +142,7 @@ impl ParkingLot {
                 return Ok(());
             }
             if in_canary && run.done + handled >= run.options.canary {
-                let until = self.inner.clock.now_ms()
+                let until = self.clock.now_ms()
                     + u64::try_from(run.options.canary_wait.as_millis()).unwrap_or(0);
                 store
                     .set_run_fields(

@@ -12,7 +12,8 @@
 //! resubmitted messages are reported failing again (the report script counts those on the run).
 //!
 //! - `types`: a run, its kind, state and redrive settings, what starting one answered;
-//! - this file: the operations (start, look at, cancel, resume, finish a run);
+//! - this file: `Runs`, what runs use of the parking lot, and the operations (start, look at,
+//!   cancel, resume, finish a run);
 //! - `driver`: the background worker that takes runs over and paces them;
 //! - `batch`: one batch committed, and the resubmit entry built for each message.
 
@@ -20,19 +21,56 @@ mod batch;
 mod driver;
 mod types;
 
+use std::{sync::Arc, time::Duration};
+
+use salvage_model::Clock;
+use salvage_rules::RuleSet;
+use tokio::sync::Notify;
 use tracing::{info, warn};
 
-use super::{Caller, ParkingError, ParkingLot, Selection, audit::audit_fields};
+use super::{Caller, ParkingError, Selection, audit::audit_fields, list::Reader};
+use crate::{destinations::Destinations, metrics::Metrics, store::Store};
 
-pub(crate) use self::driver::Driving;
+pub(super) use self::driver::Driving;
 pub use self::types::{Redrive, Run, RunKind, RunState, Started};
 
 /// Runs of at most this many messages, without rate limit or canary, complete inside the call.
 pub const INLINE_RUN_MAX: usize = 1000;
 
-impl ParkingLot {
+/// Runs: what they use of the parking lot.
+#[derive(Debug)]
+pub(super) struct Runs {
+    /// The selection of a resubmit, and a dry run's sample.
+    pub(super) read: Reader,
+    /// Runs, their id lists and leases, and the batch script.
+    pub(super) store: Store,
+    /// A re-triage run's verdicts.
+    pub(super) rules: Arc<RuleSet>,
+    /// Where each message goes back to (its stream fields, inline or through an outbox).
+    pub(super) destinations: Destinations,
+    /// Operator actions, and how long resubmitted messages were parked.
+    pub(super) metrics: Arc<Metrics>,
+    /// A run's times, its leases and its canary's wait.
+    pub(super) clock: Arc<dyn Clock>,
+    /// Wakes the relay when a batch went to an outbox.
+    pub(super) relay_wake: Arc<Notify>,
+    /// Wakes this process's run worker when a run was created or resumed here.
+    pub(super) wake: Notify,
+    /// This process's identity as a run lease holder.
+    pub(super) owner: String,
+    /// Runs this process is driving now.
+    pub(super) driving: Driving,
+    /// `parking_lot.batch_size`: messages per batch at most.
+    pub(super) batch_size: usize,
+    /// `parking_lot.run_lease`.
+    pub(super) lease: Duration,
+    /// `parking_lot.run_ttl`: how long a run is kept after it ends.
+    pub(super) ttl: Duration,
+}
+
+impl Runs {
     /// Start a resubmit (or, with `dry_run`, only count the selection).
-    pub async fn resubmit(
+    pub(super) async fn resubmit(
         &self,
         caller: &Caller,
         selection: &Selection,
@@ -41,12 +79,12 @@ impl ParkingLot {
         comment: &str,
     ) -> Result<Started, ParkingError> {
         options.validate()?;
-        let ids = self.select(selection, false).await?;
+        let ids = self.read.select(selection, false).await?;
         if dry_run {
             return Ok(Started {
                 run: None,
                 matched: ids.len() as u64,
-                sample: self.sample(&ids, false).await?,
+                sample: self.read.sample(&ids, false).await?,
             });
         }
         self.start_run(caller, RunKind::Resubmit, selection, ids, options, comment)
@@ -55,7 +93,7 @@ impl ParkingLot {
 
     /// Start a re-triage apply run over `ids`, the selection its dry run already read (see
     /// `DryRun::ids`), so the selection is not walked twice.
-    pub async fn retriage_apply(
+    pub(super) async fn retriage_apply(
         &self,
         caller: &Caller,
         selection: &Selection,
@@ -79,7 +117,7 @@ impl ParkingLot {
     ) -> Result<Started, ParkingError> {
         let matched = ids.len() as u64;
         let run_id = uuid::Uuid::now_v7().to_string();
-        let now = self.inner.clock.now_ms();
+        let now = self.clock.now_ms();
         let o = &options;
         let fields = [
             ("kind", kind.as_str().to_owned()),
@@ -118,11 +156,10 @@ impl ParkingLot {
             comment,
         );
         audit.push(("run_id", run_id.clone()));
-        self.inner
-            .store
+        self.store
             .create_run(&run_id, &fields, &ids, &audit)
             .await?;
-        self.inner.metrics.operator_action(kind.as_str());
+        self.metrics.operator_action(kind.as_str());
         info!(actor = %caller.name, run_id, kind = kind.as_str(), total = matched, "run started");
         let inline = o.rate_per_second == 0.0 && o.canary == 0 && ids.len() <= INLINE_RUN_MAX;
         if inline {
@@ -132,7 +169,7 @@ impl ParkingLot {
                 warn!(run_id, error = %e, "run did not finish inline; continuing in the background");
             }
         }
-        self.inner.runs_wake.notify_one();
+        self.wake.notify_one();
         Ok(Started {
             run: Some(self.run(&run_id).await?),
             matched,
@@ -141,8 +178,8 @@ impl ParkingLot {
     }
 
     /// A run.
-    pub async fn run(&self, run_id: &str) -> Result<Run, ParkingError> {
-        let f = self.inner.store.run_fields(run_id).await?;
+    pub(super) async fn run(&self, run_id: &str) -> Result<Run, ParkingError> {
+        let f = self.store.run_fields(run_id).await?;
         Run::from_fields(run_id, &f).ok_or_else(|| {
             ParkingError::NotFound(format!(
                 "no run {run_id:?} (runs are kept for parking_lot.run_ttl after they end)"
@@ -151,8 +188,8 @@ impl ParkingLot {
     }
 
     /// The most recent runs.
-    pub async fn runs(&self, limit: usize) -> Result<Vec<Run>, ParkingError> {
-        let ids = self.inner.store.recent_runs(limit).await?;
+    pub(super) async fn runs(&self, limit: usize) -> Result<Vec<Run>, ParkingError> {
+        let ids = self.store.recent_runs(limit).await?;
         let mut out = Vec::new();
         for id in ids {
             if let Ok(r) = self.run(&id).await {
@@ -163,7 +200,7 @@ impl ParkingLot {
     }
 
     /// Cancel a run after its current batch.
-    pub async fn cancel_run(&self, caller: &Caller, run_id: &str) -> Result<Run, ParkingError> {
+    pub(super) async fn cancel(&self, caller: &Caller, run_id: &str) -> Result<Run, ParkingError> {
         let run = self.run(run_id).await?;
         if !matches!(run.state, RunState::Running | RunState::CanaryWait) {
             return Err(ParkingError::FailedPrecondition(format!(
@@ -172,17 +209,17 @@ impl ParkingLot {
             )));
         }
         self.finish(run_id, RunState::Cancelled, "").await?;
-        let now = self.inner.clock.now_ms();
+        let now = self.clock.now_ms();
         let mut audit = audit_fields(now, caller, "cancel_run", &[], None, "");
         audit.push(("run_id", run_id.to_owned()));
-        self.inner.store.audit(&audit).await?;
-        self.inner.metrics.operator_action("cancel_run");
+        self.store.audit(&audit).await?;
+        self.metrics.operator_action("cancel_run");
         info!(actor = %caller.name, run_id, "run cancelled");
         self.run(run_id).await
     }
 
     /// Resume a cancelled or stopped run where it stopped.
-    pub async fn resume_run(&self, caller: &Caller, run_id: &str) -> Result<Run, ParkingError> {
+    pub(super) async fn resume(&self, caller: &Caller, run_id: &str) -> Result<Run, ParkingError> {
         let run = self.run(run_id).await?;
         if !matches!(run.state, RunState::Cancelled | RunState::Stopped) {
             return Err(ParkingError::FailedPrecondition(format!(
@@ -191,7 +228,7 @@ impl ParkingLot {
             )));
         }
         // Auto-stop judges what happens from here on.
-        let now = self.inner.clock.now_ms();
+        let now = self.clock.now_ms();
         let fields = [
             ("state", "running".to_owned()),
             ("stop_reason", String::new()),
@@ -200,13 +237,13 @@ impl ParkingLot {
             ("canary_done", "1".to_owned()),
             ("updated_at", now.to_string()),
         ];
-        self.inner.store.reactivate_run(run_id, &fields).await?;
+        self.store.reactivate_run(run_id, &fields).await?;
         let mut audit = audit_fields(now, caller, "resume_run", &[], None, "");
         audit.push(("run_id", run_id.to_owned()));
-        self.inner.store.audit(&audit).await?;
-        self.inner.metrics.operator_action("resume_run");
+        self.store.audit(&audit).await?;
+        self.metrics.operator_action("resume_run");
         info!(actor = %caller.name, run_id, "run resumed");
-        self.inner.runs_wake.notify_one();
+        self.wake.notify_one();
         self.run(run_id).await
     }
 
@@ -219,16 +256,11 @@ impl ParkingLot {
         let fields = [
             ("state", state.as_str().to_owned()),
             ("stop_reason", reason.to_owned()),
-            ("updated_at", self.inner.clock.now_ms().to_string()),
+            ("updated_at", self.clock.now_ms().to_string()),
             ("lease_until", "0".to_owned()),
         ];
-        self.inner
-            .store
-            .finish_run(
-                run_id,
-                &fields,
-                self.inner.settings.run_ttl.as_secs().max(1),
-            )
+        self.store
+            .finish_run(run_id, &fields, self.ttl.as_secs().max(1))
             .await?;
         Ok(())
     }
