@@ -200,6 +200,7 @@ pub(super) async fn sign_in(
             caller,
             csrf: random_token(),
         };
+        let now = s.lot.now_ms();
         let ended = s
             .lot
             .store()
@@ -210,11 +211,12 @@ pub(super) async fn sign_in(
                     ("name", session.caller.name.clone()),
                     ("role", session.caller.role.as_str().to_owned()),
                     ("csrf", session.csrf.clone()),
-                    ("created", salvage_model::now_ms().to_string()),
+                    ("created", now.to_string()),
                 ],
                 s.settings.session_ttl,
                 &token_digest,
                 s.settings.max_sessions_per_token,
+                now,
             )
             .await?;
         tracing::info!(actor = %session.caller.name, ended_oldest_sessions = ended, "console sign-in");

@@ -54,6 +54,8 @@ struct Inner {
     destinations: Destinations,
     /// For the accessor.
     metrics: Arc<Metrics>,
+    /// For the console's sessions (when each began).
+    clock: Arc<dyn Clock>,
 }
 
 impl ParkingLot {
@@ -113,7 +115,7 @@ impl ParkingLot {
         let retention = Retention {
             store: store.clone(),
             metrics: metrics.clone(),
-            clock,
+            clock: clock.clone(),
             parked: settings.retention.clone(),
             archive: settings.archive.clone(),
             interval: settings.retention_interval,
@@ -129,6 +131,7 @@ impl ParkingLot {
             settings,
             destinations,
             metrics,
+            clock,
         };
         Self {
             inner: Arc::new(inner),
@@ -138,6 +141,11 @@ impl ParkingLot {
     /// The store.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// Now, by the application's clock (ms since the epoch).
+    pub fn now_ms(&self) -> u64 {
+        self.inner.clock.now_ms()
     }
 
     /// The settings.

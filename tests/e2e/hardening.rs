@@ -172,14 +172,18 @@ async fn me(app: &TestApp, cookie: &str) -> u16 {
 
 #[tokio::test]
 async fn a_tokens_sessions_are_capped_and_the_oldest_ends() {
-    let app = spawn_app_with(|s| s.console.max_sessions_per_token = 2).await;
+    let clock = manual_clock();
+    let app = spawn_app_with_clock(clock.clone(), |s| {
+        s.console.max_sessions_per_token = 2;
+    })
+    .await;
     let mut cookies = Vec::new();
     for _ in 0..3 {
         let (status, _, cookie) = sign_in(&app, OPERATOR).await;
         assert_eq!(status, 200);
         cookies.push(cookie.unwrap());
         // Sessions are ordered by sign-in time in milliseconds.
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        clock.advance(Duration::from_millis(1));
     }
     assert_eq!(me(&app, &cookies[0]).await, 401, "the oldest session ended");
     assert_eq!(me(&app, &cookies[1]).await, 200);

@@ -35,12 +35,13 @@ impl Store {
         ttl: Duration,
         token_digest_hex: &str,
         max_per_token: u32,
+        now_ms: u64,
     ) -> Result<u64, StoreError> {
         let script = Script::new(SESSION_PUT);
         let mut call = script.key(self.keys.console_session(digest_hex));
         call.key(self.keys.console_sessions(token_digest_hex))
             .arg(ttl_ms(ttl))
-            .arg(salvage_model::now_ms())
+            .arg(now_ms)
             .arg(max_per_token)
             .arg(digest_hex)
             .arg(self.keys.console_session(""));

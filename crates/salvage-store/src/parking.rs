@@ -430,6 +430,7 @@ impl Store {
         fields: &[(&str, String)],
         tracking_ids: &[String],
         audit: &AuditFields,
+        created_ms: u64,
     ) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
         pipe.atomic();
@@ -438,8 +439,7 @@ impl Store {
         for chunk in tracking_ids.chunks(1000) {
             pipe.rpush(&ids_key, chunk).ignore();
         }
-        let created = salvage_model::now_ms();
-        pipe.zadd(self.keys.runs(), run_id, created).ignore();
+        pipe.zadd(self.keys.runs(), run_id, created_ms).ignore();
         pipe.sadd(self.keys.active_runs(), run_id).ignore();
         self.audit_into(&mut pipe, audit);
         let mut conn = self.conn.clone();

@@ -157,7 +157,7 @@ impl Runs {
         );
         audit.push(("run_id", run_id.clone()));
         self.store
-            .create_run(&run_id, &fields, &ids, &audit)
+            .create_run(&run_id, &fields, &ids, &audit, now)
             .await?;
         self.metrics.operator_action(kind.as_str());
         info!(actor = %caller.name, run_id, kind = kind.as_str(), total = matched, "run started");
