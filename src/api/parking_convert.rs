@@ -99,13 +99,13 @@ fn preview(payload: &[u8]) -> String {
 pub(crate) fn summary(r: &Record) -> pb::ParkedSummary {
     pb::ParkedSummary {
         tracking_id: r.tracking_id.clone(),
-        id: r.id.clone(),
+        id: r.message.id.clone(),
         origin: Some(pb::Origin {
-            destination: r.destination.clone(),
-            queue: r.queue.clone(),
-            partition_key: r.partition_key.clone(),
+            destination: r.message.destination.clone(),
+            queue: r.message.queue.clone(),
+            partition_key: r.message.partition_key.clone(),
         }),
-        event_type: r.event_type.clone(),
+        event_type: r.message.event_type.clone(),
         error_code: r.code.clone(),
         error_message: r.failure_str("message").to_owned(),
         reason: r.reason.clone(),
@@ -115,8 +115,8 @@ pub(crate) fn summary(r: &Record) -> pb::ParkedSummary {
         last_seen: ts(r.last_seen),
         reports: r.reports,
         version: r.version,
-        payload_bytes: u32::try_from(r.payload.len()).unwrap_or(u32::MAX),
-        payload_preview: preview(&r.payload),
+        payload_bytes: u32::try_from(r.message.payload.len()).unwrap_or(u32::MAX),
+        payload_preview: preview(&r.message.payload),
         archived: r.archived.as_ref().map(|a| pb::Archived {
             discarded_at: ts(a.at),
             discarded_by: a.by.clone(),
@@ -170,9 +170,9 @@ pub(crate) fn message(r: &Record, archive_max_age_ms: Option<u64>) -> pb::Parked
     };
     pb::ParkedMessage {
         summary: Some(summary),
-        payload: r.payload.clone(),
-        content_type: r.content_type.clone(),
-        headers: r.headers.clone().into_iter().collect(),
+        payload: r.message.payload.clone(),
+        content_type: r.message.content_type.clone(),
+        headers: r.message.headers.clone().into_iter().collect(),
         failure: Some(pb::Failure {
             class: class(&fs("class")),
             code: r.code.clone(),

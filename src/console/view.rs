@@ -161,7 +161,7 @@ pub(super) struct AuditView {
 
 /// A listing's entry.
 pub(super) fn summary(r: &Record, redactor: &Redactor) -> Summary {
-    let shown = redactor.show(&r.payload, false);
+    let shown = redactor.show(&r.message.payload, false);
     // The preview is one line: the compact form of the masked JSON (its text as sent).
     let compact = if shown.is_json {
         jsontext::compact(&shown.text)
@@ -170,10 +170,10 @@ pub(super) fn summary(r: &Record, redactor: &Redactor) -> Summary {
     };
     Summary {
         tracking_id: r.tracking_id.clone(),
-        id: r.id.clone(),
-        queue: r.queue.clone(),
-        destination: r.destination.clone(),
-        event_type: r.event_type.clone(),
+        id: r.message.id.clone(),
+        queue: r.message.queue.clone(),
+        destination: r.message.destination.clone(),
+        event_type: r.message.event_type.clone(),
         code: r.code.clone(),
         reason: r.reason.clone(),
         rule: r.rule.clone(),
@@ -193,7 +193,7 @@ pub(super) fn summary(r: &Record, redactor: &Redactor) -> Summary {
 
 /// A whole message, masked unless `reveal`.
 pub(super) fn detail(r: &Record, redactor: &Redactor, reveal: bool) -> Detail {
-    let shown = redactor.show(&r.payload, reveal);
+    let shown = redactor.show(&r.message.payload, reveal);
     let original = redactor.show(&original(r), reveal);
     let attempts = r
         .attempts
@@ -208,11 +208,11 @@ pub(super) fn detail(r: &Record, redactor: &Redactor, reveal: bool) -> Detail {
     }
     Detail {
         summary: summary(r, redactor),
-        content_type: r.content_type.clone(),
-        partition_key: r.partition_key.clone(),
+        content_type: r.message.content_type.clone(),
+        partition_key: r.message.partition_key.clone(),
         payload: shown.text,
         payload_is_json: shown.is_json,
-        headers: r.headers.clone(),
+        headers: r.message.headers.clone(),
         failure: r.failure.clone(),
         original: original.text,
         attempts,
@@ -244,7 +244,7 @@ fn original(r: &Record) -> Vec<u8> {
     });
     first_repair
         .or_else(|| r.edits.first().map(|e| e.previous_payload.clone()))
-        .unwrap_or_else(|| r.payload.clone())
+        .unwrap_or_else(|| r.message.payload.clone())
 }
 
 fn attempt(a: &history::Attempt, redactor: &Redactor, reveal: bool) -> Attempt {

@@ -195,7 +195,8 @@ impl Actions {
         else {
             return Ok(payload.to_vec());
         };
-        let Ok(stored) = serde_json::from_slice::<serde_json::Value>(&stored.payload) else {
+        let Ok(stored) = serde_json::from_slice::<serde_json::Value>(&stored.message.payload)
+        else {
             return Ok(payload.to_vec());
         };
         let typed = edited.clone();

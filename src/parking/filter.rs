@@ -88,13 +88,13 @@ impl Filter {
     /// Does `r` match? (Time is checked on the index score, not here.)
     pub fn matches(&self, r: &Record) -> bool {
         let eq = |want: &str, got: &str| want.is_empty() || want == got;
-        eq(&self.queue, &r.queue)
+        eq(&self.queue, &r.message.queue)
             && eq(&self.group, &r.group)
             && eq(&self.error_code, &r.code)
-            && eq(&self.event_type, &r.event_type)
-            && eq(&self.destination, &r.destination)
-            && (self.text.is_empty() || contains(&r.payload, self.text.as_bytes()))
-            && self.pointer_matches(&r.payload)
+            && eq(&self.event_type, &r.message.event_type)
+            && eq(&self.destination, &r.message.destination)
+            && (self.text.is_empty() || contains(&r.message.payload, self.text.as_bytes()))
+            && self.pointer_matches(&r.message.payload)
     }
 
     fn pointer_matches(&self, payload: &[u8]) -> bool {
@@ -169,11 +169,14 @@ mod tests {
 
     fn rec(payload: &str) -> Record {
         Record {
-            queue: "orders".into(),
+            message: salvage_model::Message {
+                queue: "orders".into(),
+                event_type: "OrderPlaced".into(),
+                destination: "redis".into(),
+                payload: payload.as_bytes().to_vec(),
+                ..Default::default()
+            },
             code: "BAD".into(),
-            event_type: "OrderPlaced".into(),
-            destination: "redis".into(),
-            payload: payload.as_bytes().to_vec(),
             ..Record::default()
         }
     }

@@ -385,14 +385,14 @@ pub(super) fn matches_masked(
 ) -> Option<Record> {
     let payload_filter = !filter.text.is_empty() || !filter.json_pointer.is_empty();
     let masked = payload_filter
-        .then(|| redactor.mask_bytes(&r.payload))
+        .then(|| redactor.mask_bytes(&r.message.payload))
         .flatten();
     let matched = match masked {
         // Judge the masked payload, then put the stored one back.
         Some(masked) => {
-            let stored = std::mem::replace(&mut r.payload, masked);
+            let stored = std::mem::replace(&mut r.message.payload, masked);
             let matched = filter.matches(&r);
-            r.payload = stored;
+            r.message.payload = stored;
             matched
         }
         None => filter.matches(&r),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use salvage_model::history::Attempt;
+use salvage_model::{Message, history::Attempt};
 
 use crate::store::RawRecord;
 
@@ -40,18 +40,9 @@ pub const SUMMARY_FIELDS: &[&str] = &[
 pub struct Record {
     /// Salvage's id for it.
     pub tracking_id: String,
-    /// The message's own id.
-    pub id: String,
-    /// Origin destination.
-    pub destination: String,
-    /// Origin queue.
-    pub queue: String,
-    /// Partition key.
-    pub partition_key: String,
-    /// Content type.
-    pub content_type: String,
-    /// Event type.
-    pub event_type: String,
+    /// The message: its id, origin destination and queue, partition key, content type, event
+    /// type, payload and headers.
+    pub message: Message,
     /// The failure as reported (JSON object: class, code, message, consumer, ...).
     pub failure: Value,
     /// The consumer's error code.
@@ -72,10 +63,6 @@ pub struct Record {
     pub reports: u32,
     /// Edit version, from 1.
     pub version: u64,
-    /// The payload.
-    pub payload: Vec<u8>,
-    /// The headers.
-    pub headers: BTreeMap<String, String>,
     /// The headers as stored (a JSON object).
     pub headers_json: String,
     /// Every attempt, oldest first.
@@ -181,12 +168,16 @@ impl Record {
         });
         Some(Self {
             tracking_id: text(raw, "tracking_id"),
-            id: text(raw, "id"),
-            destination: text(raw, "destination"),
-            queue: text(raw, "queue"),
-            partition_key: text(raw, "partition_key"),
-            content_type: text(raw, "content_type"),
-            event_type: text(raw, "event_type"),
+            message: Message {
+                id: text(raw, "id"),
+                destination: text(raw, "destination"),
+                queue: text(raw, "queue"),
+                partition_key: text(raw, "partition_key"),
+                payload: raw.get("payload").cloned().unwrap_or_default(),
+                content_type: text(raw, "content_type"),
+                headers: salvage_model::headers::parse(&headers_json),
+                event_type: text(raw, "event_type"),
+            },
             code,
             failure,
             reason: text(raw, "reason"),
@@ -197,8 +188,6 @@ impl Record {
             last_seen: num(raw, "last_seen"),
             reports: num(raw, "reports"),
             version: num(raw, "version"),
-            payload: raw.get("payload").cloned().unwrap_or_default(),
-            headers: salvage_model::headers::parse(&headers_json),
             headers_json,
             attempts,
             edits,
@@ -241,7 +230,7 @@ mod tests {
         .unwrap();
         assert_eq!(r.code, "X");
         assert_eq!(r.failure_str("message"), "boom");
-        assert_eq!(r.headers["a"], "1");
+        assert_eq!(r.message.headers["a"], "1");
         assert_eq!(r.edits[0].previous_payload, b"old");
         assert_eq!(r.edits[0].previous_headers["b"], "2");
         assert_eq!(r.attempts.len(), 1);

@@ -79,7 +79,7 @@ impl Redactor {
         if self.is_empty() {
             return;
         }
-        self.mask_in_place(&mut r.payload);
+        self.mask_in_place(&mut r.message.payload);
         for a in &mut r.attempts {
             if let Some(p) = &mut a.payload
                 && let Some(masked) = self.mask_bytes(p.as_bytes())
@@ -306,7 +306,10 @@ mod tests {
     fn mask_record_masks_every_payload_it_carries() {
         let card = br#"{"card":{"number":"4111"}}"#.to_vec();
         let mut rec = Record {
-            payload: card.clone(),
+            message: salvage_model::Message {
+                payload: card.clone(),
+                ..Default::default()
+            },
             attempts: salvage_model::history::Attempt::parse_list(
                 br#"[{"attempt": 1, "payload": "{\"card\":{\"number\":\"4111\"}}", "changes": [{"pointer": "/card/number", "op": "changed", "before": "4111 ", "after": "4111"}]}]"#,
             ),
@@ -319,7 +322,7 @@ mod tests {
         redactor().mask_record(&mut rec);
         let all = format!(
             "{} {} {}",
-            String::from_utf8_lossy(&rec.payload),
+            String::from_utf8_lossy(&rec.message.payload),
             serde_json::to_string(&rec.attempts[0]).unwrap(),
             String::from_utf8_lossy(&rec.edits[0].previous_payload)
         );

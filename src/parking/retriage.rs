@@ -27,16 +27,16 @@ pub fn verdict(rules: &RuleSet, r: &Record) -> Verdict {
         .parse::<ErrorClass>()
         .unwrap_or(ErrorClass::Unknown);
     let eval = rules.evaluate(&Input {
-        queue: &r.queue,
-        event_type: &r.event_type,
+        queue: &r.message.queue,
+        event_type: &r.message.event_type,
         class,
         code: &r.code,
         message: r.failure_str("message"),
-        payload: &r.payload,
+        payload: &r.message.payload,
     });
     let rule = eval.rule.as_deref().unwrap_or_default().to_owned();
     let (decision, repaired) = match eval.decision {
-        Decision::Requeue { payload: Some(p) } if p != r.payload => ("repair", Some(p)),
+        Decision::Requeue { payload: Some(p) } if p != r.message.payload => ("repair", Some(p)),
         Decision::Requeue { .. } => ("requeue", None),
         Decision::Retry { .. } => ("retry", None),
         Decision::Park { .. } => ("park", None),
@@ -123,8 +123,12 @@ impl Retriage {
                     g.would_repair += 1;
                     out.would_repair += 1;
                     if g.samples.len() < samples_per_group {
-                        g.samples
-                            .push((r.tracking_id.clone(), v.rule, r.payload.clone(), after));
+                        g.samples.push((
+                            r.tracking_id.clone(),
+                            v.rule,
+                            r.message.payload.clone(),
+                            after,
+                        ));
                     }
                 }
             }

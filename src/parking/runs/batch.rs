@@ -97,26 +97,26 @@ impl Runs {
     /// destination is gone).
     pub(super) fn entry(&self, run: &Run, r: &Record, now: u64) -> Option<(ResubmitEntry, bool)> {
         let (payload, rule) = match run.kind {
-            RunKind::Resubmit => (r.payload.clone(), String::new()),
+            RunKind::Resubmit => (r.message.payload.clone(), String::new()),
             RunKind::Retriage => {
                 let v = verdict(&self.rules, r);
                 (v.repaired?, v.rule)
             }
         };
-        let Some(dest) = self.destinations.get(&r.destination) else {
-            warn!(tracking_id = %r.tracking_id, destination = %r.destination, "the message's destination is no longer configured; it stays parked");
+        let Some(dest) = self.destinations.get(&r.message.destination) else {
+            warn!(tracking_id = %r.tracking_id, destination = %r.message.destination, "the message's destination is no longer configured; it stays parked");
             return None;
         };
         let new_tid = uuid::Uuid::now_v7().to_string();
         let attempts = r.attempts.len();
-        let out_headers = outgoing_headers(&r.headers, &new_tid, &rule, &r.code, None);
+        let out_headers = outgoing_headers(&r.message.headers, &new_tid, &rule, &r.code, None);
         let entry = Entry {
-            id: r.id.clone(),
+            id: r.message.id.clone(),
             payload,
             headers: with_attempt(attempts as u64, &out_headers),
-            content_type: r.content_type.clone(),
-            event_type: r.event_type.clone(),
-            partition_key: r.partition_key.clone(),
+            content_type: r.message.content_type.clone(),
+            event_type: r.message.event_type.clone(),
+            partition_key: r.message.partition_key.clone(),
         };
         let outbox = dest.requeue_mode() == RequeueMode::Outbox;
         let mut fields: Vec<Vec<u8>> = Vec::new();
@@ -127,8 +127,8 @@ impl Runs {
         if outbox {
             push("tracking_id", new_tid.as_bytes());
             push("message_key", r.message_key.as_bytes());
-            push("destination", r.destination.as_bytes());
-            push("queue", r.queue.as_bytes());
+            push("destination", r.message.destination.as_bytes());
+            push("queue", r.message.queue.as_bytes());
             // Settling the entry counts the copy as delivered or failed on the run.
             push("run", run.id.as_bytes());
         }
@@ -136,7 +136,7 @@ impl Runs {
             push(name, v);
         }
         let payload = entry.payload;
-        let changed = payload != r.payload || !r.edits.is_empty();
+        let changed = payload != r.message.payload || !r.edits.is_empty();
         let reason = match run.kind {
             RunKind::Resubmit => format!("resubmitted by {}", run.created_by),
             RunKind::Retriage => {
@@ -157,9 +157,9 @@ impl Runs {
         })
         .unwrap_or_default();
         let target = if outbox {
-            self.store.keys().outbox(&r.destination)
+            self.store.keys().outbox(&r.message.destination)
         } else {
-            r.queue.clone()
+            r.message.queue.clone()
         };
         Some((
             ResubmitEntry {
