@@ -211,7 +211,7 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
             .retriage_dry_run(&caller, &sel, samples)
             .await
             .map_err(status)?;
-        self.lot.redactor().mask_dry_run(&mut dry_run);
+        dry_run.mask(self.lot.redactor());
         let (groups, matched, would_repair) = conv::dry_run(&dry_run);
         let run = if dry {
             None

@@ -166,7 +166,10 @@ impl Reader {
                 let ids: Vec<String> = fresh.iter().map(|(m, _)| m.clone()).collect();
                 if payloads {
                     let started = tokio::time::Instant::now();
-                    let (records, bytes) = self.read_and_match(filter, ids, archived).await?;
+                    let (records, bytes) = self
+                        .searches
+                        .read_and_match(&self.store, &self.redactor, filter, ids, archived)
+                        .await?;
                     self.searches.pace(started, bytes).await;
                     records
                 } else {
@@ -175,7 +178,7 @@ impl Reader {
                         .await?
                         .iter()
                         .filter_map(Record::parse)
-                        .filter_map(|r| matches_masked(&self.redactor, filter, r))
+                        .filter_map(|r| search::matches_masked(&self.redactor, filter, r))
                         .collect()
                 }
             };
@@ -373,31 +376,6 @@ impl Reader {
         groups.truncate(limit);
         Ok((groups, total))
     }
-}
-
-/// `r` if it matches `filter`, judged on its payload as operators see it (sensitive values
-/// masked by `redactor`): otherwise a text or JSON Pointer filter would let anyone who may list
-/// guess a masked value one character at a time.
-pub(super) fn matches_masked(
-    redactor: &Redactor,
-    filter: &Filter,
-    mut r: Record,
-) -> Option<Record> {
-    let payload_filter = !filter.text.is_empty() || !filter.json_pointer.is_empty();
-    let masked = payload_filter
-        .then(|| redactor.mask_bytes(&r.message.payload))
-        .flatten();
-    let matched = match masked {
-        // Judge the masked payload, then put the stored one back.
-        Some(masked) => {
-            let stored = std::mem::replace(&mut r.message.payload, masked);
-            let matched = filter.matches(&r);
-            r.message.payload = stored;
-            matched
-        }
-        None => filter.matches(&r),
-    };
-    matched.then_some(r)
 }
 
 fn group(id: String, h: &HashMap<String, String>) -> Group {

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use super::{Record, audit::AuditEntry, retriage::DryRun};
+use super::{Record, audit::AuditEntry};
 pub use salvage_rules::diff::Change;
 use salvage_rules::{
     diff::{join, split},
@@ -99,16 +99,6 @@ impl Redactor {
     pub fn mask_audit(&self, e: &mut AuditEntry) {
         self.mask_in_place(&mut e.payload_before);
         self.mask_in_place(&mut e.payload_after);
-    }
-
-    /// Mask a re-triage dry run's before/after samples.
-    pub fn mask_dry_run(&self, d: &mut DryRun) {
-        for g in &mut d.groups {
-            for (_, _, before, after) in &mut g.samples {
-                self.mask_in_place(before);
-                self.mask_in_place(after);
-            }
-        }
     }
 
     /// `payload` to show: masked (unless `reveal`) and pretty-printed when it is JSON.

@@ -5,7 +5,9 @@
 
 use std::{collections::BTreeMap, sync::Arc};
 
-use super::{Caller, ParkingError, Record, Selection, list::Reader, record::SUMMARY_FIELDS};
+use super::{
+    Caller, ParkingError, Record, Selection, list::Reader, record::SUMMARY_FIELDS, redact::Redactor,
+};
 use crate::store::Store;
 use salvage_rules::{Decision, ErrorClass, Input, RuleSet};
 
@@ -76,6 +78,21 @@ pub struct DryRun {
     pub groups: Vec<GroupReport>,
     /// The selection, oldest first, for an apply run right after.
     pub ids: Vec<String>,
+}
+
+impl DryRun {
+    /// Mask its before/after samples as `redactor` masks payloads.
+    pub fn mask(&mut self, redactor: &Redactor) {
+        for g in &mut self.groups {
+            for (_, _, before, after) in &mut g.samples {
+                for payload in [before, after] {
+                    if let Some(masked) = redactor.mask_bytes(payload) {
+                        *payload = masked;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Re-triage dry runs: what they use of the parking lot (apply runs are runs: `runs/`).

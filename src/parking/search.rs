@@ -14,12 +14,7 @@ use tokio::{
 };
 use tracing::{debug, warn};
 
-use super::{
-    Filter, ParkingError, Record,
-    list::{Reader, matches_masked},
-    record::SUMMARY_FIELDS,
-    redact::Redactor,
-};
+use super::{Filter, ParkingError, Record, record::SUMMARY_FIELDS, redact::Redactor};
 use crate::store::Store;
 
 /// Payload scans running at once in one process.
@@ -75,26 +70,27 @@ pub fn reads_payloads(filter: &Filter) -> bool {
     !filter.text.is_empty() || !filter.json_pointer.is_empty()
 }
 
-impl Reader {
+impl Searches {
     /// Read the records `ids` and keep those matching `filter`, on the search thread (reading
     /// and matching megabytes of payloads is CPU work that would otherwise compete with reports);
-    /// also the bytes read, for the pace.
+    /// also the bytes read, for the pace. Without a search thread (it could not start), here,
+    /// on `store`.
     pub(super) async fn read_and_match(
         &self,
+        store: &Store,
+        redactor: &Arc<Redactor>,
         filter: &Filter,
         ids: Vec<String>,
         archived: bool,
     ) -> Result<(Vec<Record>, usize), ParkingError> {
-        let (redactor, on_lane, ids_here) = (self.redactor.clone(), filter.clone(), ids.clone());
+        let (on_lane, ids_here) = (filter.clone(), ids.clone());
+        let lane_redactor = redactor.clone();
         let work = move |store: Store| async move {
-            read_and_match_on(&store, &redactor, &on_lane, &ids, archived).await
+            read_and_match_on(&store, &lane_redactor, &on_lane, &ids, archived).await
         };
-        match self.searches.lane.run(work).await {
+        match self.lane.run(work).await {
             Some(found) => found,
-            // No search thread (it could not start): read and match here.
-            None => {
-                read_and_match_on(&self.store, &self.redactor, filter, &ids_here, archived).await
-            }
+            None => read_and_match_on(store, redactor, filter, &ids_here, archived).await,
         }
     }
 }
@@ -116,6 +112,31 @@ async fn read_and_match_on(
         .filter_map(|r| matches_masked(redactor, filter, r))
         .collect();
     Ok((records, bytes))
+}
+
+/// `r` if it matches `filter`, judged on its payload as operators see it (sensitive values
+/// masked by `redactor`): otherwise a text or JSON Pointer filter would let anyone who may list
+/// guess a masked value one character at a time.
+pub(super) fn matches_masked(
+    redactor: &Redactor,
+    filter: &Filter,
+    mut r: Record,
+) -> Option<Record> {
+    let payload_filter = !filter.text.is_empty() || !filter.json_pointer.is_empty();
+    let masked = payload_filter
+        .then(|| redactor.mask_bytes(&r.message.payload))
+        .flatten();
+    let matched = match masked {
+        // Judge the masked payload, then put the stored one back.
+        Some(masked) => {
+            let stored = std::mem::replace(&mut r.message.payload, masked);
+            let matched = filter.matches(&r);
+            r.message.payload = stored;
+            matched
+        }
+        None => filter.matches(&r),
+    };
+    matched.then_some(r)
 }
 
 /// How much lower than the process's the search thread's CPU priority is (in nice steps; Linux
