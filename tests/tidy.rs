@@ -4,8 +4,8 @@
 //!   the `salvage` tests may use it, as outsiders checking what was stored);
 //! - the rules do not read the clock (they depend on the model, which has one);
 //! - the layers inside the `salvage` crate: protobuf types stay at the edges (the gRPC services,
-//!   the CLI's admin client, the load generator), and its modules import one another without a
-//!   cycle;
+//!   the CLI's admin client, the load generator), its modules import one another without a
+//!   cycle, and so do the files inside each module's folder;
 //! - ARCHITECTURE.md's Redis key table names every key `crates/salvage-store/src/keys.rs` builds,
 //!   and every key in the table is built somewhere in the store crate;
 //! - `docs/console-api.md` lists exactly the console's routes.
@@ -483,6 +483,93 @@ fn an_undocumented_or_unserved_route_is_refused() {
     );
 }
 
+/// A file's code up to its test module (from its `#[cfg(test)]` line on), comments left out:
+/// tests may reach up (a destination's test parses whole settings), the code they test may not.
+fn code_of(text: &str) -> String {
+    text.lines()
+        .take_while(|l| l.trim() != "#[cfg(test)]")
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The first names of the paths `code` starts with `prefix` (`crate::store::X` gives `store`;
+/// `use crate::{config::A, store::B}` gives `config` and `store`).
+fn names_after(code: &str, prefix: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (at, _) in code.match_indices(prefix) {
+        let rest = &code[at + prefix.len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The names at the top level of the braces.
+            let (mut depth, mut word, mut starts) = (1usize, String::new(), true);
+            for c in group.chars() {
+                if c.is_alphanumeric() || c == '_' {
+                    word.push(c);
+                    continue;
+                }
+                if !word.is_empty() && starts && depth == 1 {
+                    names.push(std::mem::take(&mut word));
+                }
+                word.clear();
+                match c {
+                    '{' => depth += 1,
+                    '}' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                starts = depth == 1
+                    && (c == ',' || c == '{' || c.is_whitespace())
+                    && (starts || c == ',');
+            }
+        } else {
+            names.push(
+                rest.chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect(),
+            );
+        }
+    }
+    names
+}
+
+/// Inside one module's folder (`src/parking/`): the sibling files each file directly in it
+/// uses through `super::` paths (`super::list::Reader`, `use super::{list::Reader, Filter}`),
+/// test modules left out. `mod.rs` is the parent, not a sibling.
+fn sibling_edges(files: &[(String, String)], folder: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let sibling_of = |path: &str| -> Option<String> {
+        let name = path.strip_prefix(folder)?.strip_suffix(".rs")?;
+        (!name.contains('/') && name != "mod").then(|| name.to_owned())
+    };
+    let siblings: BTreeSet<String> = files
+        .iter()
+        .filter_map(|(p, _)| sibling_of(p))
+        .chain(
+            // Sub-folders are siblings too (`runs/`), by their `mod.rs`.
+            files
+                .iter()
+                .filter_map(|(p, _)| p.strip_prefix(folder)?.strip_suffix("/mod.rs"))
+                .filter(|n| !n.contains('/'))
+                .map(str::to_owned),
+        )
+        .collect();
+    let mut edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (path, text) in files {
+        let Some(from) = sibling_of(path) else {
+            continue;
+        };
+        edges.entry(from.clone()).or_default().extend(
+            names_after(&code_of(text), "super::")
+                .into_iter()
+                .filter(|n| *n != from && siblings.contains(n)),
+        );
+    }
+    edges
+}
+
 /// The top-level modules of `src/` each file uses through `crate::` paths (`crate::store::X`
 /// and `use crate::{config::A, store::B}`), by the module the file belongs to; a file's test
 /// module (from its `#[cfg(test)]` line on) is left out.
@@ -498,57 +585,13 @@ fn module_edges(files: &[(String, String)]) -> BTreeMap<String, BTreeSet<String>
         let Some(from) = module_of(path) else {
             continue;
         };
-        // Up to the file's test module: tests may reach up (a destination's test parses whole
-        // settings), the code they test may not.
-        let code: String = text
-            .lines()
-            .take_while(|l| l.trim() != "#[cfg(test)]")
-            .filter(|l| !l.trim_start().starts_with("//"))
-            .collect::<Vec<_>>()
-            .join("\n");
+        let code = code_of(text);
         let targets = edges.entry(from.clone()).or_default();
-        for (at, _) in code.match_indices("crate::") {
-            let rest = &code[at + "crate::".len()..];
-            let mut names = Vec::new();
-            if let Some(group) = rest.strip_prefix('{') {
-                // The names at the top level of the braces.
-                let (mut depth, mut word, mut starts) = (1usize, String::new(), true);
-                for c in group.chars() {
-                    if c.is_alphanumeric() || c == '_' {
-                        word.push(c);
-                        continue;
-                    }
-                    if !word.is_empty() && starts && depth == 1 {
-                        names.push(std::mem::take(&mut word));
-                    }
-                    word.clear();
-                    match c {
-                        '{' => depth += 1,
-                        '}' => {
-                            depth -= 1;
-                            if depth == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    starts = depth == 1
-                        && (c == ',' || c == '{' || c.is_whitespace())
-                        && (starts || c == ',');
-                }
-            } else {
-                names.push(
-                    rest.chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect(),
-                );
-            }
-            targets.extend(
-                names
-                    .into_iter()
-                    .filter(|n| *n != from && modules.contains(n)),
-            );
-        }
+        targets.extend(
+            names_after(&code, "crate::")
+                .into_iter()
+                .filter(|n| *n != from && modules.contains(n)),
+        );
     }
     edges
 }
@@ -595,6 +638,60 @@ fn the_modules_of_src_import_one_another_without_a_cycle() {
             cycle.join(" -> ")
         );
     }
+}
+
+#[test]
+fn the_files_of_each_module_import_one_another_without_a_cycle() {
+    let files = rust_files(&root().join("src"));
+    let folders: BTreeSet<String> = files
+        .iter()
+        .filter_map(|(p, _)| p.strip_suffix("/mod.rs").map(|f| format!("{f}/")))
+        .collect();
+    assert!(folders.contains("src/parking/"), "{folders:?}");
+    let mut problems = Vec::new();
+    for folder in &folders {
+        if let Some(cycle) = find_cycle(&sibling_edges(&files, folder)) {
+            problems.push(format!("{folder}: {}", cycle.join(" -> ")));
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "files import each other in a circle:\n{}",
+        problems.join("\n")
+    );
+}
+
+#[test]
+fn a_circle_of_files_is_refused() {
+    // The circle `tests/tidy.rs` missed once: list -> search -> list, inside `parking/`.
+    let files = vec![
+        (
+            "src/parking/list.rs".to_owned(),
+            "use super::{\n    Filter,\n    search::{self, Searches},\n};\n".to_owned(),
+        ),
+        (
+            "src/parking/search.rs".to_owned(),
+            "use super::{Record, list::Reader};\n#[cfg(test)]\nuse super::retriage::X;\n"
+                .to_owned(),
+        ),
+        (
+            "src/parking/retriage.rs".to_owned(),
+            "fn f() { super::runs::go(); }\n".to_owned(),
+        ),
+        ("src/parking/runs/mod.rs".to_owned(), String::new()),
+        (
+            "src/parking/mod.rs".to_owned(),
+            "use self::list::Reader;\n".to_owned(),
+        ),
+    ];
+    let edges = sibling_edges(&files, "src/parking/");
+    assert_eq!(
+        edges["retriage"].iter().collect::<Vec<_>>(),
+        ["runs"],
+        "{edges:?}"
+    );
+    assert!(!edges.contains_key("mod"), "{edges:?}");
+    assert_eq!(find_cycle(&edges).unwrap(), ["list", "search", "list"]);
 }
 
 #[test]
