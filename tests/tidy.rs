@@ -5,7 +5,8 @@
 //! - the rules do not read the clock (they depend on the model, which has one);
 //! - the layers inside the `salvage` crate: protobuf types stay at the edges (the gRPC services,
 //!   the CLI's admin client, the load generator), its modules import one another without a
-//!   cycle, and so do the files inside each module's folder;
+//!   cycle, and so do the files inside each module's folder; no server module imports the
+//!   tools (CLI, load generator, `salvage dev`);
 //! - ARCHITECTURE.md's Redis key table names every key `crates/salvage-store/src/keys.rs` builds,
 //!   and every key in the table is built somewhere in the store crate;
 //! - `docs/console-api.md` lists exactly the console's routes.
@@ -659,6 +660,39 @@ fn the_files_of_each_module_import_one_another_without_a_cycle() {
         "files import each other in a circle:\n{}",
         problems.join("\n")
     );
+}
+
+/// The tools the binary adds to the server: the command line, the load generator, `salvage dev`.
+const TOOLS: &[&str] = &["cli", "loadgen", "dev"];
+
+/// Which server modules import a tool (the server sits below the tools; only the command line
+/// hands over to the other tools).
+fn server_imports_of_tools(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    edges
+        .iter()
+        .filter(|(from, _)| !TOOLS.contains(&from.as_str()))
+        .flat_map(|(from, to)| {
+            to.iter()
+                .filter(|t| TOOLS.contains(&t.as_str()))
+                .map(move |t| format!("{from} -> {t}"))
+        })
+        .collect()
+}
+
+#[test]
+fn the_server_does_not_import_the_tools() {
+    let edges = module_edges(&rust_files(&root().join("src")));
+    assert!(edges["cli"].contains("dev"), "{edges:?}");
+    let problems = server_imports_of_tools(&edges);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let refused = BTreeMap::from([
+        (
+            "workflow".to_owned(),
+            BTreeSet::from(["loadgen".to_owned()]),
+        ),
+        ("cli".to_owned(), BTreeSet::from(["dev".to_owned()])),
+    ]);
+    assert_eq!(server_imports_of_tools(&refused), ["workflow -> loadgen"]);
 }
 
 #[test]
