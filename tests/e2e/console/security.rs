@@ -305,19 +305,21 @@ async fn every_answer_has_a_strict_content_security_policy() {
     }
 }
 
-/// The page is native ES modules: every module in `src/console/assets/` is reached from the
+/// The page is native ES modules: every module in `crates/salvage-server/src/console/assets/` is reached from the
 /// entry by its relative imports and served as JavaScript (a module served as anything else is
 /// refused by the browser under `nosniff`), with the same headers; an unknown name is a 404.
 #[tokio::test]
 async fn every_module_of_the_page_is_served_as_javascript() {
     let app = spawn_app().await;
     let assets = format!("{}/console/assets", app.admin_url);
-    let on_disk: std::collections::BTreeSet<String> =
-        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/src/console/assets"))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|f| f.ends_with(".js"))
-            .collect();
+    let on_disk: std::collections::BTreeSet<String> = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/crates/salvage-server/src/console/assets"
+    ))
+    .unwrap()
+    .map(|e| e.unwrap().file_name().into_string().unwrap())
+    .filter(|f| f.ends_with(".js"))
+    .collect();
     // Follow the imports from the entry, as the browser does.
     let mut seen = std::collections::BTreeSet::new();
     let mut todo = vec!["app.js".to_owned()];
