@@ -3,11 +3,11 @@
 //! - only the `salvage-store` crate depends on `redis` (then Cargo refuses Redis anywhere else;
 //!   the `salvage` tests may use it, as outsiders checking what was stored);
 //! - the rules do not read the clock (they depend on the model, which has one);
-//! - the layers inside the `salvage-server` crate and the `salvage` package's tools: protobuf
-//!   types stay at the edges (the gRPC services, the CLI's admin client, the load generator),
-//!   the modules of each crate import one another without a cycle, and so do the files inside
-//!   each module's folder (that the server does not import the tools, Cargo sees: they are in
-//!   the package that depends on it);
+//! - the layers inside the crates: protobuf types stay at the edges (the server's gRPC services,
+//!   the CLI's admin client, the load generator; the core has no protobuf dependency, so Cargo
+//!   sees that one), the modules of each crate import one another without a cycle, and so do the
+//!   files inside each module's folder (that the server does not import the tools, Cargo sees:
+//!   they are in the package that depends on it);
 //! - ARCHITECTURE.md's Redis key table names every key `crates/salvage-store/src/keys.rs` builds,
 //!   and every key in the table is built somewhere in the store crate;
 //! - `docs/console-api.md` lists exactly the console's routes.
@@ -30,8 +30,10 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The crates whose layers are checked: the server, and the `salvage` package (the binary's
-/// tools). Paths in a crate's checks are relative to its directory (`src/api/mod.rs`).
+/// The crates whose layers are checked: the core (the domain), the server (gRPC and start-up),
+/// and the `salvage` package (the binary's tools). Paths in a crate's checks are relative to its
+/// directory (`src/api/mod.rs`).
+const CORE: &str = "crates/salvage-core";
 const SERVER: &str = "crates/salvage-server";
 const TOOLS: &str = ".";
 
@@ -191,11 +193,56 @@ fn only_the_store_crate_depends_on_redis() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The protobuf crates, and the manifests that may list them: the generated code, the server
+/// (its gRPC services) and the `salvage` package (the CLI's admin client, the load generator).
+const PROTOBUF_CRATES: &[&str] = &["prost", "prost-types", "tonic-prost", "salvage-proto"];
+const PROTOBUF_MANIFESTS: &[&str] = &[
+    "Cargo.toml",
+    "crates/salvage-proto/Cargo.toml",
+    "crates/salvage-server/Cargo.toml",
+];
+
+/// The manifests outside `PROTOBUF_MANIFESTS` that list a protobuf crate.
+fn protobuf_dependencies(manifests: &[(String, String)]) -> Vec<String> {
+    manifests
+        .iter()
+        .filter(|(path, _)| !PROTOBUF_MANIFESTS.contains(&path.as_str()))
+        .flat_map(|(path, text)| {
+            PROTOBUF_CRATES
+                .iter()
+                .flat_map(move |krate| manifest_dependencies_on(path, text, krate))
+        })
+        .collect()
+}
+
+/// The core (the domain), the model, the rules and the store do not depend on protobuf, so Cargo
+/// refuses a generated type in them.
+#[test]
+fn only_the_edges_depend_on_protobuf() {
+    let manifests = manifests();
+    assert!(
+        manifests
+            .iter()
+            .any(|(p, _)| p == "crates/salvage-core/Cargo.toml"),
+        "{manifests:?}"
+    );
+    let problems = protobuf_dependencies(&manifests);
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let taken_back = vec![(
+        "crates/salvage-core/Cargo.toml".to_owned(),
+        "[dependencies]\nsalvage-proto = { workspace = true }\n".to_owned(),
+    )];
+    assert_eq!(
+        protobuf_dependencies(&taken_back),
+        ["crates/salvage-core/Cargo.toml: [dependencies] lists salvage-proto"]
+    );
+}
+
 #[test]
 fn protobuf_types_stay_at_the_edges() {
     let server = crate_files(SERVER);
     let tools = crate_files(TOOLS);
-    assert!(server.len() > 50 && tools.len() > 10, "too few files");
+    assert!(server.len() > 8 && tools.len() > 10, "too few files");
     let mut problems = layer_violations(&PROTOBUF, &server);
     problems.extend(layer_violations(&PROTOBUF_TOOLS, &tools));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -480,7 +527,7 @@ fn route_problems(console_mod: &str, doc: &str) -> Vec<String> {
     let mut out = Vec::new();
     if code.is_empty() {
         out.push(
-            "found no routes in the server's src/console/mod.rs: did the router change shape?"
+            "found no routes in the core's src/console/mod.rs: did the router change shape?"
                 .to_owned(),
         );
     }
@@ -499,7 +546,7 @@ fn route_problems(console_mod: &str, doc: &str) -> Vec<String> {
 
 #[test]
 fn the_console_api_doc_lists_exactly_the_routes() {
-    let console_mod = fs::read_to_string(root().join(SERVER).join("src/console/mod.rs")).unwrap();
+    let console_mod = fs::read_to_string(root().join(CORE).join("src/console/mod.rs")).unwrap();
     let doc = fs::read_to_string(root().join("docs/console-api.md")).unwrap();
     let problems = route_problems(&console_mod, &doc);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -667,11 +714,13 @@ fn find_cycle(edges: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>>
 
 #[test]
 fn the_modules_of_each_crate_import_one_another_without_a_cycle() {
+    let core = module_edges(&crate_files(CORE));
+    assert!(core.len() > 10, "too few modules found: {core:?}");
     let server = module_edges(&crate_files(SERVER));
-    assert!(server.len() > 10, "too few modules found: {server:?}");
+    assert!(server["startup"].contains("api"), "{server:?}");
     let tools = module_edges(&crate_files(TOOLS));
     assert!(tools["cli"].contains("dev"), "{tools:?}");
-    for (krate, edges) in [(SERVER, server), (TOOLS, tools)] {
+    for (krate, edges) in [(CORE, core), (SERVER, server), (TOOLS, tools)] {
         if let Some(cycle) = find_cycle(&edges) {
             panic!(
                 "{krate}: modules import each other in a circle: {}",
@@ -684,17 +733,16 @@ fn the_modules_of_each_crate_import_one_another_without_a_cycle() {
 #[test]
 fn the_files_of_each_module_import_one_another_without_a_cycle() {
     let mut problems = Vec::new();
-    for krate in [SERVER, TOOLS] {
+    for (krate, expected) in [
+        (CORE, "src/parking/"),
+        (SERVER, "src/api/"),
+        (TOOLS, "src/cli/"),
+    ] {
         let files = crate_files(krate);
         let folders: BTreeSet<String> = files
             .iter()
             .filter_map(|(p, _)| p.strip_suffix("/mod.rs").map(|f| format!("{f}/")))
             .collect();
-        let expected = if krate == SERVER {
-            "src/parking/"
-        } else {
-            "src/cli/"
-        };
         assert!(folders.contains(expected), "{krate}: {folders:?}");
         for folder in &folders {
             if let Some(cycle) = find_cycle(&sibling_edges(&files, folder)) {

@@ -1,45 +1,21 @@
-//! Salvage's server: the workflow processor for failed event messages.
+//! Salvage's server: the gRPC services and the start-up that wires the core together.
 //!
-//! A consumer that fails on a message reports it over gRPC; Salvage repairs it by rules and
-//! requeues it, schedules a retry, or parks it in Redis for an operator, and answers only once
-//! that outcome is durable. See ARCHITECTURE.md for the flow and the Redis key layout.
+//! - [`api`]: the `salvage.v1.Salvage` and `salvage.v1.ParkingLot` services, health and
+//!   reflection; the only module of the server that sees protobuf types (it converts them into
+//!   the core's).
+//! - [`startup`]: build the application (rules, store, listeners), run until stopped.
 //!
-//! Crate map:
-//! - [`config`]: typed settings (TOML file + `SALVAGE__*` environment overrides).
-//! - [`startup`]: build the application, bind listeners, run until stopped.
-//! - [`api`]: the gRPC service; the only module that sees protobuf types.
-//! - [`workflow`]: the processor, a report in and one committed outcome out.
-//! - the rule engine is its own crate, `salvage-rules` (`crates/salvage-rules`): pure, no I/O.
-//! - [`store`]: Redis, its own crate `salvage-store` (`crates/salvage-store`), the only one that
-//!   depends on `redis`: key layout and the Lua scripts that commit outcomes atomically.
-//! - [`destinations`]: where requeued messages go (Redis Streams, RabbitMQ, NATS, Kafka).
-//! - [`relay`]: delivers outboxes and due retries; polls the gauges.
-//! - [`parking`]: the parking lot's operations (list, edit, resubmit runs, re-triage, discard,
-//!   restore, retention, live events), served by `api` as `salvage.v1.ParkingLot`.
-//! - [`admin`]: `/metrics`, `/healthz`, `/readyz`, and the admin port's HTTP(S) server.
-//! - [`tls`]: TLS on the listeners (certificate files, handshakes off the accept loop).
-//! - [`console`]: the operator console (a web page and its JSON API on the admin port).
-//! - [`metrics`]: metric names and the events that count them.
-//! - [`telemetry`], [`shutdown`]: plumbing.
-//!
+//! The core's modules (`salvage-core`: workflow, destinations, relay, parking, console, admin,
+//! config, ...) are re-exported under their own names, so `crate::workflow` here is the core's.
 //! The tools (the command line, `salvage dev`, the load generator) are the `salvage` package's,
-//! built on this crate; nothing here imports them.
+//! built on this crate; nothing here imports them (Cargo: this crate does not depend on it).
 
-pub mod admin;
 pub mod api;
-pub mod config;
-pub mod console;
-pub mod destinations;
-pub mod metrics;
-pub mod parking;
-pub mod relay;
-pub mod shutdown;
 pub mod startup;
-pub mod telemetry;
-pub mod tls;
-pub mod workflow;
 
+pub use salvage_core::{
+    admin, config, console, destinations, metrics, parking, relay, shutdown, store, telemetry, tls,
+    workflow,
+};
 /// Generated protobuf and gRPC code: the `salvage-proto` crate.
 pub use salvage_proto as proto;
-/// Redis: the `salvage-store` crate.
-pub use salvage_store as store;

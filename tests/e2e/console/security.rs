@@ -305,7 +305,7 @@ async fn every_answer_has_a_strict_content_security_policy() {
     }
 }
 
-/// The page is native ES modules: every module in `crates/salvage-server/src/console/assets/` is reached from the
+/// The page is native ES modules: every module in `crates/salvage-core/src/console/assets/` is reached from the
 /// entry by its relative imports and served as JavaScript (a module served as anything else is
 /// refused by the browser under `nosniff`), with the same headers; an unknown name is a 404.
 #[tokio::test]
@@ -314,7 +314,7 @@ async fn every_module_of_the_page_is_served_as_javascript() {
     let assets = format!("{}/console/assets", app.admin_url);
     let on_disk: std::collections::BTreeSet<String> = std::fs::read_dir(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/crates/salvage-server/src/console/assets"
+        "/crates/salvage-core/src/console/assets"
     ))
     .unwrap()
     .map(|e| e.unwrap().file_name().into_string().unwrap())

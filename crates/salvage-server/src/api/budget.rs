@@ -23,7 +23,7 @@ use http_body::Frame;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tonic::{Status, body::Body, server::NamedService};
 
-use super::config::ServerSettings;
+use crate::config::ServerSettings;
 
 /// The unary call that [`Shed`] charges before its body is read.
 const REPORT_PATH: &str = "/salvage.v1.Salvage/Report";

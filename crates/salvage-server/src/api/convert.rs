@@ -19,86 +19,83 @@ const MAX_QUEUE_BYTES: usize = 512;
 const MAX_CODE_BYTES: usize = 256;
 const MAX_MESSAGE_BYTES: usize = 4096;
 
-impl TryFrom<pb::ReportRequest> for FailureReport {
-    type Error = ReportError;
-
-    fn try_from(req: pb::ReportRequest) -> Result<Self, Self::Error> {
-        let m = req.message.ok_or_else(|| {
-            ReportError::invalid("message", "is required: the message the consumer failed on")
-        })?;
-        let f = req.failure.ok_or_else(|| {
-            ReportError::invalid(
-                "failure",
-                "is required: why the consumer failed (class, code, message)",
-            )
-        })?;
-        let origin = m.origin.ok_or_else(|| {
-            ReportError::invalid(
-                "message.origin",
-                "is required: the queue the message was consumed from (origin.queue)",
-            )
-        })?;
-        if m.id.is_empty() {
-            return Err(ReportError::invalid(
-                "message.id",
-                "is required: the message's own id, stable across redeliveries (e.g. a CloudEvents id)",
-            ));
-        }
-        check_len("message.id", &m.id, MAX_ID_BYTES)?;
-        if origin.queue.is_empty() {
-            return Err(ReportError::invalid(
-                "message.origin.queue",
-                "is required: the stream/queue/topic the message was consumed from, where the \
-                 repaired copy goes back to",
-            ));
-        }
-        check_len("message.origin.queue", &origin.queue, MAX_QUEUE_BYTES)?;
-        check_len(
-            "message.origin.partition_key",
-            &origin.partition_key,
-            MAX_ID_BYTES,
-        )?;
-        check_len("message.event_type", &m.event_type, MAX_QUEUE_BYTES)?;
-        check_len("message.content_type", &m.content_type, MAX_QUEUE_BYTES)?;
-        check_len("failure.code", &f.code, MAX_CODE_BYTES)?;
-        check_len("failure.message", &f.message, MAX_MESSAGE_BYTES)?;
-        check_len("failure.consumer", &f.consumer, MAX_QUEUE_BYTES)?;
-        let class = match pb::ErrorClass::try_from(f.class) {
-            Ok(pb::ErrorClass::Transient) => ErrorClass::Transient,
-            Ok(pb::ErrorClass::Data) => ErrorClass::Data,
-            Ok(pb::ErrorClass::Unknown | pb::ErrorClass::Unspecified) => ErrorClass::Unknown,
-            Err(_) => {
-                return Err(ReportError::invalid(
-                    "failure.class",
-                    format!(
-                        "unknown error class {}; use TRANSIENT, DATA or UNKNOWN",
-                        f.class
-                    ),
-                ));
-            }
-        };
-        Ok(FailureReport {
-            message: Message {
-                id: m.id,
-                destination: origin.destination,
-                queue: origin.queue,
-                partition_key: origin.partition_key,
-                payload: m.payload,
-                content_type: m.content_type,
-                headers: m.headers.into_iter().collect(),
-                event_type: m.event_type,
-            },
-            failure: Failure {
-                class,
-                code: f.code,
-                message: f.message,
-                consumer: f.consumer,
-                delivery_attempt: f.delivery_attempt,
-                detail: f.detail,
-            },
-            trace: None,
-        })
+/// The report a request carries, checked structurally (every error names the field).
+pub(super) fn report_of(req: pb::ReportRequest) -> Result<FailureReport, ReportError> {
+    let m = req.message.ok_or_else(|| {
+        ReportError::invalid("message", "is required: the message the consumer failed on")
+    })?;
+    let f = req.failure.ok_or_else(|| {
+        ReportError::invalid(
+            "failure",
+            "is required: why the consumer failed (class, code, message)",
+        )
+    })?;
+    let origin = m.origin.ok_or_else(|| {
+        ReportError::invalid(
+            "message.origin",
+            "is required: the queue the message was consumed from (origin.queue)",
+        )
+    })?;
+    if m.id.is_empty() {
+        return Err(ReportError::invalid(
+            "message.id",
+            "is required: the message's own id, stable across redeliveries (e.g. a CloudEvents id)",
+        ));
     }
+    check_len("message.id", &m.id, MAX_ID_BYTES)?;
+    if origin.queue.is_empty() {
+        return Err(ReportError::invalid(
+            "message.origin.queue",
+            "is required: the stream/queue/topic the message was consumed from, where the \
+             repaired copy goes back to",
+        ));
+    }
+    check_len("message.origin.queue", &origin.queue, MAX_QUEUE_BYTES)?;
+    check_len(
+        "message.origin.partition_key",
+        &origin.partition_key,
+        MAX_ID_BYTES,
+    )?;
+    check_len("message.event_type", &m.event_type, MAX_QUEUE_BYTES)?;
+    check_len("message.content_type", &m.content_type, MAX_QUEUE_BYTES)?;
+    check_len("failure.code", &f.code, MAX_CODE_BYTES)?;
+    check_len("failure.message", &f.message, MAX_MESSAGE_BYTES)?;
+    check_len("failure.consumer", &f.consumer, MAX_QUEUE_BYTES)?;
+    let class = match pb::ErrorClass::try_from(f.class) {
+        Ok(pb::ErrorClass::Transient) => ErrorClass::Transient,
+        Ok(pb::ErrorClass::Data) => ErrorClass::Data,
+        Ok(pb::ErrorClass::Unknown | pb::ErrorClass::Unspecified) => ErrorClass::Unknown,
+        Err(_) => {
+            return Err(ReportError::invalid(
+                "failure.class",
+                format!(
+                    "unknown error class {}; use TRANSIENT, DATA or UNKNOWN",
+                    f.class
+                ),
+            ));
+        }
+    };
+    Ok(FailureReport {
+        message: Message {
+            id: m.id,
+            destination: origin.destination,
+            queue: origin.queue,
+            partition_key: origin.partition_key,
+            payload: m.payload,
+            content_type: m.content_type,
+            headers: m.headers.into_iter().collect(),
+            event_type: m.event_type,
+        },
+        failure: Failure {
+            class,
+            code: f.code,
+            message: f.message,
+            consumer: f.consumer,
+            delivery_attempt: f.delivery_attempt,
+            detail: f.detail,
+        },
+        trace: None,
+    })
 }
 
 fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), ReportError> {
@@ -111,24 +108,23 @@ fn check_len(field: &'static str, value: &str, max: usize) -> Result<(), ReportE
     Ok(())
 }
 
-impl From<Decided> for pb::ReportResponse {
-    fn from(d: Decided) -> Self {
-        let outcome = match d.outcome {
-            Outcome::Requeued => pb::Outcome::Requeued,
-            Outcome::RetryScheduled => pb::Outcome::RetryScheduled,
-            Outcome::Parked => pb::Outcome::Parked,
-            Outcome::Duplicate => pb::Outcome::Duplicate,
-        };
-        Self {
-            tracking_id: d.tracking_id,
-            outcome: outcome.into(),
-            rule: d.rule,
-            retry_at: d.retry_at.map(prost_types::Timestamp::from),
-            reason: d.reason,
-            attempt: d.attempt,
-            error: String::new(),
-            error_code: 0,
-        }
+/// The answer to a report that was decided.
+pub(super) fn response_of(d: Decided) -> pb::ReportResponse {
+    let outcome = match d.outcome {
+        Outcome::Requeued => pb::Outcome::Requeued,
+        Outcome::RetryScheduled => pb::Outcome::RetryScheduled,
+        Outcome::Parked => pb::Outcome::Parked,
+        Outcome::Duplicate => pb::Outcome::Duplicate,
+    };
+    pb::ReportResponse {
+        tracking_id: d.tracking_id,
+        outcome: outcome.into(),
+        rule: d.rule,
+        retry_at: d.retry_at.map(prost_types::Timestamp::from),
+        reason: d.reason,
+        attempt: d.attempt,
+        error: String::new(),
+        error_code: 0,
     }
 }
 
@@ -145,22 +141,20 @@ pub(super) const INTERNAL_MESSAGE: &str = "internal error, see Salvage's log; th
 /// The one mapping from report errors to gRPC statuses: bad input → INVALID_ARGUMENT naming the
 /// field; Redis down → UNAVAILABLE; anything else → INTERNAL with an opaque message, the full
 /// error logged.
-impl From<ReportError> for Status {
-    fn from(e: ReportError) -> Self {
-        match e {
-            ReportError::Invalid { .. } => Status::invalid_argument(e.to_string()),
-            // Neither status claims that nothing was recorded: Redis may have committed before the
-            // connection failed or the answer timed out. Reporting again is always safe.
-            ReportError::Unavailable(_) => Status::unavailable(UNAVAILABLE_MESSAGE),
-            // Redis refuses a script at its first write when out of memory: nothing was written.
-            ReportError::OutOfMemory(_) => Status::resource_exhausted(
-                "Redis is out of memory (maxmemory reached, policy noeviction) and refused the \
-                 report, nothing was recorded: keep the message and report it later",
-            ),
-            ReportError::Internal(source) => {
-                error!(error = %source, "report failed");
-                Status::internal(INTERNAL_MESSAGE)
-            }
+pub(super) fn status_of(e: ReportError) -> Status {
+    match e {
+        ReportError::Invalid { .. } => Status::invalid_argument(e.to_string()),
+        // Neither status claims that nothing was recorded: Redis may have committed before the
+        // connection failed or the answer timed out. Reporting again is always safe.
+        ReportError::Unavailable(_) => Status::unavailable(UNAVAILABLE_MESSAGE),
+        // Redis refuses a script at its first write when out of memory: nothing was written.
+        ReportError::OutOfMemory(_) => Status::resource_exhausted(
+            "Redis is out of memory (maxmemory reached, policy noeviction) and refused the \
+             report, nothing was recorded: keep the message and report it later",
+        ),
+        ReportError::Internal(source) => {
+            error!(error = %source, "report failed");
+            Status::internal(INTERNAL_MESSAGE)
         }
     }
 }

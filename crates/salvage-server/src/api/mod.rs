@@ -5,7 +5,6 @@
 //! parking lot's).
 
 mod budget;
-pub mod config;
 mod convert;
 mod drain;
 mod health;

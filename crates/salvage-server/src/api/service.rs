@@ -9,12 +9,12 @@ use std::{pin::Pin, time::Instant};
 use futures::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 
-use super::{budget::Budget, drain};
+use super::{budget::Budget, convert, drain};
 use crate::{
     proto::v1::{self as pb, salvage_server::Salvage},
     shutdown::ShutdownSignal,
     workflow::{
-        FailureReport, Processor, ReportError,
+        Processor, ReportError,
         trace::{TRACEPARENT, TRACESTATE, TraceContext},
     },
 };
@@ -53,12 +53,12 @@ impl SalvageService {
     ) -> Result<pb::ReportResponse, ReportError> {
         let started = Instant::now();
         let result = async {
-            let mut report = FailureReport::try_from(req)?;
+            let mut report = convert::report_of(req)?;
             report.trace = trace;
             self.processor
                 .report(report)
                 .await
-                .map(pb::ReportResponse::from)
+                .map(convert::response_of)
         }
         .await;
         // Rejections from conversion and from the processor's checks alike, counted once here.
@@ -90,7 +90,9 @@ impl Salvage for SalvageService {
         let trace = trace_of(request.metadata());
         let work = async {
             let req = request.into_inner();
-            self.handle(req, "unary", trace).await.map_err(Status::from)
+            self.handle(req, "unary", trace)
+                .await
+                .map_err(convert::status_of)
         };
         let resp = drain::unless_abandoned(&self.shutdown, work).await?;
         Ok(Response::new(resp))
@@ -141,7 +143,7 @@ impl SalvageService {
                                         service
                                             .handle(req, "stream", trace)
                                             .await
-                                            .map_err(Status::from)
+                                            .map_err(convert::status_of)
                                     };
                                     let done =
                                         drain::unless_abandoned(&service.shutdown, work).await;

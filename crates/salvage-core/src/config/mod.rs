@@ -8,7 +8,7 @@
 //!
 //! | section | settings | in |
 //! |---|---|---|
-//! | `[server]` | [`ServerSettings`] | `api/config.rs` |
+//! | `[server]` | [`ServerSettings`] | `server.rs` here (the gRPC services that read it are the `salvage-server` crate's) |
 //! | `[admin]` | [`AdminSettings`] | `admin/config.rs` |
 //! | `[console]` | [`ConsoleSettings`] | `console/config.rs` |
 //! | `[redis]` | [`RedisSettings`], [`RedisTls`] | `crates/salvage-store/src/config.rs` |
@@ -29,9 +29,11 @@ use std::{
 
 use serde::Deserialize;
 
+mod server;
+
+pub use self::server::ServerSettings;
 pub use crate::{
     admin::config::AdminSettings,
-    api::config::ServerSettings,
     console::config::ConsoleSettings,
     destinations::{DeliverySettings, DestinationSettings, RedisStreamsSettings, StreamFields},
     parking::config::{ParkingLotSettings, RetentionSettings, Role, TokenSettings},
