@@ -27,6 +27,36 @@ pub struct RedisSettings {
     pub state_ttl: Duration,
     /// For a `rediss://` URL: the CA to trust (default: the system's) and a client certificate.
     pub tls: Option<RedisTls>,
+    /// Find the primary through Redis Sentinel and follow its failovers. `url` then gives the
+    /// credentials, database and TLS (`rediss://`) for the primary; its host and port are used
+    /// only until a sentinel answers.
+    pub sentinel: Option<SentinelSettings>,
+    /// Before answering a report, wait until this many replicas have its outcome (Redis `WAIT`),
+    /// so that a failover cannot lose an answered outcome. 0 (the default): answer once the
+    /// primary has it (replication is asynchronous: a failover can lose the last moments).
+    pub wait_replicas: u32,
+    /// How long a report waits for `wait_replicas`; if fewer confirm in time the report is
+    /// answered UNAVAILABLE (recorded on the primary: reporting again is answered DUPLICATE, or
+    /// recorded anew if a failover lost it).
+    #[serde(with = "humantime_serde")]
+    pub wait_timeout: Duration,
+}
+
+/// `[redis.sentinel]`: the sentinels that watch the primary.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SentinelSettings {
+    /// The sentinels: `redis://host:port` (a password in the URL if they require one).
+    pub urls: Vec<String>,
+    /// The name they monitor the primary under (`sentinel monitor <name> ...`).
+    pub master_name: String,
+    /// How often the sentinels are asked where the primary is (how soon a failover is followed).
+    #[serde(with = "humantime_serde", default = "default_poll_interval")]
+    pub poll_interval: Duration,
+}
+
+fn default_poll_interval() -> Duration {
+    Duration::from_millis(500)
 }
 
 /// TLS to Redis (`rediss://` URLs only).
@@ -50,6 +80,9 @@ impl Default for RedisSettings {
             response_timeout: Duration::from_secs(2),
             state_ttl: Duration::from_secs(7 * 24 * 3600),
             tls: None,
+            sentinel: None,
+            wait_replicas: 0,
+            wait_timeout: Duration::from_secs(1),
         }
     }
 }
@@ -63,6 +96,15 @@ impl fmt::Debug for RedisSettings {
             .field("response_timeout", &self.response_timeout)
             .field("state_ttl", &self.state_ttl)
             .field("tls", &self.tls)
+            .field(
+                "sentinel",
+                &self.sentinel.as_ref().map(|s| {
+                    let urls: Vec<String> = s.urls.iter().map(|u| redact_url(u)).collect();
+                    (urls, &s.master_name, s.poll_interval)
+                }),
+            )
+            .field("wait_replicas", &self.wait_replicas)
+            .field("wait_timeout", &self.wait_timeout)
             .finish()
     }
 }
@@ -98,6 +140,44 @@ impl RedisSettings {
         if self.state_ttl < Duration::from_secs(1) {
             return Err("redis.state_ttl must be at least 1s".to_owned());
         }
+        if let Some(s) = &self.sentinel {
+            if s.urls.is_empty() {
+                return Err(
+                    "redis.sentinel.urls is empty: list the sentinels, e.g. [\"redis://10.0.0.1:26379\"]"
+                        .to_owned(),
+                );
+            }
+            if let Some(bad) = s
+                .urls
+                .iter()
+                .find(|u| !(u.starts_with("redis://") || u.starts_with("rediss://")))
+            {
+                return Err(format!(
+                    "redis.sentinel.urls: {:?} is not a redis:// or rediss:// URL",
+                    redact_url(bad)
+                ));
+            }
+            if s.master_name.trim().is_empty() {
+                return Err(
+                    "redis.sentinel.master_name is empty: the name the sentinels monitor the primary under"
+                        .to_owned(),
+                );
+            }
+            if s.poll_interval < Duration::from_millis(10) {
+                return Err("redis.sentinel.poll_interval must be at least 10ms".to_owned());
+            }
+        }
+        if self.wait_replicas > 0
+            && (self.wait_timeout < Duration::from_millis(1)
+                || self.wait_timeout >= self.response_timeout)
+        {
+            return Err(format!(
+                "redis.wait_timeout ({}) must be at least 1ms and shorter than \
+                 redis.response_timeout ({}) when redis.wait_replicas is set",
+                humantime::format_duration(self.wait_timeout),
+                humantime::format_duration(self.response_timeout)
+            ));
+        }
         Ok(())
     }
 }
@@ -119,6 +199,40 @@ mod tests {
     fn prefix_needs_hash_tag() {
         let e = parse("key_prefix = \"salvage\"\n").unwrap_err();
         assert!(e.contains("hash tag"), "{e}");
+    }
+
+    #[test]
+    fn sentinel_settings_are_read_and_checked() {
+        let s = parse(
+            "[sentinel]\nurls = [\"redis://:pw@127.0.0.1:26379\"]\nmaster_name = \"mymaster\"\n",
+        )
+        .unwrap();
+        let sentinel = s.sentinel.as_ref().unwrap();
+        assert_eq!(sentinel.master_name, "mymaster");
+        assert_eq!(
+            sentinel.poll_interval,
+            std::time::Duration::from_millis(500)
+        );
+        assert!(!format!("{s:?}").contains(":pw@"), "{s:?}");
+        let e = parse("[sentinel]\nurls = []\nmaster_name = \"m\"\n").unwrap_err();
+        assert!(e.contains("redis.sentinel.urls is empty"), "{e}");
+        let e =
+            parse("[sentinel]\nurls = [\"127.0.0.1:26379\"]\nmaster_name = \"m\"\n").unwrap_err();
+        assert!(e.contains("not a redis:// or rediss:// URL"), "{e}");
+        let e = parse("[sentinel]\nurls = [\"redis://h:1\"]\nmaster_name = \" \"\n").unwrap_err();
+        assert!(e.contains("master_name is empty"), "{e}");
+    }
+
+    #[test]
+    fn the_replica_wait_must_end_before_the_response_timeout() {
+        let s = parse("wait_replicas = 1\nwait_timeout = \"500ms\"\n").unwrap();
+        assert_eq!(s.wait_replicas, 1);
+        let e = parse("wait_replicas = 1\nwait_timeout = \"2s\"\nresponse_timeout = \"2s\"\n")
+            .unwrap_err();
+        assert!(
+            e.contains("shorter than redis.response_timeout (2s)"),
+            "{e}"
+        );
     }
 
     #[test]

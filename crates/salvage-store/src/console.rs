@@ -48,7 +48,7 @@ impl Store {
         for (field, value) in fields {
             call.arg(*field).arg(value);
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         Ok(call.invoke_async(&mut conn).await?)
     }
 
@@ -57,13 +57,13 @@ impl Store {
         &self,
         digest_hex: &str,
     ) -> Result<HashMap<String, String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         Ok(conn.hgetall(self.keys.console_session(digest_hex)).await?)
     }
 
     /// End a session.
     pub async fn session_delete(&self, digest_hex: &str) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let _: u64 = conn.del(self.keys.console_session(digest_hex)).await?;
         Ok(())
     }
@@ -89,7 +89,7 @@ impl Store {
             }
         }
         pipe.expire(&key, 7200).ignore();
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let () = pipe.query_async(&mut conn).await?;
         Ok(())
     }
@@ -105,7 +105,7 @@ impl Store {
         for m in last.saturating_sub(minutes.saturating_sub(1))..=last {
             pipe.hgetall(self.keys.stats_minute(m));
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let buckets: Vec<HashMap<String, u64>> = pipe.query_async(&mut conn).await?;
         let mut out = OutcomeCounts::default();
         for b in buckets {

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::aio::ConnectionManagerConfig;
 
 use super::config::RedisSettings;
 use super::{Store, StoreError};
@@ -23,10 +23,8 @@ impl Store {
     /// The same store over its own connection (connected lazily, reconnecting by itself; its
     /// reader runs on the tokio runtime this is called on).
     pub fn with_own_connection(&self) -> Result<Store, StoreError> {
-        let conn =
-            ConnectionManager::new_lazy_with_config(self.client.clone(), self.manager.clone())?;
         Ok(Store {
-            conn,
+            link: self.link.another(&self.manager)?,
             ..self.clone()
         })
     }

@@ -9,14 +9,12 @@ mod console;
 mod events;
 mod isolation;
 mod keys;
+mod link;
 mod memory;
 mod outbox;
 mod parking;
 
-use redis::{
-    AsyncCommands, Script,
-    aio::{ConnectionManager, ConnectionManagerConfig},
-};
+use redis::{AsyncCommands, IntoConnectionInfo, Script, aio::ConnectionManagerConfig};
 
 use self::argv::NamedArgs;
 use self::config::{RedisSettings, RedisTls, StreamFields};
@@ -58,6 +56,14 @@ impl From<redis::RedisError> for StoreError {
     fn from(e: redis::RedisError) -> Self {
         if e.code() == Some("OOM") {
             return Self::OutOfMemory(e);
+        }
+        // A primary that a failover turned into a replica, or one cut off from its replicas:
+        // the store follows the new primary; reporting again later is right.
+        if matches!(
+            e.code(),
+            Some("READONLY" | "MASTERDOWN" | "LOADING" | "NOREPLICAS")
+        ) {
+            return Self::Unavailable(e);
         }
         let unavailable = e.is_io_error()
             || e.is_timeout()
@@ -248,14 +254,18 @@ pub struct StoreStats {
 /// The Redis store.
 #[derive(Clone)]
 pub struct Store {
-    client: redis::Client,
-    conn: ConnectionManager,
+    /// The connection: to a fixed address, or to the primary the sentinels name.
+    link: link::Link,
     /// How `conn` connects, times out and reconnects: also for [`Store::with_own_connection`].
     manager: ConnectionManagerConfig,
     parking: parking::ParkingScripts,
     outbox: outbox::OutboxScripts,
     keys: Keys,
     state_ttl_secs: u64,
+    /// Replicas that must confirm a report's outcome before it is answered, and for how long
+    /// to wait (`WAIT`); 0: none.
+    wait_replicas: u32,
+    wait_timeout_ms: u64,
     report: Script,
     promote: Script,
     drain_local: Script,
@@ -273,28 +283,45 @@ impl Store {
     /// Prepare a connection to Redis. It connects lazily and reconnects by itself, so Salvage
     /// starts (and reports UNAVAILABLE, not ready) while Redis is down.
     pub fn connect(settings: &RedisSettings) -> Result<Self, StoreError> {
-        let client = match &settings.tls {
-            Some(tls) => {
-                install_crypto_provider();
-                redis::Client::build_with_tls(settings.url.as_str(), tls_certificates(tls)?)
-            }
-            None if settings.url.starts_with("rediss://") => {
-                install_crypto_provider();
-                redis::Client::open(settings.url.as_str())
-            }
-            None => redis::Client::open(settings.url.as_str()),
+        let tls = match &settings.tls {
+            Some(tls) => Some(tls_certificates(tls)?),
+            None => None,
+        };
+        if tls.is_some() || settings.url.starts_with("rediss://") {
+            install_crypto_provider();
         }
-        .map_err(StoreError::Redis)?;
+        // A client for an address, with the URL's credentials, database and TLS.
+        let client_for = move |info: redis::ConnectionInfo| match &tls {
+            Some(certs) => redis::Client::build_with_tls(info, certs.clone()),
+            None => redis::Client::open(info),
+        };
         let config = isolation::manager_config(settings);
-        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())?;
+        let link = match &settings.sentinel {
+            None => {
+                let info = settings
+                    .url
+                    .as_str()
+                    .into_connection_info()
+                    .map_err(StoreError::Redis)?;
+                link::Link::fixed(client_for(info).map_err(StoreError::Redis)?, &config)?
+            }
+            Some(sentinel) => link::follow_sentinels(
+                &settings.url,
+                client_for,
+                sentinel,
+                settings.connect_timeout,
+                &config,
+            )?,
+        };
         Ok(Self {
-            client,
-            conn,
+            link,
             manager: config,
             parking: parking::ParkingScripts::new(),
             outbox: outbox::OutboxScripts::new(),
             keys: Keys::new(settings.key_prefix.clone()),
             state_ttl_secs: settings.state_ttl.as_secs().max(1),
+            wait_replicas: settings.wait_replicas,
+            wait_timeout_ms: u64::try_from(settings.wait_timeout.as_millis()).unwrap_or(u64::MAX),
             report: Script::new(concat!(
                 include_str!("lua/park.lua"),
                 include_str!("lua/report.lua")
@@ -325,7 +352,7 @@ impl Store {
 
     /// Is Redis answering?
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let _: String = redis::cmd("PING").query_async(&mut conn).await?;
         Ok(())
     }
@@ -333,7 +360,7 @@ impl Store {
     /// How many entries the stream `key` holds (0 when there is no such key). For tools: the
     /// load generator counts what landed on the origin streams.
     pub async fn stream_len(&self, key: &str) -> Result<u64, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         Ok(redis::cmd("XLEN").arg(key).query_async(&mut conn).await?)
     }
 
@@ -392,10 +419,11 @@ impl Store {
             .arg("out_hash", c.out_digest)
             .arg("events_max", self.parking.events_max)
             .done();
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         type Reply = (String, String, u32, u64, String, String, String, u8);
         let (outcome, tracking_id, attempt, retry_at_ms, reason, rule, code, recurred): Reply =
             inv.invoke_async(&mut conn).await?;
+        self.await_replicas(&mut conn).await?;
         let outcome = match outcome.as_str() {
             "REQUEUED" => Outcome::Requeued,
             "RETRY_SCHEDULED" => Outcome::RetryScheduled,
@@ -415,9 +443,37 @@ impl Store {
         })
     }
 
+    /// With `redis.wait_replicas`, wait until that many replicas have what this connection
+    /// wrote (Redis `WAIT`: the script just run, and anything this connection wrote before it);
+    /// fewer in time is UNAVAILABLE, since a failover now could lose the outcome.
+    async fn await_replicas(
+        &self,
+        conn: &mut redis::aio::ConnectionManager,
+    ) -> Result<(), StoreError> {
+        if self.wait_replicas == 0 {
+            return Ok(());
+        }
+        let confirmed: u32 = redis::cmd("WAIT")
+            .arg(self.wait_replicas)
+            .arg(self.wait_timeout_ms)
+            .query_async(conn)
+            .await?;
+        if confirmed < self.wait_replicas {
+            return Err(StoreError::Unavailable(redis::RedisError::from((
+                redis::ErrorKind::Io,
+                "not confirmed by enough replicas",
+                format!(
+                    "{confirmed} of redis.wait_replicas = {} replicas confirmed within {} ms",
+                    self.wait_replicas, self.wait_timeout_ms
+                ),
+            ))));
+        }
+        Ok(())
+    }
+
     /// Move up to `limit` due retries into their destinations' outboxes. Returns how many moved.
     pub async fn promote_due_retries(&self, now_ms: u64, limit: usize) -> Result<u64, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let n: u64 = self
             .promote
             .key(self.keys.retries())
@@ -438,7 +494,7 @@ impl Store {
         limit: usize,
         now_ms: u64,
     ) -> Result<Drained, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let mut inv = self.drain_local.key(self.keys.outbox(destination));
         inv.arg(self.keys.prefix())
             .arg(limit)
@@ -459,7 +515,7 @@ impl Store {
     /// Warn when Redis may evict Salvage's keys (anything but `noeviction` can drop a scheduled
     /// retry or a message's state under memory pressure). Silent if CONFIG is not allowed.
     pub async fn check_eviction_policy(&self) -> Option<String> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let reply: Vec<String> = redis::cmd("CONFIG")
             .arg("GET")
             .arg("maxmemory-policy")
@@ -485,7 +541,7 @@ impl Store {
         for d in destinations {
             pipe.xlen(self.keys.outbox(d));
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let counts: Vec<u64> = pipe.query_async(&mut conn).await?;
         let mut it = counts.into_iter();
         let parked = it.next().unwrap_or(0);
@@ -504,7 +560,7 @@ impl Store {
                 .map(|(k, n)| (k, n.max(0.0) as u64))
                 .collect()
         };
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let parked_by_queue = if queues == 0 {
             Vec::new()
         } else {

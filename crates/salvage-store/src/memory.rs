@@ -29,7 +29,7 @@ impl Memory {
 impl Store {
     /// Redis's memory figures.
     pub async fn memory(&self) -> Result<Memory, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let info: String = redis::cmd("INFO")
             .arg("memory")
             .query_async(&mut conn)

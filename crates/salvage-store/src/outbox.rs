@@ -53,7 +53,7 @@ impl Store {
         owner: &str,
         lease_ms: u64,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let held: u8 = self
             .outbox
             .lease
@@ -71,7 +71,7 @@ impl Store {
         destination: &str,
         limit: usize,
     ) -> Result<Vec<OutboxEntry>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let reply: redis::streams::StreamRangeReply = conn
             .xrange_count(self.keys.outbox(destination), "-", "+", limit)
             .await?;
@@ -94,7 +94,7 @@ impl Store {
         &self,
         destination: &str,
     ) -> Result<HashMap<String, (u32, u64)>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let raw: HashMap<String, String> = conn
             .hgetall(format!("{}:attempts", self.keys.outbox(destination)))
             .await?;
@@ -115,7 +115,7 @@ impl Store {
         attempts: u32,
         next_at_ms: u64,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let () = conn
             .hset(
                 format!("{}:attempts", self.keys.outbox(destination)),
@@ -151,7 +151,7 @@ impl Store {
             };
             inv.arg(id).arg(action).arg(err);
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let (delivered, parked): (u64, u64) = inv.invoke_async(&mut conn).await?;
         Ok(Drained {
             delivered,

@@ -122,7 +122,7 @@ impl Store {
         } else {
             self.keys.parked(tracking_id)
         };
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         Ok(conn.hgetall(key).await?)
     }
 
@@ -145,7 +145,7 @@ impl Store {
             };
             pipe.cmd("HMGET").arg(key).arg(fields);
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let rows: Vec<Vec<Option<Vec<u8>>>> = pipe.query_async(&mut conn).await?;
         Ok(rows
             .into_iter()
@@ -169,7 +169,7 @@ impl Store {
         offset: usize,
         count: usize,
     ) -> Result<Vec<(String, u64)>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let rows: Vec<(String, f64)> = redis::cmd("ZRANGE")
             .arg(index)
             .arg(max)
@@ -192,13 +192,13 @@ impl Store {
 
     /// Members of a sorted set.
     pub async fn zcard(&self, key: &str) -> Result<u64, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         Ok(conn.zcard(key).await?)
     }
 
     /// Every failure group with parked messages: id and summary fields, most recent first.
     pub async fn groups(&self) -> Result<Vec<(String, HashMap<String, String>)>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let ids: Vec<String> = conn.zrevrange(self.keys.groups(), 0, -1).await?;
         let mut pipe = redis::pipe();
         for g in &ids {
@@ -239,7 +239,7 @@ impl Store {
             .arg(self.parking.events_max)
             .arg(self.parking.audit_max);
         push_audit(&mut inv, audit);
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let reply: Vec<String> = inv.invoke_async(&mut conn).await?;
         let num = |i: usize| reply.get(i).and_then(|v| v.parse().ok()).unwrap_or(0);
         match reply.first().map(String::as_str) {
@@ -279,7 +279,7 @@ impl Store {
             inv.arg(t);
         }
         push_audit(&mut inv, audit);
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let reply: Vec<u64> = inv.invoke_async(&mut conn).await?;
         Ok(reply.into_iter().skip(1).collect())
     }
@@ -303,7 +303,7 @@ impl Store {
             inv.arg(t);
         }
         push_audit(&mut inv, audit);
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let reply: Vec<String> = inv.invoke_async(&mut conn).await?;
         let restored = reply.first().and_then(|n| n.parse().ok()).unwrap_or(0);
         let not = reply[1.min(reply.len())..]
@@ -322,7 +322,7 @@ impl Store {
         limit: usize,
         now_ms: u64,
     ) -> Result<u64, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         Ok(self
             .parking
             .purge_archive
@@ -376,7 +376,7 @@ impl Store {
                 inv.arg(f.as_slice());
             }
         }
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let reply: Vec<String> = inv.invoke_async(&mut conn).await?;
         let at = |i: usize| reply.get(i).cloned().unwrap_or_default();
         match reply.first().map(String::as_str) {
@@ -408,7 +408,7 @@ impl Store {
         lease_until_ms: u64,
         release: bool,
     ) -> Result<Option<String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let state: String = self
             .parking
             .claim_run
@@ -442,7 +442,7 @@ impl Store {
         pipe.zadd(self.keys.runs(), run_id, created_ms).ignore();
         pipe.sadd(self.keys.active_runs(), run_id).ignore();
         self.audit_into(&mut pipe, audit);
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let () = pipe.query_async(&mut conn).await?;
         Ok(())
     }
@@ -464,14 +464,14 @@ impl Store {
     pub async fn audit(&self, audit: &AuditFields) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
         self.audit_into(&mut pipe, audit);
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let () = pipe.query_async(&mut conn).await?;
         Ok(())
     }
 
     /// A run's fields.
     pub async fn run_fields(&self, run_id: &str) -> Result<HashMap<String, String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         Ok(conn.hgetall(self.keys.run(run_id)).await?)
     }
 
@@ -481,7 +481,7 @@ impl Store {
         run_id: &str,
         fields: &[(&str, String)],
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let () = conn.hset_multiple(self.keys.run(run_id), fields).await?;
         Ok(())
     }
@@ -504,7 +504,7 @@ impl Store {
         let ttl = ttl_secs as i64;
         pipe.expire(self.keys.run(run_id), ttl).ignore();
         pipe.expire(self.keys.run_ids(run_id), ttl).ignore();
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let () = pipe.query_async(&mut conn).await?;
         Ok(())
     }
@@ -521,7 +521,7 @@ impl Store {
         pipe.sadd(self.keys.active_runs(), run_id).ignore();
         pipe.persist(self.keys.run(run_id)).ignore();
         pipe.persist(self.keys.run_ids(run_id)).ignore();
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let () = pipe.query_async(&mut conn).await?;
         Ok(())
     }
@@ -533,7 +533,7 @@ impl Store {
         start: u64,
         count: u64,
     ) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         #[allow(clippy::cast_possible_wrap, reason = "list positions, far below 2^63")]
         let (a, b) = (start as isize, (start + count) as isize - 1);
         Ok(conn.lrange(self.keys.run_ids(run_id), a, b).await?)
@@ -541,13 +541,13 @@ impl Store {
 
     /// Runs not finished.
     pub async fn active_runs(&self) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         Ok(conn.smembers(self.keys.active_runs()).await?)
     }
 
     /// The most recent runs' ids (dropping those whose hash expired).
     pub async fn recent_runs(&self, limit: usize) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         #[allow(clippy::cast_possible_wrap, reason = "a page size, far below 2^63")]
         let ids: Vec<String> = conn
             .zrevrange(self.keys.runs(), 0, limit as isize - 1)
@@ -561,7 +561,7 @@ impl Store {
         max_id: &str,
         count: usize,
     ) -> Result<Vec<(String, HashMap<String, Vec<u8>>)>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let reply: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
             .arg(self.keys.audit())
             .arg(max_id)
@@ -593,14 +593,15 @@ impl Store {
             .set_connection_timeout(Some(std::time::Duration::from_secs(2)))
             .set_response_timeout(Some(std::time::Duration::from_secs(10)));
         Ok(self
-            .client
+            .link
+            .client()
             .get_multiplexed_async_connection_with_config(&config)
             .await?)
     }
 
     /// The age of the oldest parked message (ms since the epoch of its parking), if any.
     pub async fn oldest_parked_ms(&self) -> Result<Option<u64>, StoreError> {
-        let mut conn = self.conn.clone();
+        let mut conn = self.link.conn();
         let rows: Vec<(String, f64)> = conn
             .zrange_withscores(self.keys.parked_index(), 0, 0)
             .await?;

@@ -1,0 +1,265 @@
+//! Which Redis the store talks to: one fixed address (a standalone Redis), or the primary that a
+//! set of Redis Sentinels names, followed through failovers without a restart.
+//!
+//! With Sentinel, a watcher task asks the sentinels where the primary is every
+//! `sentinel.poll_interval`. When they name another address, it builds a client for it (the
+//! credentials, database and TLS of `redis.url`), bumps a generation number, and each
+//! connection of the store opens a new connection to the new primary on its next command.
+//! Commands in flight on the old primary fail and are answered UNAVAILABLE (the consumer
+//! reports again; a report that was recorded is answered DUPLICATE), and a primary that came
+//! back as a replica refuses writes with READONLY, which is UNAVAILABLE too.
+
+use std::{
+    sync::{Arc, Mutex, PoisonError, RwLock, Weak},
+    time::Duration,
+};
+
+use redis::{
+    Client, ConnectionAddr, IntoConnectionInfo,
+    aio::{ConnectionManager, ConnectionManagerConfig},
+};
+
+use super::StoreError;
+use super::config::SentinelSettings;
+
+/// One connection of the store (shared by its clones).
+#[derive(Clone)]
+pub(crate) enum Link {
+    /// A standalone Redis at one address.
+    Fixed {
+        client: Client,
+        conn: ConnectionManager,
+    },
+    /// The primary the sentinels name.
+    Followed(Followed),
+}
+
+impl Link {
+    pub(crate) fn fixed(
+        client: Client,
+        config: &ConnectionManagerConfig,
+    ) -> Result<Self, StoreError> {
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())?;
+        Ok(Self::Fixed { client, conn })
+    }
+
+    /// The connection to use now (cheap: a clone of a multiplexed connection's handle).
+    pub(crate) fn conn(&self) -> ConnectionManager {
+        match self {
+            Self::Fixed { conn, .. } => conn.clone(),
+            Self::Followed(f) => f.conn(),
+        }
+    }
+
+    /// A client for the current primary (for connections the store opens itself).
+    pub(crate) fn client(&self) -> Client {
+        match self {
+            Self::Fixed { client, .. } => client.clone(),
+            Self::Followed(f) => f.primary.current().1,
+        }
+    }
+
+    /// Another connection to the same Redis (following the same primary).
+    pub(crate) fn another(&self, config: &ConnectionManagerConfig) -> Result<Self, StoreError> {
+        match self {
+            Self::Fixed { client, .. } => Self::fixed(client.clone(), config),
+            Self::Followed(f) => Ok(Self::Followed(Followed::new(f.primary.clone(), config)?)),
+        }
+    }
+}
+
+/// Where the primary is: a generation number (bumped at each change) and a client for it.
+pub(crate) struct Primary {
+    state: RwLock<(u64, Client, Option<(String, u16)>)>,
+}
+
+impl Primary {
+    fn current(&self) -> (u64, Client) {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        (state.0, state.1.clone())
+    }
+
+    fn address(&self) -> Option<(String, u16)> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        state.2.clone()
+    }
+
+    fn follow(&self, client: Client, address: (String, u16)) {
+        let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
+        *state = (state.0 + 1, client, Some(address));
+    }
+}
+
+/// A connection that moves to the new primary after a failover.
+#[derive(Clone)]
+pub(crate) struct Followed {
+    primary: Arc<Primary>,
+    config: ConnectionManagerConfig,
+    /// This connection: the generation it was opened for, and its handle.
+    mine: Arc<Mutex<(u64, ConnectionManager)>>,
+}
+
+impl Followed {
+    fn new(primary: Arc<Primary>, config: &ConnectionManagerConfig) -> Result<Self, StoreError> {
+        let (generation, client) = primary.current();
+        let conn = ConnectionManager::new_lazy_with_config(client, config.clone())?;
+        Ok(Self {
+            primary,
+            config: config.clone(),
+            mine: Arc::new(Mutex::new((generation, conn))),
+        })
+    }
+
+    fn conn(&self) -> ConnectionManager {
+        let (generation, client) = self.primary.current();
+        let mut mine = self.mine.lock().unwrap_or_else(PoisonError::into_inner);
+        if mine.0 != generation {
+            // Opening is lazy (no I/O here); it fails only on a configuration the first
+            // connection already passed, so keeping the old one is the right fallback.
+            match ConnectionManager::new_lazy_with_config(client, self.config.clone()) {
+                Ok(conn) => *mine = (generation, conn),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot open a connection to the new primary")
+                }
+            }
+        }
+        mine.1.clone()
+    }
+}
+
+/// Follow the primary the sentinels name: the first link, and the watcher task (on the current
+/// tokio runtime; it ends when the last link is dropped).
+pub(crate) fn follow_sentinels(
+    url: &str,
+    template: impl Fn(redis::ConnectionInfo) -> redis::RedisResult<Client> + Send + Sync + 'static,
+    sentinel: &SentinelSettings,
+    connect_timeout: Duration,
+    config: &ConnectionManagerConfig,
+) -> Result<Link, StoreError> {
+    let base = url.into_connection_info().map_err(StoreError::Redis)?;
+    // Until the sentinels answer, the URL's own address (a command there fails UNAVAILABLE, or
+    // reaches the primary if the URL names it).
+    let first = template(base.clone()).map_err(StoreError::Redis)?;
+    let primary = Arc::new(Primary {
+        state: RwLock::new((0, first, None)),
+    });
+    let sentinels = sentinel
+        .urls
+        .iter()
+        .map(|u| Client::open(u.as_str()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(StoreError::Redis)?;
+    let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
+        StoreError::Reply("redis.sentinel needs a tokio runtime to follow the primary".to_owned())
+    })?;
+    let watcher = Watcher {
+        primary: Arc::downgrade(&primary),
+        sentinels,
+        master_name: sentinel.master_name.clone(),
+        base,
+        template: Box::new(template),
+        poll: sentinel.poll_interval,
+        timeout: connect_timeout,
+    };
+    runtime.spawn(watcher.run());
+    Ok(Link::Followed(Followed::new(primary, config)?))
+}
+
+type Template = Box<dyn Fn(redis::ConnectionInfo) -> redis::RedisResult<Client> + Send + Sync>;
+
+struct Watcher {
+    primary: Weak<Primary>,
+    sentinels: Vec<Client>,
+    master_name: String,
+    base: redis::ConnectionInfo,
+    template: Template,
+    poll: Duration,
+    timeout: Duration,
+}
+
+impl Watcher {
+    async fn run(mut self) {
+        let mut unanswered_since_logged = 0u32;
+        let mut conns = vec![None; self.sentinels.len()];
+        loop {
+            let Some(primary) = self.primary.upgrade() else {
+                return;
+            };
+            match self.ask(&mut conns).await {
+                Some(address) if primary.address().as_ref() != Some(&address) => {
+                    let addr = match self.base.addr() {
+                        ConnectionAddr::TcpTls {
+                            insecure,
+                            tls_params,
+                            ..
+                        } => ConnectionAddr::TcpTls {
+                            host: address.0.clone(),
+                            port: address.1,
+                            insecure: *insecure,
+                            tls_params: tls_params.clone(),
+                        },
+                        _ => ConnectionAddr::Tcp(address.0.clone(), address.1),
+                    };
+                    match (self.template)(self.base.clone().set_addr(addr)) {
+                        Ok(client) => {
+                            tracing::warn!(
+                                master = %self.master_name,
+                                primary = %format!("{}:{}", address.0, address.1),
+                                "the sentinels name this primary; following it"
+                            );
+                            primary.follow(client, address);
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot build a client for the primary")
+                        }
+                    }
+                    unanswered_since_logged = 0;
+                }
+                Some(_) => unanswered_since_logged = 0,
+                None => {
+                    // Say so once, then every minute or so.
+                    if unanswered_since_logged == 0 {
+                        tracing::warn!(
+                            master = %self.master_name,
+                            "no sentinel named a primary; keeping the last one"
+                        );
+                    }
+                    unanswered_since_logged += 1;
+                    let per_minute = (60_000 / self.poll.as_millis().max(1)) as u32;
+                    if unanswered_since_logged > per_minute {
+                        unanswered_since_logged = 0;
+                    }
+                }
+            }
+            drop(primary);
+            tokio::time::sleep(self.poll).await;
+        }
+    }
+
+    /// The primary's address, from the first sentinel that names one. `conns` keeps a
+    /// connection per sentinel between polls (dropped when it fails).
+    async fn ask(
+        &mut self,
+        conns: &mut [Option<redis::aio::MultiplexedConnection>],
+    ) -> Option<(String, u16)> {
+        for (sentinel, slot) in self.sentinels.iter().zip(conns.iter_mut()) {
+            let asked = async {
+                let mut conn = match slot.take() {
+                    Some(conn) => conn,
+                    None => sentinel.get_multiplexed_async_connection().await?,
+                };
+                let answer = redis::cmd("SENTINEL")
+                    .arg("get-master-addr-by-name")
+                    .arg(&self.master_name)
+                    .query_async::<Option<(String, u16)>>(&mut conn)
+                    .await?;
+                *slot = Some(conn);
+                Ok::<_, redis::RedisError>(answer)
+            };
+            if let Ok(Ok(Some(address))) = tokio::time::timeout(self.timeout, asked).await {
+                return Some(address);
+            }
+        }
+        None
+    }
+}
