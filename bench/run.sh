@@ -12,6 +12,9 @@
 #   salvage-unary / salvage-stream     Salvage with the example rules, 70/10/20 repair/retry/park
 #   salvage-open-5000                  Salvage at a steady open-loop 5,000 reports/s (p99 from
 #                                      the intended send time)
+# Only when named in ONLY (what replication costs; a replica on the same machine):
+#   salvage-unary-replica              salvage-unary with a replica attached to its Redis
+#   salvage-unary-wait1                the same with redis.wait_replicas = 1 (WAIT per report)
 # Salvage's peak RSS (VmHWM) is read from /proc after each Salvage run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +56,7 @@ grpc_addr = "127.0.0.1:$GPORT"
 addr = "127.0.0.1:$APORT"
 [redis]
 url = "$REDIS"
+$REDIS_EXTRA
 [rules]
 path = "$PWD/examples/rules.toml"
 [telemetry]
@@ -61,6 +65,34 @@ EOF
   $BIN serve --config "$WORK/salvage.toml" 2>>"$WORK/salvage.log" &
   PID=$!
   wait_port "$GPORT"
+}
+
+REDIS_EXTRA=""
+REPPID=""
+# A replica of the run's Redis (same persistence), online before the run starts.
+start_replica() {
+  local rport
+  rport=$(free_port)
+  rm -rf "$WORK/replica" && mkdir -p "$WORK/replica"
+  redis-cli -p "$RPORT" config set repl-diskless-sync-delay 0 >/dev/null
+  redis-server --port "$rport" --bind 127.0.0.1 --dir "$WORK/replica" --save '' --appendonly yes \
+    --appendfsync everysec --replicaof 127.0.0.1 "$RPORT" --daemonize no \
+    --logfile "$WORK/replica.log" &
+  REPPID=$!
+  wait_port "$rport"
+  REPLICA_PORT=$rport
+  for _ in $(seq 200); do
+    redis-cli -p "$RPORT" info replication | grep -q 'state=online' && return 0
+    sleep 0.05
+  done
+  echo "the replica did not come online" >&2; return 1
+}
+start_salvage_replica() { start_replica; start_salvage; }
+start_salvage_wait1() {
+  start_replica
+  REDIS_EXTRA=$'wait_replicas = 1\nwait_timeout = "500ms"'
+  start_salvage
+  REDIS_EXTRA=""
 }
 
 start_baseline() {
@@ -74,6 +106,11 @@ stop() {
   kill "$PID"; wait "$PID" 2>/dev/null || true
   AOF_REWRITES=$(redis-cli -p "$RPORT" info persistence | tr -d '\r' | awk -F: '/^aof_rewrites:/{print $2}')
   redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true; wait "$RPID" 2>/dev/null || true
+  if [ -n "$REPPID" ]; then
+    redis-cli -p "$REPLICA_PORT" shutdown nosave >/dev/null 2>&1 || true
+    wait "$REPPID" 2>/dev/null || true
+    REPPID=""
+  fi
 }
 
 run() { # name, start fn, mix, loadgen args...
@@ -87,7 +124,7 @@ run() { # name, start fn, mix, loadgen args...
     out=$($BIN loadgen --addr "http://127.0.0.1:$GPORT" --duration "$DURATION" --warmup 2s \
       --mix "$mix" --redis-url "$REDIS" --json "$@")
     local rss=0
-    [ "$starter" = start_salvage ] && rss=$(awk '/VmHWM/{print $2}' "/proc/$PID/status")
+    [[ "$starter" = start_salvage* ]] && rss=$(awk '/VmHWM/{print $2}' "/proc/$PID/status")
     stop
     echo "$name $i $rss $out" >> "$WORK/results"
     echo "$name run $i: $(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f/s p50 %.2f ms p99 %.2f ms p999 %.2f ms errors %d landed %s of %d requeued" % (d["throughput"], d["p50_ms"], d["p99_ms"], d["p999_ms"], d["errors"], d["landed"], d["outcomes"].get("REQUEUED", 0)))') rss ${rss} kB, AOF rewrites during the run: ${AOF_REWRITES}"
@@ -99,6 +136,10 @@ run baseline-stream start_baseline requeue=100 --mode stream --concurrency "$STR
 run salvage-unary start_salvage requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
 run salvage-stream start_salvage requeue=70,retry=10,park=20 --mode stream --concurrency "$STREAMS" --window "$WINDOW"
 run salvage-open-5000 start_salvage requeue=70,retry=10,park=20 --mode unary --concurrency 256 --rate 5000
+if [ -n "${ONLY:-}" ]; then
+  run salvage-unary-replica start_salvage_replica requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
+  run salvage-unary-wait1 start_salvage_wait1 requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
+fi
 
 echo
 echo "medians:"

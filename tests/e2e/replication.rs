@@ -73,3 +73,142 @@ async fn a_report_no_replica_confirmed_is_answered_unavailable_then_duplicate_on
     // The replica holds both requeued copies, once each.
     assert_eq!(replica.command(&["XLEN", "orders"]), "2");
 }
+
+/// A consumer's loop for one message: report until Salvage gives an answer (UNAVAILABLE and
+/// INTERNAL are "report again later"), as the README tells consumers to.
+async fn report_until_answered(
+    client: &mut salvage::proto::v1::salvage_client::SalvageClient<tonic::transport::Channel>,
+    id: &str,
+    unavailable: &std::sync::atomic::AtomicUsize,
+) -> pb::Outcome {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        match client.report(order_total_as_string(id)).await {
+            Ok(resp) => return outcome(&resp.into_inner()),
+            Err(status) if matches!(status.code(), Code::Unavailable | Code::Internal) => {
+                unavailable.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{id}: still no answer after 60 s: {status:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(status) => panic!("{id}: {status:?}"),
+        }
+    }
+}
+
+/// Salvage on a Sentinel-managed primary with `wait_replicas = 1`, consumers reporting without
+/// pause; the primary is killed (SIGKILL) mid-run. Salvage follows the primary the sentinels
+/// promote, without a restart; the consumers see UNAVAILABLE in between and report again; every
+/// message that was answered has its repaired copy on the new primary, exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_follow_a_failover_and_nothing_answered_is_lost() {
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
+
+    use crate::support::sentinel::SentinelSet;
+
+    let mut set = tokio::task::spawn_blocking(|| SentinelSet::start("salvage-failover"))
+        .await
+        .unwrap();
+    let first_primary = set.primary_port();
+    let mut settings = test_settings("redis://127.0.0.1:1");
+    settings.redis.sentinel = Some(salvage::config::SentinelSettings {
+        urls: set.sentinel_urls(),
+        master_name: set.master_name().to_owned(),
+        poll_interval: Duration::from_millis(50),
+    });
+    settings.redis.wait_replicas = 1;
+    settings.redis.wait_timeout = Duration::from_millis(200);
+    let app = RunningApp::start(settings).await;
+
+    const CONSUMERS: usize = 4;
+    const PER_CONSUMER: usize = 60;
+    let answered = Arc::new(AtomicUsize::new(0));
+    let unavailable = Arc::new(AtomicUsize::new(0));
+    let mut consumers = Vec::new();
+    for c in 0..CONSUMERS {
+        let mut client = app.client();
+        let answered = answered.clone();
+        let unavailable = unavailable.clone();
+        consumers.push(tokio::spawn(async move {
+            let mut outcomes = Vec::new();
+            for i in 0..PER_CONSUMER {
+                let id = format!("c{c}-{i}");
+                let got = report_until_answered(&mut client, &id, &unavailable).await;
+                answered.fetch_add(1, Ordering::Relaxed);
+                outcomes.push((id, got));
+            }
+            outcomes
+        }));
+    }
+    // Kill the primary once a quarter of the messages were answered.
+    let quarter = CONSUMERS * PER_CONSUMER / 4;
+    let reached = eventually(Duration::from_secs(30), || async {
+        (answered.load(Ordering::Relaxed) >= quarter).then_some(())
+    })
+    .await;
+    assert!(reached.is_some(), "the consumers did not get going");
+    let (set, new_primary) = tokio::task::spawn_blocking(move || {
+        let old = set.kill_primary();
+        let new = set.await_failover(old);
+        (set, new)
+    })
+    .await
+    .unwrap();
+    assert_ne!(new_primary, first_primary);
+
+    let mut ids = Vec::new();
+    for consumer in consumers {
+        for (id, got) in consumer.await.unwrap() {
+            assert!(
+                matches!(got, pb::Outcome::Requeued | pb::Outcome::Duplicate),
+                "{id}: {got:?}"
+            );
+            ids.push(id);
+        }
+    }
+    assert!(
+        unavailable.load(Ordering::Relaxed) > 0,
+        "the failover was not seen by any report"
+    );
+    // Everything answered is on the new primary, once.
+    let mut conn = connect(&format!("redis://127.0.0.1:{new_primary}")).await;
+    let stream = read_stream(&mut conn, "orders").await;
+    let mut landed: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for entry in &stream {
+        *landed.entry(entry["id"].clone()).or_default() += 1;
+    }
+    let lost: Vec<&String> = ids.iter().filter(|id| !landed.contains_key(*id)).collect();
+    let doubled: Vec<(&String, &usize)> = landed.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(lost.is_empty(), "answered but lost: {lost:?}");
+    assert!(doubled.is_empty(), "doubled: {doubled:?}");
+    assert_eq!(stream.len(), CONSUMERS * PER_CONSUMER);
+    drop(app);
+    drop(set);
+}
+
+/// A primary that became a replica (a failover's old primary coming back, before Salvage moved
+/// on) refuses writes with READONLY: the consumer is told UNAVAILABLE (report again), not
+/// INTERNAL.
+#[tokio::test]
+async fn a_primary_turned_replica_answers_unavailable() {
+    let app = spawn_app().await;
+    let other = RedisServer::start();
+    app.redis
+        .command(&["REPLICAOF", "127.0.0.1", &other.port().to_string()]);
+    let refused = app
+        .client()
+        .report(order_total_as_string("o-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    assert!(
+        refused.message().contains("report it again"),
+        "{}",
+        refused.message()
+    );
+}

@@ -111,6 +111,11 @@ impl Keys {
         format!("{}:audit", self.prefix)
     }
 
+    /// A counter the replica waiter bumps before each `WAIT` (see `replication.rs`).
+    pub fn replication_mark(&self) -> String {
+        format!("{}:replication-mark", self.prefix)
+    }
+
     /// Stream: parking-lot events for live views (capped).
     pub fn events(&self) -> String {
         format!("{}:events", self.prefix)

@@ -13,6 +13,7 @@ mod link;
 mod memory;
 mod outbox;
 mod parking;
+mod replication;
 
 use redis::{AsyncCommands, IntoConnectionInfo, Script, aio::ConnectionManagerConfig};
 
@@ -262,10 +263,8 @@ pub struct Store {
     outbox: outbox::OutboxScripts,
     keys: Keys,
     state_ttl_secs: u64,
-    /// Replicas that must confirm a report's outcome before it is answered, and for how long
-    /// to wait (`WAIT`); 0: none.
-    wait_replicas: u32,
-    wait_timeout_ms: u64,
+    /// With `redis.wait_replicas`: confirms that replicas have a report's outcome.
+    waiter: Option<replication::Waiter>,
     report: Script,
     promote: Script,
     drain_local: Script,
@@ -313,15 +312,24 @@ impl Store {
                 &config,
             )?,
         };
+        let keys = Keys::new(settings.key_prefix.clone());
+        let waiter = match settings.wait_replicas {
+            0 => None,
+            n => Some(replication::Waiter::start(
+                link.another(&config)?,
+                keys.replication_mark(),
+                n,
+                u64::try_from(settings.wait_timeout.as_millis()).unwrap_or(u64::MAX),
+            )?),
+        };
         Ok(Self {
             link,
             manager: config,
             parking: parking::ParkingScripts::new(),
             outbox: outbox::OutboxScripts::new(),
-            keys: Keys::new(settings.key_prefix.clone()),
+            keys,
             state_ttl_secs: settings.state_ttl.as_secs().max(1),
-            wait_replicas: settings.wait_replicas,
-            wait_timeout_ms: u64::try_from(settings.wait_timeout.as_millis()).unwrap_or(u64::MAX),
+            waiter,
             report: Script::new(concat!(
                 include_str!("lua/park.lua"),
                 include_str!("lua/report.lua")
@@ -419,11 +427,13 @@ impl Store {
             .arg("out_hash", c.out_digest)
             .arg("events_max", self.parking.events_max)
             .done();
-        let mut conn = self.link.conn();
+        let (generation, mut conn) = self.link.conn_and_generation();
         type Reply = (String, String, u32, u64, String, String, String, u8);
         let (outcome, tracking_id, attempt, retry_at_ms, reason, rule, code, recurred): Reply =
             inv.invoke_async(&mut conn).await?;
-        self.await_replicas(&mut conn).await?;
+        if let Some(waiter) = &self.waiter {
+            waiter.confirm(generation).await?;
+        }
         let outcome = match outcome.as_str() {
             "REQUEUED" => Outcome::Requeued,
             "RETRY_SCHEDULED" => Outcome::RetryScheduled,
@@ -441,34 +451,6 @@ impl Store {
             overridden: Override::parse(&code)?,
             recurred: recurred == 1,
         })
-    }
-
-    /// With `redis.wait_replicas`, wait until that many replicas have what this connection
-    /// wrote (Redis `WAIT`: the script just run, and anything this connection wrote before it);
-    /// fewer in time is UNAVAILABLE, since a failover now could lose the outcome.
-    async fn await_replicas(
-        &self,
-        conn: &mut redis::aio::ConnectionManager,
-    ) -> Result<(), StoreError> {
-        if self.wait_replicas == 0 {
-            return Ok(());
-        }
-        let confirmed: u32 = redis::cmd("WAIT")
-            .arg(self.wait_replicas)
-            .arg(self.wait_timeout_ms)
-            .query_async(conn)
-            .await?;
-        if confirmed < self.wait_replicas {
-            return Err(StoreError::Unavailable(redis::RedisError::from((
-                redis::ErrorKind::Io,
-                "not confirmed by enough replicas",
-                format!(
-                    "{confirmed} of redis.wait_replicas = {} replicas confirmed within {} ms",
-                    self.wait_replicas, self.wait_timeout_ms
-                ),
-            ))));
-        }
-        Ok(())
     }
 
     /// Move up to `limit` due retries into their destinations' outboxes. Returns how many moved.

@@ -45,8 +45,15 @@ impl Link {
 
     /// The connection to use now (cheap: a clone of a multiplexed connection's handle).
     pub(crate) fn conn(&self) -> ConnectionManager {
+        self.conn_and_generation().1
+    }
+
+    /// The connection to use now, and which primary it goes to: 0 for a fixed address, else
+    /// the generation the sentinels' answer had when it was opened (two connections of the
+    /// same generation reach the same server).
+    pub(crate) fn conn_and_generation(&self) -> (u64, ConnectionManager) {
         match self {
-            Self::Fixed { conn, .. } => conn.clone(),
+            Self::Fixed { conn, .. } => (0, conn.clone()),
             Self::Followed(f) => f.conn(),
         }
     }
@@ -110,7 +117,7 @@ impl Followed {
         })
     }
 
-    fn conn(&self) -> ConnectionManager {
+    fn conn(&self) -> (u64, ConnectionManager) {
         let (generation, client) = self.primary.current();
         let mut mine = self.mine.lock().unwrap_or_else(PoisonError::into_inner);
         if mine.0 != generation {
@@ -123,7 +130,7 @@ impl Followed {
                 }
             }
         }
-        mine.1.clone()
+        (mine.0, mine.1.clone())
     }
 }
 
