@@ -75,25 +75,39 @@ impl Link {
     }
 }
 
-/// Where the primary is: a generation number (bumped at each change) and a client for it.
+/// Where the primary is.
 pub(crate) struct Primary {
-    state: RwLock<(u64, Client, Option<(String, u16)>)>,
+    state: RwLock<Current>,
+}
+
+/// The primary as last named by the sentinels.
+struct Current {
+    /// Bumped at each change (0: not named yet, the URL's own address).
+    generation: u64,
+    /// A client for it.
+    client: Client,
+    /// Its host and port, once a sentinel named it.
+    address: Option<(String, u16)>,
 }
 
 impl Primary {
     fn current(&self) -> (u64, Client) {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
-        (state.0, state.1.clone())
+        (state.generation, state.client.clone())
     }
 
     fn address(&self) -> Option<(String, u16)> {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
-        state.2.clone()
+        state.address.clone()
     }
 
     fn follow(&self, client: Client, address: (String, u16)) {
         let mut state = self.state.write().unwrap_or_else(PoisonError::into_inner);
-        *state = (state.0 + 1, client, Some(address));
+        *state = Current {
+            generation: state.generation + 1,
+            client,
+            address: Some(address),
+        };
     }
 }
 
@@ -148,7 +162,11 @@ pub(crate) fn follow_sentinels(
     // reaches the primary if the URL names it).
     let first = template(base.clone()).map_err(StoreError::Redis)?;
     let primary = Arc::new(Primary {
-        state: RwLock::new((0, first, None)),
+        state: RwLock::new(Current {
+            generation: 0,
+            client: first,
+            address: None,
+        }),
     });
     let sentinels = sentinel
         .urls
