@@ -12,7 +12,9 @@
 #   salvage-unary / salvage-stream     Salvage with the example rules, 70/10/20 repair/retry/park
 #   salvage-open-5000                  Salvage at a steady open-loop 5,000 reports/s (p99 from
 #                                      the intended send time)
-# Only when named in ONLY (what replication costs; a replica on the same machine):
+# Only when named in ONLY: one outcome each (sizing: Redis CPU per report by outcome), and what
+# replication costs (a replica on the same machine):
+#   salvage-unary-requeue / -retry / -park   salvage-unary with only that outcome
 #   salvage-unary-replica              salvage-unary with a replica attached to its Redis
 #   salvage-unary-wait1                the same with redis.wait_replicas = 1 (WAIT per report)
 # Salvage's peak RSS (VmHWM) is read from /proc after each Salvage run.
@@ -113,6 +115,10 @@ stop() {
   fi
 }
 
+redis_cpu() {
+  redis-cli -p "$RPORT" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/{s+=$2} END{printf "%.6f", s}'
+}
+
 run() { # name, start fn, mix, loadgen args...
   local name=$1 starter=$2 mix=$3; shift 3
   # ONLY="salvage-unary salvage-stream" runs just those scenarios (for an A/B of one change).
@@ -120,14 +126,19 @@ run() { # name, start fn, mix, loadgen args...
   for i in $(seq "$RUNS"); do
     start_redis
     $starter
-    local out
+    local out cpu0 cpu1
+    cpu0=$(redis_cpu)
     out=$($BIN loadgen --addr "http://127.0.0.1:$GPORT" --duration "$DURATION" --warmup 2s \
       --mix "$mix" --redis-url "$REDIS" --json "$@")
+    cpu1=$(redis_cpu)
+    # Redis CPU (its main process, user + system) per report over warm-up and run, at the run's
+    # throughput: what one report costs Redis, for sizing.
+    out=$(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); c0,c1,dur=float(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3].rstrip("s")); d["redis_cpu_us"]=round((c1-c0)*1e6/(d["throughput"]*(dur+2))) if d["throughput"] else 0; print(json.dumps(d))' "$cpu0" "$cpu1" "$DURATION")
     local rss=0
     [[ "$starter" = start_salvage* ]] && rss=$(awk '/VmHWM/{print $2}' "/proc/$PID/status")
     stop
     echo "$name $i $rss $out" >> "$WORK/results"
-    echo "$name run $i: $(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f/s p50 %.2f ms p99 %.2f ms p999 %.2f ms errors %d landed %s of %d requeued" % (d["throughput"], d["p50_ms"], d["p99_ms"], d["p999_ms"], d["errors"], d["landed"], d["outcomes"].get("REQUEUED", 0)))') rss ${rss} kB, AOF rewrites during the run: ${AOF_REWRITES}"
+    echo "$name run $i: $(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f/s p50 %.2f ms p99 %.2f ms p999 %.2f ms errors %d landed %s of %d requeued redis CPU %d us/report" % (d["throughput"], d["p50_ms"], d["p99_ms"], d["p999_ms"], d["errors"], d["landed"], d["outcomes"].get("REQUEUED", 0), d["redis_cpu_us"]))') rss ${rss} kB, AOF rewrites during the run: ${AOF_REWRITES}"
   done
 }
 
@@ -137,6 +148,10 @@ run salvage-unary start_salvage requeue=70,retry=10,park=20 --mode unary --concu
 run salvage-stream start_salvage requeue=70,retry=10,park=20 --mode stream --concurrency "$STREAMS" --window "$WINDOW"
 run salvage-open-5000 start_salvage requeue=70,retry=10,park=20 --mode unary --concurrency 256 --rate 5000
 if [ -n "${ONLY:-}" ]; then
+  # One outcome each, for sizing (Redis CPU per report by outcome).
+  run salvage-unary-requeue start_salvage requeue=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
+  run salvage-unary-retry start_salvage retry=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
+  run salvage-unary-park start_salvage park=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
   run salvage-unary-replica start_salvage_replica requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
   run salvage-unary-wait1 start_salvage_wait1 requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
 fi
@@ -153,5 +168,6 @@ for name, rs in rows.items():
     med = lambda k: statistics.median(r[1][k] for r in rs)
     rss = statistics.median(r[0] for r in rs)
     print(f"{name:18} {med('throughput'):8.0f}/s  p50 {med('p50_ms'):6.2f} ms  p99 {med('p99_ms'):6.2f} ms"
-          f"  p999 {med('p999_ms'):6.2f} ms" + (f"  peak RSS {rss/1024:.1f} MiB" if rss else ""))
+          f"  p999 {med('p999_ms'):6.2f} ms  redis CPU {med('redis_cpu_us'):4.0f} us/report"
+          + (f"  peak RSS {rss/1024:.1f} MiB" if rss else ""))
 PY
