@@ -227,11 +227,21 @@ impl Watcher {
                     };
                     match (self.template)(self.base.clone().set_addr(addr)) {
                         Ok(client) => {
-                            tracing::warn!(
-                                master = %self.master_name,
-                                primary = %format!("{}:{}", address.0, address.1),
-                                "the sentinels name this primary; following it"
-                            );
+                            let at = format!("{}:{}", address.0, address.1);
+                            match primary.address() {
+                                // A failover: worth an operator's attention.
+                                Some((host, port)) => tracing::warn!(
+                                    master = %self.master_name,
+                                    primary = %at,
+                                    previous = %format!("{host}:{port}"),
+                                    "the sentinels name a new primary; following it"
+                                ),
+                                None => tracing::info!(
+                                    master = %self.master_name,
+                                    primary = %at,
+                                    "the sentinels name the primary"
+                                ),
+                            }
                             primary.follow(client, address);
                         }
                         Err(e) => {
