@@ -25,6 +25,7 @@ mod observe;
 mod overload;
 mod parked_cli;
 mod parking_lot;
+mod sentinel_harness;
 mod support;
 mod surfaces;
 mod tls;

@@ -1,5 +1,5 @@
-//! Shared helpers: a private redis-server per test, a fresh Salvage per test (`spawn_app`), and
-//! builders for realistic reports.
+//! Shared helpers: a private redis-server (or Sentinel deployment) per test, a fresh Salvage per
+//! test (`spawn_app`), and builders for realistic reports.
 
 #![allow(dead_code, reason = "shared by many tests; each uses part of it")]
 
@@ -10,6 +10,7 @@ pub mod ports;
 pub mod process;
 pub mod prometheus;
 pub mod redis_server;
+pub mod sentinel;
 
 use std::{collections::HashMap, net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 

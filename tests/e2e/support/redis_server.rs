@@ -375,9 +375,10 @@ impl Logs {
     }
 }
 
-/// A RESP reply, as far as this harness needs to read one.
+/// A RESP reply, as far as this harness (and `sentinel.rs`, which speaks to its nodes the same
+/// way) needs to read one.
 #[derive(Debug)]
-enum Reply {
+pub(super) enum Reply {
     Simple(String),
     Error(String),
     Integer(i64),
@@ -387,7 +388,7 @@ enum Reply {
 
 /// Send one command and read its reply; `Ok(None)` when the server closed the connection
 /// without replying (what a successful SHUTDOWN does).
-fn send_command(port: u16, args: &[&str]) -> std::io::Result<Option<Reply>> {
+pub(super) fn send_command(port: u16, args: &[&str]) -> std::io::Result<Option<Reply>> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
     let mut stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)?;
     stream.set_read_timeout(Some(IO_TIMEOUT))?;
@@ -440,7 +441,8 @@ fn read_reply(reader: &mut impl BufRead) -> std::io::Result<Reply> {
     })
 }
 
-fn render(reply: &Reply) -> String {
+/// A reply as the text [`RedisServer::command`] returns.
+pub(super) fn render(reply: &Reply) -> String {
     match reply {
         Reply::Simple(s) | Reply::Bulk(Some(s)) => s.clone(),
         Reply::Error(e) => format!("(error) {e}"),
