@@ -26,6 +26,7 @@ mod overload;
 mod parked_cli;
 mod parking_lot;
 mod replication;
+mod sentinel_harness;
 mod support;
 mod surfaces;
 mod tls;

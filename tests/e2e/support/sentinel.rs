@@ -5,7 +5,7 @@
 //!
 //! The data nodes run with the settings of `redis_server.rs` (`appendonly yes`, `appendfsync
 //! everysec`, no RDB snapshots, no protected mode); the sentinels monitor the primary with a
-//! quorum of 2 and the shortest timings that still fail over exactly once (down after 2 s, see
+//! quorum of 2 and the shortest timings that fail over once, not twice (down after 2 s, see
 //! [`DOWN_AFTER_MS`]; failover timeout 5 s), so a killed primary is replaced in a few seconds.
 //! A test kills the primary ([`SentinelSet::kill_primary`]), waits for the sentinels to promote
 //! a replica ([`SentinelSet::await_failover`]) and may bring the old primary back
@@ -41,12 +41,15 @@ const READY_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long the whole set may take to replicate and for its sentinels to find each other and
 /// the replicas (sentinels greet each other every 2 s; it takes about 3 s here).
 const START_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long the sentinels may take to agree on a new primary (about 3.5 s here: 2 s to call the
-/// primary down, then a vote; a split vote is retried after twice the failover timeout, 10 s).
-const FAILOVER_TIMEOUT: Duration = Duration::from_secs(30);
-/// How long replicas may take to be replicating from the primary, including a restarted former
-/// primary, which sentinels turn into a replica only after it has looked sane for 8 s.
-const REPLICAS_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the sentinels may take to agree on a new primary: about 3.5 s here (2 s to call the
+/// primary down, then a vote), 10 s more after a split vote (twice the failover timeout), and
+/// 30 s more if a sentinel was stalled for over 2 s (a loaded machine): it then enters TILT
+/// mode, and acts on nothing for 30 s.
+const FAILOVER_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long replicas may take to be replicating from the primary: a restarted former primary
+/// is made a replica only after it has looked sane for 8 s (about 10 s here), and TILT mode
+/// (above) delays that by 30 s.
+const REPLICAS_TIMEOUT: Duration = Duration::from_secs(60);
 /// How often the waits look again.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// How many replicas the primary gets, and how many sentinels watch them.
@@ -101,13 +104,10 @@ impl SentinelSet {
             nodes: vec![Instance::start("primary", Kind::Data, &data_config(None))],
         };
         let primary = set.nodes[0].port;
+        let config = data_config(Some(primary));
         for i in 1..=REPLICAS {
-            let config = data_config(Some(primary));
-            set.nodes.push(Instance::start(
-                &format!("replica {i}"),
-                Kind::Data,
-                &config,
-            ));
+            let replica = Instance::start(&format!("replica {i}"), Kind::Data, &config);
+            set.nodes.push(replica);
         }
         let deadline = Instant::now() + START_TIMEOUT;
         // Replicating before the sentinels start, so that their first look at the primary
@@ -117,14 +117,12 @@ impl SentinelSet {
         });
         let config = sentinel_config(master_name, primary);
         for i in 1..=SENTINELS {
-            let name = format!("sentinel {i}");
-            set.sentinels
-                .push(Instance::start(&name, Kind::Sentinel, &config));
+            let sentinel = Instance::start(&format!("sentinel {i}"), Kind::Sentinel, &config);
+            set.sentinels.push(sentinel);
         }
         set.await_state("the sentinels to know the set", deadline, || {
-            set.sentinels
-                .iter()
-                .try_for_each(|s| set.sentinel_knows_set(s))
+            let mut sentinels = set.sentinels.iter();
+            sentinels.try_for_each(|s| set.sentinel_knows_set(s))
         });
         set
     }
@@ -178,7 +176,7 @@ impl SentinelSet {
     }
 
     /// Wait until every running sentinel reports the same primary, other than `old_port`, and
-    /// that node answers ROLE as a master; return its port. Panics, with the logs, after 30 s.
+    /// that node answers ROLE as a master; return its port. Panics, with the logs, after 60 s.
     pub fn await_failover(&self, old_port: u16) -> u16 {
         let deadline = Instant::now() + FAILOVER_TIMEOUT;
         self.await_state("a failover", deadline, || {
@@ -210,7 +208,7 @@ impl SentinelSet {
     /// Wait until every running data node other than the primary is its replica with the link
     /// up: after a failover, or after [`SentinelSet::restart_node`] of a former primary, which
     /// the sentinels turn into a replica only about 10 s after it is back. Panics, with the
-    /// logs, after 30 s.
+    /// logs, after 60 s.
     pub fn await_replicas_up(&self) {
         let deadline = Instant::now() + REPLICAS_TIMEOUT;
         self.await_state("the replicas to replicate", deadline, || {
@@ -257,64 +255,55 @@ impl SentinelSet {
     /// The primary's port as `sentinel` reports it.
     fn reported_primary(&self, sentinel: &Instance) -> Result<u16, String> {
         let args = ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", &self.master_name];
-        match ask(sentinel.port, &args) {
+        let reply = ask(sentinel.port, &args);
+        let port = match &reply {
             Some(Reply::Array(addr)) => match addr.as_slice() {
-                [_, Reply::Bulk(Some(port))] => port.parse().map_err(|_| {
-                    format!("{} reports the primary's port as {port:?}", sentinel.name)
-                }),
-                _ => Err(format!(
-                    "{} reports no primary address: {addr:?}",
-                    sentinel.name
-                )),
+                [_, Reply::Bulk(Some(port))] => port.parse().ok(),
+                _ => None,
             },
-            other => Err(format!(
-                "{} answers {other:?} for the primary",
-                sentinel.name
-            )),
-        }
+            _ => None,
+        };
+        port.ok_or_else(|| format!("{} reports the primary as {reply:?}", sentinel.name))
     }
 
     /// Whether `sentinel` sees the primary up, both replicas up, and the other sentinels.
     fn sentinel_knows_set(&self, sentinel: &Instance) -> Result<(), String> {
         let name = &sentinel.name;
-        let entries = |what: &str| match ask(sentinel.port, &["SENTINEL", what, &self.master_name])
-        {
-            Some(Reply::Array(entries)) => Ok(entries),
-            other => Err(format!("{name} answers SENTINEL {what} with {other:?}")),
+        let query = |what: &str| {
+            let reply = ask(sentinel.port, &["SENTINEL", what, &self.master_name]);
+            match reply {
+                Some(Reply::Array(items)) => Ok(items),
+                other => Err(format!("{name} answers SENTINEL {what} with {other:?}")),
+            }
         };
-        let master = match ask(sentinel.port, &["SENTINEL", "MASTER", &self.master_name]) {
-            Some(reply @ Reply::Array(_)) => reply,
-            other => return Err(format!("{name} answers SENTINEL MASTER with {other:?}")),
-        };
-        if field(&master, "flags") != Some("master") {
-            return Err(format!(
-                "{name} flags the primary {:?}",
-                field(&master, "flags")
-            ));
+        let master = Reply::Array(query("MASTER")?);
+        let flags = field(&master, "flags");
+        if flags != Some("master") {
+            return Err(format!("{name} flags the primary {flags:?}"));
         }
-        let replicas = entries("REPLICAS")?;
-        let up = replicas
-            .iter()
-            .filter(|r| field(r, "flags") == Some("slave"));
-        if up.count() != REPLICAS {
-            let flags: Vec<_> = replicas.iter().map(|r| field(r, "flags")).collect();
+        let replicas = query("REPLICAS")?;
+        let flags: Vec<_> = replicas.iter().map(|r| field(r, "flags")).collect();
+        if flags.iter().filter(|&&f| f == Some("slave")).count() != REPLICAS {
             return Err(format!("{name} knows replicas flagged {flags:?}"));
         }
-        let others = entries("SENTINELS")?.len();
+        let others = query("SENTINELS")?.len();
         if others != SENTINELS - 1 {
             return Err(format!("{name} knows {others} other sentinels"));
         }
         Ok(())
     }
 
-    /// Whether every running data node but `primary` replicates from it with the link up.
+    /// Whether every running data node but `primary` replicates from it with the link up, and
+    /// has finished the AOF rewrite that follows a full sync (a fork: a test that ends, and
+    /// kills the node, in the middle of it would orphan the forked child).
     fn replicas_up(&self, primary: u16) -> Result<(), String> {
-        for node in self
+        let replicas = self
             .nodes
             .iter()
-            .filter(|n| n.port != primary && n.is_running())
-        {
-            let info = match ask(node.port, &["INFO", "replication"]) {
+            .filter(|n| n.port != primary && n.is_running());
+        let primary = primary.to_string();
+        for node in replicas {
+            let info = match ask(node.port, &["INFO", "replication", "persistence"]) {
                 Some(Reply::Bulk(Some(info))) => info,
                 other => return Err(format!("{} answers INFO with {other:?}", node.name)),
             };
@@ -323,10 +312,11 @@ impl SentinelSet {
                     .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
                     .map(str::trim)
             };
-            let primary = primary.to_string();
             if value("role") != Some("slave")
                 || value("master_port") != Some(primary.as_str())
                 || value("master_link_status") != Some("up")
+                || value("aof_rewrite_in_progress") != Some("0")
+                || value("aof_rewrite_scheduled") != Some("0")
             {
                 return Err(format!("{} on port {}: {info}", node.name, node.port));
             }
@@ -362,17 +352,16 @@ impl SentinelSet {
     pub fn logs(&self) -> String {
         let mut out = String::new();
         for instance in self.nodes.iter().chain(&self.sentinels) {
+            let (name, port) = (&instance.name, instance.port);
+            let state = if instance.is_running() {
+                "started"
+            } else {
+                "killed"
+            };
+            let tail = instance.log_tail();
             let _ = write!(
                 out,
-                "\n--- {} on port {} ({}), the end of its log:\n{}",
-                instance.name,
-                instance.port,
-                if instance.is_running() {
-                    "started"
-                } else {
-                    "killed"
-                },
-                instance.log_tail()
+                "\n--- {name} on port {port} ({state}), its log ends:\n{tail}"
             );
         }
         out
@@ -471,7 +460,8 @@ fn spawn(name: &str, kind: Kind, dir: &Path, port: u16) -> Result<Child, PortTak
         .and_then(|file| Ok((file.try_clone()?, file)))
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
     let mut command = Command::new("redis-server");
-    // Sentinels need the path absolute: they rewrite the file as they learn about the set.
+    // Its own file, which Redis rewrites: a sentinel records there what it learns of the set,
+    // and a data node what the sentinels make of it (`CONFIG REWRITE` after `REPLICAOF`).
     command.arg(dir.join(CONFIG_FILE));
     if kind == Kind::Sentinel {
         command.arg("--sentinel");
@@ -568,6 +558,7 @@ fn field<'a>(entry: &'a Reply, name: &str) -> Option<&'a str> {
     })
 }
 
+/// `redis://127.0.0.1:PORT`.
 fn url(port: u16) -> String {
     format!("redis://127.0.0.1:{port}")
 }

@@ -1,0 +1,71 @@
+//! The Sentinel deployment that failover tests run against (`support/sentinel.rs`): a killed
+//! primary is replaced by a replica that has its acknowledged writes, and comes back as a
+//! replica of the new one.
+
+use crate::support::sentinel::SentinelSet;
+
+/// How long WAIT may wait for the replicas' acknowledgements, in ms: ample on a loaded machine,
+/// and under the 2 s a harness command may take.
+const WAIT_MS: &str = "1500";
+
+/// The first word of a ROLE reply: `master` or `slave`.
+fn role(set: &SentinelSet, port: u16) -> String {
+    let reply = set.command(port, &["ROLE"]);
+    reply.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn a_sentinel_set_fails_over_when_its_primary_is_killed() {
+    let mut set = SentinelSet::start("salvage-failover");
+    assert_eq!(set.sentinel_urls().len(), 3);
+    let primary = set.primary_port();
+    assert_eq!(set.primary_url(), format!("redis://127.0.0.1:{primary}"));
+    assert_eq!(role(&set, primary), "master");
+    assert_eq!(set.command(primary, &["SET", "order:1", "paid"]), "OK");
+    assert_eq!(
+        set.command(primary, &["WAIT", "2", WAIT_MS]),
+        "2",
+        "both replicas acknowledge the write"
+    );
+
+    let killed = set.kill_primary();
+    assert_eq!(killed, primary);
+    let promoted = set.await_failover(killed);
+
+    let replicas: Vec<u16> = set
+        .node_ports()
+        .into_iter()
+        .filter(|&p| p != killed)
+        .collect();
+    assert!(
+        replicas.contains(&promoted),
+        "the new primary {promoted} is one of the old replicas {replicas:?}"
+    );
+    assert_eq!(set.primary_port(), promoted);
+    assert_eq!(role(&set, promoted), "master");
+    assert_eq!(set.command(promoted, &["GET", "order:1"]), "paid");
+}
+
+#[test]
+fn a_restarted_former_primary_rejoins_as_a_replica_of_the_new_one() {
+    let mut set = SentinelSet::start("salvage-rejoin");
+    let killed = set.kill_primary();
+    let promoted = set.await_failover(killed);
+    assert_eq!(set.command(promoted, &["SET", "order:2", "shipped"]), "OK");
+
+    set.restart_node(killed);
+    set.await_replicas_up();
+
+    assert_eq!(role(&set, killed), "slave");
+    assert_eq!(
+        set.command(killed, &["GET", "order:2"]),
+        "shipped",
+        "it replicates from the new primary"
+    );
+    assert_eq!(
+        set.command(promoted, &["WAIT", "2", WAIT_MS]),
+        "2",
+        "the new primary still leads, both replicas acknowledging; {}",
+        set.logs()
+    );
+}
