@@ -49,12 +49,17 @@ macro_rules! brokers {
         impl DestinationSettings {
             /// The checks of destination `name`'s own settings.
             pub(crate) fn validate(&self, name: &str) -> Result<(), String> {
-                use $crate::destinations::publish::BrokerSettings as _;
                 match self {
                     Self::RedisStreams(s) => s.validate(name),
                     $(Self::$variant(s) => {
-                        s.delivery().validate(name)?;
-                        s.validate(name)
+                        use $crate::destinations::publish::BrokerSettings;
+                        BrokerSettings::delivery(s).validate(name)?;
+                        // A build without the broker's feature refuses it at load time, so
+                        // `salvage check` says so too, not only `serve`.
+                        #[cfg(not(feature = $kind))]
+                        return Err($crate::destinations::registry::missing(name, $kind));
+                        #[cfg(feature = $kind)]
+                        BrokerSettings::validate(s, name)
                     })*
                 }
             }

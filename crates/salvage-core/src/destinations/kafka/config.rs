@@ -88,7 +88,8 @@ impl BrokerSettings for KafkaSettings {
     }
 }
 
-#[cfg(test)]
+// Whole settings naming a kafka destination load only in a build with the feature.
+#[cfg(all(test, feature = "kafka"))]
 mod tests {
     use super::SaslMechanism;
     use crate::{config::testing::parse, destinations::DestinationSettings};
