@@ -36,7 +36,7 @@ fn install_crypto_provider() {
 }
 
 /// Why a Redis operation failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Redis could not be reached, timed out, or is loading: the caller may retry later.
     #[error("redis is unavailable: {0}")]

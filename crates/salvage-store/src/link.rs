@@ -96,6 +96,14 @@ impl Primary {
         (state.generation, state.client.clone())
     }
 
+    /// The generation alone: what every command checks, without cloning the client.
+    fn generation(&self) -> u64 {
+        self.state
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .generation
+    }
+
     fn address(&self) -> Option<(String, u16)> {
         let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
         state.address.clone()
@@ -132,9 +140,10 @@ impl Followed {
     }
 
     fn conn(&self) -> (u64, ConnectionManager) {
-        let (generation, client) = self.primary.current();
         let mut mine = self.mine.lock().unwrap_or_else(PoisonError::into_inner);
-        if mine.0 != generation {
+        if mine.0 != self.primary.generation() {
+            // The primary changed: open a connection to the one named now.
+            let (generation, client) = self.primary.current();
             // Opening is lazy (no I/O here); it fails only on a configuration the first
             // connection already passed, so keeping the old one is the right fallback.
             match ConnectionManager::new_lazy_with_config(client, self.config.clone()) {

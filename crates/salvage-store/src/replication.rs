@@ -104,15 +104,8 @@ async fn run(
         }
         .await;
         for asked in round.drain(..) {
-            let copy = match &answer {
-                Ok(n) => Ok(*n),
-                Err(StoreError::Unavailable(e)) => Err(StoreError::Unavailable(e.clone())),
-                Err(StoreError::OutOfMemory(e)) => Err(StoreError::OutOfMemory(e.clone())),
-                Err(StoreError::Redis(e)) => Err(StoreError::Redis(e.clone())),
-                Err(StoreError::Reply(e)) => Err(StoreError::Reply(e.clone())),
-            };
             // A report that stopped waiting (its call was cancelled) needs no answer.
-            let _ = asked.send(copy);
+            let _ = asked.send(answer.clone());
         }
     }
 }
