@@ -105,8 +105,8 @@ impl Application {
             settings.parking_lot.audit_max_entries,
         );
         let metrics = Arc::new(Metrics::new(settings.limits.max_queue_labels));
-        let destinations =
-            Destinations::build(&settings.destinations).map_err(|e| anyhow::anyhow!(e))?;
+        let destinations = Destinations::build(&settings.destinations, store.inline_requeues())
+            .map_err(|e| anyhow::anyhow!(e))?;
         let known: Vec<(String, bool)> = destinations
             .iter()
             .map(|d| {

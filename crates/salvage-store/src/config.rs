@@ -31,6 +31,9 @@ pub struct RedisSettings {
     /// credentials, database and TLS (`rediss://`) for the primary; its host and port are used
     /// only until a sentinel answers.
     pub sentinel: Option<SentinelSettings>,
+    /// A Redis Cluster: the nodes to start from (the client learns the rest and follows MOVED,
+    /// ASK and failovers). `url` is not used then.
+    pub cluster: Option<ClusterSettings>,
     /// Before answering a report, wait until this many replicas have its outcome (Redis `WAIT`),
     /// so that a failover cannot lose an answered outcome. 0 (the default): answer once the
     /// primary has it (replication is asynchronous: a failover can lose the last moments).
@@ -53,6 +56,15 @@ pub struct SentinelSettings {
     /// How often the sentinels are asked where the primary is (how soon a failover is followed).
     #[serde(with = "humantime_serde", default = "default_poll_interval")]
     pub poll_interval: Duration,
+}
+
+/// `[redis.cluster]`: a Redis Cluster.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSettings {
+    /// Some of its nodes, `redis://[user:password@]host:port` (or `rediss://`; every URL the same
+    /// scheme and credentials). One that answers is enough.
+    pub urls: Vec<String>,
 }
 
 fn default_poll_interval() -> Duration {
@@ -81,6 +93,7 @@ impl Default for RedisSettings {
             state_ttl: Duration::from_secs(7 * 24 * 3600),
             tls: None,
             sentinel: None,
+            cluster: None,
             wait_replicas: 0,
             wait_timeout: Duration::from_secs(1),
         }
@@ -101,6 +114,15 @@ impl fmt::Debug for RedisSettings {
                 &self.sentinel.as_ref().map(|s| {
                     let urls: Vec<String> = s.urls.iter().map(|u| redact_url(u)).collect();
                     (urls, &s.master_name, s.poll_interval)
+                }),
+            )
+            .field(
+                "cluster",
+                &self.cluster.as_ref().map(|c| {
+                    c.urls
+                        .iter()
+                        .map(|u| redact_url(u))
+                        .collect::<Vec<String>>()
                 }),
             )
             .field("wait_replicas", &self.wait_replicas)
@@ -130,8 +152,17 @@ impl RedisSettings {
             }
         }
         if let Some(t) = &self.tls {
-            if !self.url.starts_with("rediss://") {
-                return Err("redis.tls is set but redis.url is not a rediss:// URL".to_owned());
+            match &self.cluster {
+                None if !self.url.starts_with("rediss://") => {
+                    return Err("redis.tls is set but redis.url is not a rediss:// URL".to_owned());
+                }
+                Some(c) if c.urls.iter().any(|u| !u.starts_with("rediss://")) => {
+                    return Err(
+                        "redis.tls is set but redis.cluster.urls are not all rediss:// URLs"
+                            .to_owned(),
+                    );
+                }
+                _ => {}
             }
             if t.cert_file.is_some() != t.key_file.is_some() {
                 return Err("redis.tls: give both cert_file and key_file, or neither".to_owned());
@@ -165,6 +196,49 @@ impl RedisSettings {
             }
             if s.poll_interval < Duration::from_millis(10) {
                 return Err("redis.sentinel.poll_interval must be at least 10ms".to_owned());
+            }
+        }
+        if let Some(c) = &self.cluster {
+            if self.sentinel.is_some() {
+                return Err(
+                    "redis.cluster and redis.sentinel are both set: a Redis Cluster fails over by \
+                     itself; give one of them"
+                        .to_owned(),
+                );
+            }
+            if c.urls.is_empty() {
+                return Err(
+                    "redis.cluster.urls is empty: list some of the cluster's nodes, e.g. \
+                     [\"redis://10.0.0.1:6379\", \"redis://10.0.0.2:6379\"]"
+                        .to_owned(),
+                );
+            }
+            if let Some(bad) = c
+                .urls
+                .iter()
+                .find(|u| !(u.starts_with("redis://") || u.starts_with("rediss://")))
+            {
+                return Err(format!(
+                    "redis.cluster.urls: {:?} is not a redis:// or rediss:// URL",
+                    redact_url(bad)
+                ));
+            }
+            if c.urls.iter().any(|u| u.starts_with("rediss://"))
+                != c.urls.iter().all(|u| u.starts_with("rediss://"))
+            {
+                return Err(
+                    "redis.cluster.urls mix redis:// and rediss://: use one scheme for every node"
+                        .to_owned(),
+                );
+            }
+            if self.wait_replicas > 0 {
+                return Err(
+                    "redis.wait_replicas is not supported with redis.cluster yet: Salvage cannot \
+                     yet tell that its WAIT reached the primary that committed a report across a \
+                     cluster failover; use 0 (answered outcomes survive a Salvage crash and a \
+                     Redis restart up to its appendfsync, not the loss of a primary)"
+                        .to_owned(),
+                );
             }
         }
         if self.wait_replicas > 0
@@ -221,6 +295,32 @@ mod tests {
         assert!(e.contains("not a redis:// or rediss:// URL"), "{e}");
         let e = parse("[sentinel]\nurls = [\"redis://h:1\"]\nmaster_name = \" \"\n").unwrap_err();
         assert!(e.contains("master_name is empty"), "{e}");
+    }
+
+    #[test]
+    fn cluster_settings_are_read_and_checked() {
+        let s = parse(
+            "[cluster]\nurls = [\"redis://:pw@127.0.0.1:7000\", \"redis://:pw@127.0.0.1:7001\"]\n",
+        )
+        .unwrap();
+        assert_eq!(s.cluster.as_ref().unwrap().urls.len(), 2);
+        assert!(!format!("{s:?}").contains(":pw@"), "{s:?}");
+        let e = parse("[cluster]\nurls = []\n").unwrap_err();
+        assert!(e.contains("redis.cluster.urls is empty"), "{e}");
+        let e = parse("[cluster]\nurls = [\"127.0.0.1:7000\"]\n").unwrap_err();
+        assert!(e.contains("not a redis:// or rediss:// URL"), "{e}");
+        let e = parse("[cluster]\nurls = [\"redis://a:1\", \"rediss://b:1\"]\n").unwrap_err();
+        assert!(e.contains("use one scheme"), "{e}");
+        let e = parse(
+            "[cluster]\nurls = [\"redis://a:1\"]\n[sentinel]\nurls = [\"redis://s:1\"]\nmaster_name = \"m\"\n",
+        )
+        .unwrap_err();
+        assert!(e.contains("both set"), "{e}");
+        let e = parse("wait_replicas = 1\n[cluster]\nurls = [\"redis://a:1\"]\n").unwrap_err();
+        assert!(e.contains("not supported with redis.cluster"), "{e}");
+        let e = parse("[tls]\n[cluster]\nurls = [\"redis://a:1\"]\n").unwrap_err();
+        assert!(e.contains("not all rediss://"), "{e}");
+        parse("[tls]\n[cluster]\nurls = [\"rediss://a:1\"]\n").unwrap();
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub struct StoredEvent {
 pub struct EventsTail {
     store: Store,
     key: String,
-    conn: Option<redis::aio::MultiplexedConnection>,
+    conn: Option<super::link::Conn>,
     /// The id of the last event returned; `None` until the starting point is read.
     last: Option<String>,
 }

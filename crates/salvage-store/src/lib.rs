@@ -6,6 +6,7 @@
 mod argv;
 pub mod config;
 mod console;
+mod crossslot;
 mod events;
 mod isolation;
 mod keys;
@@ -21,6 +22,7 @@ use self::argv::NamedArgs;
 use self::config::{RedisSettings, RedisTls, StreamFields};
 pub use self::{
     console::OutcomeCounts,
+    crossslot::slot_of,
     events::{EventsTail, StoredEvent},
     keys::Keys,
     memory::Memory,
@@ -268,6 +270,10 @@ pub struct Store {
     report: Script,
     promote: Script,
     drain_local: Script,
+    /// Step 1 of a requeue to a stream in another cluster slot (`crossslot.rs`).
+    cross_slot: Script,
+    /// This process, as the holder of outbox leases.
+    owner: std::sync::Arc<str>,
 }
 
 impl std::fmt::Debug for Store {
@@ -286,15 +292,35 @@ impl Store {
             Some(tls) => Some(tls_certificates(tls)?),
             None => None,
         };
-        if tls.is_some() || settings.url.starts_with("rediss://") {
+        let cluster_tls = settings
+            .cluster
+            .as_ref()
+            .is_some_and(|c| c.urls.iter().any(|u| u.starts_with("rediss://")));
+        if tls.is_some() || settings.url.starts_with("rediss://") || cluster_tls {
             install_crypto_provider();
+        }
+        let config = isolation::manager_config(settings);
+        if let Some(cluster) = &settings.cluster {
+            let mut builder =
+                redis::cluster::ClusterClientBuilder::new(cluster.urls.iter().map(String::as_str))
+                    .connection_timeout(settings.connect_timeout)
+                    .response_timeout(settings.response_timeout);
+            if let Some(certs) = tls.clone() {
+                builder = builder.certs(certs);
+            }
+            let client = builder.build().map_err(StoreError::Redis)?;
+            return Ok(Self::with_link(
+                link::Link::cluster(client, &config),
+                config,
+                settings,
+                None,
+            ));
         }
         // A client for an address, with the URL's credentials, database and TLS.
         let client_for = move |info: redis::ConnectionInfo| match &tls {
             Some(certs) => redis::Client::build_with_tls(info, certs.clone()),
             None => redis::Client::open(info),
         };
-        let config = isolation::manager_config(settings);
         let link = match &settings.sentinel {
             None => {
                 let info = settings
@@ -312,17 +338,26 @@ impl Store {
                 &config,
             )?,
         };
-        let keys = Keys::new(settings.key_prefix.clone());
         let waiter = match settings.wait_replicas {
             0 => None,
             n => Some(replication::Waiter::start(
                 link.another(&config)?,
-                keys.replication_mark(),
+                Keys::new(settings.key_prefix.clone()).replication_mark(),
                 n,
                 u64::try_from(settings.wait_timeout.as_millis()).unwrap_or(u64::MAX),
             )?),
         };
-        Ok(Self {
+        Ok(Self::with_link(link, config, settings, waiter))
+    }
+
+    fn with_link(
+        link: link::Link,
+        config: ConnectionManagerConfig,
+        settings: &RedisSettings,
+        waiter: Option<replication::Waiter>,
+    ) -> Self {
+        let keys = Keys::new(settings.key_prefix.clone());
+        Self {
             link,
             manager: config,
             parking: parking::ParkingScripts::new(),
@@ -339,7 +374,9 @@ impl Store {
                 include_str!("lua/park.lua"),
                 include_str!("lua/drain_local.lua")
             )),
-        })
+            cross_slot: crossslot::deliver_script(),
+            owner: uuid::Uuid::now_v7().to_string().into(),
+        }
     }
 
     /// Cap the parking-lot events and audit streams at about these many entries.
@@ -358,10 +395,32 @@ impl Store {
         &self.keys
     }
 
-    /// Is Redis answering?
-    pub async fn ping(&self) -> Result<(), StoreError> {
+    /// Run a command that names no key on the server that holds Salvage's keys (on a Cluster,
+    /// the primary of the key prefix's slot; the client would otherwise pick any node).
+    pub(crate) async fn query_home<T: redis::FromRedisValue>(
+        &self,
+        cmd: &redis::Cmd,
+    ) -> Result<T, StoreError> {
         let mut conn = self.link.conn();
-        let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+        match &mut conn {
+            link::Conn::Cluster(c) => {
+                use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
+                let route = Route::with_key(self.keys.prefix(), SlotAddr::Master);
+                let value = c
+                    .route_command(
+                        cmd.clone(),
+                        RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route)),
+                    )
+                    .await?;
+                redis::from_redis_value(value).map_err(|e| StoreError::Reply(e.to_string()))
+            }
+            _ => Ok(cmd.query_async(&mut conn).await?),
+        }
+    }
+
+    /// Is Redis answering? (On a Cluster: the primary that holds Salvage's keys.)
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let _: String = self.query_home(&redis::cmd("PING")).await?;
         Ok(())
     }
 
@@ -374,7 +433,13 @@ impl Store {
 
     /// Commit one report's outcome (one script call).
     pub async fn commit_report(&self, c: &ReportCommit<'_>) -> Result<Committed, StoreError> {
-        let target = match c.mode {
+        // On a Cluster the origin stream is in another slot: through the outbox.
+        let mode = if self.inline_requeues() {
+            c.mode
+        } else {
+            RequeueMode::Outbox
+        };
+        let target = match mode {
             RequeueMode::Inline => c.message.queue.clone(),
             RequeueMode::Outbox => self.keys.outbox(c.destination),
         };
@@ -392,7 +457,7 @@ impl Store {
             .arg("max_attempts", c.max_attempts)
             .arg(
                 "mode",
-                if c.mode == RequeueMode::Inline {
+                if mode == RequeueMode::Inline {
                     "inline"
                 } else {
                     "outbox"
@@ -467,8 +532,16 @@ impl Store {
         Ok(n)
     }
 
-    /// Deliver up to `limit` outbox entries of a same-Redis stream destination, atomically;
-    /// an entry that cannot be delivered is parked with the error as its reason.
+    /// Whether a requeue to a stream on this Redis can be committed inline, in the report
+    /// script: not on a Redis Cluster, where the stream lives in another slot than Salvage's
+    /// keys (such requeues go through the outbox: `crossslot.rs`).
+    pub fn inline_requeues(&self) -> bool {
+        !self.link.is_cluster()
+    }
+
+    /// Deliver up to `limit` outbox entries of a same-Redis stream destination, each exactly
+    /// once; an entry that cannot be delivered is parked with the error as its reason. One
+    /// atomic script on a standalone Redis; two steps with a marker on a Cluster.
     pub async fn drain_local(
         &self,
         destination: &str,
@@ -476,6 +549,11 @@ impl Store {
         limit: usize,
         now_ms: u64,
     ) -> Result<Drained, StoreError> {
+        if self.link.is_cluster() {
+            return self
+                .drain_across_slots(destination, fields, limit, now_ms)
+                .await;
+        }
         let mut conn = self.link.conn();
         let mut inv = self.drain_local.key(self.keys.outbox(destination));
         inv.arg(self.keys.prefix())
@@ -497,11 +575,8 @@ impl Store {
     /// Warn when Redis may evict Salvage's keys (anything but `noeviction` can drop a scheduled
     /// retry or a message's state under memory pressure). Silent if CONFIG is not allowed.
     pub async fn check_eviction_policy(&self) -> Option<String> {
-        let mut conn = self.link.conn();
-        let reply: Vec<String> = redis::cmd("CONFIG")
-            .arg("GET")
-            .arg("maxmemory-policy")
-            .query_async(&mut conn)
+        let reply: Vec<String> = self
+            .query_home(redis::cmd("CONFIG").arg("GET").arg("maxmemory-policy"))
             .await
             .ok()?;
         let policy = reply.get(1)?;

@@ -1,5 +1,8 @@
-//! Which Redis the store talks to: one fixed address (a standalone Redis), or the primary that a
-//! set of Redis Sentinels names, followed through failovers without a restart.
+//! Which Redis the store talks to: one fixed address (a standalone Redis), the primary that a
+//! set of Redis Sentinels names, followed through failovers without a restart, or a Redis
+//! Cluster (redis-rs's cluster client: it follows MOVED and ASK redirections and refreshes its
+//! slot map itself; every key of one Salvage script shares a hash tag, so a script runs on the
+//! one primary that holds that slot).
 //!
 //! With Sentinel, a watcher task asks the sentinels where the primary is every
 //! `sentinel.poll_interval`. When they name another address, it builds a client for it (the
@@ -15,8 +18,10 @@ use std::{
 };
 
 use redis::{
-    Client, ConnectionAddr, IntoConnectionInfo,
-    aio::{ConnectionManager, ConnectionManagerConfig},
+    Client, Cmd, ConnectionAddr, IntoConnectionInfo, Pipeline, RedisFuture, Value,
+    aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig, MultiplexedConnection},
+    cluster::ClusterClient,
+    cluster_async::ClusterConnection,
 };
 
 use super::StoreError;
@@ -32,6 +37,68 @@ pub(crate) enum Link {
     },
     /// The primary the sentinels name.
     Followed(Followed),
+    /// A Redis Cluster (boxed: its client is large).
+    Cluster(Box<ClusterLink>),
+}
+
+/// A Redis Cluster's client and the connection made from it.
+#[derive(Clone)]
+pub(crate) struct ClusterLink {
+    client: ClusterClient,
+    conn: ClusterConnection,
+}
+
+/// A connection to whichever Redis the store uses: commands go through it the same way for
+/// every topology (on a Cluster, each is routed by its first key).
+#[derive(Clone)]
+pub(crate) enum Conn {
+    /// A standalone Redis or a Sentinel-managed primary (reconnects by itself).
+    Single(ConnectionManager),
+    /// A dedicated connection to one server (for blocking reads).
+    Plain(MultiplexedConnection),
+    /// A Redis Cluster.
+    Cluster(ClusterConnection),
+}
+
+impl std::fmt::Debug for Conn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Single(_) => "Conn::Single",
+            Self::Plain(_) => "Conn::Plain",
+            Self::Cluster(_) => "Conn::Cluster",
+        })
+    }
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Single(c) => c.req_packed_command(cmd),
+            Self::Plain(c) => c.req_packed_command(cmd),
+            Self::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Single(c) => c.req_packed_commands(cmd, offset, count),
+            Self::Plain(c) => c.req_packed_commands(cmd, offset, count),
+            Self::Cluster(c) => c.req_packed_commands(cmd, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Single(c) => c.get_db(),
+            Self::Plain(c) => c.get_db(),
+            Self::Cluster(c) => c.get_db(),
+        }
+    }
 }
 
 impl Link {
@@ -43,27 +110,60 @@ impl Link {
         Ok(Self::Fixed { client, conn })
     }
 
+    /// A Redis Cluster reached through `client` (connected lazily, in the background).
+    pub(crate) fn cluster(client: ClusterClient, config: &ConnectionManagerConfig) -> Self {
+        let conn = client.get_pending_async_connection_with_config(cluster_config(config));
+        Self::Cluster(Box::new(ClusterLink { client, conn }))
+    }
+
+    /// Whether this is a Redis Cluster (keys of different slots may live on different servers).
+    pub(crate) fn is_cluster(&self) -> bool {
+        matches!(self, Self::Cluster(_))
+    }
+
     /// The connection to use now (cheap: a clone of a multiplexed connection's handle).
-    pub(crate) fn conn(&self) -> ConnectionManager {
+    pub(crate) fn conn(&self) -> Conn {
         self.conn_and_generation().1
     }
 
-    /// The connection to use now, and which primary it goes to: 0 for a fixed address, else
-    /// the generation the sentinels' answer had when it was opened (two connections of the
-    /// same generation reach the same server).
-    pub(crate) fn conn_and_generation(&self) -> (u64, ConnectionManager) {
+    /// The connection to use now, and which primary it goes to: 0 for a fixed address or a
+    /// Cluster, else the generation the sentinels' answer had when it was opened (two
+    /// connections of the same generation reach the same server).
+    pub(crate) fn conn_and_generation(&self) -> (u64, Conn) {
         match self {
-            Self::Fixed { conn, .. } => (0, conn.clone()),
-            Self::Followed(f) => f.conn(),
+            Self::Fixed { conn, .. } => (0, Conn::Single(conn.clone())),
+            Self::Followed(f) => {
+                let (generation, conn) = f.conn();
+                (generation, Conn::Single(conn))
+            }
+            Self::Cluster(c) => (0, Conn::Cluster(c.conn.clone())),
         }
     }
 
-    /// A client for the current primary (for connections the store opens itself).
-    pub(crate) fn client(&self) -> Client {
-        match self {
+    /// A connection of its own, for blocking commands (which would stall every other command
+    /// on a shared multiplexed connection); `response_timeout` must exceed the longest block.
+    pub(crate) async fn dedicated(&self, response_timeout: Duration) -> Result<Conn, StoreError> {
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(response_timeout));
+        let client = match self {
             Self::Fixed { client, .. } => client.clone(),
             Self::Followed(f) => f.primary.current().1,
-        }
+            Self::Cluster(c) => {
+                let client = &c.client;
+                let config = redis::cluster::ClusterConfig::new()
+                    .set_connection_timeout(Duration::from_secs(2))
+                    .set_response_timeout(response_timeout);
+                return Ok(Conn::Cluster(
+                    client.get_async_connection_with_config(config).await?,
+                ));
+            }
+        };
+        Ok(Conn::Plain(
+            client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?,
+        ))
     }
 
     /// Another connection to the same Redis (following the same primary).
@@ -71,8 +171,21 @@ impl Link {
         match self {
             Self::Fixed { client, .. } => Self::fixed(client.clone(), config),
             Self::Followed(f) => Ok(Self::Followed(Followed::new(f.primary.clone(), config)?)),
+            Self::Cluster(c) => Ok(Self::cluster(c.client.clone(), config)),
         }
     }
+}
+
+/// The cluster client's timeouts: the same as a single connection's.
+fn cluster_config(config: &ConnectionManagerConfig) -> redis::cluster::ClusterConfig {
+    let mut c = redis::cluster::ClusterConfig::new();
+    if let Some(t) = config.connection_timeout() {
+        c = c.set_connection_timeout(t);
+    }
+    if let Some(t) = config.response_timeout() {
+        c = c.set_response_timeout(t);
+    }
+    c
 }
 
 /// Where the primary is.

@@ -29,11 +29,7 @@ impl Memory {
 impl Store {
     /// Redis's memory figures.
     pub async fn memory(&self) -> Result<Memory, StoreError> {
-        let mut conn = self.link.conn();
-        let info: String = redis::cmd("INFO")
-            .arg("memory")
-            .query_async(&mut conn)
-            .await?;
+        let info: String = self.query_home(redis::cmd("INFO").arg("memory")).await?;
         let mut m = Memory::default();
         for line in info.lines() {
             let Some((k, v)) = line.trim().split_once(':') else {

@@ -586,17 +586,10 @@ impl Store {
 
     /// A dedicated connection for blocking reads of the events stream (a blocking command on the
     /// shared multiplexed connection would stall every other call).
-    pub(super) async fn blocking_connection(
-        &self,
-    ) -> Result<redis::aio::MultiplexedConnection, StoreError> {
-        let config = redis::AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(std::time::Duration::from_secs(2)))
-            .set_response_timeout(Some(std::time::Duration::from_secs(10)));
-        Ok(self
-            .link
-            .client()
-            .get_multiplexed_async_connection_with_config(&config)
-            .await?)
+    pub(super) async fn blocking_connection(&self) -> Result<super::link::Conn, StoreError> {
+        self.link
+            .dedicated(std::time::Duration::from_secs(10))
+            .await
     }
 
     /// The age of the oldest parked message (ms since the epoch of its parking), if any.

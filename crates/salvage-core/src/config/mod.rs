@@ -11,7 +11,7 @@
 //! | `[server]` | [`ServerSettings`] | `server.rs` here (the gRPC services that read it are the `salvage-server` crate's) |
 //! | `[admin]` | [`AdminSettings`] | `admin/config.rs` |
 //! | `[console]` | [`ConsoleSettings`] | `console/config.rs` |
-//! | `[redis]` | [`RedisSettings`], [`RedisTls`], [`SentinelSettings`] | `crates/salvage-store/src/config.rs` |
+//! | `[redis]` | [`RedisSettings`], [`RedisTls`], [`SentinelSettings`], [`ClusterSettings`] | `crates/salvage-store/src/config.rs` |
 //! | `[rules]` | [`RulesSettings`] | here |
 //! | `[limits]` | [`Limits`] | `workflow/config.rs` |
 //! | `[relay]` | [`RelaySettings`] | `relay/config.rs` |
@@ -38,7 +38,7 @@ pub use crate::{
     destinations::{DeliverySettings, DestinationSettings, RedisStreamsSettings, StreamFields},
     parking::config::{ParkingLotSettings, RetentionSettings, Role, TokenSettings},
     relay::config::RelaySettings,
-    store::config::{RedisSettings, RedisTls, SentinelSettings},
+    store::config::{ClusterSettings, RedisSettings, RedisTls, SentinelSettings},
     telemetry::config::{LogFormat, TelemetrySettings},
     tls::ListenerTls,
     workflow::config::Limits,

@@ -91,10 +91,16 @@ pub struct Destinations {
 
 impl Destinations {
     /// Build every configured destination; fails for a type this build has no support for.
-    pub fn build(settings: &BTreeMap<String, DestinationSettings>) -> Result<Self, String> {
+    /// `inline_requeues`: whether the store can XADD an origin stream inside its report script
+    /// ([`Store::inline_requeues`]: not on a Redis Cluster); when not, Redis Streams
+    /// destinations go through their outbox.
+    pub fn build(
+        settings: &BTreeMap<String, DestinationSettings>,
+        inline_requeues: bool,
+    ) -> Result<Self, String> {
         let by_name = settings
             .iter()
-            .map(|(name, s)| Ok((name.clone(), build(name, s)?)))
+            .map(|(name, s)| Ok((name.clone(), build(name, s, inline_requeues)?)))
             .collect::<Result<_, String>>()?;
         Ok(Self { by_name })
     }
@@ -145,8 +151,8 @@ mod tests {
                     [destinations.log]\ntype = \"kafka\"\nbrokers = \"127.0.0.1:9\"\n";
         let settings = crate::config::Settings::parse(toml, [], std::path::Path::new("t.toml"))
             .unwrap_or_else(|e| panic!("{e}"));
-        let d =
-            super::Destinations::build(&settings.destinations).unwrap_or_else(|e| panic!("{e}"));
+        let d = super::Destinations::build(&settings.destinations, true)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(d.names(), ["jet", "log", "rabbit", "redis"]);
         assert!(
             d.iter()

@@ -69,11 +69,12 @@ macro_rules! brokers {
         fn build(
             name: &str,
             settings: &DestinationSettings,
+            inline_requeues: bool,
         ) -> Result<std::sync::Arc<dyn $crate::destinations::Destination>, String> {
             use $crate::destinations::redis_streams::RedisStreams;
             Ok(match settings {
                 DestinationSettings::RedisStreams(s) => {
-                    std::sync::Arc::new(RedisStreams::new(name, s))
+                    std::sync::Arc::new(RedisStreams::new(name, s, inline_requeues))
                 }
                 $(
                     #[cfg(feature = $kind)]
