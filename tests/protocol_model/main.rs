@@ -128,6 +128,28 @@ fn new_protocol_holds_on_a_broker_with_an_operator() {
     assert_holds("new, broker, operator", model);
 }
 
+/// A Redis stream in another cluster slot: relay crashes between the two steps add no second
+/// copy (the marker), so the broker's documented at-least-once exception does not arise.
+#[test]
+fn new_protocol_holds_on_a_stream_in_another_cluster_slot() {
+    let model = Salvage {
+        operator: 0,
+        ..salvage(Protocol::New, Destination::ClusterStream)
+    };
+    assert_holds("new, cluster stream", model);
+}
+
+/// The same with an operator's resubmit or discard, one fault.
+#[test]
+fn new_protocol_holds_on_a_stream_in_another_cluster_slot_with_an_operator() {
+    let model = Salvage {
+        faults: 1,
+        decisions: &[Decision::RequeueRepaired, Decision::Retry, Decision::Park],
+        ..salvage(Protocol::New, Destination::ClusterStream)
+    };
+    assert_holds("new, cluster stream, operator", model);
+}
+
 #[test]
 fn new_protocol_holds_on_a_redis_stream() {
     assert_holds(

@@ -42,6 +42,10 @@ pub(crate) enum Destination {
     /// A broker (RabbitMQ, NATS, Kafka): every requeue goes through the outbox; the relay
     /// publishes an entry, then settles it in a later step (`settle_remote.lua`).
     Broker,
+    /// A Redis stream in another Redis Cluster slot: like a broker (outbox, then publish, then
+    /// settle), but the publish (`deliver_marked.lua`) adds the copy and a marker of its tracking
+    /// id in one step, and adds nothing when the marker is there (`crossslot.rs`).
+    ClusterStream,
 }
 
 /// What the consumer passes when it reports.
@@ -116,6 +120,9 @@ pub(crate) struct Message {
     /// settling, so they are published again: every copy of such an id is the documented
     /// at-least-once delivery.
     pub(crate) republished: u16,
+    /// The delivery markers on the origin stream's slot (cluster streams): tracking ids (bits)
+    /// whose copy `deliver_marked.lua` added. Kept longer than any run of the model.
+    pub(crate) marked: u16,
 }
 
 /// An unacknowledged copy on the consumer's queue (broker queue or origin stream).

@@ -49,7 +49,7 @@ impl Salvage {
                         });
                         false
                     }
-                    Destination::Broker => {
+                    Destination::Broker | Destination::ClusterStream => {
                         st.outbox.push(Entry {
                             msg: copy.msg,
                             tid,
@@ -113,6 +113,7 @@ impl Model for Salvage {
                 handled: 0,
                 handled_spent: false,
                 republished: 0,
+                marked: 0,
             })
             .collect();
         // Each message starts as its original on the queue: no salvage-* headers, bytes 0.
@@ -167,10 +168,15 @@ impl Model for Salvage {
                     actions.push(Action::Drain(*e));
                 }
             }
-            Destination::Broker => {
+            Destination::Broker | Destination::ClusterStream => {
                 if let Some(e) = Self::next_unpublished(st) {
                     actions.push(Action::Publish(e));
-                    actions.push(Action::Refused(e));
+                    // `deliver_marked.lua` looks for the marker before it tries the XADD: an
+                    // entry whose copy was added is settled, never refused.
+                    let marked = st.messages[usize::from(e.msg)].marked & (1 << e.tid) != 0;
+                    if !(self.destination == Destination::ClusterStream && marked) {
+                        actions.push(Action::Refused(e));
+                    }
                 }
                 if let Some(e) = st.outbox.first().filter(|e| e.published) {
                     actions.push(Action::Settle(*e));
@@ -239,12 +245,20 @@ impl Model for Salvage {
             Action::Publish(e) => {
                 let i = st.outbox.iter().position(|x| *x == e)?;
                 st.outbox[i].published = true;
-                st.queue.push(Delivery {
-                    msg: e.msg,
-                    tid: Some(e.tid),
-                    bytes: e.bytes,
-                    spent: false,
-                });
+                let m = &mut st.messages[usize::from(e.msg)];
+                let marked = m.marked & (1 << e.tid) != 0;
+                if self.destination == Destination::ClusterStream {
+                    m.marked |= 1 << e.tid;
+                }
+                // A cluster stream's marker: the copy was added before, nothing is added now.
+                if !(self.destination == Destination::ClusterStream && marked) {
+                    st.queue.push(Delivery {
+                        msg: e.msg,
+                        tid: Some(e.tid),
+                        bytes: e.bytes,
+                        spent: false,
+                    });
+                }
             }
             Action::Settle(e) => {
                 st.outbox.remove(0);
@@ -276,7 +290,10 @@ impl Model for Salvage {
                 for e in &mut st.outbox {
                     if e.published {
                         e.published = false;
-                        st.messages[usize::from(e.msg)].republished |= 1 << e.tid;
+                        // A broker publishes it again; a cluster stream's marker prevents that.
+                        if self.destination == Destination::Broker {
+                            st.messages[usize::from(e.msg)].republished |= 1 << e.tid;
+                        }
                     }
                 }
             }
@@ -296,7 +313,7 @@ impl Model for Salvage {
                         });
                         false
                     }
-                    Destination::Broker => {
+                    Destination::Broker | Destination::ClusterStream => {
                         st.outbox.push(Entry {
                             msg: i,
                             tid,
