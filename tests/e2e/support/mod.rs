@@ -1,11 +1,12 @@
-//! Shared helpers: a private redis-server (or Sentinel deployment) per test, a fresh Salvage per
-//! test (`spawn_app`), and builders for realistic reports.
+//! Shared helpers: a private redis-server (or Sentinel deployment, or Redis Cluster) per test,
+//! a fresh Salvage per test (`spawn_app`), and builders for realistic reports.
 
 #![allow(dead_code, reason = "shared by many tests; each uses part of it")]
 
 pub mod admin;
 pub mod browser;
 pub mod certs;
+pub mod cluster;
 pub mod ports;
 pub mod process;
 pub mod prometheus;

@@ -389,16 +389,7 @@ pub(super) enum Reply {
 /// Send one command and read its reply; `Ok(None)` when the server closed the connection
 /// without replying (what a successful SHUTDOWN does).
 pub(super) fn send_command(port: u16, args: &[&str]) -> std::io::Result<Option<Reply>> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let mut stream = TcpStream::connect_timeout(&addr, IO_TIMEOUT)?;
-    stream.set_read_timeout(Some(IO_TIMEOUT))?;
-    stream.set_write_timeout(Some(IO_TIMEOUT))?;
-    let mut request = format!("*{}\r\n", args.len());
-    for arg in args {
-        let _ = write!(request, "${}\r\n{arg}\r\n", arg.len());
-    }
-    stream.write_all(request.as_bytes())?;
-    let mut reader = BufReader::new(stream);
+    let mut reader = send(port, &[args], IO_TIMEOUT)?;
     match read_reply(&mut reader) {
         Ok(reply) => Ok(Some(reply)),
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
@@ -406,6 +397,39 @@ pub(super) fn send_command(port: u16, args: &[&str]) -> std::io::Result<Option<R
         Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Send `commands` on one connection, pipelined, and read their replies, each read waiting up
+/// to `timeout`: for commands that must share a connection (`ASKING` and the command it
+/// allows) and for many commands at once. A connection closed early is an error.
+pub(super) fn send_commands(
+    port: u16,
+    commands: &[&[&str]],
+    timeout: Duration,
+) -> std::io::Result<Vec<Reply>> {
+    let mut reader = send(port, commands, timeout)?;
+    commands.iter().map(|_| read_reply(&mut reader)).collect()
+}
+
+/// Connect to `port` and write `commands`; the reader of the replies.
+fn send(
+    port: u16,
+    commands: &[&[&str]],
+    timeout: Duration,
+) -> std::io::Result<BufReader<TcpStream>> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    let mut request = String::new();
+    for args in commands {
+        let _ = write!(request, "*{}\r\n", args.len());
+        for arg in *args {
+            let _ = write!(request, "${}\r\n{arg}\r\n", arg.len());
+        }
+    }
+    stream.write_all(request.as_bytes())?;
+    Ok(BufReader::new(stream))
 }
 
 fn read_reply(reader: &mut impl BufRead) -> std::io::Result<Reply> {
