@@ -1,0 +1,427 @@
+//! Redis Cluster (`redis.cluster`): Salvage keeps its state on a 3 + 3 cluster, requeues to
+//! origin streams in other slots through its outbox, each copy once, and keeps going through a
+//! primary killed mid-run, a slot moved mid-run, and three Salvage processes at once.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use redis::AsyncCommands;
+use salvage::{config::Settings, proto::v1 as pb, store::slot_of};
+use tonic::Code;
+
+use crate::support::{cluster::ClusterSet, *};
+
+/// Salvage's settings for `set`: `redis.cluster` with every node, `redis.url` unused.
+fn cluster_settings(set: &ClusterSet) -> Settings {
+    let mut s = test_settings("redis://127.0.0.1:1");
+    s.redis.cluster = Some(salvage::config::ClusterSettings { urls: set.urls() });
+    s
+}
+
+async fn start_cluster() -> ClusterSet {
+    tokio::task::spawn_blocking(ClusterSet::start)
+        .await
+        .unwrap()
+}
+
+/// A test's own connection to the cluster (follows MOVED and ASK).
+async fn cluster_conn(urls: Vec<String>) -> redis::cluster_async::ClusterConnection {
+    redis::cluster::ClusterClient::new(urls)
+        .unwrap()
+        .get_async_connection()
+        .await
+        .unwrap()
+}
+
+/// The entries of stream `queue` on the cluster, as (field → value) maps, oldest first.
+async fn cluster_stream(
+    conn: &mut redis::cluster_async::ClusterConnection,
+    queue: &str,
+) -> Vec<HashMap<String, String>> {
+    let reply: redis::streams::StreamRangeReply = conn.xrange_all(queue).await.unwrap();
+    reply
+        .ids
+        .into_iter()
+        .map(|e| {
+            e.map
+                .into_iter()
+                .map(|(k, v)| (k, redis::from_redis_value::<String>(v).unwrap()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Every id on stream `queue`, with how many entries carry it.
+async fn landed(
+    conn: &mut redis::cluster_async::ClusterConnection,
+    queue: &str,
+) -> HashMap<String, usize> {
+    let mut landed = HashMap::new();
+    for entry in cluster_stream(conn, queue).await {
+        *landed.entry(entry["id"].clone()).or_default() += 1;
+    }
+    landed
+}
+
+/// Waits (bounded) until stream `queue` holds `n` entries.
+async fn await_len(conn: &redis::cluster_async::ClusterConnection, queue: &str, n: usize) {
+    let got = eventually(Duration::from_secs(30), || {
+        let mut conn = conn.clone();
+        async move {
+            let len: usize = conn.xlen(queue).await.unwrap();
+            (len >= n).then_some(len)
+        }
+    })
+    .await;
+    assert_eq!(got, Some(n), "{queue}: not {n} entries within 30 s");
+}
+
+/// On a cluster, the repaired copies go back to their origin streams, which live in other slots
+/// (on other primaries) than Salvage's keys: each copy once, repaired. Parked messages are listed
+/// as on a standalone Redis, a queue that is not a stream gets its message parked with the reason,
+/// and Salvage reads ready.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requeues_reach_streams_in_other_slots_once_and_the_parking_lot_works() {
+    let set = start_cluster().await;
+    let prefix_slot = slot_of(b"{salvage}");
+    assert_ne!(
+        slot_of(b"orders"),
+        prefix_slot,
+        "the test needs another slot"
+    );
+    assert_ne!(
+        set.primary_of_slot(slot_of(b"orders")),
+        set.primary_of_slot(prefix_slot),
+        "the test needs the origin stream on another primary"
+    );
+    let app = RunningApp::start(cluster_settings(&set)).await;
+    let mut client = app.client();
+    let mut conn = cluster_conn(set.urls()).await;
+
+    for i in 0..20 {
+        let answer = client
+            .report(order_total_as_string(&format!("o-{i}")))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(outcome(&answer), pb::Outcome::Requeued, "o-{i}");
+    }
+    await_len(&conn, "orders", 20).await;
+    let entries = cluster_stream(&mut conn, "orders").await;
+    let mut ids: Vec<&str> = entries.iter().map(|e| e["id"].as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 20, "each copy once: {ids:?}");
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["payload"].contains(r#""total":129.9"#)),
+        "repaired: {:?}",
+        entries[0]
+    );
+
+    // Parked, listed by the parking lot API.
+    for i in 0..3 {
+        let answer = client
+            .report(fraud_declined(&format!("p-{i}")))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(outcome(&answer), pb::Outcome::Parked);
+    }
+    // A queue that holds a list: answered REQUEUED (it goes through the outbox), then parked by
+    // the relay with the reason.
+    let () = conn.rpush("orders-not-a-stream", "x").await.unwrap();
+    let mut odd = order_total_as_string("o-odd");
+    origin(&mut odd).queue = "orders-not-a-stream".to_owned();
+    let answer = client.report(odd).await.unwrap().into_inner();
+    assert_eq!(outcome(&answer), pb::Outcome::Requeued);
+    let op = app.operator().await;
+    let parked = eventually(Duration::from_secs(30), || {
+        let mut op = op.clone();
+        async move {
+            let list = op
+                .list_parked(pb::ListParkedRequest::default())
+                .await
+                .unwrap()
+                .into_inner();
+            (list.messages.len() == 4).then_some(list.messages)
+        }
+    })
+    .await
+    .expect("4 parked messages listed");
+    let odd = parked
+        .iter()
+        .find(|m| m.id == "o-odd")
+        .expect("o-odd parked");
+    assert!(
+        odd.reason.contains("holds a Redis list, not a stream"),
+        "{}",
+        odd.reason
+    );
+    let ready = reqwest::get(format!("{}/readyz", app.admin_url))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200, "{:?}", ready.text().await);
+}
+
+/// A relay that died after adding a copy to its stream and before settling the outbox entry left
+/// both the copy and the entry (and the marker on the stream's slot): the next relay settles the
+/// entry without adding the copy again. An entry without a marker is delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_copy_added_before_a_relay_died_is_not_added_again() {
+    let set = start_cluster().await;
+    let settings = cluster_settings(&set);
+    let store = salvage::store::Store::connect(&settings.redis).unwrap();
+    let app = RunningApp::start(settings).await;
+    let mut conn = cluster_conn(set.urls()).await;
+
+    let entry = |id: &str| {
+        vec![
+            ("id".to_owned(), id.to_owned()),
+            ("payload".to_owned(), format!(r#"{{"order_id":"{id}"}}"#)),
+            ("headers".to_owned(), "{}".to_owned()),
+        ]
+    };
+    // The state a relay leaves when it dies between the two steps.
+    let tid = "0193a000-0000-7000-8000-000000000001";
+    let _: String = conn.xadd("orders", "*", &entry("m-1")).await.unwrap();
+    let marker = store.delivery_marker_key("orders");
+    assert_eq!(slot_of(marker.as_bytes()), slot_of(b"orders"));
+    let () = conn
+        .zadd(&marker, tid, salvage_model::now_ms())
+        .await
+        .unwrap();
+    let outbox = "{salvage}:outbox:redis";
+    let mut fields = vec![
+        ("tracking_id".to_owned(), tid.to_owned()),
+        ("destination".to_owned(), "redis".to_owned()),
+        ("queue".to_owned(), "orders".to_owned()),
+    ];
+    fields.extend(entry("m-1"));
+    let _: String = conn.xadd(outbox, "*", &fields).await.unwrap();
+    let settled = eventually(Duration::from_secs(30), || {
+        let mut conn = conn.clone();
+        async move {
+            let len: usize = conn.xlen(outbox).await.unwrap();
+            (len == 0).then_some(())
+        }
+    })
+    .await;
+    assert!(settled.is_some(), "the entry was not settled");
+    assert_eq!(landed(&mut conn, "orders").await.get("m-1"), Some(&1));
+
+    // Without a marker, an entry is delivered.
+    let mut fields = vec![
+        (
+            "tracking_id".to_owned(),
+            "0193a000-0000-7000-8000-000000000002".to_owned(),
+        ),
+        ("destination".to_owned(), "redis".to_owned()),
+        ("queue".to_owned(), "orders".to_owned()),
+    ];
+    fields.extend(entry("m-2"));
+    let _: String = conn.xadd(outbox, "*", &fields).await.unwrap();
+    await_len(&conn, "orders", 2).await;
+    let landed = landed(&mut conn, "orders").await;
+    assert_eq!((landed.get("m-1"), landed.get("m-2")), (Some(&1), Some(&1)));
+    let markers: usize = conn.zcard(&marker).await.unwrap();
+    assert_eq!(markers, 2, "a marker per delivered copy");
+    drop(app);
+}
+
+/// A consumer's loop for one message: report until Salvage gives an answer (UNAVAILABLE and
+/// INTERNAL are "report again later").
+async fn report_until_answered(
+    client: &mut pb::salvage_client::SalvageClient<tonic::transport::Channel>,
+    id: &str,
+    unavailable: &AtomicUsize,
+) -> pb::Outcome {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        match client.report(order_total_as_string(id)).await {
+            Ok(resp) => return outcome(&resp.into_inner()),
+            Err(status) if matches!(status.code(), Code::Unavailable | Code::Internal) => {
+                unavailable.fetch_add(1, Ordering::Relaxed);
+                assert!(
+                    Instant::now() < deadline,
+                    "{id}: still no answer after 90 s: {status:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(status) => panic!("{id}: {status:?}"),
+        }
+    }
+}
+
+/// What a run under load saw: every answer with when it came.
+struct Load {
+    answers: Vec<(String, pb::Outcome, Instant)>,
+    unavailable: usize,
+}
+
+/// `apps.len()` Salvage processes, 4 consumers each reporting `per_consumer` messages to them in
+/// turn; `disturb` runs (on a blocking thread) once a quarter were answered.
+async fn under_load(
+    apps: &[RunningApp],
+    per_consumer: usize,
+    disturb: impl FnOnce() + Send + 'static,
+) -> Load {
+    const CONSUMERS: usize = 4;
+    let answered = Arc::new(AtomicUsize::new(0));
+    let unavailable = Arc::new(AtomicUsize::new(0));
+    let mut consumers = Vec::new();
+    for c in 0..CONSUMERS {
+        let mut client = apps[c % apps.len()].client();
+        let answered = answered.clone();
+        let unavailable = unavailable.clone();
+        consumers.push(tokio::spawn(async move {
+            let mut outcomes = Vec::new();
+            for i in 0..per_consumer {
+                let id = format!("c{c}-{i}");
+                let got = report_until_answered(&mut client, &id, &unavailable).await;
+                answered.fetch_add(1, Ordering::Relaxed);
+                outcomes.push((id, got, Instant::now()));
+            }
+            outcomes
+        }));
+    }
+    let quarter = CONSUMERS * per_consumer / 4;
+    let reached = eventually(Duration::from_secs(60), || async {
+        (answered.load(Ordering::Relaxed) >= quarter).then_some(())
+    })
+    .await;
+    assert!(reached.is_some(), "the consumers did not get going");
+    tokio::task::spawn_blocking(disturb).await.unwrap();
+    let mut answers = Vec::new();
+    for consumer in consumers {
+        answers.extend(consumer.await.unwrap());
+    }
+    for (id, got, _) in &answers {
+        assert!(
+            matches!(got, pb::Outcome::Requeued | pb::Outcome::Duplicate),
+            "{id}: {got:?}"
+        );
+    }
+    Load {
+        answers,
+        unavailable: unavailable.load(Ordering::Relaxed),
+    }
+}
+
+/// Waits (bounded) until every outbox of `destination` on the cluster is empty.
+async fn await_outbox_empty(conn: &redis::cluster_async::ClusterConnection) {
+    let empty = eventually(Duration::from_secs(60), || {
+        let mut conn = conn.clone();
+        async move {
+            let len: usize = conn.xlen("{salvage}:outbox:redis").await.ok()?;
+            (len == 0).then_some(())
+        }
+    })
+    .await;
+    assert!(empty.is_some(), "the outbox did not drain within 60 s");
+}
+
+/// The primary holding Salvage's slot is killed (SIGKILL) under load; the cluster promotes its
+/// replica and Salvage goes on without a restart (consumers see UNAVAILABLE in between and report
+/// again). Without a replica wait (not offered on a cluster yet), what is lost was answered
+/// within the second before the kill (asynchronous replication), and nothing is doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_primary_killed_under_load_loses_only_the_last_moments_and_doubles_nothing() {
+    let set = Arc::new(Mutex::new(start_cluster().await));
+    let settings = cluster_settings(&set.lock().unwrap());
+    let apps = [RunningApp::start(settings).await];
+    let killed_at = Arc::new(Mutex::new(None));
+    let (set2, killed) = (set.clone(), killed_at.clone());
+    let load = under_load(&apps, 50, move || {
+        let mut set = set2.lock().unwrap();
+        let slot = slot_of(b"{salvage}");
+        let old = set.kill_primary_of_slot(slot);
+        *killed.lock().unwrap() = Some(Instant::now());
+        let new = set.await_failover(slot, old);
+        assert_ne!(new, old);
+    })
+    .await;
+    assert!(
+        load.unavailable > 0,
+        "the failover was not seen by any report"
+    );
+    let killed_at = killed_at.lock().unwrap().unwrap();
+    let urls = set.lock().unwrap().urls();
+    let conn = cluster_conn(urls).await;
+    await_outbox_empty(&conn).await;
+    let landed = landed(&mut conn.clone(), "orders").await;
+    let doubled: Vec<_> = landed.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(doubled.is_empty(), "doubled: {doubled:?}");
+    let late: Vec<_> = load
+        .answers
+        .iter()
+        .filter(|(id, _, at)| {
+            !landed.contains_key(id)
+                && killed_at.saturating_duration_since(*at) > Duration::from_secs(1)
+        })
+        .collect();
+    assert!(
+        late.is_empty(),
+        "lost although answered over 1 s before the kill: {:?}",
+        late.iter().map(|(id, ..)| id).collect::<Vec<_>>()
+    );
+    let lost = load
+        .answers
+        .iter()
+        .filter(|(id, ..)| !landed.contains_key(id))
+        .count();
+    eprintln!(
+        "cluster failover: {lost} of {} answered messages lost",
+        load.answers.len()
+    );
+}
+
+/// Three Salvage processes share the cluster while the slot holding Salvage's keys and the slot
+/// of the origin stream are moved to other primaries mid-run (MOVED/ASK followed): every answered
+/// message lands on its stream exactly once, none lost (no server died).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_and_slots_moved_mid_run_lose_and_double_nothing() {
+    let set = Arc::new(Mutex::new(start_cluster().await));
+    let settings = cluster_settings(&set.lock().unwrap());
+    let mut apps = Vec::new();
+    for _ in 0..3 {
+        apps.push(RunningApp::start(settings.clone()).await);
+    }
+    let set2 = set.clone();
+    let load = under_load(&apps, 60, move || {
+        let set = set2.lock().unwrap();
+        for key in [&b"{salvage}"[..], b"orders"] {
+            let slot = slot_of(key);
+            let from = set.primary_of_slot(slot);
+            let to = set
+                .primary_ports()
+                .into_iter()
+                .find(|p| *p != from)
+                .unwrap();
+            set.move_slot(slot, to);
+            assert_eq!(set.primary_of_slot(slot), to);
+        }
+    })
+    .await;
+    let urls = set.lock().unwrap().urls();
+    let conn = cluster_conn(urls).await;
+    await_outbox_empty(&conn).await;
+    let landed = landed(&mut conn.clone(), "orders").await;
+    let doubled: Vec<_> = landed.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(doubled.is_empty(), "doubled: {doubled:?}");
+    let lost: Vec<_> = load
+        .answers
+        .iter()
+        .filter(|(id, ..)| !landed.contains_key(id))
+        .map(|(id, ..)| id)
+        .collect();
+    assert!(lost.is_empty(), "answered but lost: {lost:?}");
+    assert_eq!(landed.len(), 4 * 60);
+}
