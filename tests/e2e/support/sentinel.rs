@@ -33,7 +33,7 @@ use std::{
 
 use super::{
     ports::{self, PortTaken},
-    redis_server::{Reply, render, send_command},
+    redis_server::{Reply, render, send_command, send_commands},
 };
 
 /// How long one process may take to listen and answer PING (a data node replays its AOF first).
@@ -238,6 +238,16 @@ impl SentinelSet {
             Ok(Some(reply)) => render(&reply),
             Ok(None) => panic!("redis on port {port} closed the connection on {args:?}"),
             Err(e) => panic!("redis on port {port} did not answer {args:?}: {e}"),
+        }
+    }
+
+    /// Send `commands` to the server on `port` on one connection, in order, and return each
+    /// reply as [`SentinelSet::command`] does. A `WAIT` counts only the writes of its own
+    /// connection, so a write and the `WAIT` for it go together here.
+    pub fn pipeline(&self, port: u16, commands: &[&[&str]]) -> Vec<String> {
+        match send_commands(port, commands, Duration::from_secs(5)) {
+            Ok(replies) => replies.iter().map(render).collect(),
+            Err(e) => panic!("redis on port {port} did not answer {commands:?}: {e}"),
         }
     }
 
