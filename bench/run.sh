@@ -17,6 +17,8 @@
 #   salvage-unary-requeue / -retry / -park   salvage-unary with only that outcome
 #   salvage-unary-replica              salvage-unary with a replica attached to its Redis
 #   salvage-unary-wait1                the same with redis.wait_replicas = 1 (WAIT per report)
+#   salvage-unary-cluster              salvage-unary on a 3-primary + 3-replica Redis Cluster (the
+#                                      Redis CPU is that of all six nodes)
 # Salvage's peak RSS (VmHWM) is read from /proc after each Salvage run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +46,45 @@ start_redis() {
   RPID=$!
   wait_port "$RPORT"
   REDIS="redis://127.0.0.1:$RPORT"
+  RPORTS=("$RPORT"); RPIDS=("$RPID")
+  LANDED=(--redis-url "$REDIS")
+}
+
+# A Redis Cluster of 3 primaries and 3 replicas (same persistence), each node with an explicit
+# cluster bus port (the default, port + 10000, does not exist above 55535).
+start_cluster() {
+  RPORTS=(); RPIDS=()
+  local urls=() addrs=() port bus
+  for n in 0 1 2 3 4 5; do
+    port=$(free_port); bus=$(free_port)
+    rm -rf "$WORK/node$n" && mkdir -p "$WORK/node$n"
+    redis-server --port "$port" --cluster-port "$bus" --cluster-enabled yes \
+      --cluster-config-file "$WORK/node$n/nodes.conf" --bind 127.0.0.1 --dir "$WORK/node$n" \
+      --save '' --appendonly yes --appendfsync everysec --daemonize no \
+      --logfile "$WORK/node$n.log" &
+    RPIDS+=("$!"); RPORTS+=("$port")
+    urls+=("redis://127.0.0.1:$port"); addrs+=("127.0.0.1:$port")
+  done
+  for port in "${RPORTS[@]}"; do wait_port "$port"; done
+  redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 --cluster-yes >/dev/null
+  for _ in $(seq 200); do
+    local ok=0
+    for port in "${RPORTS[@]}"; do
+      redis-cli -p "$port" cluster info | grep -q 'cluster_state:ok' && ok=$((ok + 1))
+    done
+    [ "$ok" = 6 ] && break
+    sleep 0.05
+  done
+  RPORT=${RPORTS[0]}
+  CLUSTER_URLS=$(IFS=,; echo "${urls[*]}")
+  LANDED=(--redis-cluster "$CLUSTER_URLS")
+}
+start_salvage_cluster() {
+  local list
+  list=$(echo "$CLUSTER_URLS" | sed 's/[^,]*/"&"/g')
+  REDIS_EXTRA="[redis.cluster]"$'\n'"urls = [$list]"
+  start_salvage
+  REDIS_EXTRA=""
 }
 
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB, $(redis-server --version | cut -d' ' -f3)"
@@ -107,7 +148,8 @@ start_baseline() {
 stop() {
   kill "$PID"; wait "$PID" 2>/dev/null || true
   AOF_REWRITES=$(redis-cli -p "$RPORT" info persistence | tr -d '\r' | awk -F: '/^aof_rewrites:/{print $2}')
-  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || true; wait "$RPID" 2>/dev/null || true
+  for port in "${RPORTS[@]}"; do redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true; done
+  for pid in "${RPIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   if [ -n "$REPPID" ]; then
     redis-cli -p "$REPLICA_PORT" shutdown nosave >/dev/null 2>&1 || true
     wait "$REPPID" 2>/dev/null || true
@@ -115,8 +157,9 @@ stop() {
   fi
 }
 
-redis_cpu() {
-  redis-cli -p "$RPORT" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/{s+=$2} END{printf "%.6f", s}'
+redis_cpu() { # every node of the run's Redis (one, or a cluster's six)
+  for port in "${RPORTS[@]}"; do redis-cli -p "$port" info cpu; done \
+    | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/{s+=$2} END{printf "%.6f", s}'
 }
 
 run() { # name, start fn, mix, loadgen args...
@@ -124,12 +167,12 @@ run() { # name, start fn, mix, loadgen args...
   # ONLY="salvage-unary salvage-stream" runs just those scenarios (for an A/B of one change).
   if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return; fi
   for i in $(seq "$RUNS"); do
-    start_redis
+    if [[ "$starter" = *cluster ]]; then start_cluster; else start_redis; fi
     $starter
     local out cpu0 cpu1
     cpu0=$(redis_cpu)
     out=$($BIN loadgen --addr "http://127.0.0.1:$GPORT" --duration "$DURATION" --warmup 2s \
-      --mix "$mix" --redis-url "$REDIS" --json "$@")
+      --mix "$mix" "${LANDED[@]}" --json "$@")
     cpu1=$(redis_cpu)
     # Redis CPU (its main process, user + system) per report over warm-up and run, at the run's
     # throughput: what one report costs Redis, for sizing.
@@ -154,6 +197,7 @@ if [ -n "${ONLY:-}" ]; then
   run salvage-unary-park start_salvage park=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
   run salvage-unary-replica start_salvage_replica requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
   run salvage-unary-wait1 start_salvage_wait1 requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
+  run salvage-unary-cluster start_salvage_cluster requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
 fi
 
 echo

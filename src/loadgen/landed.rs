@@ -9,7 +9,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use tokio::time::{Instant, sleep};
 
-use crate::store::{Store, config::RedisSettings};
+use crate::store::{
+    Store,
+    config::{ClusterSettings, RedisSettings},
+};
 
 /// How often to count while waiting.
 const POLL: Duration = Duration::from_millis(100);
@@ -31,6 +34,27 @@ impl Streams {
             .ping()
             .await
             .with_context(|| format!("cannot connect to Redis at {url}"))?;
+        Ok(Streams {
+            store,
+            keys: keys.iter().map(|k| (*k).to_owned()).collect(),
+        })
+    }
+
+    /// The same on a Redis Cluster reached through `urls`.
+    pub(super) async fn connect_cluster(urls: &[String], keys: &[&str]) -> anyhow::Result<Self> {
+        let settings = RedisSettings {
+            cluster: Some(ClusterSettings {
+                urls: urls.to_vec(),
+            }),
+            ..RedisSettings::default()
+        };
+        settings
+            .validate()
+            .map_err(|e| anyhow::anyhow!("bad --redis-cluster: {e}"))?;
+        let store = Store::connect(&settings).context("bad --redis-cluster")?;
+        store.ping().await.with_context(|| {
+            format!("cannot connect to the Redis Cluster at {}", urls.join(","))
+        })?;
         Ok(Streams {
             store,
             keys: keys.iter().map(|k| (*k).to_owned()).collect(),

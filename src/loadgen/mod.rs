@@ -123,6 +123,11 @@ pub struct LoadgenArgs {
     #[arg(long)]
     pub redis_url: Option<String>,
 
+    /// The same for a Redis Cluster: some of its nodes, comma-separated
+    /// (`redis://10.0.0.1:6379,redis://10.0.0.2:6379`).
+    #[arg(long, value_delimiter = ',', conflicts_with = "redis_url")]
+    pub redis_cluster: Vec<String>,
+
     /// Suffix of the origin queue names (`orders<suffix>`, `payments<suffix>`)
     /// [default: a random one per run, so runs do not mix].
     #[arg(long, allow_hyphen_values = true)]
@@ -163,6 +168,9 @@ pub async fn run(args: LoadgenArgs) -> anyhow::Result<Summary> {
     // Count before anything is sent, so that warmup traffic lands inside the difference.
     let mut streams = match &args.redis_url {
         Some(url) => Some(Streams::connect(url, &traffic.queues()).await?),
+        None if !args.redis_cluster.is_empty() => {
+            Some(Streams::connect_cluster(&args.redis_cluster, &traffic.queues()).await?)
+        }
         None => None,
     };
     let before = match streams.as_mut() {
