@@ -90,6 +90,7 @@ async fn serve(config: PathBuf) -> anyhow::Result<()> {
 fn check(config: PathBuf, rules: Option<PathBuf>) -> anyhow::Result<()> {
     let settings = Settings::load(&config)?;
     println!("{}: configuration is valid", config.display());
+    println!("redis: {}", settings.redis.topology());
     let path = rules.unwrap_or(settings.rules.path);
     let rules = load_rules(&path)?;
     println!("{}: {} rules are valid", path.display(), rules.len());

@@ -225,6 +225,45 @@ fn check_command_validates_config_and_rules() {
         !stdout.contains("has no [[test]]"),
         "every example rule is tested: {stdout}"
     );
+    assert!(
+        stdout.contains("redis: standalone at redis://127.0.0.1:6379"),
+        "{stdout}"
+    );
+
+    // The Redis it would use is named: a cluster (password hidden), or why not.
+    let cluster = dir.path().join("cluster.toml");
+    let with_cluster = |extra: &str| {
+        format!(
+            "[rules]\npath = {:?}\n[redis]\n{extra}[redis.cluster]\nurls = [\"redis://:pw@10.0.0.1:6379\", \"redis://:pw@10.0.0.2:6379\"]\n",
+            rules.display().to_string()
+        )
+    };
+    std::fs::write(&cluster, with_cluster("")).unwrap();
+    let out = salvage_bin()
+        .args(["check", "--config"])
+        .arg(&cluster)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "redis: cluster through 2 nodes (redis://:***@10.0.0.1:6379, redis://:***@10.0.0.2:6379)"
+        ),
+        "{stdout}"
+    );
+    std::fs::write(&cluster, with_cluster("wait_replicas = 1\n")).unwrap();
+    let out = salvage_bin()
+        .args(["check", "--config"])
+        .arg(&cluster)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("redis.wait_replicas is not supported with redis.cluster"),
+        "{stderr}"
+    );
 
     // A broken rule: the error names the file, the line and the rule.
     let broken = dir.path().join("broken.toml");

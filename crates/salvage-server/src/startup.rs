@@ -99,7 +99,8 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let rules = Arc::new(load_rules(&settings.rules.path)?);
         info!(rules = rules.len(), file = %settings.rules.path.display(), "rules loaded");
-        let mut store = Store::connect(&settings.redis).context("invalid redis.url")?;
+        let mut store = Store::connect(&settings.redis).context("invalid redis settings")?;
+        info!(redis = %settings.redis.topology(), "redis");
         store.set_parking_caps(
             settings.parking_lot.events_max_entries,
             settings.parking_lot.audit_max_entries,

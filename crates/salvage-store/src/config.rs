@@ -132,6 +132,28 @@ impl fmt::Debug for RedisSettings {
 }
 
 impl RedisSettings {
+    /// Which Redis this is, for the start-up log (passwords redacted): `standalone at <url>`,
+    /// `Sentinel master <name> through <n> sentinels`, or `cluster through <n> nodes (<urls>)`.
+    pub fn topology(&self) -> String {
+        match (&self.sentinel, &self.cluster) {
+            (_, Some(c)) => format!(
+                "cluster through {} nodes ({})",
+                c.urls.len(),
+                c.urls
+                    .iter()
+                    .map(|u| redact_url(u))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (Some(s), None) => format!(
+                "Sentinel master {:?} through {} sentinels",
+                s.master_name,
+                s.urls.len()
+            ),
+            (None, None) => format!("standalone at {}", redact_url(&self.url)),
+        }
+    }
+
     /// Its own checks: a hash tag in the key prefix, timeouts, TLS only with `rediss://`.
     pub fn validate(&self) -> Result<(), String> {
         let p = &self.key_prefix;
@@ -305,6 +327,10 @@ mod tests {
         .unwrap();
         assert_eq!(s.cluster.as_ref().unwrap().urls.len(), 2);
         assert!(!format!("{s:?}").contains(":pw@"), "{s:?}");
+        assert_eq!(
+            s.topology(),
+            "cluster through 2 nodes (redis://:***@127.0.0.1:7000, redis://:***@127.0.0.1:7001)"
+        );
         let e = parse("[cluster]\nurls = []\n").unwrap_err();
         assert!(e.contains("redis.cluster.urls is empty"), "{e}");
         let e = parse("[cluster]\nurls = [\"127.0.0.1:7000\"]\n").unwrap_err();
