@@ -252,7 +252,13 @@ fn check_command_validates_config_and_rules() {
         ),
         "{stdout}"
     );
-    std::fs::write(&cluster, with_cluster("wait_replicas = 1\n")).unwrap();
+    std::fs::write(
+        &cluster,
+        with_cluster(
+            "[redis.sentinel]\nurls = [\"redis://10.0.0.9:26379\"]\nmaster_name = \"m\"\n",
+        ),
+    )
+    .unwrap();
     let out = salvage_bin()
         .args(["check", "--config"])
         .arg(&cluster)
@@ -261,7 +267,7 @@ fn check_command_validates_config_and_rules() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("redis.wait_replicas is not supported with redis.cluster"),
+        stderr.contains("redis.cluster and redis.sentinel are both set"),
         "{stderr}"
     );
 

@@ -236,6 +236,88 @@ async fn a_copy_added_before_a_relay_died_is_not_added_again() {
     drop(app);
 }
 
+/// On a cluster the replica wait also checks that the server its `WAIT` reached holds the
+/// report's outcome (after a failover that server is the new primary, which may lack it). Staged
+/// without a failover: the replica of Salvage's primary is stopped (SIGSTOP) so the `WAIT`
+/// blocks, the committed message state is deleted meanwhile (what a promoted replica without it
+/// would hold), and the replica resumed so the `WAIT` is met: the report is answered UNAVAILABLE
+/// (report again), not REQUEUED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_replica_wait_refuses_an_outcome_missing_on_the_primary_it_reached() {
+    let set = start_cluster().await;
+    let mut settings = cluster_settings(&set);
+    settings.redis.response_timeout = Duration::from_secs(5);
+    settings.redis.wait_replicas = 1;
+    settings.redis.wait_timeout = Duration::from_secs(4);
+    let app = RunningApp::start(settings).await;
+    let mut client = app.client();
+    let first = client
+        .report(order_total_as_string("o-0"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(outcome(&first), pb::Outcome::Requeued);
+
+    let home = set.primary_of_slot(slot_of(b"{salvage}"));
+    let (replica, pid) = set
+        .node_ports()
+        .into_iter()
+        .zip(set.pids())
+        .find(|(port, _)| {
+            *port != home && set.command(*port, &["ROLE"]).contains(&home.to_string())
+        })
+        .expect("the primary of Salvage's slot has a replica");
+    let signal = |sig: &str| {
+        let ok = std::process::Command::new("kill")
+            .args([sig, &pid.to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill {sig} {pid} (replica on {replica})");
+    };
+    // The WAIT blocked while the replica is stopped, met once it resumes: `delete` says whether
+    // the message state is deleted in between.
+    let staged = |id: &'static str, delete: bool| {
+        let mut client = app.client();
+        let set = &set;
+        let signal = &signal;
+        async move {
+            let state = format!(
+                "{{salvage}}:msg:{}",
+                salvage_model::message_key("redis", "orders", id)
+            );
+            signal("-STOP");
+            let report =
+                tokio::spawn(async move { client.report(order_total_as_string(id)).await });
+            let committed = eventually(Duration::from_secs(3), || async {
+                (set.command(home, &["EXISTS", &state]) == "1").then_some(())
+            })
+            .await;
+            let deleted = delete.then(|| set.command(home, &["DEL", &state]));
+            signal("-CONT");
+            assert!(committed.is_some(), "{id}: the report was not committed");
+            assert!(
+                deleted.as_deref().is_none_or(|d| d == "1"),
+                "{id}: {deleted:?}"
+            );
+            report.await.unwrap()
+        }
+    };
+    // The control: the wait met, the outcome there: answered.
+    let kept = staged("o-1", false).await.unwrap().into_inner();
+    assert_eq!(outcome(&kept), pb::Outcome::Requeued);
+    // The outcome missing where the wait was met: UNAVAILABLE, and reporting again records it.
+    let refused = staged("o-2", true).await.unwrap_err();
+    assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    let again = app
+        .client()
+        .report(order_total_as_string("o-2"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(outcome(&again), pb::Outcome::Requeued);
+}
+
 /// A consumer's loop for one message: report until Salvage gives an answer (UNAVAILABLE and
 /// INTERNAL are "report again later").
 async fn report_until_answered(
@@ -330,12 +412,54 @@ async fn await_outbox_empty(conn: &redis::cluster_async::ClusterConnection) {
 
 /// The primary holding Salvage's slot is killed (SIGKILL) under load; the cluster promotes its
 /// replica and Salvage goes on without a restart (consumers see UNAVAILABLE in between and report
-/// again). Without a replica wait (not offered on a cluster yet), what is lost was answered
-/// within the second before the kill (asynchronous replication), and nothing is doubled.
+/// again). With `redis.wait_replicas = 1`, nothing answered is lost, and nothing is doubled.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_primary_killed_under_load_loses_only_the_last_moments_and_doubles_nothing() {
+async fn with_the_replica_wait_a_primary_killed_under_load_loses_and_doubles_nothing() {
+    let failover = failover_under_load(1).await;
+    assert!(
+        failover.lost.is_empty(),
+        "answered but lost: {:?}",
+        failover.lost
+    );
+}
+
+/// The same without the replica wait: what is lost was answered within the second before the
+/// kill (asynchronous replication), and nothing is doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_replica_wait_a_primary_killed_loses_only_the_last_moments() {
+    let failover = failover_under_load(0).await;
+    let late: Vec<_> = failover
+        .lost
+        .iter()
+        .filter(|(_, before_kill)| *before_kill > Duration::from_secs(1))
+        .collect();
+    assert!(
+        late.is_empty(),
+        "lost although answered over 1 s before the kill: {late:?}"
+    );
+    eprintln!(
+        "cluster failover without the replica wait: {} of {} answered messages lost",
+        failover.lost.len(),
+        failover.answered
+    );
+}
+
+/// What a failover under load did: messages answered, and those answered but missing from the
+/// stream, with how long before the kill each was answered.
+struct Failover {
+    answered: usize,
+    lost: Vec<(String, Duration)>,
+}
+
+/// Salvage on a cluster (`wait_replicas` as given), four consumers reporting 50 messages each;
+/// the primary of Salvage's slot is killed once a quarter were answered, and restarted (it
+/// rejoins as a replica) once its replica took over. Asserts that the failover was seen and that
+/// nothing landed twice.
+async fn failover_under_load(wait_replicas: u32) -> Failover {
     let set = Arc::new(Mutex::new(start_cluster().await));
-    let settings = cluster_settings(&set.lock().unwrap());
+    let mut settings = cluster_settings(&set.lock().unwrap());
+    settings.redis.wait_replicas = wait_replicas;
+    settings.redis.wait_timeout = Duration::from_millis(200);
     let apps = [RunningApp::start(settings).await];
     let killed_at = Arc::new(Mutex::new(None));
     let (set2, killed) = (set.clone(), killed_at.clone());
@@ -346,6 +470,9 @@ async fn a_primary_killed_under_load_loses_only_the_last_moments_and_doubles_not
         *killed.lock().unwrap() = Some(Instant::now());
         let new = set.await_failover(slot, old);
         assert_ne!(new, old);
+        // Back as the new primary's replica (its only one: until then a replica wait cannot
+        // be met, and reports are answered UNAVAILABLE).
+        set.restart_node(old);
     })
     .await;
     assert!(
@@ -359,28 +486,17 @@ async fn a_primary_killed_under_load_loses_only_the_last_moments_and_doubles_not
     let landed = landed(&mut conn.clone(), "orders").await;
     let doubled: Vec<_> = landed.iter().filter(|(_, n)| **n > 1).collect();
     assert!(doubled.is_empty(), "doubled: {doubled:?}");
-    let late: Vec<_> = load
-        .answers
-        .iter()
-        .filter(|(id, _, at)| {
-            !landed.contains_key(id)
-                && killed_at.saturating_duration_since(*at) > Duration::from_secs(1)
-        })
-        .collect();
-    assert!(
-        late.is_empty(),
-        "lost although answered over 1 s before the kill: {:?}",
-        late.iter().map(|(id, ..)| id).collect::<Vec<_>>()
-    );
     let lost = load
         .answers
         .iter()
         .filter(|(id, ..)| !landed.contains_key(id))
-        .count();
-    eprintln!(
-        "cluster failover: {lost} of {} answered messages lost",
-        load.answers.len()
-    );
+        .map(|(id, _, at)| (id.clone(), killed_at.saturating_duration_since(*at)))
+        .collect();
+    drop(apps);
+    Failover {
+        answered: load.answers.len(),
+        lost,
+    }
 }
 
 /// Three Salvage processes share the cluster while the slot holding Salvage's keys and the slot

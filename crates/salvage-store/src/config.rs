@@ -253,15 +253,6 @@ impl RedisSettings {
                         .to_owned(),
                 );
             }
-            if self.wait_replicas > 0 {
-                return Err(
-                    "redis.wait_replicas is not supported with redis.cluster yet: Salvage cannot \
-                     yet tell that its WAIT reached the primary that committed a report across a \
-                     cluster failover; use 0 (answered outcomes survive a Salvage crash and a \
-                     Redis restart up to its appendfsync, not the loss of a primary)"
-                        .to_owned(),
-                );
-            }
         }
         if self.wait_replicas > 0
             && (self.wait_timeout < Duration::from_millis(1)
@@ -342,8 +333,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("both set"), "{e}");
-        let e = parse("wait_replicas = 1\n[cluster]\nurls = [\"redis://a:1\"]\n").unwrap_err();
-        assert!(e.contains("not supported with redis.cluster"), "{e}");
+        parse("wait_replicas = 1\n[cluster]\nurls = [\"redis://a:1\"]\n").unwrap();
         let e = parse("[tls]\n[cluster]\nurls = [\"redis://a:1\"]\n").unwrap_err();
         assert!(e.contains("not all rediss://"), "{e}");
         parse("[tls]\n[cluster]\nurls = [\"rediss://a:1\"]\n").unwrap();

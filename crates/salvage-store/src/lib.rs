@@ -143,6 +143,17 @@ pub struct ReportCommit<'a> {
 }
 
 /// The PEM files of `redis.tls`, read now (an unreadable file names itself in the error).
+/// A client for an address, with the URL's credentials, database and TLS.
+fn client_for(
+    tls: &Option<redis::TlsCertificates>,
+    info: redis::ConnectionInfo,
+) -> redis::RedisResult<redis::Client> {
+    match tls {
+        Some(certs) => redis::Client::build_with_tls(info, certs.clone()),
+        None => redis::Client::open(info),
+    }
+}
+
 fn tls_certificates(tls: &RedisTls) -> Result<redis::TlsCertificates, StoreError> {
     let read = |field: &str, path: &std::path::Path| {
         std::fs::read(path).map_err(|e| {
@@ -300,39 +311,29 @@ impl Store {
             install_crypto_provider();
         }
         let config = isolation::manager_config(settings);
-        if let Some(cluster) = &settings.cluster {
-            let mut builder =
-                redis::cluster::ClusterClientBuilder::new(cluster.urls.iter().map(String::as_str))
-                    .connection_timeout(settings.connect_timeout)
-                    .response_timeout(settings.response_timeout);
-            if let Some(certs) = tls.clone() {
-                builder = builder.certs(certs);
+        let link = match (&settings.cluster, &settings.sentinel) {
+            (Some(cluster), _) => {
+                let mut builder = redis::cluster::ClusterClientBuilder::new(
+                    cluster.urls.iter().map(String::as_str),
+                )
+                .connection_timeout(settings.connect_timeout)
+                .response_timeout(settings.response_timeout);
+                if let Some(certs) = tls {
+                    builder = builder.certs(certs);
+                }
+                link::Link::cluster(builder.build().map_err(StoreError::Redis)?, &config)
             }
-            let client = builder.build().map_err(StoreError::Redis)?;
-            return Ok(Self::with_link(
-                link::Link::cluster(client, &config),
-                config,
-                settings,
-                None,
-            ));
-        }
-        // A client for an address, with the URL's credentials, database and TLS.
-        let client_for = move |info: redis::ConnectionInfo| match &tls {
-            Some(certs) => redis::Client::build_with_tls(info, certs.clone()),
-            None => redis::Client::open(info),
-        };
-        let link = match &settings.sentinel {
-            None => {
+            (None, None) => {
                 let info = settings
                     .url
                     .as_str()
                     .into_connection_info()
                     .map_err(StoreError::Redis)?;
-                link::Link::fixed(client_for(info).map_err(StoreError::Redis)?, &config)?
+                link::Link::fixed(client_for(&tls, info).map_err(StoreError::Redis)?, &config)?
             }
-            Some(sentinel) => link::follow_sentinels(
+            (None, Some(sentinel)) => link::follow_sentinels(
                 &settings.url,
-                client_for,
+                move |info| client_for(&tls, info),
                 sentinel,
                 settings.connect_timeout,
                 &config,
@@ -497,7 +498,13 @@ impl Store {
         let (outcome, tracking_id, attempt, retry_at_ms, reason, rule, code, recurred): Reply =
             inv.invoke_async(&mut conn).await?;
         if let Some(waiter) = &self.waiter {
-            waiter.confirm(generation).await?;
+            waiter
+                .confirm(
+                    generation,
+                    self.keys.message(c.message_key),
+                    tracking_id.clone(),
+                )
+                .await?;
         }
         let outcome = match outcome.as_str() {
             "REQUEUED" => Outcome::Requeued,
