@@ -1,6 +1,7 @@
 //! The Redis Cluster that cluster tests run against (`support/cluster.rs`): it forms with every
 //! slot served, computes slots as Redis does, replaces a killed primary by its replica, and
-//! moves slots with their keys, one while a client keeps writing or many with `redis-cli`.
+//! moves slots with their keys, one while a client keeps writing or many with `redis-cli`; its
+//! TLS variant speaks nothing but TLS, and does the same over it.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -11,7 +12,10 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::support::cluster::{ClusterSet, SLOTS};
+use crate::support::{
+    certs::{Certs, answers_plaintext},
+    cluster::{ClusterSet, SLOTS},
+};
 
 /// How long WAIT may wait for a replica's acknowledgement, in ms: ample on a loaded machine,
 /// and under the 2 s a harness command may take.
@@ -413,4 +417,68 @@ fn reshard_moves_slots_with_their_keys() {
             assert_eq!(value, **key, "{key} on {owner}");
         }
     }
+}
+
+#[test]
+fn a_tls_cluster_speaks_only_tls_fails_over_moves_slots_and_rejoins_over_it() {
+    let certs = Certs::generate();
+    let mut set = ClusterSet::start_tls(&certs);
+    assert!(set.is_tls());
+    let ports = set.node_ports();
+    let urls: Vec<String> = ports
+        .iter()
+        .map(|p| format!("rediss://127.0.0.1:{p}"))
+        .collect();
+    assert_eq!(set.urls(), urls);
+    assert_eq!(set.primary_ports().len(), 3);
+    // Every node answers over TLS with the client certificate, and neither in the clear nor
+    // without a client certificate; its bus and its replication are TLS too.
+    for &port in &ports {
+        assert_eq!(set.command(port, &["PING"]), "PONG", "port {port}");
+        for (name, value) in [
+            ("port", "0"),
+            ("tls-port", &port.to_string()),
+            ("tls-cluster", "yes"),
+            ("tls-replication", "yes"),
+            ("tls-auth-clients", "yes"),
+        ] {
+            let got = set.command(port, &["CONFIG", "GET", name]);
+            assert_eq!(got, format!("{name}\n{value}"), "port {port}");
+        }
+        assert!(!answers_plaintext(port), "port {port} answers in the clear");
+        let no_cert = certs.ping_without_client_cert(port);
+        assert!(!no_cert.contains("PONG"), "port {port}: {no_cert}");
+    }
+    // The slot map names the TLS ports, which is what a cluster client is sent to.
+    let slots = set.command(ports[0], &["CLUSTER", "SLOTS"]);
+    for primary in set.primary_ports() {
+        assert!(slots.contains(&primary.to_string()), "{slots}");
+    }
+
+    // `redis-cli -c` follows a redirection over TLS; a slot moves, its key with it (MIGRATE
+    // between the nodes over TLS).
+    let key = "{salvage}:tls";
+    let slot = ClusterSet::slot_of(key);
+    let owner = set.primary_of_slot(slot);
+    let other = *set.primary_ports().iter().find(|&&p| p != owner).unwrap();
+    assert_eq!(set.cli(other, &["SET", key, "before"]), "OK");
+    set.move_slot(slot, other);
+    assert_eq!(set.primary_of_slot(slot), other);
+    assert_eq!(set.command(other, &["GET", key]), "before");
+
+    // The replica acknowledges a write, takes over when its primary is killed, and the old
+    // primary rejoins as its replica.
+    assert_eq!(
+        set.pipeline(other, &[&["SET", key, "acked"], &["WAIT", "1", WAIT_MS]]),
+        ["OK", "1"],
+        "the replica acknowledges the write; {}",
+        set.logs()
+    );
+    let killed = set.kill_primary_of_slot(slot);
+    let promoted = set.await_failover(slot, killed);
+    assert_eq!(set.command(promoted, &["GET", key]), "acked");
+    set.restart_node(killed);
+    let role = role(&set, killed);
+    assert_eq!(role[0], "slave", "{role:?}");
+    assert_eq!(role[2], promoted.to_string(), "{role:?}");
 }

@@ -27,6 +27,7 @@ mod observe;
 mod overload;
 mod parked_cli;
 mod parking_lot;
+mod redis_tls_topologies;
 mod replication;
 mod sentinel_harness;
 mod support;

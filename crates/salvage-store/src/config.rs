@@ -49,7 +49,8 @@ pub struct RedisSettings {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SentinelSettings {
-    /// The sentinels: `redis://host:port` (a password in the URL if they require one).
+    /// The sentinels: `redis://host:port` (a password in the URL if they require one), or
+    /// `rediss://` for TLS, with the CA and client certificate of `redis.tls` as for the primary.
     pub urls: Vec<String>,
     /// The name they monitor the primary under (`sentinel monitor <name> ...`).
     pub master_name: String,

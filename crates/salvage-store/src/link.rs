@@ -5,12 +5,13 @@
 //! one primary that holds that slot).
 //!
 //! With Sentinel, a watcher task asks the sentinels where the primary is every
-//! `sentinel.poll_interval`. When they name another address, it builds a client for it (the
-//! credentials, database and TLS of `redis.url`), bumps a generation number, and each
-//! connection of the store opens a new connection to the new primary on its next command.
-//! Commands in flight on the old primary fail and are answered UNAVAILABLE (the consumer
-//! reports again; a report that was recorded is answered DUPLICATE), and a primary that came
-//! back as a replica refuses writes with READONLY, which is UNAVAILABLE too.
+//! `sentinel.poll_interval` (over TLS, with `redis.tls`, for a `rediss://` sentinel). When they
+//! name another address, it builds a client for it (the credentials, database and TLS of
+//! `redis.url`), bumps a generation number, and each connection of the store opens a new
+//! connection to the new primary on its next command. Commands in flight on the old primary
+//! fail and are answered UNAVAILABLE (the consumer reports again; a report that was recorded is
+//! answered DUPLICATE), and a primary that came back as a replica refuses writes with READONLY,
+//! which is UNAVAILABLE too.
 
 use std::{
     sync::{Arc, Mutex, PoisonError, RwLock, Weak},
@@ -293,7 +294,7 @@ pub(crate) fn follow_sentinels(
     let sentinels = sentinel
         .urls
         .iter()
-        .map(|u| Client::open(u.as_str()))
+        .map(|u| sentinel_client(u, &template))
         .collect::<Result<Vec<_>, _>>()
         .map_err(StoreError::Redis)?;
     let runtime = tokio::runtime::Handle::try_current().map_err(|_| {
@@ -310,6 +311,22 @@ pub(crate) fn follow_sentinels(
     };
     runtime.spawn(watcher.run());
     Ok(Link::Followed(Followed::new(primary, config)?))
+}
+
+/// A client for one sentinel. A `rediss://` sentinel is built by `template`, as the primary is,
+/// so that it gets the TLS of `redis.tls` (the CA to trust, the client certificate): sentinels
+/// that speak TLS are usually set up with the same certificates as the data nodes they watch.
+/// A `redis://` sentinel is reached in the clear (the template would refuse it: a client with
+/// TLS certificates needs a `rediss://` address). Either way the URL's own credentials apply.
+fn sentinel_client(
+    url: &str,
+    template: &impl Fn(redis::ConnectionInfo) -> redis::RedisResult<Client>,
+) -> redis::RedisResult<Client> {
+    let info = url.into_connection_info()?;
+    match info.addr() {
+        ConnectionAddr::TcpTls { .. } => template(info),
+        _ => Client::open(info),
+    }
 }
 
 type Template = Box<dyn Fn(redis::ConnectionInfo) -> redis::RedisResult<Client> + Send + Sync>;
@@ -418,5 +435,75 @@ impl Watcher {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// A template that records the addresses it is asked for and opens them as given.
+    fn recording(
+        seen: &Mutex<Vec<String>>,
+    ) -> impl Fn(redis::ConnectionInfo) -> redis::RedisResult<Client> {
+        move |info| {
+            seen.lock().unwrap().push(info.addr().to_string());
+            Client::open(info)
+        }
+    }
+
+    #[test]
+    fn a_rediss_sentinel_is_built_by_the_template_with_its_own_address_and_password() {
+        let seen = Mutex::new(Vec::new());
+        let client = sentinel_client("rediss://:pw@10.0.0.1:26379", &recording(&seen)).unwrap();
+        assert_eq!(seen.into_inner().unwrap(), ["10.0.0.1:26379"]);
+        let info = client.get_connection_info();
+        assert!(
+            matches!(info.addr(), ConnectionAddr::TcpTls { host, port: 26379, .. } if host == "10.0.0.1"),
+            "{:?}",
+            info.addr()
+        );
+        assert_eq!(info.redis_settings().password(), Some("pw"));
+    }
+
+    #[test]
+    fn a_redis_sentinel_is_reached_in_the_clear_without_the_template() {
+        let seen = Mutex::new(Vec::new());
+        let client = sentinel_client("redis://10.0.0.2:26379", &recording(&seen)).unwrap();
+        assert!(seen.into_inner().unwrap().is_empty());
+        let addr = client.get_connection_info().addr();
+        assert!(
+            matches!(addr, ConnectionAddr::Tcp(host, 26379) if host == "10.0.0.2"),
+            "{addr:?}"
+        );
+    }
+
+    #[test]
+    fn with_tls_certificates_a_rediss_sentinel_gets_them_and_a_redis_one_still_opens() {
+        // The template `Store::connect` makes when `redis.tls` is set (an empty CA list parses:
+        // no files needed here).
+        let certs = redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(Vec::new()),
+        };
+        let template = move |info| Client::build_with_tls(info, certs.clone());
+        let tls = sentinel_client("rediss://10.0.0.1:26379", &template).unwrap();
+        let addr = tls.get_connection_info().addr();
+        assert!(
+            matches!(
+                addr,
+                ConnectionAddr::TcpTls {
+                    tls_params: Some(_),
+                    ..
+                }
+            ),
+            "the sentinel gets the TLS parameters: {addr:?}"
+        );
+        // The template alone refuses a plaintext address; a plaintext sentinel still opens.
+        let plain = "redis://10.0.0.2:26379".into_connection_info().unwrap();
+        assert!(template(plain).is_err());
+        assert!(sentinel_client("redis://10.0.0.2:26379", &template).is_ok());
     }
 }

@@ -18,6 +18,11 @@
 //! acknowledgements of its own connection's writes only), [`ClusterSet::routed_command`] (follows
 //! MOVED and ASK as a cluster client does) or [`ClusterSet::cli`] (`redis-cli -c`).
 //!
+//! [`ClusterSet::start_tls`] starts the same cluster speaking only TLS, with the certificates of a
+//! `support/certs.rs` [`Certs`]: every node on a TLS port alone (`port 0`), requiring a client
+//! certificate, with TLS on its bus and to its primary (`tls-cluster yes`, `tls-replication
+//! yes`); the harness's own commands and `redis-cli` speak TLS too, and its URLs are `rediss://`.
+//!
 //! The cluster bus of a node listens on its port + 10000 unless `cluster-port` says otherwise,
 //! and a free port above 55535 has no such port: every node gets a second free port for its bus.
 //! The nodes keep their command line as their process title (`set-proc-title no`), so
@@ -45,8 +50,9 @@ use std::{
 };
 
 use super::{
+    certs::Certs,
     ports::{self, PortTaken},
-    redis_server::{Reply, render, send_command, send_commands},
+    redis_server::{Reply, Wire, render},
 };
 
 /// How many hash slots a Redis Cluster has.
@@ -92,6 +98,10 @@ const LOG_TAIL_LINES: usize = 50;
 /// Three primaries and their replicas, joined in one Redis Cluster owned by one test. Dropping
 /// it kills every node it started and then removes their directories.
 pub struct ClusterSet {
+    /// How the harness reaches the nodes: in the clear, or over TLS.
+    wire: Wire,
+    /// `redis-cli`'s TLS arguments (none in the clear).
+    cli_tls: Vec<String>,
     /// In the order started; their ports never change, their parts (primary or replica) do: ask
     /// the cluster ([`ClusterSet::primary_ports`]).
     nodes: Vec<Node>,
@@ -115,11 +125,31 @@ impl ClusterSet {
     /// with one replica each, and wait until every node says `cluster_state:ok`, all agree on
     /// the slot map and every replica replicates. Panics, with the logs, after 60 s.
     pub fn start() -> ClusterSet {
+        Self::start_with(Wire::Plain, String::new(), Vec::new())
+    }
+
+    /// The same cluster speaking only TLS with `certs` (which must outlive it): each node on a
+    /// TLS port alone, requiring a client certificate signed by `ca.pem`, presenting the client
+    /// certificate to the others, on its bus too ([`Certs::redis_server_config`] and `tls-cluster
+    /// yes`). The harness's commands and `redis-cli` go over TLS; [`ClusterSet::urls`] are
+    /// `rediss://`.
+    pub fn start_tls(certs: &Certs) -> ClusterSet {
+        let config = format!("{}tls-cluster yes\n", certs.redis_server_config());
+        Self::start_with(certs.wire(), config, certs.redis_cli_args())
+    }
+
+    /// Start the cluster; `tls` is the config lines every node gets, `cli_tls` the arguments
+    /// `redis-cli` gets (both empty in the clear).
+    fn start_with(wire: Wire, tls: String, cli_tls: Vec<String>) -> ClusterSet {
+        let config = config(&tls);
         // Started side by side (each waits for its process to listen). Each node is owned as
         // soon as it runs, so a panic further on kills those started.
         let started: Vec<thread::Result<Node>> = thread::scope(|s| {
             let starts: Vec<_> = (1..=NODES)
-                .map(|i| s.spawn(move || Node::start(&format!("node {i}"))))
+                .map(|i| {
+                    let (config, wire) = (&config, &wire);
+                    s.spawn(move || Node::start(&format!("node {i}"), config, wire))
+                })
                 .collect();
             starts.into_iter().map(|h| h.join()).collect()
         });
@@ -134,7 +164,11 @@ impl ClusterSet {
                 }
             }
         }
-        let set = ClusterSet { nodes };
+        let set = ClusterSet {
+            wire,
+            cli_tls,
+            nodes,
+        };
         let mut args = vec!["--cluster".to_owned(), "create".to_owned()];
         args.extend(set.nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)));
         args.extend(["--cluster-replicas", "1", "--cluster-yes"].map(str::to_owned));
@@ -167,9 +201,18 @@ impl ClusterSet {
         set
     }
 
-    /// `redis://127.0.0.1:PORT` of every node, in the order started (stopped ones included).
+    /// `redis://127.0.0.1:PORT` of every node (`rediss://` for a TLS cluster), in the order
+    /// started (stopped ones included).
     pub fn urls(&self) -> Vec<String> {
-        self.nodes.iter().map(|n| url(n.port)).collect()
+        let scheme = if self.is_tls() { "rediss" } else { "redis" };
+        (self.nodes.iter())
+            .map(|n| format!("{scheme}://127.0.0.1:{}", n.port))
+            .collect()
+    }
+
+    /// Whether the cluster speaks only TLS ([`ClusterSet::start_tls`]).
+    pub fn is_tls(&self) -> bool {
+        self.wire.is_tls()
     }
 
     /// The ports of every node, in the order started (stopped ones included).
@@ -325,7 +368,8 @@ impl ClusterSet {
         let (to_port_arg, timeout_arg) = (to_port.to_string(), MIGRATE_TIMEOUT_MS.to_string());
         let batch = MIGRATE_BATCH.to_string();
         loop {
-            let keys = match ask(from_port, &["CLUSTER", "GETKEYSINSLOT", &slot_arg, &batch]) {
+            let getkeys = ["CLUSTER", "GETKEYSINSLOT", &slot_arg, &batch];
+            let keys = match ask(&self.wire, from_port, &getkeys) {
                 Some(Reply::Array(keys)) => keys,
                 other => panic!(
                     "CLUSTER GETKEYSINSLOT {slot} on port {from_port} answered {other:?}; {}",
@@ -341,7 +385,10 @@ impl ClusterSet {
             args.push("KEYS");
             args.extend(keys.iter().map(String::as_str));
             let wait = Duration::from_millis(MIGRATE_TIMEOUT_MS) + COMMAND_TIMEOUT;
-            let reply = send_commands(from_port, &[&args], wait).map(|mut r| r.pop());
+            let reply = self
+                .wire
+                .send_commands(from_port, &[&args], wait)
+                .map(|mut r| r.pop());
             match reply {
                 // NOKEY: a client deleted them meanwhile.
                 Ok(Some(Reply::Simple(s))) if s == "OK" || s == "NOKEY" => {}
@@ -420,7 +467,7 @@ impl ClusterSet {
     /// prints it (arrays one item a line, `(nil)`, `(error) ...`), without following
     /// redirections: `(error) MOVED 866 127.0.0.1:PORT`. Panics if it does not answer.
     pub fn command(&self, port: u16, args: &[&str]) -> String {
-        match send_command(port, args) {
+        match self.wire.send_command(port, args) {
             Ok(Some(reply)) => render(&reply),
             Ok(None) => panic!("redis on port {port} closed the connection on {args:?}"),
             Err(e) => panic!("redis on port {port} did not answer {args:?}: {e}"),
@@ -433,7 +480,7 @@ impl ClusterSet {
     /// last write (on a fresh connection, none: WAIT returns at once). Panics if it does not
     /// answer within 2 s.
     pub fn pipeline(&self, port: u16, commands: &[&[&str]]) -> Vec<String> {
-        match send_commands(port, commands, COMMAND_TIMEOUT) {
+        match self.wire.send_commands(port, commands, COMMAND_TIMEOUT) {
             Ok(replies) => replies.iter().map(render).collect(),
             Err(e) => panic!("redis on port {port} did not answer {commands:?}: {e}"),
         }
@@ -458,9 +505,10 @@ impl ClusterSet {
         let mut redirects = Vec::new();
         while redirects.len() <= MAX_REDIRECTS {
             let reply = if asking {
-                send_commands(port, &[&["ASKING"], args], COMMAND_TIMEOUT)
+                self.wire
+                    .send_commands(port, &[&["ASKING"], args], COMMAND_TIMEOUT)
             } else {
-                send_commands(port, &[args], COMMAND_TIMEOUT)
+                self.wire.send_commands(port, &[args], COMMAND_TIMEOUT)
             };
             let reply = reply
                 .map_err(|e| format!("port {port} did not answer {args:?}: {e}"))?
@@ -553,7 +601,9 @@ impl ClusterSet {
 
     /// What each running node says, or why one does not answer.
     fn snapshots(&self) -> Result<Vec<Snapshot>, String> {
-        self.running().map(|n| Snapshot::take(n.port)).collect()
+        (self.running())
+            .map(|n| Snapshot::take(&self.wire, n.port))
+            .collect()
     }
 
     /// The agreed slot map if the cluster has settled: every running node says
@@ -627,11 +677,12 @@ impl ClusterSet {
         output
     }
 
-    /// Run `redis-cli` with `args` and return how it exited and its output (stdout, then
-    /// stderr); kill it after [`CLI_TIMEOUT`]. Panics, with its output and the logs, if it
-    /// cannot run or times out.
+    /// Run `redis-cli` with `args` (after its TLS arguments, for a TLS cluster) and return how it
+    /// exited and its output (stdout, then stderr); kill it after [`CLI_TIMEOUT`]. Panics, with
+    /// its output and the logs, if it cannot run or times out.
     fn run_redis_cli(&self, args: &[String]) -> (ExitStatus, String) {
         let mut child = Command::new("redis-cli")
+            .args(&self.cli_tls)
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -708,20 +759,23 @@ struct Node {
     port: u16,
     /// Its cluster bus port, picked free like its port.
     bus_port: u16,
+    /// How it is reached (to tell it is up): in the clear, or over TLS on its TLS port.
+    wire: Wire,
     dir: tempfile::TempDir,
     /// `None` while stopped.
     child: Option<Child>,
 }
 
 impl Node {
-    /// Write its config in a fresh temp dir and start it on a free port with a free bus port
-    /// (other ones if either is taken before it binds them), and wait until it answers PING.
-    fn start(name: &str) -> Node {
+    /// Write `config` in a fresh temp dir and start it on a free port with a free bus port
+    /// (other ones if either is taken before it binds them), and wait until it answers PING
+    /// (over `wire`).
+    fn start(name: &str, config: &str, wire: &Wire) -> Node {
         let dir = tempfile::Builder::new()
             .prefix("salvage-cluster-set-")
             .tempdir()
             .unwrap_or_else(|e| panic!("cannot create a temp dir for the {name}: {e}"));
-        fs::write(dir.path().join(CONFIG_FILE), config())
+        fs::write(dir.path().join(CONFIG_FILE), config)
             .unwrap_or_else(|e| panic!("cannot write the {name}'s {CONFIG_FILE}: {e}"));
         let ((port, bus_port), child) = ports::on_a_free_port(&format!("the {name}"), |port| {
             let bus_port = loop {
@@ -732,12 +786,16 @@ impl Node {
             };
             // An attempt that lost its port may have written a nodes.conf naming it.
             let _ = fs::remove_file(dir.path().join(NODES_FILE));
-            Ok(((port, bus_port), spawn(name, dir.path(), port, bus_port)?))
+            Ok((
+                (port, bus_port),
+                spawn(name, dir.path(), port, bus_port, wire)?,
+            ))
         });
         Node {
             name: name.to_owned(),
             port,
             bus_port,
+            wire: wire.clone(),
             dir,
             child: Some(child),
         }
@@ -747,7 +805,7 @@ impl Node {
     fn restart(&mut self) {
         let (name, dir, port, bus_port) = (&self.name, self.dir.path(), self.port, self.bus_port);
         let child = ports::on_its_port(&format!("the {name}"), port, || {
-            spawn(name, dir, port, bus_port)
+            spawn(name, dir, port, bus_port, &self.wire)
         });
         self.child = Some(child);
     }
@@ -784,10 +842,17 @@ impl Drop for Node {
     }
 }
 
-/// Run `redis-server --cluster-enabled yes` with the config in `dir` on `port` and `bus_port`,
-/// and wait until this process listens on both and answers PING (a node that is still
-/// replaying its AOF answers `-LOADING`, which is not ready yet).
-fn spawn(name: &str, dir: &Path, port: u16, bus_port: u16) -> Result<Child, PortTaken> {
+/// Run `redis-server --cluster-enabled yes` with the config in `dir` on `port` (its TLS port,
+/// and no plain one, when `wire` is TLS) and `bus_port`, and wait until this process listens on
+/// both and answers PING (a node that is still replaying its AOF answers `-LOADING`, which is
+/// not ready yet).
+fn spawn(
+    name: &str,
+    dir: &Path,
+    port: u16,
+    bus_port: u16,
+    wire: &Wire,
+) -> Result<Child, PortTaken> {
     let log = dir.join(LOG_FILE);
     let mark = ports::len(&log);
     let out = fs::OpenOptions::new()
@@ -796,12 +861,17 @@ fn spawn(name: &str, dir: &Path, port: u16, bus_port: u16) -> Result<Child, Port
         .open(&log)
         .and_then(|file| Ok((file.try_clone()?, file)))
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", log.display()));
+    let port_arg = port.to_string();
+    let port_args = match wire {
+        Wire::Plain => vec!["--port", &port_arg],
+        Wire::Tls(_) => vec!["--port", "0", "--tls-port", &port_arg],
+    };
     let mut child = Command::new("redis-server")
         .arg(dir.join(CONFIG_FILE))
         // On the command line, which the process keeps as its title (`set-proc-title no`):
         // `pgrep -f cluster-enabled` finds the nodes.
         .args(["--cluster-enabled", "yes"])
-        .args(["--port", &port.to_string()])
+        .args(port_args)
         .args(["--cluster-port", &bus_port.to_string()])
         .current_dir(dir)
         .stdin(Stdio::null())
@@ -818,16 +888,16 @@ fn spawn(name: &str, dir: &Path, port: u16, bus_port: u16) -> Result<Child, Port
         || {
             ports::listens(pid, port)
                 && ports::listens(pid, bus_port)
-                && matches!(ask(port, &["PING"]), Some(Reply::Simple(s)) if s == "PONG")
+                && matches!(ask(wire, port, &["PING"]), Some(Reply::Simple(s)) if s == "PONG")
         },
         ports::kill,
     )?;
     Ok(child)
 }
 
-/// A node's config (its ports are given on the command line). Its `dir` is the working
-/// directory it is started in.
-fn config() -> String {
+/// A node's config (its ports are given on the command line), ending with the `tls` lines
+/// (empty in the clear). Its `dir` is the working directory it is started in.
+fn config(tls: &str) -> String {
     format!(
         "bind 127.0.0.1\n\
          protected-mode no\n\
@@ -844,7 +914,8 @@ fn config() -> String {
          save \"\"\n\
          # Full syncs start at once instead of waiting 5 s for more replicas to share them: a\n\
          # test waits for every one, at start and when a former primary rejoins.\n\
-         repl-diskless-sync-delay 0\n"
+         repl-diskless-sync-delay 0\n\
+         {tls}"
     )
 }
 
@@ -881,13 +952,14 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    fn take(port: u16) -> Result<Snapshot, String> {
+    fn take(wire: &Wire, port: u16) -> Result<Snapshot, String> {
         let commands: [&[&str]; 3] = [
             &["CLUSTER", "INFO"],
             &["CLUSTER", "NODES"],
             &["INFO", "replication", "persistence"],
         ];
-        let replies = send_commands(port, &commands, COMMAND_TIMEOUT)
+        let replies = wire
+            .send_commands(port, &commands, COMMAND_TIMEOUT)
             .map_err(|e| format!("port {port} does not answer: {e}"))?;
         let [
             Reply::Bulk(Some(cluster_info)),
@@ -1038,8 +1110,8 @@ fn crc16_xmodem(bytes: &[u8]) -> u16 {
 }
 
 /// One command's reply, or `None` if the node did not answer (stopped, or not yet up).
-fn ask(port: u16, args: &[&str]) -> Option<Reply> {
-    send_command(port, args).ok().flatten()
+fn ask(wire: &Wire, port: u16, args: &[&str]) -> Option<Reply> {
+    wire.send_command(port, args).ok().flatten()
 }
 
 /// A field of `INFO` or `CLUSTER INFO` text (`name:value` lines).
@@ -1047,9 +1119,4 @@ fn field<'a>(info: &'a str, name: &str) -> Option<&'a str> {
     info.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
         .map(str::trim)
-}
-
-/// `redis://127.0.0.1:PORT`.
-fn url(port: u16) -> String {
-    format!("redis://127.0.0.1:{port}")
 }

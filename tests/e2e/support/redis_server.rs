@@ -8,9 +8,9 @@
 //! data directory to check what survives a Redis restart.
 //!
 //! Everything here is blocking std code (a child process, and RESP spoken by hand over a
-//! `TcpStream`): it runs before or between the async parts of a test and needs no Redis client.
-//! Failures panic with a message that includes the server's log, since a test cannot go on
-//! without its Redis.
+//! `TcpStream`, or over rustls for the TLS sets of `sentinel.rs` and `cluster.rs`: [`Wire`]): it
+//! runs before or between the async parts of a test and needs no Redis client. Failures panic
+//! with a message that includes the server's log, since a test cannot go on without its Redis.
 #![allow(
     dead_code,
     unreachable_pub,
@@ -21,11 +21,11 @@
 use std::{
     fmt::Write as _,
     fs,
-    io::{BufRead, BufReader, Write},
+    io::{BufRead, BufReader, Read, Write},
     net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
-    sync::{Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError},
     thread,
     time::{Duration, Instant},
 };
@@ -386,50 +386,137 @@ pub(super) enum Reply {
     Array(Vec<Reply>),
 }
 
-/// Send one command and read its reply; `Ok(None)` when the server closed the connection
-/// without replying (what a successful SHUTDOWN does).
-pub(super) fn send_command(port: u16, args: &[&str]) -> std::io::Result<Option<Reply>> {
-    let mut reader = send(port, &[args], IO_TIMEOUT)?;
-    match read_reply(&mut reader) {
-        Ok(reply) => Ok(Some(reply)),
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
-        // A reset instead of a clean close also means the server went away.
-        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(None),
-        Err(e) => Err(e),
+/// How the harness's own commands reach a server: in the clear, or over TLS (for servers that
+/// listen only with TLS, `support/certs.rs`), trusting the test CA and presenting its client
+/// certificate. Cheap to clone.
+#[derive(Clone, Default)]
+pub enum Wire {
+    #[default]
+    Plain,
+    Tls(Arc<rustls::ClientConfig>),
+}
+
+impl std::fmt::Debug for Wire {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Plain => "Wire::Plain",
+            Self::Tls(_) => "Wire::Tls",
+        })
     }
 }
 
-/// Send `commands` on one connection, pipelined, and read their replies, each read waiting up
-/// to `timeout`: for commands that must share a connection (`ASKING` and the command it
-/// allows) and for many commands at once. A connection closed early is an error.
+impl Wire {
+    /// Whether commands go over TLS.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Self::Tls(_))
+    }
+
+    /// Send one command to the server on `port` and read its reply; `Ok(None)` when the server
+    /// closed the connection without replying (what a successful SHUTDOWN does).
+    pub(super) fn send_command(&self, port: u16, args: &[&str]) -> std::io::Result<Option<Reply>> {
+        let mut reader = self.send(port, &[args], IO_TIMEOUT)?;
+        match read_reply(&mut reader) {
+            Ok(reply) => Ok(Some(reply)),
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+            // A reset instead of a clean close also means the server went away.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Send `commands` to the server on `port` on one connection, pipelined, and read their
+    /// replies, each read waiting up to `timeout`: for commands that must share a connection
+    /// (`ASKING` and the command it allows) and for many commands at once. A connection closed
+    /// early is an error.
+    pub(super) fn send_commands(
+        &self,
+        port: u16,
+        commands: &[&[&str]],
+        timeout: Duration,
+    ) -> std::io::Result<Vec<Reply>> {
+        let mut reader = self.send(port, commands, timeout)?;
+        commands.iter().map(|_| read_reply(&mut reader)).collect()
+    }
+
+    /// Connect to `port` (and shake hands, over TLS) and write `commands`; the reader of the
+    /// replies.
+    fn send(
+        &self,
+        port: u16,
+        commands: &[&[&str]],
+        timeout: Duration,
+    ) -> std::io::Result<BufReader<Stream>> {
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let tcp = TcpStream::connect_timeout(&addr, timeout)?;
+        tcp.set_read_timeout(Some(timeout))?;
+        tcp.set_write_timeout(Some(timeout))?;
+        let mut stream = match self {
+            Self::Plain => Stream::Plain(tcp),
+            Self::Tls(config) => {
+                // The test certificates name 127.0.0.1, which is what is dialled.
+                let name = rustls::pki_types::ServerName::IpAddress(Ipv4Addr::LOCALHOST.into());
+                let conn = rustls::ClientConnection::new(config.clone(), name)
+                    .map_err(std::io::Error::other)?;
+                Stream::Tls(Box::new(rustls::StreamOwned::new(conn, tcp)))
+            }
+        };
+        let mut request = String::new();
+        for args in commands {
+            let _ = write!(request, "*{}\r\n", args.len());
+            for arg in *args {
+                let _ = write!(request, "${}\r\n{arg}\r\n", arg.len());
+            }
+        }
+        // Over TLS the handshake happens here, within the socket's timeouts.
+        stream.write_all(request.as_bytes())?;
+        stream.flush()?;
+        Ok(BufReader::new(stream))
+    }
+}
+
+/// A connection of the harness: plain TCP or TLS over it.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.read(buf),
+            Self::Tls(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Self::Plain(s) => s.write(buf),
+            Self::Tls(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Self::Plain(s) => s.flush(),
+            Self::Tls(s) => s.flush(),
+        }
+    }
+}
+
+/// Send one command in the clear and read its reply, as [`Wire::send_command`].
+pub(super) fn send_command(port: u16, args: &[&str]) -> std::io::Result<Option<Reply>> {
+    Wire::Plain.send_command(port, args)
+}
+
+/// Send `commands` in the clear on one connection, as [`Wire::send_commands`].
 pub(super) fn send_commands(
     port: u16,
     commands: &[&[&str]],
     timeout: Duration,
 ) -> std::io::Result<Vec<Reply>> {
-    let mut reader = send(port, commands, timeout)?;
-    commands.iter().map(|_| read_reply(&mut reader)).collect()
-}
-
-/// Connect to `port` and write `commands`; the reader of the replies.
-fn send(
-    port: u16,
-    commands: &[&[&str]],
-    timeout: Duration,
-) -> std::io::Result<BufReader<TcpStream>> {
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let mut stream = TcpStream::connect_timeout(&addr, timeout)?;
-    stream.set_read_timeout(Some(timeout))?;
-    stream.set_write_timeout(Some(timeout))?;
-    let mut request = String::new();
-    for args in commands {
-        let _ = write!(request, "*{}\r\n", args.len());
-        for arg in *args {
-            let _ = write!(request, "${}\r\n{arg}\r\n", arg.len());
-        }
-    }
-    stream.write_all(request.as_bytes())?;
-    Ok(BufReader::new(stream))
+    Wire::Plain.send_commands(port, commands, timeout)
 }
 
 fn read_reply(reader: &mut impl BufRead) -> std::io::Result<Reply> {

@@ -11,6 +11,11 @@
 //! a replica ([`SentinelSet::await_failover`]) and may bring the old primary back
 //! ([`SentinelSet::restart_node`]) to watch it rejoin as a replica.
 //!
+//! [`SentinelSet::start_tls`] starts the same set speaking only TLS, with the certificates of a
+//! `support/certs.rs` [`Certs`]: every process on a TLS port alone (`port 0`), requiring a client
+//! certificate, replicas and sentinels reaching the others with TLS (`tls-replication yes`); the
+//! harness speaks TLS to them too, and its URLs are `rediss://`.
+//!
 //! Like `redis_server.rs` this is blocking std code speaking RESP by hand (its helper); waits
 //! poll a condition and are bounded, and a deployment that does not get there panics with the
 //! end of every process' log. Dropping the set kills every process it started, by its own
@@ -32,8 +37,9 @@ use std::{
 };
 
 use super::{
+    certs::Certs,
     ports::{self, PortTaken},
-    redis_server::{Reply, render, send_command, send_commands},
+    redis_server::{Reply, Wire, render},
 };
 
 /// How long one process may take to listen and answer PING (a data node replays its AOF first).
@@ -78,6 +84,8 @@ const DOWN_AFTER_MS: u32 = 2000;
 /// nodes go) and then removes their directories.
 pub struct SentinelSet {
     master_name: String,
+    /// How the harness reaches every process: in the clear, or over TLS.
+    wire: Wire,
     /// Declared before `nodes`, so they are dropped (killed) first.
     sentinels: Vec<Instance>,
     /// The data nodes, the first primary as started, then the replicas. Their ports never
@@ -91,6 +99,20 @@ impl SentinelSet {
     /// wait until both replicas replicate and every sentinel knows both replicas and the two
     /// other sentinels. Panics, with the logs, if that takes more than 30 s.
     pub fn start(master_name: &str) -> SentinelSet {
+        Self::start_with(master_name, Wire::Plain, "")
+    }
+
+    /// The same set speaking only TLS with `certs` (which must outlive it): each process on a
+    /// TLS port alone, requiring a client certificate signed by `ca.pem`, presenting the
+    /// client certificate to the others ([`Certs::redis_server_config`]). The harness's
+    /// commands go over TLS; [`SentinelSet::sentinel_urls`] and [`SentinelSet::primary_url`]
+    /// are `rediss://`.
+    pub fn start_tls(master_name: &str, certs: &Certs) -> SentinelSet {
+        Self::start_with(master_name, certs.wire(), &certs.redis_server_config())
+    }
+
+    /// Start the set; `tls` is the config lines every process gets (empty in the clear).
+    fn start_with(master_name: &str, wire: Wire, tls: &str) -> SentinelSet {
         assert!(
             !master_name.is_empty()
                 && (master_name.chars()).all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)),
@@ -98,15 +120,18 @@ impl SentinelSet {
              files unquoted), not {master_name:?}"
         );
         // Each instance is owned as soon as it runs, so a panic further on kills those started.
+        let primary = Instance::start("primary", Kind::Data, &data_config(None, tls), &wire);
         let mut set = SentinelSet {
             master_name: master_name.to_owned(),
+            wire,
             sentinels: Vec::new(),
-            nodes: vec![Instance::start("primary", Kind::Data, &data_config(None))],
+            nodes: vec![primary],
         };
         let primary = set.nodes[0].port;
-        let config = data_config(Some(primary));
+        let config = data_config(Some(primary), tls);
         for i in 1..=REPLICAS {
-            let replica = Instance::start(&format!("replica {i}"), Kind::Data, &config);
+            let name = format!("replica {i}");
+            let replica = Instance::start(&name, Kind::Data, &config, &set.wire);
             set.nodes.push(replica);
         }
         let deadline = Instant::now() + START_TIMEOUT;
@@ -115,9 +140,10 @@ impl SentinelSet {
         set.await_state("both replicas to replicate", deadline, || {
             set.replicas_up(primary)
         });
-        let config = sentinel_config(master_name, primary);
+        let config = sentinel_config(master_name, primary, tls);
         for i in 1..=SENTINELS {
-            let sentinel = Instance::start(&format!("sentinel {i}"), Kind::Sentinel, &config);
+            let name = format!("sentinel {i}");
+            let sentinel = Instance::start(&name, Kind::Sentinel, &config, &set.wire);
             set.sentinels.push(sentinel);
         }
         set.await_state("the sentinels to know the set", deadline, || {
@@ -132,9 +158,9 @@ impl SentinelSet {
         &self.master_name
     }
 
-    /// `redis://127.0.0.1:PORT` of each sentinel.
+    /// `redis://127.0.0.1:PORT` of each sentinel (`rediss://` for a TLS set).
     pub fn sentinel_urls(&self) -> Vec<String> {
-        self.sentinels.iter().map(|s| url(s.port)).collect()
+        self.sentinels.iter().map(|s| self.url(s.port)).collect()
     }
 
     /// The ports of the data nodes, the first primary first (stopped ones included).
@@ -157,9 +183,15 @@ impl SentinelSet {
             })
     }
 
-    /// `redis://127.0.0.1:PORT` of the primary, as [`SentinelSet::primary_port`].
+    /// `redis://127.0.0.1:PORT` of the primary (`rediss://` for a TLS set), as
+    /// [`SentinelSet::primary_port`].
     pub fn primary_url(&self) -> String {
-        url(self.primary_port())
+        self.url(self.primary_port())
+    }
+
+    /// Whether the set speaks only TLS ([`SentinelSet::start_tls`]).
+    pub fn is_tls(&self) -> bool {
+        self.wire.is_tls()
     }
 
     /// SIGKILL the primary (the process this set started on the port the sentinels report),
@@ -196,7 +228,7 @@ impl SentinelSet {
             if port == old_port {
                 return Err(format!("the sentinels still report port {old_port}"));
             }
-            match role(port).as_deref() {
+            match role(&self.wire, port).as_deref() {
                 Some("master") => Ok(port),
                 other => Err(format!(
                     "port {port} is reported primary but its ROLE is {other:?}"
@@ -234,7 +266,7 @@ impl SentinelSet {
     /// `RedisServer::command` does (arrays one item a line, `(nil)`, `(error) ...`). Panics if
     /// it does not answer.
     pub fn command(&self, port: u16, args: &[&str]) -> String {
-        match send_command(port, args) {
+        match self.wire.send_command(port, args) {
             Ok(Some(reply)) => render(&reply),
             Ok(None) => panic!("redis on port {port} closed the connection on {args:?}"),
             Err(e) => panic!("redis on port {port} did not answer {args:?}: {e}"),
@@ -245,7 +277,10 @@ impl SentinelSet {
     /// reply as [`SentinelSet::command`] does. A `WAIT` counts only the writes of its own
     /// connection, so a write and the `WAIT` for it go together here.
     pub fn pipeline(&self, port: u16, commands: &[&[&str]]) -> Vec<String> {
-        match send_commands(port, commands, Duration::from_secs(5)) {
+        match self
+            .wire
+            .send_commands(port, commands, Duration::from_secs(5))
+        {
             Ok(replies) => replies.iter().map(render).collect(),
             Err(e) => panic!("redis on port {port} did not answer {commands:?}: {e}"),
         }
@@ -265,7 +300,7 @@ impl SentinelSet {
     /// The primary's port as `sentinel` reports it.
     fn reported_primary(&self, sentinel: &Instance) -> Result<u16, String> {
         let args = ["SENTINEL", "GET-MASTER-ADDR-BY-NAME", &self.master_name];
-        let reply = ask(sentinel.port, &args);
+        let reply = ask(&self.wire, sentinel.port, &args);
         let port = match &reply {
             Some(Reply::Array(addr)) => match addr.as_slice() {
                 [_, Reply::Bulk(Some(port))] => port.parse().ok(),
@@ -280,7 +315,11 @@ impl SentinelSet {
     fn sentinel_knows_set(&self, sentinel: &Instance) -> Result<(), String> {
         let name = &sentinel.name;
         let query = |what: &str| {
-            let reply = ask(sentinel.port, &["SENTINEL", what, &self.master_name]);
+            let reply = ask(
+                &self.wire,
+                sentinel.port,
+                &["SENTINEL", what, &self.master_name],
+            );
             match reply {
                 Some(Reply::Array(items)) => Ok(items),
                 other => Err(format!("{name} answers SENTINEL {what} with {other:?}")),
@@ -313,7 +352,8 @@ impl SentinelSet {
             .filter(|n| n.port != primary && n.is_running());
         let primary = primary.to_string();
         for node in replicas {
-            let info = match ask(node.port, &["INFO", "replication", "persistence"]) {
+            let args = ["INFO", "replication", "persistence"];
+            let info = match ask(&self.wire, node.port, &args) {
                 Some(Reply::Bulk(Some(info))) => info,
                 other => return Err(format!("{} answers INFO with {other:?}", node.name)),
             };
@@ -358,6 +398,12 @@ impl SentinelSet {
         }
     }
 
+    /// `redis://127.0.0.1:PORT`, or `rediss://` for a TLS set.
+    fn url(&self, port: u16) -> String {
+        let scheme = if self.is_tls() { "rediss" } else { "redis" };
+        format!("{scheme}://127.0.0.1:{port}")
+    }
+
     /// The end of every process' log, for a failed assertion's message.
     pub fn logs(&self) -> String {
         let mut out = String::new();
@@ -392,6 +438,8 @@ struct Instance {
     name: String,
     kind: Kind,
     port: u16,
+    /// How it is reached (to tell it is up): in the clear, or over TLS on its TLS port.
+    wire: Wire,
     dir: tempfile::TempDir,
     /// `None` while stopped.
     child: Option<Child>,
@@ -400,7 +448,7 @@ struct Instance {
 impl Instance {
     /// Write `config` in a fresh temp dir and start it with it on a free port (another one if
     /// that one is taken before it binds it), and wait until it answers PING.
-    fn start(name: &str, kind: Kind, config: &str) -> Instance {
+    fn start(name: &str, kind: Kind, config: &str, wire: &Wire) -> Instance {
         let dir = tempfile::Builder::new()
             .prefix("salvage-sentinel-set-")
             .tempdir()
@@ -409,12 +457,13 @@ impl Instance {
             // Written again for each port: an attempt that lost its port may have rewritten it.
             fs::write(dir.path().join(CONFIG_FILE), config)
                 .unwrap_or_else(|e| panic!("cannot write the {name}'s {CONFIG_FILE}: {e}"));
-            Ok((port, spawn(name, kind, dir.path(), port)?))
+            Ok((port, spawn(name, kind, dir.path(), port, wire)?))
         });
         Instance {
             name: name.to_owned(),
             kind,
             port,
+            wire: wire.clone(),
             dir,
             child: Some(child),
         }
@@ -424,7 +473,7 @@ impl Instance {
     fn restart(&mut self) {
         let (name, kind, dir, port) = (&self.name, self.kind, self.dir.path(), self.port);
         let child = ports::on_its_port(&format!("the {name}"), port, || {
-            spawn(name, kind, dir, port)
+            spawn(name, kind, dir, port, &self.wire)
         });
         self.child = Some(child);
     }
@@ -457,10 +506,11 @@ impl Drop for Instance {
     }
 }
 
-/// Run `redis-server` (as a sentinel for [`Kind::Sentinel`]) with the config in `dir` on `port`,
-/// and wait until this process listens on the port and answers PING (a data node that is still
-/// replaying its AOF answers `-LOADING`, which is not ready yet).
-fn spawn(name: &str, kind: Kind, dir: &Path, port: u16) -> Result<Child, PortTaken> {
+/// Run `redis-server` (as a sentinel for [`Kind::Sentinel`]) with the config in `dir` on `port`
+/// (its TLS port, and no plain one, when `wire` is TLS), and wait until this process listens on
+/// the port and answers PING (a data node that is still replaying its AOF answers `-LOADING`,
+/// which is not ready yet).
+fn spawn(name: &str, kind: Kind, dir: &Path, port: u16, wire: &Wire) -> Result<Child, PortTaken> {
     let log = dir.join(LOG_FILE);
     let mark = ports::len(&log);
     let out = fs::OpenOptions::new()
@@ -476,8 +526,13 @@ fn spawn(name: &str, kind: Kind, dir: &Path, port: u16) -> Result<Child, PortTak
     if kind == Kind::Sentinel {
         command.arg("--sentinel");
     }
+    let port_arg = port.to_string();
+    let port_args = match wire {
+        Wire::Plain => vec!["--port", &port_arg],
+        Wire::Tls(_) => vec!["--port", "0", "--tls-port", &port_arg],
+    };
     let mut child = command
-        .args(["--port", &port.to_string()])
+        .args(port_args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(out.0)
@@ -492,17 +547,17 @@ fn spawn(name: &str, kind: Kind, dir: &Path, port: u16) -> Result<Child, PortTak
         || ports::read_from(&log, mark),
         || {
             ports::listens(pid, port)
-                && matches!(ask(port, &["PING"]), Some(Reply::Simple(s)) if s == "PONG")
+                && matches!(ask(wire, port, &["PING"]), Some(Reply::Simple(s)) if s == "PONG")
         },
         ports::kill,
     )?;
     Ok(child)
 }
 
-/// A data node's config; a replica's names its primary. Its `dir` is the working directory
-/// it is started in.
-fn data_config(replica_of: Option<u16>) -> String {
-    let mut config = common_config();
+/// A data node's config, with the `tls` lines (empty in the clear); a replica's names its
+/// primary. Its `dir` is the working directory it is started in.
+fn data_config(replica_of: Option<u16>, tls: &str) -> String {
+    let mut config = common_config(tls);
     config.push_str(
         "appendonly yes\n\
          appendfsync everysec\n\
@@ -517,9 +572,10 @@ fn data_config(replica_of: Option<u16>) -> String {
     config
 }
 
-/// A sentinel's config: monitor `master_name` on `primary`, with a quorum of 2.
-fn sentinel_config(master_name: &str, primary: u16) -> String {
-    let mut config = common_config();
+/// A sentinel's config, with the `tls` lines (empty in the clear): monitor `master_name` on
+/// `primary`, with a quorum of 2.
+fn sentinel_config(master_name: &str, primary: u16, tls: &str) -> String {
+    let mut config = common_config(tls);
     let _ = write!(
         config,
         "sentinel resolve-hostnames no\n\
@@ -531,23 +587,26 @@ fn sentinel_config(master_name: &str, primary: u16) -> String {
     config
 }
 
-/// What every process' config starts with: loopback only, logging to stdout ([`LOG_FILE`]).
-fn common_config() -> String {
-    "bind 127.0.0.1\n\
-     protected-mode no\n\
-     daemonize no\n\
-     logfile \"\"\n"
-        .to_owned()
+/// What every process' config starts with: loopback only, logging to stdout ([`LOG_FILE`]),
+/// then the `tls` lines.
+fn common_config(tls: &str) -> String {
+    format!(
+        "bind 127.0.0.1\n\
+         protected-mode no\n\
+         daemonize no\n\
+         logfile \"\"\n\
+         {tls}"
+    )
 }
 
 /// One command's reply, or `None` if the process did not answer (stopped, or not yet up).
-fn ask(port: u16, args: &[&str]) -> Option<Reply> {
-    send_command(port, args).ok().flatten()
+fn ask(wire: &Wire, port: u16, args: &[&str]) -> Option<Reply> {
+    wire.send_command(port, args).ok().flatten()
 }
 
 /// The first word of a node's ROLE: `master`, `slave` or `sentinel`.
-fn role(port: u16) -> Option<String> {
-    match ask(port, &["ROLE"])? {
+fn role(wire: &Wire, port: u16) -> Option<String> {
+    match ask(wire, port, &["ROLE"])? {
         Reply::Array(items) => match items.into_iter().next()? {
             Reply::Bulk(Some(role)) => Some(role),
             _ => None,
@@ -566,9 +625,4 @@ fn field<'a>(entry: &'a Reply, name: &str) -> Option<&'a str> {
         [Reply::Bulk(Some(key)), Reply::Bulk(Some(value))] if key == name => Some(value.as_str()),
         _ => None,
     })
-}
-
-/// `redis://127.0.0.1:PORT`.
-fn url(port: u16) -> String {
-    format!("redis://127.0.0.1:{port}")
 }
