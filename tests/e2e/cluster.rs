@@ -499,9 +499,10 @@ async fn failover_under_load(wait_replicas: u32) -> Failover {
     }
 }
 
-/// Three Salvage processes share the cluster while the slot holding Salvage's keys and the slot
-/// of the origin stream are moved to other primaries mid-run (MOVED/ASK followed): every answered
-/// message lands on its stream exactly once, none lost (no server died).
+/// Three Salvage processes share the cluster while slots move mid-run (MOVED/ASK followed): 1,000
+/// slots of the primary holding Salvage's keys by `redis-cli --cluster reshard`, then the slot of
+/// Salvage's keys and that of the origin stream by name: every answered message lands on its
+/// stream exactly once, none lost (no server died).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_processes_and_slots_moved_mid_run_lose_and_double_nothing() {
     let set = Arc::new(Mutex::new(start_cluster().await));
@@ -511,16 +512,25 @@ async fn three_processes_and_slots_moved_mid_run_lose_and_double_nothing() {
         apps.push(RunningApp::start(settings.clone()).await);
     }
     let set2 = set.clone();
-    let load = under_load(&apps, 60, move || {
+    let load = under_load(&apps, 150, move || {
         let set = set2.lock().unwrap();
+        let other = |from: u16| {
+            set.primary_ports()
+                .into_iter()
+                .find(|p| *p != from)
+                .unwrap()
+        };
+        // `redis-cli --cluster reshard`: 1,000 slots of the primary holding Salvage's keys to
+        // another (its lowest slots: Salvage's own may or may not be among them).
+        let home = set.primary_of_slot(slot_of(b"{salvage}"));
+        let before = set.slots_of(home).len();
+        set.reshard(home, other(home), 1000);
+        assert_eq!(set.slots_of(home).len(), before - 1000);
+        // Then the slot of Salvage's keys and that of the origin stream, by name.
         for key in [&b"{salvage}"[..], b"orders"] {
             let slot = slot_of(key);
             let from = set.primary_of_slot(slot);
-            let to = set
-                .primary_ports()
-                .into_iter()
-                .find(|p| *p != from)
-                .unwrap();
+            let to = other(from);
             set.move_slot(slot, to);
             assert_eq!(set.primary_of_slot(slot), to);
         }
@@ -539,5 +549,5 @@ async fn three_processes_and_slots_moved_mid_run_lose_and_double_nothing() {
         .map(|(id, ..)| id)
         .collect();
     assert!(lost.is_empty(), "answered but lost: {lost:?}");
-    assert_eq!(landed.len(), 4 * 60);
+    assert_eq!(landed.len(), 4 * 150);
 }
