@@ -480,6 +480,8 @@ async fn failover_under_load(wait_replicas: u32) -> Failover {
         "the failover was not seen by any report"
     );
     let killed_at = killed_at.lock().unwrap().unwrap();
+    // The failover is counted (the stats poller saw another primary of Salvage's slot).
+    apps[0].await_primary_changes(1).await;
     let urls = set.lock().unwrap().urls();
     let conn = cluster_conn(urls).await;
     await_outbox_empty(&conn).await;
@@ -536,6 +538,9 @@ async fn three_processes_and_slots_moved_mid_run_lose_and_double_nothing() {
         }
     })
     .await;
+    for app in &apps {
+        app.await_primary_changes(1).await;
+    }
     let urls = set.lock().unwrap().urls();
     let conn = cluster_conn(urls).await;
     await_outbox_empty(&conn).await;

@@ -207,6 +207,8 @@ async fn failover_under_load(wait_replicas: u32) -> Failover {
     .unwrap();
     assert_ne!(new_primary, first_primary);
     let killed_at = killed_at.lock().unwrap().unwrap();
+    // The failover is counted.
+    app.await_primary_changes(1).await;
 
     let mut answers = Vec::new();
     for consumer in consumers {

@@ -419,6 +419,19 @@ impl Store {
         }
     }
 
+    /// Which server holds Salvage's keys now: with Sentinel, the primary's address as the
+    /// sentinels named it; on a Cluster, the node id of the primary of the key prefix's slot
+    /// (`CLUSTER MYID` there); `None` for a standalone Redis (one fixed address).
+    pub async fn home_node(&self) -> Result<Option<String>, StoreError> {
+        match &self.link {
+            link::Link::Fixed { .. } => Ok(None),
+            link::Link::Followed(f) => Ok(f.primary_address()),
+            link::Link::Cluster(_) => Ok(Some(
+                self.query_home(redis::cmd("CLUSTER").arg("MYID")).await?,
+            )),
+        }
+    }
+
     /// Is Redis answering? (On a Cluster: the primary that holds Salvage's keys.)
     pub async fn ping(&self) -> Result<(), StoreError> {
         let _: String = self.query_home(&redis::cmd("PING")).await?;

@@ -253,6 +253,13 @@ impl Followed {
         })
     }
 
+    /// `host:port` of the primary the sentinels named last (`None` before they answered).
+    pub(crate) fn primary_address(&self) -> Option<String> {
+        self.primary
+            .address()
+            .map(|(host, port)| format!("{host}:{port}"))
+    }
+
     fn conn(&self) -> (u64, ConnectionManager) {
         let mut mine = self.mine.lock().unwrap_or_else(PoisonError::into_inner);
         if mine.0 != self.primary.generation() {

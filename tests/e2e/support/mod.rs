@@ -141,6 +141,22 @@ impl RunningApp {
         }
     }
 
+    /// Waits (bounded, 30 s) until `salvage_redis_primary_changes_total` reaches `at_least`,
+    /// and returns it.
+    pub async fn await_primary_changes(&self, at_least: u64) -> u64 {
+        let seen = eventually(Duration::from_secs(30), || async {
+            let text = self.metrics().await;
+            let n: u64 = text
+                .lines()
+                .find_map(|l| l.strip_prefix("salvage_redis_primary_changes_total "))
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .map_or(0, |v| v as u64);
+            (n >= at_least).then_some(n)
+        })
+        .await;
+        seen.unwrap_or_else(|| panic!("salvage_redis_primary_changes_total below {at_least}"))
+    }
+
     /// `/metrics` text.
     pub async fn metrics(&self) -> String {
         reqwest::get(format!("{}/metrics", self.admin_url))

@@ -111,6 +111,7 @@ impl Metrics {
         for op in ["report", "promote", "drain", "stats"] {
             zero(REDIS_ERRORS_TOTAL, vec![Label::new("op", op)]);
         }
+        zero(REDIS_PRIMARY_CHANGES_TOTAL, vec![]);
         for action in [
             "edit",
             "resubmit",
@@ -312,5 +313,11 @@ impl Metrics {
     /// Whether Redis answered.
     pub fn set_redis_up(&self, up: bool) {
         self.gauge(REDIS_UP, vec![]).set(if up { 1.0 } else { 0.0 });
+    }
+
+    /// The server holding Salvage's keys changed since the last stats poll.
+    pub fn redis_primary_changed(&self) {
+        self.counter(REDIS_PRIMARY_CHANGES_TOTAL, vec![])
+            .increment(1);
     }
 }

@@ -51,6 +51,7 @@ mod tests {
             r#"salvage_operator_actions_total{action="discard"} 0"#,
             r#"salvage_parked_resolution_seconds_count{outcome="expired"} 0"#,
             "salvage_resubmitted_failed_again_total 0",
+            "salvage_redis_primary_changes_total 0",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
         }

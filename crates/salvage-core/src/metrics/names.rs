@@ -29,6 +29,9 @@ pub const RETRIES_SCHEDULED: &str = "salvage_retries_scheduled";
 pub const REDIS_ERRORS_TOTAL: &str = "salvage_redis_errors_total";
 /// 1 when the last Redis call of the stats poller succeeded, else 0.
 pub const REDIS_UP: &str = "salvage_redis_up";
+/// Times the server holding Salvage's keys changed (a Sentinel failover followed, or on a
+/// Cluster a failover or slot move of the key prefix's slot), as the stats poller saw it.
+pub const REDIS_PRIMARY_CHANGES_TOTAL: &str = "salvage_redis_primary_changes_total";
 /// Time from parked to resolved, by `outcome` (resubmitted, retriaged, discarded, expired).
 pub const PARKED_RESOLUTION_SECONDS: &str = "salvage_parked_resolution_seconds";
 /// Age of the oldest parked message (0 when none is parked).

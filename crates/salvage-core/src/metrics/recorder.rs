@@ -98,6 +98,10 @@ impl Metrics {
         );
         c(REDIS_ERRORS_TOTAL, "Failed Redis calls, by operation.");
         c(
+            REDIS_PRIMARY_CHANGES_TOTAL,
+            "Times the Redis primary holding Salvage's keys changed (a failover, or a slot move).",
+        );
+        c(
             RESUBMITTED_FAILED_AGAIN_TOTAL,
             "Resubmitted messages reported failing again.",
         );

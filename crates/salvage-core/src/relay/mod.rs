@@ -129,7 +129,16 @@ pub async fn poll_stats<F>(
 ) where
     F: Fn(bool) -> futures::future::BoxFuture<'static, ()>,
 {
+    // The server holding Salvage's keys as last seen (`None`: a standalone Redis, or not seen).
+    let mut home: Option<String> = None;
     loop {
+        if let Ok(Some(now)) = store.home_node().await {
+            if home.as_ref().is_some_and(|before| *before != now) {
+                metrics.redis_primary_changed();
+                tracing::warn!(primary = %now, previous = %home.as_deref().unwrap_or(""), "the Redis primary holding Salvage's keys changed");
+            }
+            home = Some(now);
+        }
         let up = match store
             .stats(
                 &destinations,
