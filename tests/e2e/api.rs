@@ -44,6 +44,12 @@ async fn bad_input_is_rejected_with_the_field_named() {
                 origin(r).queue = "{salvage}:retries".into();
             },
         ),
+        (
+            "message.origin.queue: \"salvage:delivered:{7}\" is inside Salvage's own key space",
+            |r| {
+                origin(r).queue = "salvage:delivered:{7}".into();
+            },
+        ),
         ("message.headers:", |r| {
             message(r).headers = (0..100)
                 .map(|i| (format!("h{i}"), "v".to_owned()))

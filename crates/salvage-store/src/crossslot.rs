@@ -87,16 +87,7 @@ impl Store {
     /// The marker set of the slot that `queue` hashes to: `<prefix without braces>:delivered:{n}`,
     /// `n` chosen so that the key shares the queue's slot.
     pub fn delivery_marker_key(&self, queue: &str) -> String {
-        let stem: String = self
-            .keys
-            .prefix()
-            .chars()
-            .filter(|c| *c != '{' && *c != '}')
-            .collect();
-        format!(
-            "{stem}:delivered:{{{}}}",
-            tag_of_slot(slot_of(queue.as_bytes()))
-        )
+        self.keys.delivered(tag_of_slot(slot_of(queue.as_bytes())))
     }
 
     /// Deliver up to `limit` outbox entries of a same-Redis stream destination on a Redis

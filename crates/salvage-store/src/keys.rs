@@ -21,6 +21,26 @@ impl Keys {
         &self.prefix
     }
 
+    /// Whether `key` is one of Salvage's own keys: under the prefix, or a delivery marker set
+    /// (a queue named so would be mistaken for them).
+    pub fn owns(&self, key: &str) -> bool {
+        key.starts_with(&self.prefix) || key.starts_with(&format!("{}:delivered:{{", self.stem()))
+    }
+
+    /// The prefix without its braces: the start of keys that must not carry its hash tag.
+    fn stem(&self) -> String {
+        self.prefix
+            .chars()
+            .filter(|c| *c != '{' && *c != '}')
+            .collect()
+    }
+
+    /// Sorted set, on a Redis Cluster only: the delivery markers of the slot that the hash tag
+    /// `{tag}` falls in (`crossslot.rs`). Outside the prefix's slot on purpose.
+    pub fn delivered(&self, tag: u32) -> String {
+        format!("{}:delivered:{{{tag}}}", self.stem())
+    }
+
     /// Hash: the state of one message (attempts, last outcome, pending flag, history).
     pub fn message(&self, message_key: &str) -> String {
         format!("{}:msg:{message_key}", self.prefix)
@@ -135,5 +155,20 @@ impl Keys {
     /// Hash: outcome counts of one minute (`report.lua`, `resubmit.lua`), kept two hours.
     pub fn stats_minute(&self, minute: u64) -> String {
         format!("{}:stats:{minute}", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Keys;
+
+    #[test]
+    fn own_keys_are_the_prefix_and_the_marker_sets() {
+        let keys = Keys::new("{salvage}");
+        assert!(keys.owns("{salvage}:retries"));
+        assert!(keys.owns(&keys.delivered(7)));
+        assert_eq!(keys.delivered(7), "salvage:delivered:{7}");
+        assert!(!keys.owns("orders"));
+        assert!(!keys.owns("salvage:orders"));
     }
 }

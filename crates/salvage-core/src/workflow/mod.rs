@@ -240,8 +240,9 @@ impl Processor {
     }
 
     fn check_limits(&self, msg: &Message) -> Result<(), ReportError> {
-        let prefix = self.inner.store.keys().prefix();
-        if msg.queue.starts_with(prefix) {
+        let keys = self.inner.store.keys();
+        let prefix = keys.prefix();
+        if keys.owns(&msg.queue) {
             return Err(ReportError::invalid(
                 "message.origin.queue",
                 format!(
