@@ -39,31 +39,13 @@ async fn cluster_conn(urls: Vec<String>) -> redis::cluster_async::ClusterConnect
         .unwrap()
 }
 
-/// The entries of stream `queue` on the cluster, as (field → value) maps, oldest first.
-async fn cluster_stream(
-    conn: &mut redis::cluster_async::ClusterConnection,
-    queue: &str,
-) -> Vec<HashMap<String, String>> {
-    let reply: redis::streams::StreamRangeReply = conn.xrange_all(queue).await.unwrap();
-    reply
-        .ids
-        .into_iter()
-        .map(|e| {
-            e.map
-                .into_iter()
-                .map(|(k, v)| (k, redis::from_redis_value::<String>(v).unwrap()))
-                .collect()
-        })
-        .collect()
-}
-
 /// Every id on stream `queue`, with how many entries carry it.
 async fn landed(
     conn: &mut redis::cluster_async::ClusterConnection,
     queue: &str,
 ) -> HashMap<String, usize> {
     let mut landed = HashMap::new();
-    for entry in cluster_stream(conn, queue).await {
+    for entry in read_stream(conn, queue).await {
         *landed.entry(entry["id"].clone()).or_default() += 1;
     }
     landed
@@ -113,7 +95,7 @@ async fn requeues_reach_streams_in_other_slots_once_and_the_parking_lot_works() 
         assert_eq!(outcome(&answer), pb::Outcome::Requeued, "o-{i}");
     }
     await_len(&conn, "orders", 20).await;
-    let entries = cluster_stream(&mut conn, "orders").await;
+    let entries = read_stream(&mut conn, "orders").await;
     let mut ids: Vec<&str> = entries.iter().map(|e| e["id"].as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -318,30 +300,6 @@ async fn the_replica_wait_refuses_an_outcome_missing_on_the_primary_it_reached()
     assert_eq!(outcome(&again), pb::Outcome::Requeued);
 }
 
-/// A consumer's loop for one message: report until Salvage gives an answer (UNAVAILABLE and
-/// INTERNAL are "report again later").
-async fn report_until_answered(
-    client: &mut pb::salvage_client::SalvageClient<tonic::transport::Channel>,
-    id: &str,
-    unavailable: &AtomicUsize,
-) -> pb::Outcome {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        match client.report(order_total_as_string(id)).await {
-            Ok(resp) => return outcome(&resp.into_inner()),
-            Err(status) if matches!(status.code(), Code::Unavailable | Code::Internal) => {
-                unavailable.fetch_add(1, Ordering::Relaxed);
-                assert!(
-                    Instant::now() < deadline,
-                    "{id}: still no answer after 90 s: {status:?}"
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(status) => panic!("{id}: {status:?}"),
-        }
-    }
-}
-
 /// What a run under load saw: every answer with when it came.
 struct Load {
     answers: Vec<(String, pb::Outcome, Instant)>,
@@ -428,27 +386,7 @@ async fn with_the_replica_wait_a_primary_killed_under_load_loses_and_doubles_not
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_replica_wait_a_primary_killed_loses_only_the_last_moments() {
     let failover = failover_under_load(0).await;
-    let late: Vec<_> = failover
-        .lost
-        .iter()
-        .filter(|(_, before_kill)| *before_kill > Duration::from_secs(1))
-        .collect();
-    assert!(
-        late.is_empty(),
-        "lost although answered over 1 s before the kill: {late:?}"
-    );
-    eprintln!(
-        "cluster failover without the replica wait: {} of {} answered messages lost",
-        failover.lost.len(),
-        failover.answered
-    );
-}
-
-/// What a failover under load did: messages answered, and those answered but missing from the
-/// stream, with how long before the kill each was answered.
-struct Failover {
-    answered: usize,
-    lost: Vec<(String, Duration)>,
+    failover.assert_only_the_last_moments_lost("cluster failover without the replica wait");
 }
 
 /// Salvage on a cluster (`wait_replicas` as given), four consumers reporting 50 messages each;

@@ -74,30 +74,6 @@ async fn a_report_no_replica_confirmed_is_answered_unavailable_then_duplicate_on
     assert_eq!(replica.command(&["XLEN", "orders"]), "2");
 }
 
-/// A consumer's loop for one message: report until Salvage gives an answer (UNAVAILABLE and
-/// INTERNAL are "report again later"), as the README tells consumers to.
-async fn report_until_answered(
-    client: &mut salvage::proto::v1::salvage_client::SalvageClient<tonic::transport::Channel>,
-    id: &str,
-    unavailable: &std::sync::atomic::AtomicUsize,
-) -> pb::Outcome {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        match client.report(order_total_as_string(id)).await {
-            Ok(resp) => return outcome(&resp.into_inner()),
-            Err(status) if matches!(status.code(), Code::Unavailable | Code::Internal) => {
-                unavailable.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                assert!(
-                    std::time::Instant::now() < deadline,
-                    "{id}: still no answer after 60 s: {status:?}"
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
-            Err(status) => panic!("{id}: {status:?}"),
-        }
-    }
-}
-
 /// Salvage on a Sentinel-managed primary with `wait_replicas = 1`, consumers reporting without
 /// pause; the primary is killed (SIGKILL) mid-run. Salvage follows the primary the sentinels
 /// promote, without a restart; the consumers see UNAVAILABLE in between and report again; every
@@ -118,27 +94,7 @@ async fn reports_follow_a_failover_and_nothing_answered_is_lost() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_replica_wait_only_the_last_moments_can_be_lost() {
     let failover = failover_under_load(0).await;
-    let late: Vec<&(String, Duration)> = failover
-        .lost
-        .iter()
-        .filter(|(_, before_kill)| *before_kill > Duration::from_secs(1))
-        .collect();
-    assert!(
-        late.is_empty(),
-        "lost although answered over 1 s before the kill: {late:?}"
-    );
-    eprintln!(
-        "without the replica wait: {} of {} answered messages lost",
-        failover.lost.len(),
-        failover.answered
-    );
-}
-
-/// What a failover under load did: messages answered, and those answered but missing on the new
-/// primary, with how long before the kill each was answered.
-struct Failover {
-    answered: usize,
-    lost: Vec<(String, Duration)>,
+    failover.assert_only_the_last_moments_lost("sentinel failover without the replica wait");
 }
 
 /// Start a Sentinel set and Salvage on it (`wait_replicas` as given), four consumers reporting

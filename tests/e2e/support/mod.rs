@@ -260,9 +260,67 @@ impl TestApp {
     }
 }
 
+/// A consumer's loop for one message: report `order_total_as_string(id)` until Salvage gives an
+/// answer (UNAVAILABLE and INTERNAL are "report again later", as the README tells consumers;
+/// each is counted in `unavailable`). Panics after 90 s without one.
+pub async fn report_until_answered(
+    client: &mut SalvageClient<Channel>,
+    id: &str,
+    unavailable: &std::sync::atomic::AtomicUsize,
+) -> pb::Outcome {
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        match client.report(order_total_as_string(id)).await {
+            Ok(resp) => return outcome(&resp.into_inner()),
+            Err(status)
+                if matches!(
+                    status.code(),
+                    tonic::Code::Unavailable | tonic::Code::Internal
+                ) =>
+            {
+                unavailable.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "{id}: still no answer after 90 s: {status:?}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(status) => panic!("{id}: {status:?}"),
+        }
+    }
+}
+
+/// What a failover under load did: messages answered, and those answered but missing afterwards
+/// (on the new primary, or from the stream), with how long before the kill each was answered.
+pub struct Failover {
+    pub answered: usize,
+    pub lost: Vec<(String, Duration)>,
+}
+
+impl Failover {
+    /// Without a replica wait: asserts that whatever was lost was answered within the second
+    /// before the kill (asynchronous replication), and prints how much was.
+    pub fn assert_only_the_last_moments_lost(&self, what: &str) {
+        let late: Vec<&(String, Duration)> = self
+            .lost
+            .iter()
+            .filter(|(_, before_kill)| *before_kill > Duration::from_secs(1))
+            .collect();
+        assert!(
+            late.is_empty(),
+            "{what}: lost although answered over 1 s before the kill: {late:?}"
+        );
+        eprintln!(
+            "{what}: {} of {} answered messages lost",
+            self.lost.len(),
+            self.answered
+        );
+    }
+}
+
 /// The entries of a stream.
 pub async fn read_stream(
-    conn: &mut redis::aio::MultiplexedConnection,
+    conn: &mut (impl redis::aio::ConnectionLike + Send + Sync),
     queue: &str,
 ) -> Vec<HashMap<String, String>> {
     let reply: redis::streams::StreamRangeReply = conn.xrange_all(queue).await.unwrap();
