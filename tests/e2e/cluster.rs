@@ -15,7 +15,11 @@ use redis::AsyncCommands;
 use salvage::{config::Settings, proto::v1 as pb, store::slot_of};
 use tonic::Code;
 
-use crate::support::{cluster::ClusterSet, *};
+use crate::support::{
+    admin::{by_ids, is_final, wait_run},
+    cluster::ClusterSet,
+    *,
+};
 
 /// Salvage's settings for `set`: `redis.cluster` with every node, `redis.url` unused.
 fn cluster_settings(set: &ClusterSet) -> Settings {
@@ -151,6 +155,88 @@ async fn requeues_reach_streams_in_other_slots_once_and_the_parking_lot_works() 
         .await
         .unwrap();
     assert_eq!(ready.status(), 200, "{:?}", ready.text().await);
+}
+
+/// The parking lot's live view and its operations on a cluster: a watch (its blocking read on a
+/// cluster connection of its own) sees two messages parked and one of them resubmitted; the
+/// resubmitted copy goes through the outbox (its stream is in another slot) and lands once; the
+/// other is discarded and leaves the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_resubmit_and_discard_work_on_a_cluster() {
+    use salvage::proto::v1::parking_lot_event::Kind;
+
+    let set = start_cluster().await;
+    let app = RunningApp::start(cluster_settings(&set)).await;
+    let conn = cluster_conn(set.urls()).await;
+    let op = app.operator().await;
+    let mut watch = op
+        .clone()
+        .watch_parked(pb::WatchParkedRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(10), watch.message())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .expect("the watch goes on")
+    };
+    let tids = app
+        .park_all(vec![fraud_declined("p-1"), fraud_declined("p-2")])
+        .await;
+    let mut parked = Vec::new();
+    while parked.len() < 2 {
+        let event = next().await;
+        assert_eq!(event.kind(), Kind::Parked, "{event:?}");
+        parked.extend(event.tracking_ids);
+    }
+    parked.sort();
+    let mut want = tids.clone();
+    want.sort();
+    assert_eq!(parked, want);
+
+    let started = op
+        .clone()
+        .resubmit_parked(pb::ResubmitParkedRequest {
+            selection: by_ids(&tids[..1]),
+            options: None,
+            dry_run: false,
+            comment: "fixed upstream".to_owned(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let run = started.run.expect("a run");
+    let run = wait_run(&op, &run.run_id, Duration::from_secs(30), is_final).await;
+    assert_eq!(run.resubmitted, 1, "{run:?}");
+    let event = next().await;
+    assert_eq!(event.kind(), Kind::Resubmitted, "{event:?}");
+    assert_eq!(event.tracking_ids, tids[..1]);
+    await_len(&conn, "payments", 1).await;
+    assert_eq!(
+        landed(&mut conn.clone(), "payments").await.get("p-1"),
+        Some(&1)
+    );
+
+    let discarded = op
+        .clone()
+        .discard_parked(pb::DiscardParkedRequest {
+            selection: by_ids(&tids[1..]),
+            reason: "a test order".to_owned(),
+            dry_run: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(discarded.discarded, 1);
+    let left = op
+        .clone()
+        .list_parked(pb::ListParkedRequest::default())
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(left.messages.is_empty(), "{:?}", left.messages);
 }
 
 /// A relay that died after adding a copy to its stream and before settling the outbox entry left
