@@ -13,7 +13,8 @@
 //! failover of Salvage's slot loses a settle that was not replicated yet (the entry comes back,
 //! the marker on the other slot did not go). A marker is kept [`MARKER_KEEP_MS`] (each delivery
 //! to a slot drops that slot's older ones), so the guarantee spans a relay or a slot coming back
-//! within that time: about 100 bytes per requeue for 15 minutes. One process at a time delivers
+//! within that time: about 150 bytes per requeue for 15 minutes (`MEMORY USAGE` of a set of
+//! 10,000 markers: 1.45 MB). One process at a time delivers
 //! from an outbox (the outbox lease, renewed before each batch).
 
 use std::sync::OnceLock;
