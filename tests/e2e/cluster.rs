@@ -16,7 +16,7 @@ use salvage::{config::Settings, proto::v1 as pb, store::slot_of};
 use tonic::Code;
 
 use crate::support::{
-    admin::{by_ids, is_final, wait_run},
+    admin::{Admin, by_ids, is_final, list_archived, wait_run},
     cluster::ClusterSet,
     *,
 };
@@ -157,16 +157,24 @@ async fn requeues_reach_streams_in_other_slots_once_and_the_parking_lot_works() 
     assert_eq!(ready.status(), 200, "{:?}", ready.text().await);
 }
 
-/// The parking lot's live view and its operations on a cluster: a watch (its blocking read on a
-/// cluster connection of its own) sees two messages parked and one of them resubmitted; the
-/// resubmitted copy goes through the outbox (its stream is in another slot) and lands once; the
-/// other is discarded and leaves the list.
+/// The parking lot's live view and its operations on a cluster (each script runs on the slot of
+/// Salvage's keys, whichever node the client would pick for a keyless one): a watch (its blocking
+/// read on a cluster connection of its own) sees three messages parked and one of them
+/// resubmitted; the resubmitted copy goes through the outbox (its stream is in another slot) and
+/// lands once; a discard, a restore, and the archive's retention (at most one archived message)
+/// purging the older of two discarded. A retry is scheduled, promoted and delivered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn watch_resubmit_and_discard_work_on_a_cluster() {
-    use salvage::proto::v1::parking_lot_event::Kind;
+async fn watch_resubmit_discard_restore_purge_and_retry_work_on_a_cluster() {
+    use salvage::{config::RetentionSettings, proto::v1::parking_lot_event::Kind};
 
     let set = start_cluster().await;
-    let app = RunningApp::start(cluster_settings(&set)).await;
+    let mut settings = cluster_settings(&set);
+    settings.parking_lot.archive = RetentionSettings {
+        max_age: None,
+        max_count: Some(1),
+    };
+    settings.parking_lot.retention_interval = Duration::from_millis(100);
+    let app = RunningApp::start(settings).await;
     let conn = cluster_conn(set.urls()).await;
     let op = app.operator().await;
     let mut watch = op
@@ -183,10 +191,14 @@ async fn watch_resubmit_and_discard_work_on_a_cluster() {
             .expect("the watch goes on")
     };
     let tids = app
-        .park_all(vec![fraud_declined("p-1"), fraud_declined("p-2")])
+        .park_all(vec![
+            fraud_declined("p-1"),
+            fraud_declined("p-2"),
+            fraud_declined("p-3"),
+        ])
         .await;
     let mut parked = Vec::new();
-    while parked.len() < 2 {
+    while parked.len() < 3 {
         let event = next().await;
         assert_eq!(event.kind(), Kind::Parked, "{event:?}");
         parked.extend(event.tracking_ids);
@@ -219,24 +231,75 @@ async fn watch_resubmit_and_discard_work_on_a_cluster() {
         Some(&1)
     );
 
-    let discarded = op
+    let discard = |ids: &[String]| {
+        let op = op.clone();
+        let selection = by_ids(ids);
+        async move {
+            op.clone()
+                .discard_parked(pb::DiscardParkedRequest {
+                    selection,
+                    reason: "a test payment".to_owned(),
+                    dry_run: false,
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .discarded
+        }
+    };
+    assert_eq!(discard(&tids[1..2]).await, 1);
+    let restored = op
         .clone()
-        .discard_parked(pb::DiscardParkedRequest {
-            selection: by_ids(&tids[1..]),
-            reason: "a test order".to_owned(),
+        .restore_archived(pb::RestoreArchivedRequest {
+            selection: by_ids(&tids[1..2]),
+            comment: "not a test after all".to_owned(),
             dry_run: false,
         })
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(discarded.discarded, 1);
-    let left = op
-        .clone()
-        .list_parked(pb::ListParkedRequest::default())
+    assert_eq!(restored.restored, 1, "{restored:?}");
+    let listed = |op: Admin| async move {
+        let mut ids: Vec<String> = op
+            .clone()
+            .list_parked(pb::ListParkedRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .messages
+            .into_iter()
+            .map(|m| m.tracking_id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut both = tids[1..].to_vec();
+    both.sort();
+    assert_eq!(listed(op.clone()).await, both);
+    // Both discarded: the archive keeps one, its retention purges the older.
+    assert_eq!(discard(&tids[1..]).await, 2);
+    assert!(listed(op.clone()).await.is_empty());
+    let kept = eventually(Duration::from_secs(10), || async {
+        let archived = list_archived(&op, pb::ParkedFilter::default()).await;
+        (archived.len() == 1).then_some(archived)
+    })
+    .await
+    .expect("the archive's retention keeps one");
+    assert!(tids[1..].contains(&kept[0].tracking_id), "{kept:?}");
+
+    // A retry: scheduled, promoted when due, delivered through the outbox.
+    let answer = app
+        .client()
+        .report(gateway_timeout("g-1"))
         .await
         .unwrap()
         .into_inner();
-    assert!(left.messages.is_empty(), "{:?}", left.messages);
+    assert_eq!(outcome(&answer), pb::Outcome::RetryScheduled);
+    await_len(&conn, "payments", 2).await;
+    assert_eq!(
+        landed(&mut conn.clone(), "payments").await.get("g-1"),
+        Some(&1)
+    );
 }
 
 /// A relay that died after adding a copy to its stream and before settling the outbox entry left

@@ -458,8 +458,8 @@ impl Store {
             RequeueMode::Outbox => self.keys.outbox(c.destination),
         };
         let (initial, mult, max, jitter) = c.backoff;
-        let mut inv = self.report.prepare_invoke();
-        inv.key(self.keys.message(c.message_key)).key(target);
+        let mut inv = self.report.key(self.keys.message(c.message_key));
+        inv.key(target);
         let mut args = NamedArgs::new(&mut inv, argv::REPORT);
         args.arg("prefix", self.keys.prefix())
             .arg("now", c.now_ms)

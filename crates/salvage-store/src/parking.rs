@@ -265,7 +265,9 @@ impl Store {
         state_ttl_secs: u64,
         audit: &AuditFields,
     ) -> Result<Vec<u64>, StoreError> {
-        let mut inv = self.parking.discard.prepare_invoke();
+        // The index names the slot the script runs on (on a Cluster, a script without keys goes
+        // to any node); the script derives its keys from the prefix.
+        let mut inv = self.parking.discard.key(self.keys.parked_index());
         inv.arg(self.keys.prefix())
             .arg(now_ms)
             .arg(state_ttl_secs)
@@ -292,7 +294,7 @@ impl Store {
         now_ms: u64,
         audit: &AuditFields,
     ) -> Result<(u64, Vec<(String, String)>), StoreError> {
-        let mut inv = self.parking.restore.prepare_invoke();
+        let mut inv = self.parking.restore.key(self.keys.archive_index());
         inv.arg(self.keys.prefix())
             .arg(now_ms)
             .arg(self.parking.events_max)
@@ -326,6 +328,7 @@ impl Store {
         Ok(self
             .parking
             .purge_archive
+            .key(self.keys.archive_index())
             .arg(self.keys.prefix())
             .arg(cutoff_ms)
             .arg(max_count)

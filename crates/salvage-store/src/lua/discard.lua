@@ -2,6 +2,8 @@
 -- record keeps its fields and gains discarded_at/_by/_reason; the message's state is dropped, so
 -- a later report of it is a new failure. (park.lua and unpark.lua are prepended.)
 --
+-- KEYS[1] <prefix>:idx:parked: it names the slot the script runs on (a Redis Cluster routes a script by its
+-- keys); every key is derived from the prefix, which carries the same hash tag.
 -- ARGV: prefix, now, state TTL (s), events cap, audit cap, actor, reason, event kind
 -- (discarded | expired), n, n tracking ids, then the audit fields (count, pairs).
 -- Returns { moved, parked-at of each moved record... }.

@@ -1,6 +1,8 @@
 -- Delete archived records for good (retention of the archive): those discarded before a cutoff,
 -- then the oldest past a maximum count, at most `limit` per call.
 --
+-- KEYS[1] <prefix>:idx:archive: it names the slot the script runs on (a Redis Cluster routes a script by its
+-- keys); every key is derived from the prefix, which carries the same hash tag.
 -- ARGV: prefix, cutoff (ms; 0 = no age limit), max count (0 = none), limit, now, events cap.
 -- Returns the number deleted.
 

@@ -2,6 +2,8 @@
 -- indexes. A record whose message was parked again since it was discarded stays archived (one
 -- message must not be parked twice). (park.lua and unpark.lua are prepended.)
 --
+-- KEYS[1] <prefix>:idx:archive: it names the slot the script runs on (a Redis Cluster routes a script by its
+-- keys); every key is derived from the prefix, which carries the same hash tag.
 -- ARGV: prefix, now, events cap, audit cap, actor, n, n tracking ids, then the audit fields.
 -- Returns { restored, then for each one not restored: tracking id, why }.
 
