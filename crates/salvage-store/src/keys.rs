@@ -24,7 +24,8 @@ impl Keys {
     /// Whether `key` is one of Salvage's own keys: under the prefix, or a delivery marker set
     /// (a queue named so would be mistaken for them).
     pub fn owns(&self, key: &str) -> bool {
-        key.starts_with(&self.prefix) || key.starts_with(&format!("{}:delivered:{{", self.stem()))
+        let stem = self.stem();
+        key.starts_with(&self.prefix) || key.starts_with(&format!("{stem}:delivered:{{"))
     }
 
     /// The prefix without its braces: the start of keys that must not carry its hash tag.
@@ -38,7 +39,8 @@ impl Keys {
     /// Sorted set, on a Redis Cluster only: the delivery markers of the slot that the hash tag
     /// `{tag}` falls in (`crossslot.rs`). Outside the prefix's slot on purpose.
     pub fn delivered(&self, tag: u32) -> String {
-        format!("{}:delivered:{{{tag}}}", self.stem())
+        let stem = self.stem();
+        format!("{stem}:delivered:{{{tag}}}")
     }
 
     /// Hash: the state of one message (attempts, last outcome, pending flag, history).
