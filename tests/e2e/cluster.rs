@@ -440,6 +440,13 @@ async fn the_replica_wait_refuses_an_outcome_missing_on_the_primary_it_reached()
     // The outcome missing where the wait was met: UNAVAILABLE, and reporting again records it.
     let refused = staged("o-2", true).await.unwrap_err();
     assert_eq!(refused.code(), Code::Unavailable, "{refused:?}");
+    // The message names the replica wait among the causes, and what to do.
+    assert!(
+        refused.message().contains("redis.wait_replicas")
+            && refused.message().contains("report it again"),
+        "{}",
+        refused.message()
+    );
     let again = app
         .client()
         .report(order_total_as_string("o-2"))

@@ -65,9 +65,12 @@ pub enum ReportError {
         /// What is wrong and how to fix it.
         message: String,
     },
-    /// Redis is unreachable or did not answer in time; the consumer keeps the message and
-    /// reports it again later.
-    #[error("no answer from Redis, the outcome may or may not be recorded: {0}")]
+    /// Redis is unreachable, did not answer in time, is failing over, or too few replicas
+    /// confirmed the outcome (`redis.wait_replicas`); the consumer keeps the message and reports
+    /// it again later.
+    #[error(
+        "the outcome was not committed and confirmed in time, it may or may not be recorded: {0}"
+    )]
     Unavailable(#[source] crate::store::StoreError),
     /// Redis is out of memory and refuses writes; the consumer should keep the message and
     /// retry later.

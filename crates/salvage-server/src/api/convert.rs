@@ -129,9 +129,10 @@ pub(super) fn response_of(d: Decided) -> pb::ReportResponse {
 }
 
 /// The UNAVAILABLE message of a report: says what the consumer can rely on, not more.
-pub(super) const UNAVAILABLE_MESSAGE: &str = "Salvage got no answer from Redis (unreachable or \
-     timed out), so the outcome may or may not be recorded: keep the message and report it again \
-     later (a report that was recorded is answered DUPLICATE)";
+pub(super) const UNAVAILABLE_MESSAGE: &str = "Salvage could not have the outcome committed and \
+     confirmed in time (Redis unreachable, timed out or failing over, or fewer replicas than \
+     redis.wait_replicas confirmed it), so it may or may not be recorded: keep the message and \
+     report it again later (a report that was recorded is answered DUPLICATE)";
 
 /// The INTERNAL message of a report (the cause is in Salvage's log).
 pub(super) const INTERNAL_MESSAGE: &str = "internal error, see Salvage's log; the outcome may or \
