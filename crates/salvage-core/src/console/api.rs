@@ -575,7 +575,10 @@ pub(super) async fn events(State(s): State<ConsoleState>, headers: HeaderMap) ->
             }
         }
     };
-    let stream = BroadcastStream::new(s.hub.subscribe())
+    let subscribed = s.hub.subscribe();
+    // Once the tail follows the stream (or after 5 s), as for WatchParked.
+    s.hub.ready(std::time::Duration::from_secs(5)).await;
+    let stream = BroadcastStream::new(subscribed)
         .filter_map(|e| {
             // A slow page skips ahead; it re-reads what it shows anyway.
             let out = e.ok().map(|e| {

@@ -16,12 +16,16 @@ pub use crate::store::StoredEvent as Event;
 #[derive(Debug, Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<Event>>,
+    /// True once the tail has read the stream (it has its starting point): from then on every
+    /// event written reaches the subscribers.
+    ready: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Default for Hub {
     fn default() -> Self {
         Self {
             tx: broadcast::channel(1024).0,
+            ready: Arc::new(tokio::sync::watch::channel(false).0),
         }
     }
 }
@@ -30,6 +34,18 @@ impl Hub {
     /// Events from now on. A watcher that falls more than 1024 events behind skips ahead.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.tx.subscribe()
+    }
+
+    /// Wait, at most `limit`, until the tail has its starting point, so that a watcher that
+    /// subscribed sees every event written after this returns (the tail starts after the events
+    /// already written when it first reads, which can be after a watcher subscribed: the
+    /// process just started, or its Redis connection is slow to open). Whether it has.
+    pub async fn ready(&self, limit: Duration) -> bool {
+        let mut ready = self.ready.subscribe();
+        matches!(
+            tokio::time::timeout(limit, ready.wait_for(|r| *r)).await,
+            Ok(Ok(_))
+        )
     }
 }
 
@@ -45,6 +61,7 @@ pub(super) async fn tail_events(store: &Store, hub: &Hub, mut shutdown: Shutdown
         };
         match read {
             Ok(events) => {
+                hub.ready.send_replace(true);
                 for event in events {
                     // No watcher is fine.
                     let _ = hub.tx.send(Arc::new(event));

@@ -1,7 +1,7 @@
 //! The `ParkingLot` gRPC service: authenticates each call (bearer token, role), converts the
 //! request, calls `crate::parking`, and maps its errors to status codes that say what to fix.
 
-use std::{borrow::Cow, pin::Pin};
+use std::{borrow::Cow, pin::Pin, time::Duration};
 
 use futures::{Stream, StreamExt};
 use tokio_stream::wrappers::{BroadcastStream, errors::BroadcastStreamRecvError};
@@ -18,6 +18,9 @@ use crate::{
     shutdown::ShutdownSignal,
     store::StoreError,
 };
+
+/// How long `WatchParked` waits for the events tail to follow the stream before it answers.
+const WATCH_READY_WITHIN: Duration = Duration::from_secs(5);
 
 /// The service implementation.
 #[derive(Debug, Clone)]
@@ -342,7 +345,11 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
         self.caller(&req, Role::Viewer)?;
         let queue = req.into_inner().queue;
         let mut stop = self.shutdown.clone();
-        let events = BroadcastStream::new(self.hub.subscribe())
+        let subscribed = self.hub.subscribe();
+        // Answer once the tail follows the stream, so every change made after the watcher has
+        // its answer reaches it (or after 5 s: Redis unreachable; events flow once it is back).
+        self.hub.ready(WATCH_READY_WITHIN).await;
+        let events = BroadcastStream::new(subscribed)
             .take_until(async move { stop.recv().await })
             .filter_map(move |e| {
                 let out = match e {
