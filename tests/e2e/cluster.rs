@@ -650,3 +650,144 @@ async fn three_processes_and_slots_moved_mid_run_lose_and_double_nothing() {
     assert!(lost.is_empty(), "answered but lost: {lost:?}");
     assert_eq!(landed.len(), 4 * 150);
 }
+
+/// Data failures are repaired and requeued; transient ones retried after 10 ms; the report after
+/// the third attempt parks (the brokers' race test's rules).
+const RACE_RULES: &str = r#"
+[defaults]
+max_attempts = 3
+backoff = { initial = "10ms", multiplier = 1.0, max = "10ms", jitter = 0.0 }
+on_transient = "retry"
+on_other = "park"
+
+[[rule]]
+name = "fix"
+when.class = "data"
+when.code = "FIX"
+actions = [{ op = "add", path = "/fixed", value = true }]
+decision = "requeue"
+"#;
+
+/// The race of the trust issue on a stream in another cluster slot: a consumer fails on every
+/// copy the moment it lands (often before the relay has settled the outbox entry on Salvage's
+/// slot) and reports it with its headers. Every message ends parked after exactly three copies
+/// (the repaired one, two retries), none answered DUPLICATE (the consumer would ack it: lost),
+/// none doubled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_every_copy_at_once_on_a_cluster_loses_and_doubles_nothing() {
+    const N: usize = 200;
+    let set = start_cluster().await;
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, RACE_RULES).unwrap();
+    let mut settings = cluster_settings(&set);
+    settings.rules.path = rules;
+    let app = RunningApp::start(settings).await;
+    let queue = "race";
+    assert_ne!(slot_of(queue.as_bytes()), slot_of(b"{salvage}"));
+
+    // The consumer: its own connection (a blocking read), every copy reported at once.
+    let mut reader = cluster_conn(set.urls()).await;
+    let client = app.client();
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    let consumer = tokio::spawn(async move {
+        let mut reports = tokio::task::JoinSet::new();
+        let mut seen = Vec::new();
+        let mut last = "0-0".to_owned();
+        loop {
+            // Dropped unanswered when a report ends first: nothing is lost, the next read starts
+            // after the last entry taken.
+            let mut xread = redis::cmd("XREAD");
+            xread
+                .arg("BLOCK")
+                .arg(200)
+                .arg("COUNT")
+                .arg(100)
+                .arg("STREAMS")
+                .arg(queue)
+                .arg(&last);
+            tokio::select! {
+                read = xread.query_async::<Option<redis::streams::StreamReadReply>>(&mut reader) => {
+                    for stream in read.unwrap().map(|r| r.keys).unwrap_or_default() {
+                        for entry in stream.ids {
+                            last.clone_from(&entry.id);
+                            let field = |f: &str| entry.get::<String>(f).unwrap_or_default();
+                            let (id, payload) = (field("id"), field("payload"));
+                            let headers: HashMap<String, String> =
+                                serde_json::from_str(&field("headers")).unwrap();
+                            let mut client = client.clone();
+                            reports.spawn(async move {
+                                let mut req = report(&id, queue, "Tick", pb::ErrorClass::Transient,
+                                    "DOWNSTREAM_TIMEOUT", "downstream timed out", &payload);
+                                message(&mut req).headers = headers.clone();
+                                let answer = client.report(req).await.expect("report of a copy");
+                                (id, headers, answer.into_inner().outcome())
+                            });
+                        }
+                    }
+                }
+                Some(done) = reports.join_next() => seen.push(done.unwrap()),
+                _ = &mut stopped => break,
+            }
+        }
+        while let Some(done) = reports.join_next().await {
+            seen.push(done.unwrap());
+        }
+        seen
+    });
+
+    let mut client = app.client();
+    for i in 0..N {
+        let req = report(
+            &format!("m-{i}"),
+            queue,
+            "Tick",
+            pb::ErrorClass::Data,
+            "FIX",
+            "needs a fix",
+            &format!(r#"{{"n":{i}}}"#),
+        );
+        let answer = client.report(req).await.unwrap().into_inner();
+        assert_eq!(outcome(&answer), pb::Outcome::Requeued, "{answer:?}");
+    }
+    let conn = cluster_conn(set.urls()).await;
+    let all_parked = eventually(Duration::from_secs(60), || {
+        let mut conn = conn.clone();
+        async move {
+            let parked: usize = conn.zcard("{salvage}:idx:parked").await.unwrap();
+            (parked >= N).then_some(parked)
+        }
+    })
+    .await;
+    stop.send(()).unwrap();
+    let seen = consumer.await.unwrap();
+    assert_eq!(all_parked, Some(N), "every message ends parked: none lost");
+
+    let duplicates: Vec<_> = seen
+        .iter()
+        .filter(|(.., o)| *o == pb::Outcome::Duplicate)
+        .collect();
+    assert!(
+        duplicates.is_empty(),
+        "copies answered DUPLICATE (lost): {}, e.g. {:?}",
+        duplicates.len(),
+        duplicates.first()
+    );
+    let mut per_message: HashMap<&str, Vec<&HashMap<String, String>>> = HashMap::new();
+    for (id, headers, _) in &seen {
+        per_message.entry(id).or_default().push(headers);
+    }
+    assert_eq!(per_message.len(), N, "every message's copies arrived");
+    for (id, copies) in &per_message {
+        let mut attempts: Vec<&str> = copies
+            .iter()
+            .map(|h| h.get("salvage-attempt").map_or("", String::as_str))
+            .collect();
+        attempts.sort_unstable();
+        assert_eq!(
+            attempts,
+            ["1", "2", "3"],
+            "{id}: one copy per attempt, none doubled"
+        );
+    }
+}
