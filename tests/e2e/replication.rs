@@ -33,7 +33,10 @@ fn await_replica_online(primary: &RedisServer) {
 async fn a_report_no_replica_confirmed_is_answered_unavailable_then_duplicate_once_one_has_it() {
     let app = spawn_app_with(|s| {
         s.redis.wait_replicas = 1;
-        s.redis.wait_timeout = Duration::from_millis(50);
+        // Ample for a replica's acknowledgement on a loaded machine (50 ms was not, in a full
+        // CI run); the first report waits this long to be refused.
+        s.redis.response_timeout = Duration::from_secs(3);
+        s.redis.wait_timeout = Duration::from_secs(2);
     })
     .await;
     let mut client = app.client();
