@@ -43,6 +43,11 @@ pub struct RedisSettings {
     /// recorded anew if a failover lost it).
     #[serde(with = "humantime_serde")]
     pub wait_timeout: Duration,
+    /// How many buckets Salvage's state is spread over (`layout.rs`): each a hash tag of its
+    /// own, so on a Redis Cluster the state spreads over that many slots. Default: 1 (one slot,
+    /// the plain prefix) on a standalone Redis or with Sentinel, 16 on a Cluster. Fixed when a
+    /// deployment first starts: recorded in Redis, and a different number later is refused.
+    pub buckets: Option<u32>,
 }
 
 /// `[redis.sentinel]`: the sentinels that watch the primary.
@@ -97,6 +102,7 @@ impl Default for RedisSettings {
             cluster: None,
             wait_replicas: 0,
             wait_timeout: Duration::from_secs(1),
+            buckets: None,
         }
     }
 }
@@ -128,6 +134,7 @@ impl fmt::Debug for RedisSettings {
             )
             .field("wait_replicas", &self.wait_replicas)
             .field("wait_timeout", &self.wait_timeout)
+            .field("buckets", &self.buckets)
             .finish()
     }
 }
@@ -155,8 +162,22 @@ impl RedisSettings {
         }
     }
 
+    /// The number of buckets: `buckets` if set, else 16 on a Cluster and 1 otherwise.
+    pub fn bucket_count(&self) -> u32 {
+        self.buckets
+            .unwrap_or(if self.cluster.is_some() { 16 } else { 1 })
+    }
+
     /// Its own checks: a hash tag in the key prefix, timeouts, TLS only with `rediss://`.
     pub fn validate(&self) -> Result<(), String> {
+        if let Some(n) = self.buckets
+            && !(1..=crate::layout::MAX_BUCKETS).contains(&n)
+        {
+            return Err(format!(
+                "redis.buckets = {n}: give a number from 1 to {}",
+                crate::layout::MAX_BUCKETS
+            ));
+        }
         let p = &self.key_prefix;
         let tag = p.find('{').and_then(|o| p[o..].find('}').map(|c| c > 1));
         if tag != Some(true) {

@@ -1,6 +1,7 @@
-//! The Redis key layout. Every key Salvage owns starts with one configurable prefix that carries a
-//! hash tag (`{salvage}` by default), so all of them live in one Redis Cluster slot and the Lua
-//! scripts may touch them together. ARCHITECTURE.md documents the layout; keep the two in step.
+//! The Redis key layout of one bucket (`layout.rs`). Every key starts with the bucket's prefix,
+//! which carries a hash tag (`{salvage}`, or `{salvage:17}` with several buckets), so all keys of
+//! a bucket live in one Redis Cluster slot and the Lua scripts may touch them together.
+//! ARCHITECTURE.md documents the layout; keep the two in step.
 
 /// Builds key names under one prefix.
 #[derive(Debug, Clone)]
@@ -25,7 +26,14 @@ impl Keys {
     /// (a queue named so would be mistaken for them).
     pub fn owns(&self, key: &str) -> bool {
         let stem = self.stem();
-        key.starts_with(&self.prefix) || key.starts_with(&format!("{stem}:delivered:{{"))
+        key.starts_with(&self.prefix)
+            || super::layout::is_bucket_key(&self.prefix, key)
+            || key.starts_with(&format!("{stem}:delivered:{{"))
+    }
+
+    /// Hash, at home: the number of buckets this deployment's state is laid out in (`layout.rs`).
+    pub fn layout(&self) -> String {
+        format!("{}:layout", self.prefix)
     }
 
     /// The prefix without its braces: the start of keys that must not carry its hash tag.
@@ -169,6 +177,7 @@ mod tests {
         let keys = Keys::new("{salvage}");
         assert!(keys.owns("{salvage}:retries"));
         assert!(keys.owns(&keys.delivered(7)));
+        assert!(keys.owns("{salvage:3}:msg:x"));
         assert_eq!(keys.delivered(7), "salvage:delivered:{7}");
         assert!(!keys.owns("orders"));
         assert!(!keys.owns("salvage:orders"));

@@ -10,6 +10,7 @@ mod crossslot;
 mod events;
 mod isolation;
 mod keys;
+mod layout;
 mod link;
 mod memory;
 mod outbox;
@@ -25,6 +26,7 @@ pub use self::{
     crossslot::slot_of,
     events::{EventsTail, StoredEvent},
     keys::Keys,
+    layout::{Layout, MAX_BUCKETS},
     memory::Memory,
     outbox::{OutboxEntry, Settle},
     parking::{AuditFields, BatchResult, EditResult, RawRecord, ResubmitEntry},
@@ -78,6 +80,34 @@ impl From<redis::RedisError> for StoreError {
         } else {
             Self::Redis(e)
         }
+    }
+}
+
+/// Why the recorded layout does not fit the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    /// Redis could not be asked.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The state was laid out in another number of buckets.
+    #[error(
+        "redis.buckets is {configured}, but the state in this Redis is laid out in {recorded} \
+         bucket(s) (recorded in {key}): set redis.buckets = {recorded} (the number of buckets \
+         cannot change once a deployment has state)"
+    )]
+    Mismatch {
+        /// What Redis holds.
+        recorded: u32,
+        /// What the configuration says.
+        configured: u32,
+        /// The layout record.
+        key: String,
+    },
+}
+
+impl From<redis::RedisError> for LayoutError {
+    fn from(e: redis::RedisError) -> Self {
+        Self::Store(e.into())
     }
 }
 
@@ -274,7 +304,10 @@ pub struct Store {
     manager: ConnectionManagerConfig,
     parking: parking::ParkingScripts,
     outbox: outbox::OutboxScripts,
+    /// The home keys (runs, console sessions, the layout record; with one bucket, everything).
     keys: Keys,
+    /// The buckets (`layout.rs`).
+    layout: Layout,
     state_ttl_secs: u64,
     /// With `redis.wait_replicas`: confirms that replicas have a report's outcome.
     waiter: Option<replication::Waiter>,
@@ -359,6 +392,7 @@ impl Store {
     ) -> Self {
         let keys = Keys::new(settings.key_prefix.clone());
         Self {
+            layout: Layout::new(&settings.key_prefix, settings.bucket_count()),
             link,
             manager: config,
             parking: parking::ParkingScripts::new(),
@@ -391,9 +425,55 @@ impl Store {
         self.state_ttl_secs
     }
 
-    /// The key layout.
+    /// The home keys: runs, console sessions, the layout record. With one bucket (the default
+    /// outside a Cluster) every key; otherwise a message's keys are its bucket's ([`Self::layout`]).
     pub fn keys(&self) -> &Keys {
         &self.keys
+    }
+
+    /// The buckets.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Record the number of buckets if this is the deployment's first start, or check it against
+    /// the recorded one. A different number is refused: the state would be looked for in the
+    /// wrong buckets. So is more than one bucket over state a single-bucket deployment left
+    /// (parked records, scheduled retries or runs under the plain prefix, and no record).
+    pub async fn check_layout(&self) -> Result<(), LayoutError> {
+        let n = self.layout.count();
+        let key = self.keys.layout();
+        let mut conn = self.link.conn();
+        let recorded: Option<u32> = conn.hget(&key, "buckets").await?;
+        if recorded.is_none() && n > 1 {
+            let mut pipe = redis::pipe();
+            for k in [
+                self.keys.parked_index(),
+                self.keys.retries(),
+                self.keys.runs(),
+                self.keys.archive_index(),
+            ] {
+                pipe.exists(k);
+            }
+            let found: Vec<bool> = pipe.query_async(&mut conn).await?;
+            if found.into_iter().any(|f| f) {
+                return Err(LayoutError::Mismatch {
+                    recorded: 1,
+                    configured: n,
+                    key,
+                });
+            }
+        }
+        let _: bool = conn.hset_nx(&key, "buckets", n).await?;
+        let recorded: u32 = conn.hget(&key, "buckets").await?;
+        if recorded != n {
+            return Err(LayoutError::Mismatch {
+                recorded,
+                configured: n,
+                key,
+            });
+        }
+        Ok(())
     }
 
     /// Run a command that names no key on the server that holds Salvage's keys (on a Cluster,
