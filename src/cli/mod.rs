@@ -90,7 +90,11 @@ async fn serve(config: PathBuf) -> anyhow::Result<()> {
 fn check(config: PathBuf, rules: Option<PathBuf>) -> anyhow::Result<()> {
     let settings = Settings::load(&config)?;
     println!("{}: configuration is valid", config.display());
-    println!("redis: {}", settings.redis.topology());
+    println!(
+        "redis: {}, state in {} bucket(s)",
+        settings.redis.topology(),
+        settings.redis.bucket_count()
+    );
     let path = rules.unwrap_or(settings.rules.path);
     let rules = load_rules(&path)?;
     println!("{}: {} rules are valid", path.display(), rules.len());

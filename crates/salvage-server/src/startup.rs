@@ -100,7 +100,7 @@ impl Application {
         let rules = Arc::new(load_rules(&settings.rules.path)?);
         info!(rules = rules.len(), file = %settings.rules.path.display(), "rules loaded");
         let mut store = Store::connect(&settings.redis).context("invalid redis settings")?;
-        info!(redis = %settings.redis.topology(), "redis");
+        info!(redis = %settings.redis.topology(), buckets = settings.redis.bucket_count(), "redis");
         store.set_parking_caps(
             settings.parking_lot.events_max_entries,
             settings.parking_lot.audit_max_entries,
@@ -164,6 +164,9 @@ impl Application {
             })?;
         if let Err(e) = store.ping().await {
             warn!(error = %e, "Redis is not answering yet; reports get UNAVAILABLE until it does");
+        } else if let Err(e) = store.check_layout().await {
+            // A different number of buckets would look for every message in the wrong place.
+            return Err(anyhow::anyhow!(e));
         } else if let Some(policy) = store.check_eviction_policy().await {
             warn!(
                 policy,

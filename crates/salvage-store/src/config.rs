@@ -44,9 +44,10 @@ pub struct RedisSettings {
     #[serde(with = "humantime_serde")]
     pub wait_timeout: Duration,
     /// How many buckets Salvage's state is spread over (`layout.rs`): each a hash tag of its
-    /// own, so on a Redis Cluster the state spreads over that many slots. Default: 1 (one slot,
-    /// the plain prefix) on a standalone Redis or with Sentinel, 16 on a Cluster. Fixed when a
-    /// deployment first starts: recorded in Redis, and a different number later is refused.
+    /// own at evenly spaced slots, so on a Redis Cluster the state spreads over the primaries
+    /// (evenly when their number divides it). Default: 1 (one slot, the plain prefix) on a
+    /// standalone Redis or with Sentinel, 24 on a Cluster. Fixed when a deployment first starts:
+    /// recorded in Redis, and a different number later is refused.
     pub buckets: Option<u32>,
 }
 
@@ -162,10 +163,10 @@ impl RedisSettings {
         }
     }
 
-    /// The number of buckets: `buckets` if set, else 16 on a Cluster and 1 otherwise.
+    /// The number of buckets: `buckets` if set, else 24 on a Cluster and 1 otherwise.
     pub fn bucket_count(&self) -> u32 {
         self.buckets
-            .unwrap_or(if self.cluster.is_some() { 16 } else { 1 })
+            .unwrap_or(if self.cluster.is_some() { 24 } else { 1 })
     }
 
     /// Its own checks: a hash tag in the key prefix, timeouts, TLS only with `rediss://`.

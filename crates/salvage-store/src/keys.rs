@@ -177,7 +177,7 @@ mod tests {
         let keys = Keys::new("{salvage}");
         assert!(keys.owns("{salvage}:retries"));
         assert!(keys.owns(&keys.delivered(7)));
-        assert!(keys.owns("{salvage:3}:msg:x"));
+        assert!(keys.owns("{salvage:3:7}:msg:x"));
         assert_eq!(keys.delivered(7), "salvage:delivered:{7}");
         assert!(!keys.owns("orders"));
         assert!(!keys.owns("salvage:orders"));

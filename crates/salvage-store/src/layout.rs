@@ -5,7 +5,10 @@
 //! (`{salvage:0}` … `{salvage:N-1}`; with N = 1 the one bucket is the plain prefix `{salvage}`,
 //! the layout of a deployment that never set `redis.buckets`). A message's bucket is a hash of
 //! (destination, queue, partition key, or the id when there is none), so every message of one
-//! partition key shares a bucket, and each script stays in one slot. The bucket is also carried
+//! partition key shares a bucket, and each script stays in one slot. Bucket `b` of N sits at
+//! slot ⌊(2b+1)·16384 / 2N⌋ (its hash tag is `<tag>:<b>:<k>`, `k` the smallest number that lands
+//! it there): evenly spaced, so on a Cluster whose slots are split evenly over P primaries (as
+//! `redis-cli --cluster create` does) each primary holds N/P buckets when P divides N. The bucket is also carried
 //! in every tracking id Salvage mints (its last two bytes), so an operator action that names a
 //! tracking id finds its bucket without a lookup.
 //!
@@ -13,7 +16,7 @@
 //! operators' audit entries that name no message, and the layout record
 //! (`<prefix>:layout`), which fixes N when a deployment first starts.
 
-use super::keys::Keys;
+use super::{crossslot::slot_of, keys::Keys};
 
 /// The most buckets a deployment may have (a tracking id carries the bucket in 16 bits).
 pub const MAX_BUCKETS: u32 = 4096;
@@ -33,7 +36,7 @@ impl Layout {
             vec![home.clone()]
         } else {
             (0..count.min(MAX_BUCKETS))
-                .map(|b| Keys::new(bucket_prefix(prefix, b)))
+                .map(|b| Keys::new(bucket_prefix(prefix, b, count.min(MAX_BUCKETS))))
                 .collect()
         };
         Self { home, buckets }
@@ -139,16 +142,28 @@ impl Layout {
     }
 }
 
-/// The prefix of bucket `b`: the hash tag gets `:b` before its closing brace
-/// (`{salvage}` → `{salvage:3}`).
-fn bucket_prefix(prefix: &str, b: u32) -> String {
-    match prefix
+/// The slot bucket `b` of `n` sits at: evenly spaced over the 16384 slots.
+pub fn bucket_slot(b: u32, n: u32) -> u16 {
+    let n = u64::from(n.max(1));
+    u16::try_from((2 * u64::from(b) + 1) * 16384 / (2 * n)).unwrap_or(0)
+}
+
+/// The prefix of bucket `b` of `n`: the hash tag gets `:b:k` before its closing brace, `k` the
+/// smallest number that puts the tag in [`bucket_slot`] (`{salvage}` → `{salvage:3:2071}`).
+fn bucket_prefix(prefix: &str, b: u32, n: u32) -> String {
+    let Some((open, close)) = prefix
         .find('{')
-        .and_then(|o| prefix[o..].find('}').map(|c| o + c))
-    {
-        Some(close) => format!("{}:{b}{}", &prefix[..close], &prefix[close..]),
-        None => format!("{prefix}:{b}"),
-    }
+        .and_then(|o| prefix[o..].find('}').map(|c| (o, o + c)))
+    else {
+        return format!("{prefix}:{b}");
+    };
+    let tag = &prefix[open + 1..close];
+    let target = bucket_slot(b, n);
+    // About 16384 tries on average: microseconds each, once per bucket at start.
+    let k = (0u32..)
+        .find(|k| slot_of(format!("{tag}:{b}:{k}").as_bytes()) == target)
+        .unwrap_or(0);
+    format!("{}:{b}:{k}{}", &prefix[..close], &prefix[close..])
 }
 
 /// Whether `key` starts with the prefix of some bucket of `prefix` (any number).
@@ -163,8 +178,13 @@ pub(crate) fn is_bucket_key(prefix: &str, key: &str) -> bool {
     let Some(rest) = key.strip_prefix(head).and_then(|r| r.strip_prefix(':')) else {
         return false;
     };
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    digits > 0 && rest[digits..].starts_with(tail)
+    // `<b>:<k>` then the rest of the prefix.
+    let b = rest.bytes().take_while(u8::is_ascii_digit).count();
+    let Some(rest) = rest[b..].strip_prefix(':') else {
+        return false;
+    };
+    let k = rest.bytes().take_while(u8::is_ascii_digit).count();
+    b > 0 && k > 0 && rest[k..].starts_with(tail)
 }
 
 #[cfg(test)]
@@ -183,11 +203,33 @@ mod tests {
     #[test]
     fn buckets_get_their_own_hash_tag() {
         let l = Layout::new("app:{salvage}:x", 16);
-        assert_eq!(l.bucket(3).prefix(), "app:{salvage:3}:x");
+        assert!(l.bucket(3).prefix().starts_with("app:{salvage:3:"));
+        assert!(l.bucket(3).prefix().ends_with("}:x"));
         assert_eq!(l.home().prefix(), "app:{salvage}:x");
-        assert!(is_bucket_key("app:{salvage}:x", "app:{salvage:12}:x:msg:1"));
+        assert!(is_bucket_key(
+            "app:{salvage}:x",
+            &format!("{}:msg:1", l.bucket(12).prefix())
+        ));
         assert!(!is_bucket_key("app:{salvage}:x", "app:{salvage:}:x"));
         assert!(!is_bucket_key("app:{salvage}:x", "app:{salvage:1a}:x"));
+        assert!(!is_bucket_key("app:{salvage}:x", "app:{salvage:12}:x"));
+    }
+
+    #[test]
+    fn buckets_sit_at_evenly_spaced_slots() {
+        let l = Layout::new("{salvage}", 48);
+        let slots: Vec<u16> = l
+            .buckets()
+            .map(|(_, k)| slot_of(k.prefix().as_bytes()))
+            .collect();
+        for (b, s) in slots.iter().enumerate() {
+            assert_eq!(*s, bucket_slot(b as u32, 48));
+        }
+        // Three primaries with the slots split as redis-cli --cluster create does: 16 each.
+        let ranges = [(0u16, 5460u16), (5461, 10922), (10923, 16383)];
+        for (lo, hi) in ranges {
+            assert_eq!(slots.iter().filter(|s| (lo..=hi).contains(*s)).count(), 16);
+        }
     }
 
     #[test]

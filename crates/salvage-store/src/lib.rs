@@ -29,7 +29,7 @@ pub use self::{
     layout::{Layout, MAX_BUCKETS},
     memory::Memory,
     outbox::{OutboxEntry, Settle},
-    parking::{AuditFields, BatchResult, EditResult, RawRecord, ResubmitEntry},
+    parking::{AuditFields, BatchResult, EditResult, Index, RawRecord, ResubmitEntry},
 };
 use salvage_model::{Message, Outcome};
 
@@ -123,6 +123,8 @@ pub enum RequeueMode {
 /// Everything the report script needs, prepared by the workflow.
 #[derive(Debug)]
 pub struct ReportCommit<'a> {
+    /// The message's bucket (`Layout::of_message`).
+    pub bucket: u32,
     /// Now, in ms since the Unix epoch.
     pub now_ms: u64,
     /// The tracking id this report gets unless it turns out a duplicate.
@@ -533,15 +535,16 @@ impl Store {
         } else {
             RequeueMode::Outbox
         };
+        let keys = self.layout.bucket(c.bucket);
         let target = match mode {
             RequeueMode::Inline => c.message.queue.clone(),
-            RequeueMode::Outbox => self.keys.outbox(c.destination),
+            RequeueMode::Outbox => keys.outbox(c.destination),
         };
         let (initial, mult, max, jitter) = c.backoff;
-        let mut inv = self.report.key(self.keys.message(c.message_key));
+        let mut inv = self.report.key(keys.message(c.message_key));
         inv.key(target);
         let mut args = NamedArgs::new(&mut inv, argv::REPORT);
-        args.arg("prefix", self.keys.prefix())
+        args.arg("prefix", keys.prefix())
             .arg("now", c.now_ms)
             .arg("tid", c.tracking_id)
             .arg("incoming", c.incoming_tracking_id)
@@ -592,11 +595,7 @@ impl Store {
             inv.invoke_async(&mut conn).await?;
         if let Some(waiter) = &self.waiter {
             waiter
-                .confirm(
-                    generation,
-                    self.keys.message(c.message_key),
-                    tracking_id.clone(),
-                )
+                .confirm(generation, keys.message(c.message_key), tracking_id.clone())
                 .await?;
         }
         let outcome = match outcome.as_str() {

@@ -3,11 +3,11 @@
 //! script, so it is atomic and records its event (and, for operator actions, its audit entry) in
 //! the same step. The parking-lot logic itself lives in the server's `parking` module.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use redis::{AsyncCommands, Script};
 
-use super::{Store, StoreError};
+use super::{Keys, Store, StoreError};
 
 /// A record as stored: field name → raw value.
 pub type RawRecord = HashMap<String, Vec<u8>>;
@@ -104,6 +104,65 @@ pub enum BatchResult {
     },
 }
 
+/// A parking-lot index, which every bucket has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Index<'a> {
+    /// Every parked record, by parked-at time.
+    Parked,
+    /// Every archived record, by discarded-at time.
+    Archive,
+    /// The parked records of one origin queue.
+    Queue(&'a str),
+    /// The parked records of one failure group.
+    Group(&'a str),
+}
+
+impl Index<'_> {
+    /// Its key in one bucket.
+    pub fn key(&self, keys: &Keys) -> String {
+        match self {
+            Self::Parked => keys.parked_index(),
+            Self::Archive => keys.archive_index(),
+            Self::Queue(q) => keys.queue_index(q),
+            Self::Group(g) => keys.group_index(g),
+        }
+    }
+}
+
+/// A zset score Salvage wrote as a ms timestamp (whole, positive).
+#[allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "zset scores Salvage wrote as ms timestamps: whole and positive"
+)]
+fn whole(score: f64) -> u64 {
+    score as u64
+}
+
+/// One bucket's part of a resubmit batch.
+struct BatchPart {
+    keys: Keys,
+    /// The run hash the script counts on: at home with one bucket, else the bucket's.
+    run_key: String,
+    /// The owner the script checks ("" with several buckets: checked at home before).
+    owner: String,
+    lease_until_ms: u64,
+    new_cursor: u64,
+    actor: String,
+    extra_skipped: u64,
+    entries: Vec<ResubmitEntry>,
+    now_ms: u64,
+}
+
+/// The counters of a run that scripts in the buckets add to (summed on read).
+const RUN_COUNTERS: [&str; 5] = [
+    "resubmitted",
+    "skipped",
+    "delivered",
+    "delivery_failed",
+    "failed_again",
+];
+
 /// Audit fields: name/value pairs.
 pub type AuditFields = Vec<(&'static str, String)>;
 
@@ -117,13 +176,28 @@ fn push_audit(inv: &mut redis::ScriptInvocation<'_>, audit: &AuditFields) {
 impl Store {
     /// A parked record (or, with `archived`, an archived one): every field.
     pub async fn record(&self, tracking_id: &str, archived: bool) -> Result<RawRecord, StoreError> {
+        let Some(b) = self.layout.of_tracking_id(tracking_id) else {
+            return Ok(RawRecord::new());
+        };
+        let keys = self.layout.bucket(b);
         let key = if archived {
-            self.keys.archived(tracking_id)
+            keys.archived(tracking_id)
         } else {
-            self.keys.parked(tracking_id)
+            keys.parked(tracking_id)
         };
         let mut conn = self.link.conn();
         Ok(conn.hgetall(key).await?)
+    }
+
+    /// The positions of `tracking_ids` grouped by bucket (ids no bucket holds are left out).
+    fn by_bucket(&self, tracking_ids: &[String]) -> BTreeMap<u32, Vec<usize>> {
+        let mut by: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        for (i, t) in tracking_ids.iter().enumerate() {
+            if let Some(b) = self.layout.of_tracking_id(t) {
+                by.entry(b).or_default().push(i);
+            }
+        }
+        by
     }
 
     /// Some fields of many records (empty maps for records that do not exist), in one pipeline.
@@ -136,34 +210,120 @@ impl Store {
         if tracking_ids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut pipe = redis::pipe();
-        for t in tracking_ids {
-            let key = if archived {
-                self.keys.archived(t)
-            } else {
-                self.keys.parked(t)
-            };
-            pipe.cmd("HMGET").arg(key).arg(fields);
-        }
+        let mut out = vec![RawRecord::new(); tracking_ids.len()];
         let mut conn = self.link.conn();
-        let rows: Vec<Vec<Option<Vec<u8>>>> = pipe.query_async(&mut conn).await?;
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                fields
+        // One pipeline per bucket: a Cluster pipeline goes to one node.
+        for (b, positions) in self.by_bucket(tracking_ids) {
+            let keys = self.layout.bucket(b);
+            let mut pipe = redis::pipe();
+            for &i in &positions {
+                let t = &tracking_ids[i];
+                let key = if archived {
+                    keys.archived(t)
+                } else {
+                    keys.parked(t)
+                };
+                pipe.cmd("HMGET").arg(key).arg(fields);
+            }
+            let rows: Vec<Vec<Option<Vec<u8>>>> = pipe.query_async(&mut conn).await?;
+            for (i, row) in positions.into_iter().zip(rows) {
+                out[i] = fields
                     .iter()
                     .zip(row)
                     .filter_map(|(f, v)| v.map(|v| ((*f).to_owned(), v)))
-                    .collect()
-            })
-            .collect())
+                    .collect();
+            }
+        }
+        Ok(out)
     }
 
-    /// Members of a sorted-set index with scores in `[min, max]` (inclusive bounds as Redis
-    /// score strings, e.g. "-inf", "(123"), highest score first, skipping `offset`.
-    pub async fn index_range_rev(
+    /// One page of a parking-lot index across every bucket, newest first: up to `count`
+    /// entries with scores in `[min, max]` (Redis score bounds, e.g. "-inf", "(123") that come
+    /// strictly after `after` in listing order (score descending, then member descending), so a
+    /// walk that resumes after the last entry it saw neither repeats nor skips one.
+    pub async fn index_page(
         &self,
-        index: &str,
+        index: Index<'_>,
+        max: &str,
+        min: &str,
+        after: Option<(u64, &str)>,
+        count: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let count = count.max(1);
+        let mut merged: Vec<(String, u64)> = Vec::new();
+        // The highest of the last entries read from buckets that may hold more: below it, such a
+        // bucket may hold entries not read yet.
+        let mut frontier: Option<(u64, String)> = None;
+        for (_, keys) in self.layout.buckets() {
+            let key = index.key(keys);
+            let mut offset = 0;
+            loop {
+                let rows = self.zrange_rev(&key, max, min, offset, count).await?;
+                let full = rows.len() == count;
+                let before = |(m, s): &(String, u64)| {
+                    after.is_none_or(|(a, am)| *s < a || (*s == a && m.as_str() < am))
+                };
+                let fresh: Vec<(String, u64)> =
+                    rows.iter().filter(|r| before(r)).cloned().collect();
+                if fresh.is_empty() && full {
+                    // Only entries tied with the cursor: look further along the tie.
+                    offset += rows.len();
+                    continue;
+                }
+                if full && let Some((m, s)) = rows.last() {
+                    let higher = frontier
+                        .as_ref()
+                        .is_none_or(|(fs, fm)| (*s, m.as_str()) > (*fs, fm.as_str()));
+                    if higher {
+                        frontier = Some((*s, m.clone()));
+                    }
+                }
+                merged.extend(fresh);
+                break;
+            }
+        }
+        merged.sort_by(|(am, a), (bm, b)| b.cmp(a).then_with(|| bm.cmp(am)));
+        // Past the highest of the buckets' last entries, a bucket may hold entries not read.
+        if let Some((fs, fm)) = frontier {
+            merged.retain(|(m, s)| (*s, m.as_str()) >= (fs, fm.as_str()));
+        }
+        merged.truncate(count);
+        Ok(merged)
+    }
+
+    /// The `count` oldest entries of a parking-lot index across every bucket, oldest first.
+    pub async fn index_oldest(
+        &self,
+        index: Index<'_>,
+        count: usize,
+    ) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut conn = self.link.conn();
+        let mut merged: Vec<(String, u64)> = Vec::new();
+        let last = isize::try_from(count).unwrap_or(isize::MAX) - 1;
+        for (_, keys) in self.layout.buckets() {
+            let rows: Vec<(String, f64)> = conn.zrange_withscores(index.key(keys), 0, last).await?;
+            merged.extend(rows.into_iter().map(|(m, s)| (m, whole(s))));
+        }
+        merged.sort_by(|(am, a), (bm, b)| a.cmp(b).then_with(|| am.cmp(bm)));
+        merged.truncate(count);
+        Ok(merged)
+    }
+
+    /// Entries of a parking-lot index, summed over the buckets.
+    pub async fn index_len(&self, index: Index<'_>) -> Result<u64, StoreError> {
+        let mut conn = self.link.conn();
+        let mut n = 0;
+        for (_, keys) in self.layout.buckets() {
+            let k: u64 = conn.zcard(index.key(keys)).await?;
+            n += k;
+        }
+        Ok(n)
+    }
+
+    /// `ZRANGE key max min BYSCORE REV LIMIT offset count WITHSCORES`.
+    async fn zrange_rev(
+        &self,
+        key: &str,
         max: &str,
         min: &str,
         offset: usize,
@@ -171,7 +331,7 @@ impl Store {
     ) -> Result<Vec<(String, u64)>, StoreError> {
         let mut conn = self.link.conn();
         let rows: Vec<(String, f64)> = redis::cmd("ZRANGE")
-            .arg(index)
+            .arg(key)
             .arg(max)
             .arg(min)
             .arg("BYSCORE")
@@ -182,18 +342,7 @@ impl Store {
             .arg("WITHSCORES")
             .query_async(&mut conn)
             .await?;
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "zset scores Salvage wrote as ms timestamps: whole and positive"
-        )]
-        Ok(rows.into_iter().map(|(m, s)| (m, s as u64)).collect())
-    }
-
-    /// Members of a sorted set.
-    pub async fn zcard(&self, key: &str) -> Result<u64, StoreError> {
-        let mut conn = self.link.conn();
-        Ok(conn.zcard(key).await?)
+        Ok(rows.into_iter().map(|(m, s)| (m, whole(s))).collect())
     }
 
     /// Every failure group with parked messages: id and summary fields, most recent first.
@@ -227,8 +376,12 @@ impl Store {
         now_ms: u64,
         audit: &AuditFields,
     ) -> Result<EditResult, StoreError> {
-        let mut inv = self.parking.edit.key(self.keys.parked(tracking_id));
-        inv.arg(self.keys.prefix())
+        let Some(b) = self.layout.of_tracking_id(tracking_id) else {
+            return Ok(EditResult::Missing);
+        };
+        let keys = self.layout.bucket(b);
+        let mut inv = self.parking.edit.key(keys.parked(tracking_id));
+        inv.arg(keys.prefix())
             .arg(now_ms)
             .arg(expected)
             .arg(u8::from(payload.is_some()))
@@ -265,25 +418,32 @@ impl Store {
         state_ttl_secs: u64,
         audit: &AuditFields,
     ) -> Result<Vec<u64>, StoreError> {
-        // The index names the slot the script runs on (on a Cluster, a script without keys goes
-        // to any node); the script derives its keys from the prefix.
-        let mut inv = self.parking.discard.key(self.keys.parked_index());
-        inv.arg(self.keys.prefix())
-            .arg(now_ms)
-            .arg(state_ttl_secs)
-            .arg(self.parking.events_max)
-            .arg(self.parking.audit_max)
-            .arg(actor)
-            .arg(reason)
-            .arg(if expired { "expired" } else { "discarded" })
-            .arg(tracking_ids.len());
-        for t in tracking_ids {
-            inv.arg(t);
+        // One script per bucket: atomic within it, and audited there (with several buckets, a
+        // discard that spans them is one audit entry per bucket, each naming what it moved).
+        let mut parked_at = Vec::new();
+        for (b, positions) in self.by_bucket(tracking_ids) {
+            let keys = self.layout.bucket(b);
+            // The index names the slot the script runs on (on a Cluster, a script without keys
+            // goes to any node); the script derives its keys from the prefix.
+            let mut inv = self.parking.discard.key(keys.parked_index());
+            inv.arg(keys.prefix())
+                .arg(now_ms)
+                .arg(state_ttl_secs)
+                .arg(self.parking.events_max)
+                .arg(self.parking.audit_max)
+                .arg(actor)
+                .arg(reason)
+                .arg(if expired { "expired" } else { "discarded" })
+                .arg(positions.len());
+            for &i in &positions {
+                inv.arg(&tracking_ids[i]);
+            }
+            push_audit(&mut inv, audit);
+            let mut conn = self.link.conn();
+            let reply: Vec<u64> = inv.invoke_async(&mut conn).await?;
+            parked_at.extend(reply.into_iter().skip(1));
         }
-        push_audit(&mut inv, audit);
-        let mut conn = self.link.conn();
-        let reply: Vec<u64> = inv.invoke_async(&mut conn).await?;
-        Ok(reply.into_iter().skip(1).collect())
+        Ok(parked_at)
     }
 
     /// Bring archived records back. Returns how many, and (tracking id, why) for the others.
@@ -294,31 +454,97 @@ impl Store {
         now_ms: u64,
         audit: &AuditFields,
     ) -> Result<(u64, Vec<(String, String)>), StoreError> {
-        let mut inv = self.parking.restore.key(self.keys.archive_index());
-        inv.arg(self.keys.prefix())
-            .arg(now_ms)
-            .arg(self.parking.events_max)
-            .arg(self.parking.audit_max)
-            .arg(actor)
-            .arg(tracking_ids.len());
+        let mut restored = 0;
+        let mut not = Vec::new();
         for t in tracking_ids {
-            inv.arg(t);
+            if self.layout.of_tracking_id(t).is_none() {
+                not.push((t.clone(), "not in the archive".to_owned()));
+            }
         }
-        push_audit(&mut inv, audit);
-        let mut conn = self.link.conn();
-        let reply: Vec<String> = inv.invoke_async(&mut conn).await?;
-        let restored = reply.first().and_then(|n| n.parse().ok()).unwrap_or(0);
-        let not = reply[1.min(reply.len())..]
-            .chunks(2)
-            .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default()))
-            .collect();
+        for (b, positions) in self.by_bucket(tracking_ids) {
+            let keys = self.layout.bucket(b);
+            let mut inv = self.parking.restore.key(keys.archive_index());
+            inv.arg(keys.prefix())
+                .arg(now_ms)
+                .arg(self.parking.events_max)
+                .arg(self.parking.audit_max)
+                .arg(actor)
+                .arg(positions.len());
+            for &i in &positions {
+                inv.arg(&tracking_ids[i]);
+            }
+            push_audit(&mut inv, audit);
+            let mut conn = self.link.conn();
+            let reply: Vec<String> = inv.invoke_async(&mut conn).await?;
+            restored += reply
+                .first()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+            not.extend(
+                reply[1.min(reply.len())..]
+                    .chunks(2)
+                    .map(|c| (c[0].clone(), c.get(1).cloned().unwrap_or_default())),
+            );
+        }
         Ok((restored, not))
     }
 
     /// Delete archived records discarded before `cutoff_ms` (0: no age limit), then the oldest
-    /// past `max_count` (0: none); at most `limit`. Returns how many were deleted.
+    /// past `max_count` (0: none) across the buckets; at most `limit`. Returns how many were
+    /// deleted.
     pub async fn purge_archive(
         &self,
+        cutoff_ms: u64,
+        max_count: u64,
+        limit: usize,
+        now_ms: u64,
+    ) -> Result<u64, StoreError> {
+        if self.layout.count() == 1 {
+            return self
+                .purge_bucket(self.layout.bucket(0), cutoff_ms, max_count, limit, now_ms)
+                .await;
+        }
+        let mut deleted = 0;
+        if cutoff_ms > 0 {
+            for (_, keys) in self.layout.buckets() {
+                let left = limit.saturating_sub(usize::try_from(deleted).unwrap_or(limit));
+                if left == 0 {
+                    return Ok(deleted);
+                }
+                deleted += self.purge_bucket(keys, cutoff_ms, 0, left, now_ms).await?;
+            }
+        }
+        let left = limit.saturating_sub(usize::try_from(deleted).unwrap_or(limit));
+        if max_count == 0 || left == 0 {
+            return Ok(deleted);
+        }
+        let total = self.index_len(Index::Archive).await?;
+        let excess = usize::try_from(total.saturating_sub(max_count)).unwrap_or(left);
+        if excess == 0 {
+            return Ok(deleted);
+        }
+        // The oldest `excess` across buckets: in each bucket, its oldest few, up to the newest
+        // of them, deleted there by age (ties at that time are ordered by member, as here).
+        let oldest = self.index_oldest(Index::Archive, excess.min(left)).await?;
+        let mut upto: BTreeMap<u32, (u64, usize)> = BTreeMap::new();
+        for (t, score) in &oldest {
+            if let Some(b) = self.layout.of_tracking_id(t) {
+                let e = upto.entry(b).or_insert((0, 0));
+                e.0 = e.0.max(*score);
+                e.1 += 1;
+            }
+        }
+        for (b, (newest, n)) in upto {
+            deleted += self
+                .purge_bucket(self.layout.bucket(b), newest + 1, 0, n, now_ms)
+                .await?;
+        }
+        Ok(deleted)
+    }
+
+    async fn purge_bucket(
+        &self,
+        keys: &Keys,
         cutoff_ms: u64,
         max_count: u64,
         limit: usize,
@@ -328,8 +554,8 @@ impl Store {
         Ok(self
             .parking
             .purge_archive
-            .key(self.keys.archive_index())
-            .arg(self.keys.prefix())
+            .key(keys.archive_index())
+            .arg(keys.prefix())
             .arg(cutoff_ms)
             .arg(max_count)
             .arg(limit)
@@ -339,7 +565,13 @@ impl Store {
             .await?)
     }
 
-    /// Resubmit one batch of a run (see `lua/resubmit.lua`).
+    /// Resubmit one batch of a run (see `lua/resubmit.lua`). With one bucket the batch is one
+    /// script, all or nothing. With several, one script per bucket, each all or nothing and
+    /// counting on the run's counters in its bucket (`<bucket>:run:<id>`, summed by
+    /// [`Self::run_fields`]); the run's owner is checked at home first, and its cursor moves
+    /// at home once every bucket's part is done. A batch cut short between buckets (a crash, a
+    /// stale record) is done again: its records already resubmitted are gone from the lot and
+    /// count as skipped the second time, never resubmitted twice.
     #[allow(
         clippy::too_many_arguments,
         reason = "one argument per field of the script's audit entry"
@@ -355,18 +587,103 @@ impl Store {
         entries: &[ResubmitEntry],
         now_ms: u64,
     ) -> Result<BatchResult, StoreError> {
-        let mut inv = self.parking.resubmit.key(self.keys.run(run_id));
-        inv.arg(self.keys.prefix())
-            .arg(now_ms)
+        let part =
+            |keys: &'_ Keys, owner: &'_ str, skipped: u64, entries: Vec<&'_ ResubmitEntry>| {
+                BatchPart {
+                    keys: keys.clone(),
+                    run_key: keys.run(run_id),
+                    owner: owner.to_owned(),
+                    lease_until_ms,
+                    new_cursor,
+                    actor: actor.to_owned(),
+                    extra_skipped: skipped,
+                    entries: entries.into_iter().cloned().collect(),
+                    now_ms,
+                }
+            };
+        if self.layout.count() == 1 {
+            let one = part(
+                self.layout.bucket(0),
+                owner,
+                extra_skipped,
+                entries.iter().collect(),
+            );
+            return self.resubmit_part(&one).await;
+        }
+        let mut conn = self.link.conn();
+        let (holder, state): (Option<String>, Option<String>) = redis::cmd("HMGET")
+            .arg(self.keys.run(run_id))
+            .arg("owner")
+            .arg("state")
+            .query_async(&mut conn)
+            .await?;
+        if holder.as_deref() != Some(owner) || state.as_deref() != Some("running") {
+            return Ok(BatchResult::Lost);
+        }
+        let mut by: BTreeMap<u32, Vec<&ResubmitEntry>> = BTreeMap::new();
+        // What no bucket counts: records the caller left out, and ids no bucket can hold.
+        let mut home_skipped = extra_skipped;
+        for e in entries {
+            match self.layout.of_tracking_id(&e.tracking_id) {
+                Some(b) => by.entry(b).or_default().push(e),
+                None => home_skipped += 1,
+            }
+        }
+        let mut skipped = home_skipped;
+        let (mut resubmitted, mut parked_at) = (0, Vec::new());
+        for (b, es) in by {
+            // The owner was checked at home: the bucket's part does not check it again.
+            match self
+                .resubmit_part(&part(self.layout.bucket(b), "", 0, es))
+                .await?
+            {
+                BatchResult::Done {
+                    resubmitted: r,
+                    skipped: k,
+                    parked_at: at,
+                } => {
+                    resubmitted += r;
+                    skipped += k;
+                    parked_at.extend(at);
+                }
+                other => return Ok(other),
+            }
+        }
+        let run = self.keys.run(run_id);
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.hset_multiple(
+            &run,
+            &[
+                ("cursor", new_cursor),
+                ("updated_at", now_ms),
+                ("lease_until", lease_until_ms),
+            ],
+        )
+        .ignore();
+        pipe.hincr(&run, "skipped", home_skipped).ignore();
+        let () = pipe.query_async(&mut conn).await?;
+        Ok(BatchResult::Done {
+            resubmitted,
+            skipped,
+            parked_at,
+        })
+    }
+
+    /// One bucket's part of a batch: one script.
+    async fn resubmit_part(&self, p: &BatchPart) -> Result<BatchResult, StoreError> {
+        let mut inv = self.parking.resubmit.key(&p.run_key);
+        inv.arg(p.keys.prefix())
+            .arg(p.now_ms)
             .arg(self.state_ttl_secs)
             .arg(self.parking.events_max)
-            .arg(owner)
-            .arg(lease_until_ms)
-            .arg(new_cursor)
-            .arg(actor)
-            .arg(extra_skipped)
-            .arg(entries.len());
-        for e in entries {
+            .arg(&p.owner)
+            .arg(p.lease_until_ms)
+            .arg(p.new_cursor)
+            .arg(&p.actor)
+            .arg(p.extra_skipped)
+            .arg(p.entries.len());
+        for e in &p.entries {
             inv.arg(&e.tracking_id)
                 .arg(e.version)
                 .arg(&e.new_tracking_id)
@@ -475,7 +792,27 @@ impl Store {
     /// A run's fields.
     pub async fn run_fields(&self, run_id: &str) -> Result<HashMap<String, String>, StoreError> {
         let mut conn = self.link.conn();
-        Ok(conn.hgetall(self.keys.run(run_id)).await?)
+        let mut fields: HashMap<String, String> = conn.hgetall(self.keys.run(run_id)).await?;
+        if self.layout.count() == 1 || fields.is_empty() {
+            return Ok(fields);
+        }
+        // With several buckets, the scripts count in each bucket's copy of the run hash.
+        for (_, keys) in self.layout.buckets() {
+            let counts: Vec<Option<u64>> = redis::cmd("HMGET")
+                .arg(keys.run(run_id))
+                .arg(&RUN_COUNTERS[..])
+                .query_async(&mut conn)
+                .await?;
+            for (name, n) in RUN_COUNTERS.iter().zip(counts) {
+                if let Some(n) = n {
+                    let v = fields
+                        .entry((*name).to_owned())
+                        .or_insert_with(|| "0".to_owned());
+                    *v = (v.parse::<u64>().unwrap_or(0) + n).to_string();
+                }
+            }
+        }
+        Ok(fields)
     }
 
     /// Set some fields of a run.
@@ -509,7 +846,7 @@ impl Store {
         pipe.expire(self.keys.run_ids(run_id), ttl).ignore();
         let mut conn = self.link.conn();
         let () = pipe.query_async(&mut conn).await?;
-        Ok(())
+        self.each_bucket_run(run_id, Some(ttl)).await
     }
 
     /// Put a run back among the active ones (resume), keeping it until it ends.
@@ -526,6 +863,23 @@ impl Store {
         pipe.persist(self.keys.run_ids(run_id)).ignore();
         let mut conn = self.link.conn();
         let () = pipe.query_async(&mut conn).await?;
+        self.each_bucket_run(run_id, None).await
+    }
+
+    /// With several buckets: give each bucket's counters of a run a TTL (a finished run), or
+    /// keep them (`None`: resumed).
+    async fn each_bucket_run(&self, run_id: &str, ttl: Option<i64>) -> Result<(), StoreError> {
+        if self.layout.count() == 1 {
+            return Ok(());
+        }
+        let mut conn = self.link.conn();
+        for (_, keys) in self.layout.buckets() {
+            let key = keys.run(run_id);
+            let _: bool = match ttl {
+                Some(t) => conn.expire(key, t).await?,
+                None => conn.persist(key).await?,
+            };
+        }
         Ok(())
     }
 
@@ -595,17 +949,10 @@ impl Store {
             .await
     }
 
-    /// The age of the oldest parked message (ms since the epoch of its parking), if any.
+    /// The age of the oldest parked message (ms since the epoch of its parking), if any, across
+    /// the buckets.
     pub async fn oldest_parked_ms(&self) -> Result<Option<u64>, StoreError> {
-        let mut conn = self.link.conn();
-        let rows: Vec<(String, f64)> = conn
-            .zrange_withscores(self.keys.parked_index(), 0, 0)
-            .await?;
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "zset scores Salvage wrote as ms timestamps: whole and positive"
-        )]
-        Ok(rows.first().map(|(_, s)| *s as u64))
+        let oldest = self.index_oldest(Index::Parked, 1).await?;
+        Ok(oldest.first().map(|(_, s)| *s))
     }
 }

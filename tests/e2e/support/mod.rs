@@ -47,11 +47,20 @@ pub fn test_settings(redis_url: &str) -> Settings {
     s.server.shutdown_grace = Duration::from_secs(5);
     s.parking_lot.addr = "127.0.0.1:0".parse().unwrap();
     s.parking_lot.run_lease = Duration::from_secs(1);
+    s.redis.buckets = test_buckets();
     s.parking_lot.tokens = vec![
         token(OPERATOR, "olivia", salvage::config::Role::Operator),
         token(VIEWER, "victor", salvage::config::Role::Viewer),
     ];
     s
+}
+
+/// `SALVAGE_TEST_BUCKETS=n` runs the tests with their state in `n` buckets (`redis.buckets`):
+/// `.ci/run` runs the parking-lot suites a second time so.
+pub fn test_buckets() -> Option<u32> {
+    std::env::var("SALVAGE_TEST_BUCKETS")
+        .ok()
+        .and_then(|n| n.parse().ok())
 }
 
 /// The operator token of the test settings (its name is "olivia").

@@ -67,6 +67,7 @@ impl Process {
             .args(["serve", "--config"])
             .arg(&config)
             .envs(env.iter().copied())
+            .envs(super::test_buckets().map(|n| ("SALVAGE__REDIS__BUCKETS", n.to_string())))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())

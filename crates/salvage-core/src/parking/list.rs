@@ -14,7 +14,7 @@ use super::{
     Cursor, Filter, ParkingError, Record, Selection, record::SUMMARY_FIELDS, redact::Redactor,
     search,
 };
-use crate::store::Store;
+use crate::store::{Index, Store};
 
 /// Index entries read per Redis call while scanning.
 const CHUNK: usize = 200;
@@ -84,16 +84,15 @@ impl Reader {
         &self.redactor
     }
 
-    fn index_for(&self, filter: &Filter, archived: bool) -> String {
-        let keys = self.store.keys();
+    fn index_for(filter: &Filter, archived: bool) -> Index<'_> {
         if archived {
-            keys.archive_index()
+            Index::Archive
         } else if !filter.group.is_empty() {
-            keys.group_index(&filter.group)
+            Index::Group(&filter.group)
         } else if !filter.queue.is_empty() {
-            keys.queue_index(&filter.queue)
+            Index::Queue(&filter.queue)
         } else {
-            keys.parked_index()
+            Index::Parked
         }
     }
 
@@ -110,7 +109,7 @@ impl Reader {
         mut take: impl FnMut(Vec<Record>, &Cursor) -> bool,
     ) -> Result<(Option<Cursor>, usize), ParkingError> {
         let store = &self.store;
-        let index = self.index_for(filter, archived);
+        let index = Self::index_for(filter, archived);
         let needs_record = filter.needs_record()
             || archived && !(filter.queue.is_empty() && filter.group.is_empty());
         let min = filter.after_ms.map_or("-inf".to_owned(), |a| a.to_string());
@@ -121,7 +120,7 @@ impl Reader {
             (None, None) => "+inf".to_owned(),
         };
         let mut last = cursor;
-        let (mut offset, mut scanned) = (0, 0);
+        let mut scanned = 0;
         // Payload scans take turns, read smaller batches and stop on time (`search.rs`).
         let payloads = needs_record && search::reads_payloads(filter);
         let _turn = if payloads {
@@ -135,23 +134,12 @@ impl Reader {
             CHUNK
         };
         loop {
-            let rows = store
-                .index_range_rev(&index, &max, &min, offset, chunk)
-                .await?;
-            if rows.is_empty() {
+            // Strictly after the cursor, across the buckets (ties included: see `index_page`).
+            let after = last.as_ref().map(|c| (c.score, c.member.as_str()));
+            let fresh = store.index_page(index, &max, &min, after, chunk).await?;
+            if fresh.is_empty() {
                 return Ok((None, scanned));
             }
-            let fresh: Vec<(String, u64)> = rows
-                .iter()
-                .filter(|(m, s)| last.as_ref().is_none_or(|c| c.is_before(*s, m)))
-                .cloned()
-                .collect();
-            if fresh.is_empty() {
-                // Only entries tied with the cursor's score: look further along the tie.
-                offset += rows.len();
-                continue;
-            }
-            offset = 0;
             scanned += fresh.len();
             let records = if ids_only && !needs_record {
                 fresh
@@ -244,7 +232,10 @@ impl Reader {
         } else {
             stopped
         };
-        let total_in_index = self.store.zcard(&self.index_for(filter, archived)).await?;
+        let total_in_index = self
+            .store
+            .index_len(Self::index_for(filter, archived))
+            .await?;
         Ok(Page {
             records: page,
             next,

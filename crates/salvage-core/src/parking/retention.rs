@@ -9,7 +9,11 @@ use salvage_model::Clock;
 use tracing::warn;
 
 use super::{ParkingError, config::RetentionSettings};
-use crate::{metrics::Metrics, shutdown::ShutdownSignal, store::Store};
+use crate::{
+    metrics::Metrics,
+    shutdown::ShutdownSignal,
+    store::{Index, Store},
+};
 
 /// Most messages handled per retention step (the loop goes on while there is more).
 const STEP: usize = 500;
@@ -48,7 +52,6 @@ impl Retention {
     /// One retention pass.
     pub(super) async fn expire(&self) -> Result<Expired, ParkingError> {
         let store = &self.store;
-        let keys = store.keys();
         let mut out = Expired::default();
         let now = self.clock.now_ms();
         loop {
@@ -57,7 +60,7 @@ impl Retention {
             if let Some(age) = self.parked.max_age {
                 let cutoff = now.saturating_sub(ms(age));
                 victims = store
-                    .index_range_rev(&keys.parked_index(), &format!("({cutoff}"), "-inf", 0, STEP)
+                    .index_page(Index::Parked, &format!("({cutoff}"), "-inf", None, STEP)
                     .await?;
                 reason = format!(
                     "retention: parked longer than {}",
@@ -67,20 +70,10 @@ impl Retention {
             if victims.is_empty()
                 && let Some(max) = self.parked.max_count
             {
-                let n = store.zcard(&keys.parked_index()).await?;
+                let n = store.index_len(Index::Parked).await?;
                 if n > max {
                     let excess = usize::try_from(n - max).unwrap_or(STEP).min(STEP);
-                    // The oldest: the last `excess` in newest-first order.
-                    let all = store
-                        .index_range_rev(
-                            &keys.parked_index(),
-                            "+inf",
-                            "-inf",
-                            usize::try_from(max).unwrap_or(usize::MAX),
-                            excess,
-                        )
-                        .await?;
-                    victims = all;
+                    victims = store.index_oldest(Index::Parked, excess).await?;
                     reason = format!("retention: more than {max} parked messages");
                 }
             }

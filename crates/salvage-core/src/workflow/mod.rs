@@ -99,7 +99,8 @@ impl Processor {
 
     /// Process one report: returns only once its outcome is committed in Redis.
     pub async fn report(&self, report: FailureReport) -> Result<Decided, ReportError> {
-        let tracking_id = uuid::Uuid::now_v7().to_string();
+        let bucket = self.bucket_of(&report.message);
+        let tracking_id = self.inner.store.layout().new_tracking_id(bucket);
         let span = tracing::info_span!(
             "report",
             tracking_id = %tracking_id,
@@ -114,14 +115,29 @@ impl Processor {
             .clone()
             .or_else(|| trace::TraceContext::from_headers(&report.message.headers));
         let own = trace::join(&span, parent.as_ref());
-        self.report_inner(report, tracking_id, own)
+        self.report_inner(report, bucket, tracking_id, own)
             .instrument(span)
             .await
+    }
+
+    /// The bucket that holds a message's state (`store::Layout`): of its destination (the default
+    /// one when it names none), queue, and partition key or id.
+    fn bucket_of(&self, msg: &Message) -> u32 {
+        let dest = if msg.destination.is_empty() {
+            &self.inner.default_destination
+        } else {
+            &msg.destination
+        };
+        self.inner
+            .store
+            .layout()
+            .of_message(dest, &msg.queue, &msg.partition_key, &msg.id)
     }
 
     async fn report_inner(
         &self,
         report: FailureReport,
+        bucket: u32,
         tracking_id: String,
         trace: trace::TraceContext,
     ) -> Result<Decided, ReportError> {
@@ -182,6 +198,7 @@ impl Processor {
         let in_digest = payload_digest(&msg.payload);
         let out_digest = repaired.map(payload_digest);
         let commit = ReportCommit {
+            bucket,
             now_ms,
             tracking_id: &tracking_id,
             incoming_tracking_id: incoming,

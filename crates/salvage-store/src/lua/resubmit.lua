@@ -5,7 +5,7 @@
 -- done or not at all, and a run killed between batches resumes at the next one: no message is
 -- resubmitted twice by a run. (park.lua and unpark.lua are prepended.)
 --
--- KEYS[1] the run hash. ARGV: prefix, now, state TTL (s), events cap, owner (this process),
+-- KEYS[1] the run hash (with several buckets, the bucket's copy that counts). ARGV: prefix, now, state TTL (s), events cap, owner (this process),
 -- lease until (ms), new cursor, actor, extra skipped (records the caller left out: not repaired
 -- by a re-triage), n, then per entry:
 --   tracking id, expected version, new tracking id, target key, digest of the payload sent,
@@ -19,7 +19,9 @@
 local prefix, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local run = KEYS[1]
 local r = redis.call('HMGET', run, 'owner', 'state')
-if r[1] ~= ARGV[5] or (r[2] ~= 'running') then return { 'lost' } end
+-- With several buckets the run is at home, in another slot: the caller checked its owner there
+-- and passes '' (this hash only counts).
+if ARGV[5] ~= '' and (r[1] ~= ARGV[5] or (r[2] ~= 'running')) then return { 'lost' } end
 
 local n = tonumber(ARGV[10])
 local entries, i = {}, 11

@@ -107,7 +107,10 @@ impl Runs {
             warn!(tracking_id = %r.tracking_id, destination = %r.message.destination, "the message's destination is no longer configured; it stays parked");
             return None;
         };
-        let new_tid = uuid::Uuid::now_v7().to_string();
+        // The copy stays in the record's bucket: its tracking id says so.
+        let layout = self.store.layout();
+        let bucket = layout.of_tracking_id(&r.tracking_id)?;
+        let new_tid = layout.new_tracking_id(bucket);
         let attempts = r.attempts.len();
         let out_headers = outgoing_headers(&r.message.headers, &new_tid, &rule, &r.code, None);
         let entry = Entry {
@@ -157,7 +160,7 @@ impl Runs {
         })
         .unwrap_or_default();
         let target = if outbox {
-            self.store.keys().outbox(&r.message.destination)
+            layout.bucket(bucket).outbox(&r.message.destination)
         } else {
             r.message.queue.clone()
         };
