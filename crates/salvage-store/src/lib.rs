@@ -26,7 +26,7 @@ pub use self::{
     crossslot::slot_of,
     events::{EventsTail, StoredEvent},
     keys::Keys,
-    layout::{Layout, MAX_BUCKETS},
+    layout::{Layout, MAX_BUCKETS, bucket_slot},
     memory::Memory,
     outbox::{OutboxEntry, Settle},
     parking::{AuditFields, BatchResult, EditResult, Index, RawRecord, ResubmitEntry},

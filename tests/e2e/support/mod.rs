@@ -63,6 +63,14 @@ pub fn test_buckets() -> Option<u32> {
         .and_then(|n| n.parse().ok())
 }
 
+/// The keys of the bucket a tracking id was minted in, under the default prefix and the test
+/// settings' number of buckets (`SALVAGE_TEST_BUCKETS`).
+pub fn bucket_keys(tracking_id: &str) -> salvage::store::Keys {
+    let layout = salvage::store::Layout::new("{salvage}", test_buckets().unwrap_or(1));
+    let b = layout.of_tracking_id(tracking_id).unwrap_or(0);
+    layout.bucket(b).clone()
+}
+
 /// The operator token of the test settings (its name is "olivia").
 pub const OPERATOR: &str = "operator-token-1";
 /// The viewer token of the test settings (its name is "victor").
@@ -263,7 +271,7 @@ impl TestApp {
     pub async fn parked(&self, tracking_id: &str) -> HashMap<String, String> {
         self.conn
             .clone()
-            .hgetall(format!("{{salvage}}:parked:{tracking_id}"))
+            .hgetall(bucket_keys(tracking_id).parked(tracking_id))
             .await
             .unwrap()
     }
