@@ -12,7 +12,11 @@ use std::{
 };
 
 use redis::AsyncCommands;
-use salvage::{config::Settings, proto::v1 as pb, store::slot_of};
+use salvage::{
+    config::Settings,
+    proto::v1 as pb,
+    store::{Layout, slot_of},
+};
 use tonic::Code;
 
 use crate::support::{
@@ -20,6 +24,11 @@ use crate::support::{
     cluster::ClusterSet,
     *,
 };
+
+/// The buckets Salvage lays its state out in on `set` (24 unless `SALVAGE_TEST_BUCKETS`).
+fn cluster_layout(set: &ClusterSet) -> Layout {
+    Layout::new("{salvage}", cluster_settings(set).redis.bucket_count())
+}
 
 /// Salvage's settings for `set`: `redis.cluster` with every node, `redis.url` unused.
 fn cluster_settings(set: &ClusterSet) -> Settings {
@@ -329,14 +338,14 @@ async fn a_copy_added_before_a_relay_died_is_not_added_again() {
         .zadd(&marker, tid, salvage_model::now_ms())
         .await
         .unwrap();
-    let outbox = "{salvage}:outbox:redis";
+    let outbox = &*cluster_layout(&set).bucket(0).outbox("redis").leak();
     let mut fields = vec![
         ("tracking_id".to_owned(), tid.to_owned()),
         ("destination".to_owned(), "redis".to_owned()),
         ("queue".to_owned(), "orders".to_owned()),
     ];
     fields.extend(entry("m-1"));
-    let _: String = conn.xadd(outbox, "*", &fields).await.unwrap();
+    let _: String = conn.xadd(&outbox, "*", &fields).await.unwrap();
     let settled = eventually(Duration::from_secs(30), || {
         let mut conn = conn.clone();
         async move {
@@ -358,7 +367,7 @@ async fn a_copy_added_before_a_relay_died_is_not_added_again() {
         ("queue".to_owned(), "orders".to_owned()),
     ];
     fields.extend(entry("m-2"));
-    let _: String = conn.xadd(outbox, "*", &fields).await.unwrap();
+    let _: String = conn.xadd(&outbox, "*", &fields).await.unwrap();
     await_len(&conn, "orders", 2).await;
     let landed = landed(&mut conn, "orders").await;
     assert_eq!((landed.get("m-1"), landed.get("m-2")), (Some(&1), Some(&1)));
@@ -389,16 +398,23 @@ async fn the_replica_wait_refuses_an_outcome_missing_on_the_primary_it_reached()
         .into_inner();
     assert_eq!(outcome(&first), pb::Outcome::Requeued);
 
-    let home = set.primary_of_slot(slot_of(b"{salvage}"));
-    let (replica, pid) = set
-        .node_ports()
-        .into_iter()
-        .zip(set.pids())
-        .find(|(port, _)| {
-            *port != home && set.command(*port, &["ROLE"]).contains(&home.to_string())
-        })
-        .expect("the primary of Salvage's slot has a replica");
-    let signal = |sig: &str| {
+    // Each message's bucket is on some primary: the replica stopped is that primary's.
+    let layout = cluster_layout(&set);
+    let state_of = |id: &str| {
+        let keys = layout.bucket(layout.of_message("redis", "orders", "", id));
+        let state = keys.message(&salvage_model::message_key("redis", "orders", id));
+        let home = set.primary_of_slot(slot_of(state.as_bytes()));
+        let (replica, pid) = set
+            .node_ports()
+            .into_iter()
+            .zip(set.pids())
+            .find(|(port, _)| {
+                *port != home && set.command(*port, &["ROLE"]).contains(&home.to_string())
+            })
+            .expect("the primary of the message's bucket has a replica");
+        (state, home, replica, pid)
+    };
+    let signal = |sig: &str, pid: u32, replica: u16| {
         let ok = std::process::Command::new("kill")
             .args([sig, &pid.to_string()])
             .status()
@@ -412,12 +428,9 @@ async fn the_replica_wait_refuses_an_outcome_missing_on_the_primary_it_reached()
         let mut client = app.client();
         let set = &set;
         let signal = &signal;
+        let (state, home, replica, pid) = state_of(id);
         async move {
-            let state = format!(
-                "{{salvage}}:msg:{}",
-                salvage_model::message_key("redis", "orders", id)
-            );
-            signal("-STOP");
+            signal("-STOP", pid, replica);
             let report =
                 tokio::spawn(async move { client.report(order_total_as_string(id)).await });
             let committed = eventually(Duration::from_secs(3), || async {
@@ -425,7 +438,7 @@ async fn the_replica_wait_refuses_an_outcome_missing_on_the_primary_it_reached()
             })
             .await;
             let deleted = delete.then(|| set.command(home, &["DEL", &state]));
-            signal("-CONT");
+            signal("-CONT", pid, replica);
             assert!(committed.is_some(), "{id}: the report was not committed");
             assert!(
                 deleted.as_deref().is_none_or(|d| d == "1"),
@@ -512,12 +525,17 @@ async fn under_load(
 }
 
 /// Waits (bounded) until every outbox of `destination` on the cluster is empty.
-async fn await_outbox_empty(conn: &redis::cluster_async::ClusterConnection) {
+async fn await_outbox_empty(conn: &redis::cluster_async::ClusterConnection, layout: &Layout) {
     let empty = eventually(Duration::from_secs(60), || {
         let mut conn = conn.clone();
         async move {
-            let len: usize = conn.xlen("{salvage}:outbox:redis").await.ok()?;
-            (len == 0).then_some(())
+            for (_, keys) in layout.buckets() {
+                let len: usize = conn.xlen(keys.outbox("redis")).await.ok()?;
+                if len > 0 {
+                    return None;
+                }
+            }
+            Some(())
         }
     })
     .await;
@@ -578,7 +596,8 @@ async fn failover_under_load(wait_replicas: u32) -> Failover {
     apps[0].await_primary_changes(1).await;
     let urls = set.lock().unwrap().urls();
     let conn = cluster_conn(urls).await;
-    await_outbox_empty(&conn).await;
+    let layout = cluster_layout(&set.lock().unwrap());
+    await_outbox_empty(&conn, &layout).await;
     let landed = landed(&mut conn.clone(), "orders").await;
     let doubled: Vec<_> = landed.iter().filter(|(_, n)| **n > 1).collect();
     assert!(doubled.is_empty(), "doubled: {doubled:?}");
@@ -637,7 +656,8 @@ async fn three_processes_and_slots_moved_mid_run_lose_and_double_nothing() {
     }
     let urls = set.lock().unwrap().urls();
     let conn = cluster_conn(urls).await;
-    await_outbox_empty(&conn).await;
+    let layout = cluster_layout(&set.lock().unwrap());
+    await_outbox_empty(&conn, &layout).await;
     let landed = landed(&mut conn.clone(), "orders").await;
     let doubled: Vec<_> = landed.iter().filter(|(_, n)| **n > 1).collect();
     assert!(doubled.is_empty(), "doubled: {doubled:?}");
@@ -751,10 +771,16 @@ async fn failing_every_copy_at_once_on_a_cluster_loses_and_doubles_nothing() {
         assert_eq!(outcome(&answer), pb::Outcome::Requeued, "{answer:?}");
     }
     let conn = cluster_conn(set.urls()).await;
+    let layout = cluster_layout(&set);
     let all_parked = eventually(Duration::from_secs(60), || {
         let mut conn = conn.clone();
+        let layout = &layout;
         async move {
-            let parked: usize = conn.zcard("{salvage}:idx:parked").await.unwrap();
+            let mut parked = 0;
+            for (_, keys) in layout.buckets() {
+                let n: usize = conn.zcard(keys.parked_index()).await.unwrap();
+                parked += n;
+            }
             (parked >= N).then_some(parked)
         }
     })
