@@ -817,3 +817,47 @@ async fn failing_every_copy_at_once_on_a_cluster_loses_and_doubles_nothing() {
         );
     }
 }
+
+/// On a 3-primary cluster, Salvage's 24 buckets sit 8 on each primary, and 1,500 parked messages
+/// of random ids spread over the primaries within ±10 % of an even share (500 each); the parking
+/// lot counts them as one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_spread_evenly_over_the_primaries() {
+    let set = start_cluster().await;
+    let layout = cluster_layout(&set);
+    let app = RunningApp::start(cluster_settings(&set)).await;
+    let reqs = (0..1500)
+        .map(|_| fraud_declined(&uuid::Uuid::new_v4().to_string()))
+        .collect();
+    let tids = crate::support::admin::park_all(&app.client(), reqs).await;
+    assert_eq!(tids.len(), 1500);
+    let mut conn = cluster_conn(set.urls()).await;
+    let mut per_primary: std::collections::BTreeMap<u16, (usize, usize)> = Default::default();
+    for (_, keys) in layout.buckets() {
+        let primary = set.primary_of_slot(slot_of(keys.prefix().as_bytes()));
+        let n: usize = conn.zcard(keys.parked_index()).await.unwrap();
+        let e = per_primary.entry(primary).or_default();
+        e.0 += 1;
+        e.1 += n;
+    }
+    assert_eq!(per_primary.len(), 3, "{per_primary:?}");
+    for (primary, (buckets, parked)) in &per_primary {
+        assert_eq!(*buckets, 8, "primary {primary}: {per_primary:?}");
+        assert!(
+            (450..=550).contains(parked),
+            "primary {primary} holds {parked} of 1,500: {per_primary:?}"
+        );
+    }
+    let op = app.operator().await;
+    let page = op
+        .clone()
+        .list_parked(pb::ListParkedRequest {
+            filter: None,
+            page_size: 10,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(page.total_in_index, 1500);
+}
