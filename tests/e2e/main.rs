@@ -10,6 +10,7 @@
 )]
 
 mod api;
+mod buckets_reads;
 // Suites that need more than redis-server are behind the package's `test-*` features, so that a
 // plain `cargo test` needs only redis-server; `.ci/run` turns them all on.
 #[cfg(feature = "test-brokers")]

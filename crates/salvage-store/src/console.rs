@@ -95,28 +95,46 @@ impl Store {
     }
 
     /// Outcome counts of the `minutes` whole minutes up to and including the one of `now_ms`.
+    ///
+    /// Summed over home (the counts [`Self::add_outcome_counts`] flushes) and, with more than
+    /// one bucket, every bucket (`resubmitted`, counted by the resubmit script in the bucket of
+    /// the messages it resubmits).
     pub async fn outcome_counts(
         &self,
         now_ms: u64,
         minutes: u64,
     ) -> Result<OutcomeCounts, StoreError> {
         let last = now_ms / 60_000;
-        let mut pipe = redis::pipe();
-        for m in last.saturating_sub(minutes.saturating_sub(1))..=last {
-            pipe.hgetall(self.keys.stats_minute(m));
-        }
+        let first = last.saturating_sub(minutes.saturating_sub(1));
         let mut conn = self.link.conn();
-        let buckets: Vec<HashMap<String, u64>> = pipe.query_async(&mut conn).await?;
         let mut out = OutcomeCounts::default();
-        for b in buckets {
-            let n = |k: &str| b.get(k).copied().unwrap_or(0);
-            out.parked += n("parked");
-            out.requeued += n("requeued");
-            out.repaired += n("repaired");
-            out.retried += n("retried");
-            out.resubmitted += n("resubmitted");
+        // One pipeline per prefix: on a Cluster a pipeline must stay in one slot.
+        for keys in self.outcome_count_keys() {
+            let mut pipe = redis::pipe();
+            for m in first..=last {
+                pipe.hgetall(keys.stats_minute(m));
+            }
+            let per_minute: Vec<HashMap<String, u64>> = pipe.query_async(&mut conn).await?;
+            for b in per_minute {
+                let n = |k: &str| b.get(k).copied().unwrap_or(0);
+                out.parked += n("parked");
+                out.requeued += n("requeued");
+                out.repaired += n("repaired");
+                out.retried += n("retried");
+                out.resubmitted += n("resubmitted");
+            }
         }
         Ok(out)
+    }
+
+    /// The prefixes whose per-minute counts add up: home, and each bucket when there are more
+    /// than one (with one, the bucket is home).
+    fn outcome_count_keys(&self) -> Vec<&super::Keys> {
+        let mut all = vec![&self.keys];
+        if self.layout.count() > 1 {
+            all.extend(self.layout.buckets().map(|(_, k)| k));
+        }
+        all
     }
 }
 

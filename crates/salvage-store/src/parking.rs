@@ -346,19 +346,81 @@ impl Store {
     }
 
     /// Every failure group with parked messages: id and summary fields, most recent first.
+    ///
+    /// With more than one bucket, one line per group across them: `count` summed, `first_seen`
+    /// the earliest and `last_seen` the latest, the other fields (`queue`, `code`,
+    /// `sample_message`) those of the bucket where the group was seen first; ordered by the
+    /// latest `groups` score (ties: the greater id first, as ZREVRANGE orders them).
     pub async fn groups(&self) -> Result<Vec<(String, HashMap<String, String>)>, StoreError> {
         let mut conn = self.link.conn();
-        let ids: Vec<String> = conn.zrevrange(self.keys.groups(), 0, -1).await?;
-        let mut pipe = redis::pipe();
-        for g in &ids {
-            pipe.hgetall(self.keys.group(g));
+        let mut per_bucket = Vec::new();
+        // One bucket at a time, each in a pipeline of its own: on a Cluster a pipeline must
+        // stay in one slot.
+        for (_, keys) in self.layout.buckets() {
+            let ids: Vec<(String, f64)> = conn.zrevrange_withscores(keys.groups(), 0, -1).await?;
+            let mut pipe = redis::pipe();
+            for (g, _) in &ids {
+                pipe.hgetall(keys.group(g));
+            }
+            let rows: Vec<HashMap<String, String>> = if ids.is_empty() {
+                Vec::new()
+            } else {
+                pipe.query_async(&mut conn).await?
+            };
+            per_bucket.push(ids.into_iter().zip(rows).collect::<Vec<_>>());
         }
-        let rows: Vec<HashMap<String, String>> = if ids.is_empty() {
-            Vec::new()
-        } else {
-            pipe.query_async(&mut conn).await?
+        if let [one] = &mut per_bucket[..] {
+            return Ok(std::mem::take(one)
+                .into_iter()
+                .map(|((g, _), row)| (g, row))
+                .collect());
+        }
+        // Merge by group id: (the latest score, the line so far).
+        let num = |row: &HashMap<String, String>, k: &str| -> Option<u64> {
+            row.get(k).and_then(|v| v.parse().ok())
         };
-        Ok(ids.into_iter().zip(rows).collect())
+        let mut merged: HashMap<String, (f64, HashMap<String, String>)> = HashMap::new();
+        for ((g, score), row) in per_bucket.into_iter().flatten() {
+            if row.is_empty() {
+                // Gone between the two reads (its last message left the bucket).
+                merged.entry(g).or_insert((score, row));
+                continue;
+            }
+            let Some((best, line)) = merged.get_mut(&g) else {
+                merged.insert(g, (score, row));
+                continue;
+            };
+            *best = best.max(score);
+            let count = num(line, "count").unwrap_or(0) + num(&row, "count").unwrap_or(0);
+            let first = [num(line, "first_seen"), num(&row, "first_seen")]
+                .into_iter()
+                .flatten()
+                .min();
+            let last = [num(line, "last_seen"), num(&row, "last_seen")]
+                .into_iter()
+                .flatten()
+                .max();
+            // The descriptive fields of the bucket that saw the group first.
+            let earlier = match (num(&row, "first_seen"), num(line, "first_seen")) {
+                (Some(r), Some(l)) => r < l,
+                (r, _) => r.is_some() || line.is_empty(),
+            };
+            if earlier {
+                *line = row;
+            }
+            line.insert("count".to_owned(), count.to_string());
+            for (k, v) in [("first_seen", first), ("last_seen", last)] {
+                if let Some(v) = v {
+                    line.insert(k.to_owned(), v.to_string());
+                }
+            }
+        }
+        let mut lines: Vec<(String, f64, HashMap<String, String>)> = merged
+            .into_iter()
+            .map(|(g, (score, line))| (g, score, line))
+            .collect();
+        lines.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| b.0.cmp(&a.0)));
+        Ok(lines.into_iter().map(|(g, _, line)| (g, line)).collect())
     }
 
     /// Replace a parked record's payload and/or headers if it is at `expected` version.
@@ -912,33 +974,68 @@ impl Store {
         Ok(ids)
     }
 
-    /// Audit entries, newest first, with ids at most `max_id` (exclusive with `(`).
+    /// Audit entries, newest first, with ids at most `max_id` (exclusive with `(`; `+` for the
+    /// newest), at most `count`.
+    ///
+    /// With more than one bucket, the audit streams of home and of every bucket, merged: each
+    /// entry's id is then tagged with its stream (`<id>@<b>` for bucket `b`'s, home's as is:
+    /// `events::tag_id`) and they are ordered by stream id, then stream (`events::id_order`),
+    /// so two entries written in the same millisecond in two buckets, with the same stream id,
+    /// are still strictly ordered and a `(`-cursor between them skips neither.
     pub async fn audit_page(
         &self,
         max_id: &str,
         count: usize,
     ) -> Result<Vec<(String, HashMap<String, Vec<u8>>)>, StoreError> {
+        let streams = super::events::followed(self, super::Keys::audit);
+        // The cursor, if it is one: which entries of each stream come after it.
+        let (exclusive, bound) = match max_id.strip_prefix('(') {
+            Some(id) => (true, id),
+            None => (false, max_id),
+        };
+        let cursor = super::events::id_order(bound).map(|o| {
+            let id = bound.split_once('@').map_or(bound, |(id, _)| id);
+            (id, o.2)
+        });
         let mut conn = self.link.conn();
-        let reply: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
-            .arg(self.keys.audit())
-            .arg(max_id)
-            .arg("-")
-            .arg("COUNT")
-            .arg(count)
-            .query_async(&mut conn)
-            .await?;
-        Ok(reply
-            .ids
-            .into_iter()
-            .map(|e| {
+        let mut merged = Vec::new();
+        // One stream at a time: on a Cluster each is in a slot of its own.
+        for (key, bucket) in streams {
+            let max = match cursor {
+                // An entry with the cursor's stream id is within the bound if its stream comes
+                // before the cursor's in `id_order` (or is the cursor's, for an inclusive bound).
+                Some((id, at)) => {
+                    let p = super::events::place(bucket);
+                    if p < at || (p == at && !exclusive) {
+                        id.to_owned()
+                    } else {
+                        format!("({id}")
+                    }
+                }
+                // `+`, or a cursor that is no id: Redis answers (or refuses) it as before.
+                None => max_id.to_owned(),
+            };
+            let reply: redis::streams::StreamRangeReply = redis::cmd("XREVRANGE")
+                .arg(&key)
+                .arg(max)
+                .arg("-")
+                .arg("COUNT")
+                .arg(count)
+                .query_async(&mut conn)
+                .await?;
+            merged.extend(reply.ids.into_iter().map(|e| {
                 let map = e
                     .map
                     .into_iter()
                     .filter_map(|(k, v)| redis::from_redis_value::<Vec<u8>>(v).ok().map(|v| (k, v)))
                     .collect();
-                (e.id, map)
-            })
-            .collect())
+                (super::events::tag_id(&e.id, bucket), map)
+            }));
+        }
+        // Newest first across the streams (each one's entries came newest first already).
+        merged.sort_by_cached_key(|(id, _)| std::cmp::Reverse(super::events::id_order(id)));
+        merged.truncate(count);
+        Ok(merged)
     }
 
     /// A dedicated connection for blocking reads of the events stream (a blocking command on the

@@ -52,7 +52,9 @@ pub(crate) fn audit_fields(
 /// One audit entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditEntry {
-    /// Its stream id (also the page token).
+    /// Its stream id (also the page token); with more than one bucket, an entry of a bucket's
+    /// audit stream has `@<bucket>` after it, so ids stay unique and strictly ordered across
+    /// the streams (the store's `audit_page`).
     pub id: String,
     /// When (ms).
     pub at: u64,

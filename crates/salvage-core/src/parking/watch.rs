@@ -1,6 +1,7 @@
-//! Live parking-lot events for `WatchParked`: one task per process tails the events stream (a
-//! short, capped Redis stream every change writes to, from any process) on its own connection
-//! and fans the events out to every watcher.
+//! Live parking-lot events for `WatchParked`: one task per process tails the events streams
+//! (short, capped Redis streams every change writes to, from any process: home's and, with more
+//! than one bucket, each bucket's) on its own connection and fans the events out to every
+//! watcher. Events of one stream come in order; of different buckets, as each is read.
 
 use std::{sync::Arc, time::Duration};
 
@@ -16,8 +17,8 @@ pub use crate::store::StoredEvent as Event;
 #[derive(Debug, Clone)]
 pub struct Hub {
     tx: broadcast::Sender<Arc<Event>>,
-    /// True once the tail has read the stream (it has its starting point): from then on every
-    /// event written reaches the subscribers.
+    /// True once the tail has read the streams (it has the starting point of each): from then
+    /// on every event written reaches the subscribers.
     ready: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
@@ -49,7 +50,7 @@ impl Hub {
     }
 }
 
-/// Tail the events stream of `store` into `hub` until shutdown.
+/// Tail the events streams of `store` into `hub` until shutdown.
 pub(super) async fn tail_events(store: &Store, hub: &Hub, mut shutdown: ShutdownSignal) {
     let mut tail = store.events_tail();
     loop {
