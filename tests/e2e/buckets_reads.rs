@@ -1,8 +1,8 @@
 //! Reads that span buckets (`redis.buckets` > 1): the live events, the audit log, the failure
 //! groups and the console's last hour read home's keys and every bucket's, merged.
 //!
-//! Most tests write bucket keys directly (an events entry in `{salvage:2}:events`, an audit
-//! entry in `{salvage:3}:audit`, a group in `{salvage:1}:group:<id>`) and read them back through
+//! Most tests write bucket keys directly (an events entry in bucket 2's `events`, an audit
+//! entry in bucket 3's `audit`, a group in bucket 1's `group:<id>`) and read them back through
 //! the API, so they do not depend on which bucket a report lands in. The last test reports
 //! failures that park in several buckets: it needs the report path in buckets.
 
@@ -24,11 +24,20 @@ async fn spawn_bucketed() -> TestApp {
     spawn_app_with(|s| s.redis.buckets = Some(BUCKETS)).await
 }
 
+thread_local! {
+    /// The number of buckets of the test running on this thread (its runtime is current-thread):
+    /// [`BUCKETS`], or a Cluster's default.
+    static COUNT: std::cell::Cell<u32> = const { std::cell::Cell::new(BUCKETS) };
+}
+
 /// `key` of bucket `b` (`None`: home) under the test prefix `{salvage}`.
 fn key(b: Option<u32>, rest: &str) -> String {
     match b {
         None => format!("{{salvage}}:{rest}"),
-        Some(b) => format!("{{salvage:{b}}}:{rest}"),
+        Some(b) => {
+            let layout = salvage::store::Layout::new("{salvage}", COUNT.get());
+            format!("{}:{rest}", layout.bucket(b).prefix())
+        }
     }
 }
 
@@ -405,7 +414,7 @@ async fn the_last_hour_adds_up_home_and_every_bucket() {
     assert_eq!(overview["last_hour"]["parked"], json!(2), "{overview}");
 }
 
-/// On a Redis Cluster (16 buckets, in slots of their own): the tail polls each bucket's events
+/// On a Redis Cluster (its default 24 buckets, in slots of their own): the tail polls each bucket's events
 /// stream, and the audit log and the groups read each bucket on its own node.
 #[tokio::test]
 async fn on_a_cluster_every_bucket_is_read() {
@@ -414,6 +423,7 @@ async fn on_a_cluster_every_bucket_is_read() {
         .unwrap();
     let mut settings = test_settings("redis://127.0.0.1:1");
     settings.redis.cluster = Some(salvage::config::ClusterSettings { urls: set.urls() });
+    COUNT.set(settings.redis.bucket_count());
     let app = RunningApp::start(settings).await;
     let mut conn = redis::cluster::ClusterClient::new(set.urls())
         .unwrap()
@@ -454,7 +464,6 @@ async fn on_a_cluster_every_bucket_is_read() {
 /// its bucket): reports of one failure group that park in several buckets make one group line
 /// with their summed count, and the watch sees every park.
 #[tokio::test]
-#[ignore = "needs the report path in buckets: run after the merge"]
 async fn parks_in_several_buckets_make_one_group_and_reach_the_watch() {
     let app = spawn_bucketed().await;
     let viewer = app.viewer().await;
