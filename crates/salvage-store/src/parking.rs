@@ -173,6 +173,22 @@ fn push_audit(inv: &mut redis::ScriptInvocation<'_>, audit: &AuditFields) {
     }
 }
 
+/// The audit fields of one bucket's part of an operator action: none but for the last part,
+/// which writes the entry and counts `before` moved by the parts before it.
+fn push_part_audit(
+    inv: &mut redis::ScriptInvocation<'_>,
+    audit: &AuditFields,
+    last: bool,
+    before: usize,
+) {
+    if last {
+        push_audit(inv, audit);
+    } else {
+        inv.arg(0);
+    }
+    inv.arg(before);
+}
+
 impl Store {
     /// A parked record (or, with `archived`, an archived one): every field.
     pub async fn record(&self, tracking_id: &str, archived: bool) -> Result<RawRecord, StoreError> {
@@ -480,10 +496,13 @@ impl Store {
         state_ttl_secs: u64,
         audit: &AuditFields,
     ) -> Result<Vec<u64>, StoreError> {
-        // One script per bucket: atomic within it, and audited there (with several buckets, a
-        // discard that spans them is one audit entry per bucket, each naming what it moved).
+        // One script per bucket, each atomic within it. The audit entry goes with the last part,
+        // counting what every part moved: one entry per operator action. (A crash between parts
+        // leaves the earlier parts done, with their events, and no audit entry.)
         let mut parked_at = Vec::new();
-        for (b, positions) in self.by_bucket(tracking_ids) {
+        let parts = self.by_bucket(tracking_ids);
+        let last = parts.len().saturating_sub(1);
+        for (i, (b, positions)) in parts.into_iter().enumerate() {
             let keys = self.layout.bucket(b);
             // The index names the slot the script runs on (on a Cluster, a script without keys
             // goes to any node); the script derives its keys from the prefix.
@@ -497,10 +516,10 @@ impl Store {
                 .arg(reason)
                 .arg(if expired { "expired" } else { "discarded" })
                 .arg(positions.len());
-            for &i in &positions {
-                inv.arg(&tracking_ids[i]);
+            for &p in &positions {
+                inv.arg(&tracking_ids[p]);
             }
-            push_audit(&mut inv, audit);
+            push_part_audit(&mut inv, audit, i == last, parked_at.len());
             let mut conn = self.link.conn();
             let reply: Vec<u64> = inv.invoke_async(&mut conn).await?;
             parked_at.extend(reply.into_iter().skip(1));
@@ -523,7 +542,9 @@ impl Store {
                 not.push((t.clone(), "not in the archive".to_owned()));
             }
         }
-        for (b, positions) in self.by_bucket(tracking_ids) {
+        let parts = self.by_bucket(tracking_ids);
+        let last = parts.len().saturating_sub(1);
+        for (i, (b, positions)) in parts.into_iter().enumerate() {
             let keys = self.layout.bucket(b);
             let mut inv = self.parking.restore.key(keys.archive_index());
             inv.arg(keys.prefix())
@@ -532,10 +553,15 @@ impl Store {
                 .arg(self.parking.audit_max)
                 .arg(actor)
                 .arg(positions.len());
-            for &i in &positions {
-                inv.arg(&tracking_ids[i]);
+            for &p in &positions {
+                inv.arg(&tracking_ids[p]);
             }
-            push_audit(&mut inv, audit);
+            push_part_audit(
+                &mut inv,
+                audit,
+                i == last,
+                usize::try_from(restored).unwrap_or(0),
+            );
             let mut conn = self.link.conn();
             let reply: Vec<String> = inv.invoke_async(&mut conn).await?;
             restored += reply

@@ -151,12 +151,12 @@ async fn key_exists(app: &TestApp, key: String) -> bool {
 
 /// Whether the message is parked (its record exists).
 async fn is_parked(app: &TestApp, tid: &str) -> bool {
-    key_exists(app, format!("{{salvage}}:parked:{tid}")).await
+    key_exists(app, bucket_keys(tid).parked(tid)).await
 }
 
 /// Whether the message is in the archive.
 async fn is_archived(app: &TestApp, tid: &str) -> bool {
-    key_exists(app, format!("{{salvage}}:archive:{tid}")).await
+    key_exists(app, bucket_keys(tid).archived(tid)).await
 }
 
 /// The ids of the copies on a stream, sorted.

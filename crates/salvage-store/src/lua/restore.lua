@@ -41,8 +41,13 @@ for i = 7, 6 + n do
   end
 end
 out[1] = #tids
+-- After the audit fields: how many an operator action's earlier parts moved in other buckets
+-- (the audit entry goes with its last part and counts them all).
+local before = tonumber(ARGV[7 + n + 1 + 2 * tonumber(ARGV[7 + n])]) or 0
 if #tids > 0 then
   parking_event(prefix, ARGV[3], 'restored', table.concat(tids, ','), queue1, group1, actor, now)
-  audit(prefix, ARGV[4], 7 + n, { 'moved', tostring(#tids) })
+end
+if #tids + before > 0 then
+  audit(prefix, ARGV[4], 7 + n, { 'moved', tostring(#tids + before) })
 end
 return out
