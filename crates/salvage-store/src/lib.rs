@@ -376,7 +376,6 @@ impl Store {
             0 => None,
             n => Some(replication::Waiter::start(
                 link.another(&config)?,
-                Keys::new(settings.key_prefix.clone()).replication_mark(),
                 n,
                 u64::try_from(settings.wait_timeout.as_millis()).unwrap_or(u64::MAX),
             )?),
@@ -594,6 +593,7 @@ impl Store {
             waiter
                 .confirm(
                     generation,
+                    self.keys.replication_mark(),
                     self.keys.message(c.message_key),
                     tracking_id.clone(),
                 )
