@@ -618,18 +618,46 @@ impl Store {
         })
     }
 
-    /// Move up to `limit` due retries into their destinations' outboxes. Returns how many moved.
+    /// Move up to `limit` due retries of each bucket into their destinations' outboxes (in the
+    /// same bucket). Returns how many moved. Only buckets with a retry due are asked to move
+    /// (one probe per bucket first, see [`Self::buckets_with_work`]); every such bucket is
+    /// tried, and the first error is returned after all were (one bucket's primary failing does
+    /// not hold back the others').
     pub async fn promote_due_retries(&self, now_ms: u64, limit: usize) -> Result<u64, StoreError> {
-        let mut conn = self.link.conn();
-        let n: u64 = self
-            .promote
-            .key(self.keys.retries())
-            .arg(self.keys.prefix())
-            .arg(now_ms)
-            .arg(limit)
-            .invoke_async(&mut conn)
+        let due = self
+            .buckets_with_work(|k| {
+                let mut cmd = redis::cmd("ZCOUNT");
+                cmd.arg(k.retries()).arg("-inf").arg(now_ms);
+                cmd
+            })
             .await?;
-        Ok(n)
+        let moves = due.into_iter().map(|b| {
+            let keys = self.layout.bucket(b);
+            let mut conn = self.link.conn();
+            async move {
+                self.promote
+                    .key(keys.retries())
+                    .arg(keys.prefix())
+                    .arg(now_ms)
+                    .arg(limit)
+                    .invoke_async::<u64>(&mut conn)
+                    .await
+            }
+        });
+        let mut moved = 0;
+        let mut first_error = None;
+        for result in futures::future::join_all(moves).await {
+            match result {
+                Ok(n) => moved += n,
+                Err(e) => {
+                    first_error.get_or_insert(StoreError::from(e));
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(moved),
+        }
     }
 
     /// Whether a requeue to a stream on this Redis can be committed inline, in the report
@@ -639,9 +667,12 @@ impl Store {
         !self.link.is_cluster()
     }
 
-    /// Deliver up to `limit` outbox entries of a same-Redis stream destination, each exactly
-    /// once; an entry that cannot be delivered is parked with the error as its reason. One
-    /// atomic script on a standalone Redis; two steps with a marker on a Cluster.
+    /// Deliver up to `limit` outbox entries of a same-Redis stream destination from each bucket,
+    /// each exactly once; an entry that cannot be delivered is parked with the error as its
+    /// reason (in its bucket). One atomic script per bucket with entries on a standalone Redis;
+    /// two steps with a marker on a Cluster. A bucket that fails is tried again next pass; its
+    /// error is returned when no bucket delivered or parked anything (else it is logged), so the
+    /// counts of what did go out are not lost.
     pub async fn drain_local(
         &self,
         destination: &str,
@@ -649,14 +680,50 @@ impl Store {
         limit: usize,
         now_ms: u64,
     ) -> Result<Drained, StoreError> {
+        let buckets = self.outboxes_with_entries(destination).await?;
+        let mut total = Drained::default();
+        let mut first_error = None;
+        // One bucket after the other: on a Cluster each takes its own lease, and a pass stays
+        // bounded by `limit` entries at a time.
+        for b in buckets {
+            match self
+                .drain_bucket(b, destination, fields, limit, now_ms)
+                .await
+            {
+                Ok(d) => {
+                    total.delivered += d.delivered;
+                    total.parked += d.parked;
+                }
+                Err(e) => {
+                    tracing::warn!(bucket = b, destination, error = %e, "draining a bucket's outbox failed; tried again next pass");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) if total.delivered == 0 && total.parked == 0 => Err(e),
+            _ => Ok(total),
+        }
+    }
+
+    /// [`Self::drain_local`] on the outbox of bucket `bucket`.
+    async fn drain_bucket(
+        &self,
+        bucket: u32,
+        destination: &str,
+        fields: &StreamFields,
+        limit: usize,
+        now_ms: u64,
+    ) -> Result<Drained, StoreError> {
         if self.link.is_cluster() {
             return self
-                .drain_across_slots(destination, fields, limit, now_ms)
+                .drain_across_slots(bucket, destination, fields, limit, now_ms)
                 .await;
         }
+        let keys = self.layout.bucket(bucket);
         let mut conn = self.link.conn();
-        let mut inv = self.drain_local.key(self.keys.outbox(destination));
-        inv.arg(self.keys.prefix())
+        let mut inv = self.drain_local.key(keys.outbox(destination));
+        inv.arg(keys.prefix())
             .arg(limit)
             .arg(now_ms)
             .arg(self.state_ttl_secs);
