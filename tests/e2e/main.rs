@@ -14,6 +14,7 @@ mod api;
 // plain `cargo test` needs only redis-server; `.ci/run` turns them all on.
 #[cfg(feature = "test-brokers")]
 mod brokers;
+mod buckets_relay;
 mod cluster;
 mod cluster_harness;
 #[cfg(feature = "test-browser")]
