@@ -943,3 +943,24 @@ async fn read_bucket_stats(
         top_groups,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::top;
+
+    #[test]
+    fn merged_counts_rank_as_one_bucket_would() {
+        let rows = [("b", 2), ("a", 5), ("c", 2), ("d", 1)]
+            .map(|(k, n)| (k.to_owned(), n))
+            .into_iter();
+        // Most first; ties in reverse name order, as ZREVRANGE ranks them.
+        assert_eq!(
+            top(rows, 3),
+            vec![
+                ("a".to_owned(), 5),
+                ("c".to_owned(), 2),
+                ("b".to_owned(), 2)
+            ]
+        );
+    }
+}
