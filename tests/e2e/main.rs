@@ -16,6 +16,7 @@ mod buckets_reads;
 #[cfg(feature = "test-brokers")]
 mod brokers;
 mod buckets;
+mod buckets_relay;
 mod cluster;
 mod cluster_harness;
 #[cfg(feature = "test-browser")]

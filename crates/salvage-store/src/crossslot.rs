@@ -15,7 +15,10 @@
 //! to a slot drops that slot's older ones), so the guarantee spans a relay or a slot coming back
 //! within that time: about 150 bytes per requeue for 15 minutes (`MEMORY USAGE` of a set of
 //! 10,000 markers: 1.45 MB). One process at a time delivers
-//! from an outbox (the outbox lease, renewed before each batch).
+//! from an outbox (the outbox lease, renewed before each batch). With buckets (`layout.rs`),
+//! each bucket's outbox is delivered on its own, under its own lease, and step 2 runs on that
+//! bucket's slot; the markers stay per stream slot, whichever bucket the copy came from (a
+//! tracking id is unique across buckets).
 
 use std::sync::OnceLock;
 
@@ -91,22 +94,24 @@ impl Store {
         self.keys.delivered(tag_of_slot(slot_of(queue.as_bytes())))
     }
 
-    /// Deliver up to `limit` outbox entries of a same-Redis stream destination on a Redis
-    /// Cluster (see the module's comment), parking an entry whose origin queue is not a stream.
+    /// Deliver up to `limit` outbox entries of a same-Redis stream destination from bucket
+    /// `bucket` on a Redis Cluster (see the module's comment), parking an entry whose origin
+    /// queue is not a stream.
     pub(crate) async fn drain_across_slots(
         &self,
+        bucket: u32,
         destination: &str,
         fields: &StreamFields,
         limit: usize,
         now_ms: u64,
     ) -> Result<Drained, StoreError> {
         if !self
-            .lease_outbox(destination, &self.owner, LEASE_MS)
+            .lease_outbox(bucket, destination, &self.owner, LEASE_MS)
             .await?
         {
             return Ok(Drained::default());
         }
-        let entries = self.outbox_entries(destination, limit).await?;
+        let entries = self.outbox_entries(bucket, destination, limit).await?;
         if entries.is_empty() {
             return Ok(Drained::default());
         }
@@ -170,7 +175,9 @@ impl Store {
                 }
             }
         }
-        let drained = self.settle_outbox(destination, &settles, now_ms).await?;
+        let drained = self
+            .settle_outbox(bucket, destination, &settles, now_ms)
+            .await?;
         match failure {
             Some(e) if drained.delivered == 0 && drained.parked == 0 => Err(e),
             _ => Ok(drained),

@@ -378,7 +378,6 @@ impl Store {
             0 => None,
             n => Some(replication::Waiter::start(
                 link.another(&config)?,
-                Keys::new(settings.key_prefix.clone()).replication_mark(),
                 n,
                 u64::try_from(settings.wait_timeout.as_millis()).unwrap_or(u64::MAX),
             )?),
@@ -595,7 +594,12 @@ impl Store {
             inv.invoke_async(&mut conn).await?;
         if let Some(waiter) = &self.waiter {
             waiter
-                .confirm(generation, keys.message(c.message_key), tracking_id.clone())
+                .confirm(
+                    generation,
+                    keys.replication_mark(),
+                    keys.message(c.message_key),
+                    tracking_id.clone(),
+                )
                 .await?;
         }
         let outcome = match outcome.as_str() {
@@ -617,18 +621,46 @@ impl Store {
         })
     }
 
-    /// Move up to `limit` due retries into their destinations' outboxes. Returns how many moved.
+    /// Move up to `limit` due retries of each bucket into their destinations' outboxes (in the
+    /// same bucket). Returns how many moved. Only buckets with a retry due are asked to move
+    /// (one probe per bucket first, see [`Self::buckets_with_work`]); every such bucket is
+    /// tried, and the first error is returned after all were (one bucket's primary failing does
+    /// not hold back the others').
     pub async fn promote_due_retries(&self, now_ms: u64, limit: usize) -> Result<u64, StoreError> {
-        let mut conn = self.link.conn();
-        let n: u64 = self
-            .promote
-            .key(self.keys.retries())
-            .arg(self.keys.prefix())
-            .arg(now_ms)
-            .arg(limit)
-            .invoke_async(&mut conn)
+        let due = self
+            .buckets_with_work(|k| {
+                let mut cmd = redis::cmd("ZCOUNT");
+                cmd.arg(k.retries()).arg("-inf").arg(now_ms);
+                cmd
+            })
             .await?;
-        Ok(n)
+        let moves = due.into_iter().map(|b| {
+            let keys = self.layout.bucket(b);
+            let mut conn = self.link.conn();
+            async move {
+                self.promote
+                    .key(keys.retries())
+                    .arg(keys.prefix())
+                    .arg(now_ms)
+                    .arg(limit)
+                    .invoke_async::<u64>(&mut conn)
+                    .await
+            }
+        });
+        let mut moved = 0;
+        let mut first_error = None;
+        for result in futures::future::join_all(moves).await {
+            match result {
+                Ok(n) => moved += n,
+                Err(e) => {
+                    first_error.get_or_insert(StoreError::from(e));
+                }
+            }
+        }
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(moved),
+        }
     }
 
     /// Whether a requeue to a stream on this Redis can be committed inline, in the report
@@ -638,9 +670,12 @@ impl Store {
         !self.link.is_cluster()
     }
 
-    /// Deliver up to `limit` outbox entries of a same-Redis stream destination, each exactly
-    /// once; an entry that cannot be delivered is parked with the error as its reason. One
-    /// atomic script on a standalone Redis; two steps with a marker on a Cluster.
+    /// Deliver up to `limit` outbox entries of a same-Redis stream destination from each bucket,
+    /// each exactly once; an entry that cannot be delivered is parked with the error as its
+    /// reason (in its bucket). One atomic script per bucket with entries on a standalone Redis;
+    /// two steps with a marker on a Cluster. A bucket that fails is tried again next pass; its
+    /// error is returned when no bucket delivered or parked anything (else it is logged), so the
+    /// counts of what did go out are not lost.
     pub async fn drain_local(
         &self,
         destination: &str,
@@ -648,14 +683,50 @@ impl Store {
         limit: usize,
         now_ms: u64,
     ) -> Result<Drained, StoreError> {
+        let buckets = self.outboxes_with_entries(destination).await?;
+        let mut total = Drained::default();
+        let mut first_error = None;
+        // One bucket after the other: on a Cluster each takes its own lease, and a pass stays
+        // bounded by `limit` entries at a time.
+        for b in buckets {
+            match self
+                .drain_bucket(b, destination, fields, limit, now_ms)
+                .await
+            {
+                Ok(d) => {
+                    total.delivered += d.delivered;
+                    total.parked += d.parked;
+                }
+                Err(e) => {
+                    tracing::warn!(bucket = b, destination, error = %e, "draining a bucket's outbox failed; tried again next pass");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) if total.delivered == 0 && total.parked == 0 => Err(e),
+            _ => Ok(total),
+        }
+    }
+
+    /// [`Self::drain_local`] on the outbox of bucket `bucket`.
+    async fn drain_bucket(
+        &self,
+        bucket: u32,
+        destination: &str,
+        fields: &StreamFields,
+        limit: usize,
+        now_ms: u64,
+    ) -> Result<Drained, StoreError> {
         if self.link.is_cluster() {
             return self
-                .drain_across_slots(destination, fields, limit, now_ms)
+                .drain_across_slots(bucket, destination, fields, limit, now_ms)
                 .await;
         }
+        let keys = self.layout.bucket(bucket);
         let mut conn = self.link.conn();
-        let mut inv = self.drain_local.key(self.keys.outbox(destination));
-        inv.arg(self.keys.prefix())
+        let mut inv = self.drain_local.key(keys.outbox(destination));
+        inv.arg(keys.prefix())
             .arg(limit)
             .arg(now_ms)
             .arg(self.state_ttl_secs);
@@ -683,78 +754,216 @@ impl Store {
     }
 
     /// Read the counts behind the gauges: totals, then parked messages of up to `queues` origin
-    /// queues and of the `groups` largest failure groups.
+    /// queues and of the `groups` largest failure groups, over every bucket.
+    ///
+    /// Totals and outbox lengths are summed over the buckets, the oldest parked message is the
+    /// oldest of any bucket. A queue or a group spans buckets (its messages' bucket is a hash of
+    /// their keys), so each is one line with the counts of every bucket added. Ranking them
+    /// exactly would read every bucket's whole `queues`/`groups:count` set; instead each bucket's
+    /// largest `max(n, 1000)` are read and merged: a queue or group missing from a bucket's top
+    /// 1000 loses that bucket's share, so with over 1000 queues (groups) the tail of the list may
+    /// be undercounted or missing. With one bucket the lists are exact, as before.
+    ///
+    /// One pipeline per bucket (on a Cluster a pipeline must stay on one node), sent together.
     pub async fn stats(
         &self,
         destinations: &[String],
         queues: usize,
         groups: usize,
     ) -> Result<StoreStats, StoreError> {
-        let mut pipe = redis::pipe();
-        pipe.zcard(self.keys.parked_index())
-            .zcard(self.keys.retries())
-            .zcard(self.keys.archive_index());
-        for d in destinations {
-            pipe.xlen(self.keys.outbox(d));
+        const MERGE_DEPTH: usize = 1000;
+        let depth = |n: usize| match (n, self.layout.count()) {
+            (0, _) => 0,
+            (n, 1) => n,
+            (n, _) => n.max(MERGE_DEPTH),
+        };
+        let (queue_depth, group_depth) = (depth(queues), depth(groups));
+        let reads = self.layout.buckets().map(|(b, keys)| {
+            let mut conn = self.link.conn();
+            async move {
+                let read =
+                    read_bucket_stats(&mut conn, keys, destinations, queue_depth, group_depth)
+                        .await;
+                (b, read)
+            }
+        });
+        let mut total = StoreStats {
+            outbox: destinations.iter().map(|d| (d.clone(), 0)).collect(),
+            ..StoreStats::default()
+        };
+        let mut by_queue: std::collections::HashMap<String, u64> = Default::default();
+        // A group's count, and the first bucket that holds it (for its labels).
+        let mut by_group: std::collections::HashMap<String, (u64, u32)> = Default::default();
+        for (b, read) in futures::future::join_all(reads).await {
+            let s = read?;
+            total.parked += s.parked;
+            total.retries += s.retries;
+            total.archived += s.archived;
+            for ((_, sum), (_, n)) in total.outbox.iter_mut().zip(s.outbox) {
+                *sum += n;
+            }
+            total.oldest_parked_ms = match (total.oldest_parked_ms, s.oldest_parked_ms) {
+                (Some(a), Some(o)) => Some(a.min(o)),
+                (a, o) => a.or(o),
+            };
+            for (q, n) in s.parked_by_queue {
+                *by_queue.entry(q).or_default() += n;
+            }
+            for (g, _, _, n) in s.top_groups {
+                by_group.entry(g).or_insert((0, b)).0 += n;
+            }
         }
-        let mut conn = self.link.conn();
-        let counts: Vec<u64> = pipe.query_async(&mut conn).await?;
-        let mut it = counts.into_iter();
-        let parked = it.next().unwrap_or(0);
-        let retries = it.next().unwrap_or(0);
-        let archived = it.next().unwrap_or(0);
-        let outbox = destinations.iter().cloned().zip(it).collect();
-        let oldest_parked_ms = self.oldest_parked_ms().await?;
-        let rank = |n: usize| isize::try_from(n).unwrap_or(isize::MAX) - 1;
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            reason = "zset scores that are whole counts; negatives are clamped to 0 first"
-        )]
-        let counted = |rows: Vec<(String, f64)>| -> Vec<(String, u64)> {
-            rows.into_iter()
-                .map(|(k, n)| (k, n.max(0.0) as u64))
-                .collect()
-        };
-        let mut conn = self.link.conn();
-        let parked_by_queue = if queues == 0 {
-            Vec::new()
-        } else {
-            counted(
-                conn.zrevrange_withscores(self.keys.queues(), 0, rank(queues))
-                    .await?,
-            )
-        };
-        let top = if groups == 0 {
-            Vec::new()
-        } else {
-            counted(
-                conn.zrevrange_withscores(self.keys.groups_by_count(), 0, rank(groups))
-                    .await?,
-            )
-        };
-        let mut top_groups = Vec::with_capacity(top.len());
-        if !top.is_empty() {
+        total.parked_by_queue = top(by_queue.into_iter(), queues);
+        let top_groups = top(by_group.iter().map(|(g, (n, _))| (g.clone(), *n)), groups);
+        total.top_groups = self.label_groups(top_groups, &by_group).await?;
+        Ok(total)
+    }
+
+    /// The (queue, code) labels of groups, each read from a bucket that holds it: one pipeline
+    /// per bucket, sent together.
+    async fn label_groups(
+        &self,
+        groups: Vec<(String, u64)>,
+        holder: &std::collections::HashMap<String, (u64, u32)>,
+    ) -> Result<Vec<(String, String, String, u64)>, StoreError> {
+        let mut by_bucket: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+        for (i, (g, _)) in groups.iter().enumerate() {
+            let b = holder.get(g).map_or(0, |(_, b)| *b);
+            by_bucket.entry(b).or_default().push(i);
+        }
+        let reads = by_bucket.into_iter().map(|(b, at)| {
+            let keys = self.layout.bucket(b);
             let mut pipe = redis::pipe();
-            for (g, _) in &top {
+            for &i in &at {
                 pipe.cmd("HMGET")
-                    .arg(self.keys.group(g))
+                    .arg(keys.group(&groups[i].0))
                     .arg("queue")
                     .arg("code");
             }
-            let labels: Vec<(Option<String>, Option<String>)> = pipe.query_async(&mut conn).await?;
-            for ((g, n), (q, c)) in top.into_iter().zip(labels) {
-                top_groups.push((g, q.unwrap_or_default(), c.unwrap_or_default(), n));
+            let mut conn = self.link.conn();
+            async move {
+                let labels: redis::RedisResult<Vec<(Option<String>, Option<String>)>> =
+                    pipe.query_async(&mut conn).await;
+                (at, labels)
+            }
+        });
+        let mut labels = vec![(String::new(), String::new()); groups.len()];
+        for (at, read) in futures::future::join_all(reads).await {
+            for (i, (q, c)) in at.into_iter().zip(read?) {
+                labels[i] = (q.unwrap_or_default(), c.unwrap_or_default());
             }
         }
-        Ok(StoreStats {
-            parked,
-            retries,
-            outbox,
-            archived,
-            oldest_parked_ms,
-            parked_by_queue,
-            top_groups,
-        })
+        Ok(groups
+            .into_iter()
+            .zip(labels)
+            .map(|((g, n), (q, c))| (g, q, c, n))
+            .collect())
+    }
+}
+
+/// The `n` largest counts, most first; equal counts in reverse name order (as `ZREVRANGE` gives
+/// them, so one bucket's list is the same as Redis's).
+fn top(counts: impl Iterator<Item = (String, u64)>, n: usize) -> Vec<(String, u64)> {
+    let mut rows: Vec<(String, u64)> = counts.collect();
+    rows.sort_unstable_by(|(a, x), (b, y)| y.cmp(x).then_with(|| b.cmp(a)));
+    rows.truncate(n);
+    rows
+}
+
+/// One bucket's counts for [`Store::stats`], in one pipeline (`top_groups` without labels).
+async fn read_bucket_stats(
+    conn: &mut link::Conn,
+    keys: &Keys,
+    destinations: &[String],
+    queues: usize,
+    groups: usize,
+) -> Result<StoreStats, StoreError> {
+    let rank = |n: usize| isize::try_from(n).unwrap_or(isize::MAX) - 1;
+    let mut pipe = redis::pipe();
+    pipe.zcard(keys.parked_index())
+        .zcard(keys.retries())
+        .zcard(keys.archive_index());
+    for d in destinations {
+        pipe.xlen(keys.outbox(d));
+    }
+    // The oldest parked message of the bucket (`Store::oldest_parked_ms`, for one bucket).
+    pipe.zrange_withscores(keys.parked_index(), 0, 0);
+    if queues > 0 {
+        pipe.zrevrange_withscores(keys.queues(), 0, rank(queues));
+    }
+    if groups > 0 {
+        pipe.zrevrange_withscores(keys.groups_by_count(), 0, rank(groups));
+    }
+    let replies: Vec<redis::Value> = pipe.query_async(conn).await?;
+    let mut it = replies.into_iter();
+    let mut next = || it.next().unwrap_or(redis::Value::Nil);
+    let count = |v: redis::Value| -> Result<u64, StoreError> {
+        redis::from_redis_value::<Option<u64>>(v)
+            .map(Option::unwrap_or_default)
+            .map_err(|e| StoreError::Reply(e.to_string()))
+    };
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "zset scores that are whole counts or ms timestamps; negatives are clamped to 0 first"
+    )]
+    let scored = |v: redis::Value| -> Result<Vec<(String, u64)>, StoreError> {
+        let rows: Vec<(String, f64)> =
+            redis::from_redis_value(v).map_err(|e| StoreError::Reply(e.to_string()))?;
+        Ok(rows
+            .into_iter()
+            .map(|(k, n)| (k, n.max(0.0) as u64))
+            .collect())
+    };
+    let parked = count(next())?;
+    let retries = count(next())?;
+    let archived = count(next())?;
+    let mut outbox = Vec::with_capacity(destinations.len());
+    for d in destinations {
+        outbox.push((d.clone(), count(next())?));
+    }
+    let oldest_parked_ms = scored(next())?.first().map(|(_, at)| *at);
+    let parked_by_queue = if queues > 0 {
+        scored(next())?
+    } else {
+        Vec::new()
+    };
+    let top_groups = if groups > 0 {
+        scored(next())?
+            .into_iter()
+            .map(|(g, n)| (g, String::new(), String::new(), n))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(StoreStats {
+        parked,
+        retries,
+        outbox,
+        archived,
+        oldest_parked_ms,
+        parked_by_queue,
+        top_groups,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top;
+
+    #[test]
+    fn merged_counts_rank_as_one_bucket_would() {
+        let rows = [("b", 2), ("a", 5), ("c", 2), ("d", 1)]
+            .map(|(k, n)| (k.to_owned(), n))
+            .into_iter();
+        // Most first; ties in reverse name order, as ZREVRANGE ranks them.
+        assert_eq!(
+            top(rows, 3),
+            vec![
+                ("a".to_owned(), 5),
+                ("c".to_owned(), 2),
+                ("b".to_owned(), 2)
+            ]
+        );
     }
 }

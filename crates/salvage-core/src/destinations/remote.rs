@@ -3,6 +3,10 @@
 //!
 //! - One process at a time publishes from an outbox (a short lease in Redis), oldest entry first,
 //!   so messages leave in the order they were committed (and keep their per-key order).
+//! - With buckets (the store's `layout.rs`) a destination has one outbox per bucket, each with
+//!   its own lease: a pass walks every bucket whose outbox holds entries, so processes share
+//!   the buckets and one takes over a dead one's when its lease expires. A partition key's
+//!   messages share a bucket, so per-key order holds; there is no order across buckets.
 //! - Broker unreachable (or no confirmation in time): the entry stays, the destination is marked
 //!   down (`salvage_destination_up`, `/readyz`), and the relay tries again after a pause. Reports
 //!   keep succeeding meanwhile; the outbox grows.
@@ -113,6 +117,9 @@ impl Remote {
             .min(ms(d.backoff_max))
     }
 
+    /// One pass over every bucket's outbox of this destination, up to `limit` entries from each.
+    /// A bucket that fails is tried again next pass; its error is returned when no bucket got
+    /// anything delivered or parked (else it is logged), so the counts of what went out are kept.
     async fn drain_inner(
         &self,
         store: &Store,
@@ -122,20 +129,57 @@ impl Remote {
         if self.paused() {
             return Ok(Drained::default());
         }
+        let buckets = store.outboxes_with_entries(&self.name).await?;
+        let mut total = Drained::default();
+        let mut first_error = None;
+        for b in buckets {
+            // The broker went down on an earlier bucket: leave the rest for after the pause.
+            if self.paused() {
+                break;
+            }
+            match self.drain_bucket(store, b, limit, now_ms).await {
+                Ok(d) => {
+                    total.delivered += d.delivered;
+                    total.parked += d.parked;
+                    total.retried += d.retried;
+                }
+                Err(e) => {
+                    warn!(destination = %self.name, bucket = b, error = %e, "draining a bucket's outbox failed; tried again next pass");
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        match first_error {
+            Some(e) if total.delivered == 0 && total.parked == 0 && total.retried == 0 => Err(e),
+            _ => Ok(total),
+        }
+    }
+
+    /// Publish up to `limit` entries of bucket `bucket`'s outbox, holding its lease.
+    async fn drain_bucket(
+        &self,
+        store: &Store,
+        bucket: u32,
+        limit: usize,
+        now_ms: u64,
+    ) -> Result<Drained, DestinationError> {
         let lease = u64::try_from(
             (self.delivery.timeout * 3)
                 .max(Duration::from_secs(5))
                 .as_millis(),
         )
         .unwrap_or(u64::MAX);
-        if !store.lease_outbox(&self.name, &self.owner, lease).await? {
+        if !store
+            .lease_outbox(bucket, &self.name, &self.owner, lease)
+            .await?
+        {
             return Ok(Drained::default());
         }
-        let entries = store.outbox_entries(&self.name, limit).await?;
+        let entries = store.outbox_entries(bucket, &self.name, limit).await?;
         if entries.is_empty() {
             return Ok(Drained::default());
         }
-        let attempts = store.delivery_attempts(&self.name).await?;
+        let attempts = store.delivery_attempts(bucket, &self.name).await?;
         let mut settles = Vec::new();
         let mut retried = 0;
         for (id, fields) in &entries {
@@ -169,14 +213,16 @@ impl Remote {
                     } else {
                         let next = now_ms + self.backoff(attempt);
                         store
-                            .record_delivery_attempt(&self.name, id, attempt, next)
+                            .record_delivery_attempt(bucket, &self.name, id, attempt, next)
                             .await?;
                         retried += 1;
                     }
                 }
             }
         }
-        let mut drained = store.settle_outbox(&self.name, &settles, now_ms).await?;
+        let mut drained = store
+            .settle_outbox(bucket, &self.name, &settles, now_ms)
+            .await?;
         drained.retried = retried;
         Ok(drained)
     }

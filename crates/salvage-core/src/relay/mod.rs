@@ -63,21 +63,25 @@ impl Relay {
         }
     }
 
-    /// One pass: promote due retries, drain each outbox once. Returns whether a full batch was
-    /// seen somewhere (so there may be more right away). A failing destination does not keep the
-    /// others from being drained; the first error is returned after all were tried.
+    /// One pass: promote due retries, drain each outbox once (the store and the destinations
+    /// walk every bucket: up to `batch_size` from each). Returns whether a full batch was seen
+    /// somewhere (so there may be more right away). A failing destination, or a failed
+    /// promotion (on a Cluster, one bucket's primary may be failing over while the others
+    /// answer), does not keep the outboxes from being drained; the first error is returned after
+    /// all were tried.
     async fn pass(&self) -> Result<bool, crate::destinations::DestinationError> {
         let batch = self.settings.batch_size;
         let now = self.clock.now_ms();
-        let moved = self
-            .store
-            .promote_due_retries(now, batch)
-            .await
-            .inspect_err(|_| {
-                self.metrics.redis_error("promote");
-            })?;
-        let mut more = moved >= batch as u64;
         let mut first_error = None;
+        let moved = match self.store.promote_due_retries(now, batch).await {
+            Ok(n) => n,
+            Err(e) => {
+                self.metrics.redis_error("promote");
+                first_error = Some(e.into());
+                0
+            }
+        };
+        let mut more = moved >= batch as u64;
         for dest in self.destinations.iter() {
             match dest.drain(&self.store, batch, now).await {
                 Ok(d) => {
