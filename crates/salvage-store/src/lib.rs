@@ -483,11 +483,20 @@ impl Store {
         &self,
         cmd: &redis::Cmd,
     ) -> Result<T, StoreError> {
+        self.query_on(self.keys.prefix(), cmd).await
+    }
+
+    /// Run a command that names no key on the primary of `key`'s slot (on a Cluster).
+    async fn query_on<T: redis::FromRedisValue>(
+        &self,
+        key: &str,
+        cmd: &redis::Cmd,
+    ) -> Result<T, StoreError> {
         let mut conn = self.link.conn();
         match &mut conn {
             link::Conn::Cluster(c) => {
                 use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
-                let route = Route::with_key(self.keys.prefix(), SlotAddr::Master);
+                let route = Route::with_key(key, SlotAddr::Master);
                 let value = c
                     .route_command(
                         cmd.clone(),
@@ -500,16 +509,34 @@ impl Store {
         }
     }
 
-    /// Which server holds Salvage's keys now: with Sentinel, the primary's address as the
-    /// sentinels named it; on a Cluster, the node id of the primary of the key prefix's slot
-    /// (`CLUSTER MYID` there); `None` for a standalone Redis (one fixed address).
+    /// Which servers hold Salvage's keys now: with Sentinel, the primary's address as the
+    /// sentinels named it; on a Cluster, the node ids of the primaries of the key prefix's slot
+    /// and of every bucket's (`CLUSTER MYID` there), comma-separated; `None` for a standalone
+    /// Redis (one fixed address).
     pub async fn home_node(&self) -> Result<Option<String>, StoreError> {
         match &self.link {
             link::Link::Fixed { .. } => Ok(None),
             link::Link::Followed(f) => Ok(f.primary_address()),
-            link::Link::Cluster(_) => Ok(Some(
-                self.query_home(redis::cmd("CLUSTER").arg("MYID")).await?,
-            )),
+            link::Link::Cluster(_) => {
+                // Every slot of Salvage's keys (home and each bucket): a change of any of their
+                // primaries is a change. A keyed command first, so a slot that moved answers
+                // MOVED and the client refreshes its map (a keyless one would still reach the
+                // old owner).
+                let mut ids = Vec::new();
+                let mut prefixes = vec![&self.keys];
+                if self.layout.count() > 1 {
+                    prefixes.extend(self.layout.buckets().map(|(_, k)| k));
+                }
+                let mut conn = self.link.conn();
+                for keys in prefixes {
+                    let _: bool = conn.exists(keys.layout()).await?;
+                    let id: String = self
+                        .query_on(keys.prefix(), redis::cmd("CLUSTER").arg("MYID"))
+                        .await?;
+                    ids.push(id);
+                }
+                Ok(Some(ids.join(",")))
+            }
         }
     }
 
