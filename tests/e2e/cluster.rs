@@ -345,7 +345,7 @@ async fn a_copy_added_before_a_relay_died_is_not_added_again() {
         ("queue".to_owned(), "orders".to_owned()),
     ];
     fields.extend(entry("m-1"));
-    let _: String = conn.xadd(&outbox, "*", &fields).await.unwrap();
+    let _: String = conn.xadd(outbox, "*", &fields).await.unwrap();
     let settled = eventually(Duration::from_secs(30), || {
         let mut conn = conn.clone();
         async move {
@@ -367,7 +367,7 @@ async fn a_copy_added_before_a_relay_died_is_not_added_again() {
         ("queue".to_owned(), "orders".to_owned()),
     ];
     fields.extend(entry("m-2"));
-    let _: String = conn.xadd(&outbox, "*", &fields).await.unwrap();
+    let _: String = conn.xadd(outbox, "*", &fields).await.unwrap();
     await_len(&conn, "orders", 2).await;
     let landed = landed(&mut conn, "orders").await;
     assert_eq!((landed.get("m-1"), landed.get("m-2")), (Some(&1), Some(&1)));
