@@ -111,3 +111,36 @@ async fn parked_messages_spread_over_the_buckets_and_list_as_one() {
     got.sort();
     assert_eq!(got, want, "each parked message listed exactly once");
 }
+
+/// Redis down when Salvage starts: the number of buckets cannot be checked then, so the first
+/// report checks it; one laid out in another number is refused (INTERNAL, the log names the fix)
+/// and writes nothing.
+#[tokio::test]
+async fn a_first_report_checks_the_layout_when_redis_was_down_at_start() {
+    let mut redis = RedisServer::start();
+    let mut conn = connect(&redis.url()).await;
+    let () = conn.hset("{salvage}:layout", "buckets", 4).await.unwrap();
+    drop(conn);
+    redis.stop();
+    let mut settings = test_settings(&redis.url());
+    settings.redis.buckets = Some(1);
+    let app = RunningApp::start(settings).await;
+    redis.restart();
+    let mut client = app.client();
+    // The client reconnects after the restart: UNAVAILABLE until it has (each call waits for it).
+    let mut refused = None;
+    for _ in 0..100 {
+        match client.report(fraud_declined("f-1")).await {
+            Err(e) if e.code() == tonic::Code::Unavailable => {}
+            other => {
+                refused = Some(other.expect_err("a report over another layout is refused"));
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("an answer other than UNAVAILABLE within 100 reports");
+    assert_eq!(refused.code(), tonic::Code::Internal, "{refused:?}");
+    let mut conn = connect(&redis.url()).await;
+    let keys: Vec<String> = conn.keys("{salvage}*").await.unwrap();
+    assert_eq!(keys, ["{salvage}:layout"], "nothing but the layout record");
+}

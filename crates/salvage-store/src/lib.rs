@@ -55,6 +55,10 @@ pub enum StoreError {
     /// A script answered something this version of Salvage does not understand.
     #[error("unexpected reply from redis: {0}")]
     Reply(String),
+    /// The state in Redis is laid out in another number of buckets than `redis.buckets` says
+    /// (found at the first report when Redis was down at start): nothing is written.
+    #[error("{0}")]
+    Layout(String),
 }
 
 impl From<redis::RedisError> for StoreError {
@@ -310,6 +314,9 @@ pub struct Store {
     keys: Keys,
     /// The buckets (`layout.rs`).
     layout: Layout,
+    /// Set once [`Store::check_layout`] passed: until then a report checks it first (Redis may
+    /// have been down at start, when it is checked otherwise).
+    layout_checked: std::sync::Arc<std::sync::atomic::AtomicBool>,
     state_ttl_secs: u64,
     /// With `redis.wait_replicas`: confirms that replicas have a report's outcome.
     waiter: Option<replication::Waiter>,
@@ -394,6 +401,7 @@ impl Store {
         let keys = Keys::new(settings.key_prefix.clone());
         Self {
             layout: Layout::new(&settings.key_prefix, settings.bucket_count()),
+            layout_checked: std::sync::Arc::default(),
             link,
             manager: config,
             parking: parking::ParkingScripts::new(),
@@ -474,6 +482,8 @@ impl Store {
                 key,
             });
         }
+        self.layout_checked
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
@@ -555,6 +565,15 @@ impl Store {
 
     /// Commit one report's outcome (one script call).
     pub async fn commit_report(&self, c: &ReportCommit<'_>) -> Result<Committed, StoreError> {
+        if !self
+            .layout_checked
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            self.check_layout().await.map_err(|e| match e {
+                LayoutError::Store(e) => e,
+                mismatch => StoreError::Layout(mismatch.to_string()),
+            })?;
+        }
         // On a Cluster the origin stream is in another slot: through the outbox.
         let mode = if self.inline_requeues() {
             c.mode
