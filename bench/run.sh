@@ -18,7 +18,9 @@
 #   salvage-unary-replica              salvage-unary with a replica attached to its Redis
 #   salvage-unary-wait1                the same with redis.wait_replicas = 1 (WAIT per report)
 #   salvage-unary-cluster              salvage-unary on a 3-primary + 3-replica Redis Cluster (the
-#                                      Redis CPU is that of all six nodes)
+#                                      Redis CPU is that of all six nodes; each node's is printed
+#                                      too, with its role: how evenly the buckets spread the work)
+#   salvage-unary-cluster-requeue / -retry / -park   the same with only that outcome
 # Salvage's peak RSS (VmHWM) is read from /proc after each Salvage run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -157,6 +159,13 @@ stop() {
   fi
 }
 
+node_cpu() { # one line per node: port, role, user + system CPU seconds
+  for port in "${RPORTS[@]}"; do
+    redis-cli -p "$port" info | tr -d '\r' \
+      | awk -F: -v p="$port" '/^role:/{r=$2} /^used_cpu_(sys|user):/{s+=$2} END{printf "%s %s %.6f\n", p, r, s}'
+  done
+}
+
 redis_cpu() { # every node of the run's Redis (one, or a cluster's six)
   for port in "${RPORTS[@]}"; do redis-cli -p "$port" info cpu; done \
     | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/{s+=$2} END{printf "%.6f", s}'
@@ -169,14 +178,21 @@ run() { # name, start fn, mix, loadgen args...
   for i in $(seq "$RUNS"); do
     if [[ "$starter" = *cluster ]]; then start_cluster; else start_redis; fi
     $starter
-    local out cpu0 cpu1
+    local out cpu0 cpu1 nodes0 nodes1
     cpu0=$(redis_cpu)
+    nodes0=$(node_cpu)
     out=$($BIN loadgen --addr "http://127.0.0.1:$GPORT" --duration "$DURATION" --warmup 2s \
       --mix "$mix" "${LANDED[@]}" --json "$@")
     cpu1=$(redis_cpu)
+    nodes1=$(node_cpu)
     # Redis CPU (its main process, user + system) per report over warm-up and run, at the run's
     # throughput: what one report costs Redis, for sizing.
     out=$(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); c0,c1,dur=float(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3].rstrip("s")); d["redis_cpu_us"]=round((c1-c0)*1e6/(d["throughput"]*(dur+2))) if d["throughput"] else 0; print(json.dumps(d))' "$cpu0" "$cpu1" "$DURATION")
+    if [[ "$starter" = *cluster ]]; then
+      # Each node's share: CPU µs per report of the whole run, by role.
+      echo "$name run $i per node: $(paste -d' ' <(echo "$nodes0") <(echo "$nodes1") \
+        | python3 -c 'import json,sys; t=json.loads(sys.argv[1])["throughput"]*(float(sys.argv[2].rstrip("s"))+2); print(", ".join("%s %s %.0f us" % (r[0], r[1], (float(r[5])-float(r[2]))*1e6/t) for r in (l.split() for l in sys.stdin)))' "$out" "$DURATION")"
+    fi
     local rss=0
     [[ "$starter" = start_salvage* ]] && rss=$(awk '/VmHWM/{print $2}' "/proc/$PID/status")
     stop
@@ -198,6 +214,9 @@ if [ -n "${ONLY:-}" ]; then
   run salvage-unary-replica start_salvage_replica requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
   run salvage-unary-wait1 start_salvage_wait1 requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
   run salvage-unary-cluster start_salvage_cluster requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
+  run salvage-unary-cluster-requeue start_salvage_cluster requeue=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
+  run salvage-unary-cluster-retry start_salvage_cluster retry=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
+  run salvage-unary-cluster-park start_salvage_cluster park=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
 fi
 
 echo
