@@ -9,7 +9,8 @@ use crate::support::*;
 
 /// A deployment's first start records its number of buckets; a later start with another number
 /// is refused with a message that names the recorded one, and so is several buckets over state a
-/// one-bucket deployment left.
+/// one-bucket deployment left (parked records, or only an in-flight requeue's state and outbox
+/// entry).
 #[tokio::test]
 async fn the_number_of_buckets_is_fixed_by_the_first_start() {
     let redis = RedisServer::start();
@@ -39,8 +40,27 @@ async fn the_number_of_buckets_is_fixed_by_the_first_start() {
         "{e}"
     );
 
-    // A fresh deployment with 4 buckets: recorded; 8 later is refused, 4 again is fine.
+    // Only a message state and an outbox entry of an in-flight requeue: refused too.
     let () = conn.del("{salvage}:idx:parked").await.unwrap();
+    let () = conn
+        .hset("{salvage}:msg:abc", "last_tid", "t")
+        .await
+        .unwrap();
+    let _: String = conn
+        .xadd("{salvage}:outbox:redis", "*", &[("tracking_id", "t")])
+        .await
+        .unwrap();
+    let e = format!(
+        "{:#}",
+        Application::build(settings.clone()).await.unwrap_err()
+    );
+    assert!(e.contains("set redis.buckets = 1"), "{e}");
+
+    // A fresh deployment with 4 buckets: recorded; 8 later is refused, 4 again is fine.
+    let () = conn
+        .del(&["{salvage}:msg:abc", "{salvage}:outbox:redis"])
+        .await
+        .unwrap();
     let app = Application::build(settings.clone()).await.unwrap();
     drop(app);
     let recorded: String = conn.hget("{salvage}:layout", "buckets").await.unwrap();

@@ -445,6 +445,51 @@ impl Store {
         &self.layout
     }
 
+    /// Whether any key but the layout record is under the plain prefix (a one-bucket
+    /// deployment's state: message states, outboxes, parked records, runs...). On a Cluster, the keys of the prefix's slot
+    /// are counted there; otherwise a `SCAN` of the keyspace for the prefix (once, at the first
+    /// start of a deployment with several buckets).
+    async fn has_unbucketed_state(&self) -> Result<bool, StoreError> {
+        let layout = self.keys.layout();
+        if self.link.is_cluster() {
+            // Two keys at most: the layout record (another process starting at the same time may
+            // have written it) and one more.
+            let slot = crossslot::slot_of(self.keys.prefix().as_bytes());
+            let keys: Vec<String> = self
+                .query_home(redis::cmd("CLUSTER").arg("GETKEYSINSLOT").arg(slot).arg(2))
+                .await?;
+            return Ok(keys.iter().any(|k| *k != layout));
+        }
+        // Glob-escape the prefix: `{salvage}` has no special characters, a custom one may.
+        let mut pattern = String::new();
+        for c in self.keys.prefix().chars() {
+            if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push_str(":*");
+        let mut conn = self.link.conn();
+        let mut cursor: u64 = 0;
+        loop {
+            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("MATCH")
+                .arg(&pattern)
+                .arg("COUNT")
+                .arg(1000)
+                .query_async(&mut conn)
+                .await?;
+            if keys.iter().any(|k| *k != layout) {
+                return Ok(true);
+            }
+            if next == 0 {
+                return Ok(false);
+            }
+            cursor = next;
+        }
+    }
+
     /// Record the number of buckets if this is the deployment's first start, or check it against
     /// the recorded one. A different number is refused: the state would be looked for in the
     /// wrong buckets. So is more than one bucket over state a single-bucket deployment left
@@ -454,24 +499,12 @@ impl Store {
         let key = self.keys.layout();
         let mut conn = self.link.conn();
         let recorded: Option<u32> = conn.hget(&key, "buckets").await?;
-        if recorded.is_none() && n > 1 {
-            let mut pipe = redis::pipe();
-            for k in [
-                self.keys.parked_index(),
-                self.keys.retries(),
-                self.keys.runs(),
-                self.keys.archive_index(),
-            ] {
-                pipe.exists(k);
-            }
-            let found: Vec<bool> = pipe.query_async(&mut conn).await?;
-            if found.into_iter().any(|f| f) {
-                return Err(LayoutError::Mismatch {
-                    recorded: 1,
-                    configured: n,
-                    key,
-                });
-            }
+        if recorded.is_none() && n > 1 && self.has_unbucketed_state().await? {
+            return Err(LayoutError::Mismatch {
+                recorded: 1,
+                configured: n,
+                key,
+            });
         }
         let _: bool = conn.hset_nx(&key, "buckets", n).await?;
         let recorded: u32 = conn.hget(&key, "buckets").await?;
