@@ -21,6 +21,7 @@
 #                                      Redis CPU is that of all six nodes; each node's is printed
 #                                      too, with its role: how evenly the buckets spread the work)
 #   salvage-unary-cluster-requeue / -retry / -park   the same with only that outcome
+#   salvage-unary-cluster-wait1        salvage-unary-cluster with redis.wait_replicas = 1
 # Salvage's peak RSS (VmHWM) is read from /proc after each Salvage run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,15 +79,21 @@ start_cluster() {
     sleep 0.05
   done
   RPORT=${RPORTS[0]}
+  REDIS="redis://127.0.0.1:$RPORT"   # unused by Salvage with [redis.cluster], but written
   CLUSTER_URLS=$(IFS=,; echo "${urls[*]}")
   LANDED=(--redis-cluster "$CLUSTER_URLS")
 }
 start_salvage_cluster() {
   local list
   list=$(echo "$CLUSTER_URLS" | sed 's/[^,]*/"&"/g')
-  REDIS_EXTRA="[redis.cluster]"$'\n'"urls = [$list]"
+  REDIS_EXTRA="${CLUSTER_EXTRA:-}"$'\n'"[redis.cluster]"$'\n'"urls = [$list]"
   start_salvage
   REDIS_EXTRA=""
+}
+start_salvage_cluster_wait1() {
+  CLUSTER_EXTRA=$'wait_replicas = 1\nwait_timeout = "500ms"'
+  start_salvage_cluster
+  CLUSTER_EXTRA=""
 }
 
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB, $(redis-server --version | cut -d' ' -f3)"
@@ -176,7 +183,7 @@ run() { # name, start fn, mix, loadgen args...
   # ONLY="salvage-unary salvage-stream" runs just those scenarios (for an A/B of one change).
   if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return; fi
   for i in $(seq "$RUNS"); do
-    if [[ "$starter" = *cluster ]]; then start_cluster; else start_redis; fi
+    if [[ "$starter" = *cluster* ]]; then start_cluster; else start_redis; fi
     $starter
     local out cpu0 cpu1 nodes0 nodes1
     cpu0=$(redis_cpu)
@@ -188,7 +195,7 @@ run() { # name, start fn, mix, loadgen args...
     # Redis CPU (its main process, user + system) per report over warm-up and run, at the run's
     # throughput: what one report costs Redis, for sizing.
     out=$(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); c0,c1,dur=float(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3].rstrip("s")); d["redis_cpu_us"]=round((c1-c0)*1e6/(d["throughput"]*(dur+2))) if d["throughput"] else 0; print(json.dumps(d))' "$cpu0" "$cpu1" "$DURATION")
-    if [[ "$starter" = *cluster ]]; then
+    if [[ "$starter" = *cluster* ]]; then
       # Each node's share: CPU µs per report of the whole run, by role.
       echo "$name run $i per node: $(paste -d' ' <(echo "$nodes0") <(echo "$nodes1") \
         | python3 -c 'import json,sys; t=json.loads(sys.argv[1])["throughput"]*(float(sys.argv[2].rstrip("s"))+2); print(", ".join("%s %s %.0f us" % (r[0], r[1], (float(r[5])-float(r[2]))*1e6/t) for r in (l.split() for l in sys.stdin)))' "$out" "$DURATION")"
@@ -217,6 +224,7 @@ if [ -n "${ONLY:-}" ]; then
   run salvage-unary-cluster-requeue start_salvage_cluster requeue=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
   run salvage-unary-cluster-retry start_salvage_cluster retry=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
   run salvage-unary-cluster-park start_salvage_cluster park=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
+  run salvage-unary-cluster-wait1 start_salvage_cluster_wait1 requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
 fi
 
 echo
