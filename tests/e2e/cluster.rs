@@ -338,7 +338,8 @@ async fn a_copy_added_before_a_relay_died_is_not_added_again() {
         .zadd(&marker, tid, salvage_model::now_ms())
         .await
         .unwrap();
-    let outbox = &*cluster_layout(&set).bucket(0).outbox("redis").leak();
+    let outbox = cluster_layout(&set).bucket(0).outbox("redis");
+    let outbox = outbox.as_str();
     let mut fields = vec![
         ("tracking_id".to_owned(), tid.to_owned()),
         ("destination".to_owned(), "redis".to_owned()),
