@@ -326,10 +326,7 @@ pub async fn resubmit_run_says_what_became_of_its_copies(broker: &impl Broker) {
         "{run:?}"
     );
     let mut conn = app.conn.clone();
-    let parked_again: u64 =
-        redis::AsyncCommands::zcard(&mut conn, format!("{{salvage}}:idx:queue:{gone}"))
-            .await
-            .unwrap();
+    let parked_again = index_len(&mut conn, |k| k.queue_index(&gone)).await;
     assert_eq!(parked_again, 5, "the refused copies are parked again");
 
     let run_id = resubmit(fine).await;

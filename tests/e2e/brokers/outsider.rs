@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use redis::AsyncCommands;
+use crate::support::index_len;
 
 use super::{Broker, app_with, race::RULES, unique};
 
@@ -44,11 +44,6 @@ pub async fn python_consumer_failing_every_copy_loses_nothing(broker: &impl Brok
         serde_json::json!({ "3": n }),
         "three copies each, none doubled: {summary}"
     );
-    let parked: usize = app
-        .conn
-        .clone()
-        .zcard("{salvage}:idx:parked")
-        .await
-        .unwrap();
+    let parked = index_len(&mut app.conn.clone(), |k| k.parked_index()).await;
     assert_eq!(parked, n, "every message parked");
 }

@@ -134,7 +134,7 @@ pub async fn failing_every_copy_at_once_loses_nothing<B: Broker + Consume>(broke
     let mut conn = app.conn.clone();
     let (mut last, mut since) = (0usize, tokio::time::Instant::now());
     loop {
-        let parked: usize = conn.zcard("{salvage}:idx:parked").await.unwrap();
+        let parked = index_len(&mut conn, |k| k.parked_index()).await;
         if parked >= n {
             break;
         }
@@ -146,7 +146,7 @@ pub async fn failing_every_copy_at_once_loses_nothing<B: Broker + Consume>(broke
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Stop consuming; the reports under way are answered first.
-    let parked: usize = conn.zcard("{salvage}:idx:parked").await.unwrap();
+    let parked = index_len(&mut conn, |k| k.parked_index()).await;
     stop.send(()).unwrap();
     let seen = consumer.await.unwrap();
 
@@ -200,10 +200,12 @@ pub async fn failing_every_copy_at_once_loses_nothing<B: Broker + Consume>(broke
     // The parked records hold the whole history: four attempts each.
     for i in [0, n / 2, n - 1] {
         let st: HashMap<String, String> = conn
-            .hgetall(format!(
-                "{{salvage}}:msg:{}",
-                message_key_of(&queue, &format!("m-{i}"))
-            ))
+            .hgetall({
+                let id = format!("m-{i}");
+                let layout = test_layout();
+                let b = layout.of_message("broker", &queue, &format!("k{}", i % KEYS), &id);
+                layout.bucket(b).message(&message_key_of(&queue, &id))
+            })
             .await
             .unwrap();
         assert_eq!(

@@ -71,6 +71,29 @@ pub fn bucket_keys(tracking_id: &str) -> salvage::store::Keys {
     layout.bucket(b).clone()
 }
 
+/// The test settings' buckets (`SALVAGE_TEST_BUCKETS`, else one), under the default prefix.
+pub fn test_layout() -> salvage::store::Layout {
+    salvage::store::Layout::new("{salvage}", test_buckets().unwrap_or(1))
+}
+
+/// Members of a parking-lot index (`index` names it in one bucket), summed over the test
+/// settings' buckets.
+pub async fn index_len(
+    conn: &mut (impl redis::aio::ConnectionLike + Send),
+    index: impl Fn(&salvage::store::Keys) -> String,
+) -> usize {
+    let mut n = 0;
+    for (_, keys) in test_layout().buckets() {
+        let k: usize = redis::cmd("ZCARD")
+            .arg(index(keys))
+            .query_async(conn)
+            .await
+            .unwrap();
+        n += k;
+    }
+    n
+}
+
 /// The operator token of the test settings (its name is "olivia").
 pub const OPERATOR: &str = "operator-token-1";
 /// The viewer token of the test settings (its name is "victor").
