@@ -6,7 +6,7 @@
 //! the API, so they do not depend on which bucket a report lands in. The last test reports
 //! failures that park in several buckets: it needs the report path in buckets.
 
-use std::{collections::HashSet, time::Duration};
+use std::collections::HashSet;
 
 use redis::AsyncCommands;
 use salvage::proto::v1::{
@@ -15,7 +15,11 @@ use salvage::proto::v1::{
 use serde_json::{Value, json};
 use tonic::Streaming;
 
-use crate::support::{admin::Admin, cluster::ClusterSet, *};
+use crate::support::{
+    admin::{Admin, next_event},
+    cluster::ClusterSet,
+    *,
+};
 
 /// How many buckets these tests use outside a Cluster.
 const BUCKETS: u32 = 4;
@@ -123,14 +127,6 @@ async fn watch(viewer: &Admin) -> Streaming<ParkingLotEvent> {
         .await
         .unwrap()
         .into_inner()
-}
-
-async fn next_event(events: &mut Streaming<ParkingLotEvent>) -> ParkingLotEvent {
-    tokio::time::timeout(Duration::from_secs(10), events.message())
-        .await
-        .expect("an event within 10s")
-        .unwrap()
-        .expect("the watch goes on")
 }
 
 /// Every event of `tids` (any order across streams): tracking id → event id.

@@ -3,18 +3,9 @@
 
 use std::time::Duration;
 
-use salvage::proto::v1::{ParkingLotEvent, parking_lot_event::Kind};
-use tonic::Streaming;
+use salvage::proto::v1::parking_lot_event::Kind;
 
 use super::*;
-
-async fn next_event(events: &mut Streaming<ParkingLotEvent>) -> ParkingLotEvent {
-    tokio::time::timeout(Duration::from_secs(10), events.message())
-        .await
-        .expect("an event within 10s")
-        .unwrap()
-        .expect("the watch goes on")
-}
 
 #[tokio::test]
 async fn watch_sees_each_change_with_its_tracking_id() {

@@ -17,6 +17,15 @@ use tonic::{
 
 use super::{OPERATOR, RunningApp, VIEWER, eventually, outcome};
 
+/// The next event of a `WatchParked` stream, within 10 s.
+pub async fn next_event(events: &mut tonic::Streaming<pb::ParkingLotEvent>) -> pb::ParkingLotEvent {
+    tokio::time::timeout(Duration::from_secs(10), events.message())
+        .await
+        .expect("an event within 10s")
+        .unwrap()
+        .expect("the watch goes on")
+}
+
 /// Adds `authorization: Bearer <token>` to every call (or nothing, for the anonymous client).
 #[derive(Clone)]
 pub struct Bearer(Option<MetadataValue<Ascii>>);
