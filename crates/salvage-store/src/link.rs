@@ -2,7 +2,10 @@
 //! set of Redis Sentinels names, followed through failovers without a restart, or a Redis
 //! Cluster (redis-rs's cluster client: it follows MOVED and ASK redirections and refreshes its
 //! slot map itself; every key of one Salvage script shares a hash tag, so a script runs on the
-//! one primary that holds that slot).
+//! one primary that holds that slot). After a failover the client can stay stuck on a slot's
+//! old owner, every command to that slot timing out while the cluster is healthy again (seen
+//! with redis-rs 1.8 once the killed primary came back as a replica), so the store opens a new
+//! cluster connection when commands keep timing out ([`Renewal`]).
 //!
 //! With Sentinel, a watcher task asks the sentinels where the primary is every
 //! `sentinel.poll_interval` (over TLS, with `redis.tls`, for a `rediss://` sentinel). When they
@@ -15,7 +18,7 @@
 
 use std::{
     sync::{Arc, Mutex, PoisonError, RwLock, Weak},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use redis::{
@@ -42,11 +45,112 @@ pub(crate) enum Link {
     Cluster(Box<ClusterLink>),
 }
 
-/// A Redis Cluster's client and the connection made from it.
+/// A Redis Cluster's client and the connection made from it, renewed when it seems stuck.
 #[derive(Clone)]
 pub(crate) struct ClusterLink {
     client: ClusterClient,
+    shared: Arc<ClusterShared>,
+}
+
+/// What the store's cluster connections share: the current connection, and the timeouts that
+/// decide when to replace it.
+struct ClusterShared {
+    client: ClusterClient,
+    config: redis::cluster::ClusterConfig,
+    current: RwLock<ClusterConnection>,
+    renewal: Mutex<Renewal>,
+}
+
+/// When to open a new cluster connection: after [`Renewal::TIMEOUTS`] commands timed out within
+/// [`Renewal::WINDOW`], and at most once per window. A healthy cluster answers within the
+/// response timeout, so a few timeouts in a row mean a node is gone or the client is stuck on
+/// an old slot owner; a new connection reads the slot map afresh. Commands in flight on the old
+/// one finish there (or time out), and the next ones go through the new one.
+#[derive(Debug, Default)]
+pub(crate) struct Renewal {
+    /// When the recent timeouts happened (at most `TIMEOUTS`).
+    timeouts: Vec<Instant>,
+    /// The last renewal.
+    renewed: Option<Instant>,
+}
+
+impl Renewal {
+    pub(crate) const TIMEOUTS: usize = 3;
+    pub(crate) const WINDOW: Duration = Duration::from_secs(3);
+
+    /// Notes a timeout at `now`; true when the connection should be renewed now.
+    pub(crate) fn timed_out(&mut self, now: Instant) -> bool {
+        self.timeouts
+            .retain(|t| now.saturating_duration_since(*t) < Self::WINDOW);
+        self.timeouts.push(now);
+        let recently_renewed = self
+            .renewed
+            .is_some_and(|r| now.saturating_duration_since(r) < Self::WINDOW);
+        if self.timeouts.len() >= Self::TIMEOUTS && !recently_renewed {
+            self.timeouts.clear();
+            self.renewed = Some(now);
+            return true;
+        }
+        false
+    }
+}
+
+impl ClusterShared {
+    fn conn(self: &Arc<Self>) -> ClusterConn {
+        let conn = self
+            .current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        ClusterConn {
+            conn,
+            shared: Arc::clone(self),
+        }
+    }
+
+    /// Notes how a command went; renews the connection after repeated timeouts.
+    fn observe<T>(&self, result: &redis::RedisResult<T>) {
+        let Err(e) = result else { return };
+        if !e.is_timeout() {
+            return;
+        }
+        let renew = self
+            .renewal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .timed_out(Instant::now());
+        if renew {
+            tracing::warn!(
+                timeouts = Renewal::TIMEOUTS,
+                window = ?Renewal::WINDOW,
+                "Redis Cluster commands keep timing out; opening a new cluster connection"
+            );
+            let fresh = self
+                .client
+                .get_pending_async_connection_with_config(self.config.clone());
+            *self.current.write().unwrap_or_else(PoisonError::into_inner) = fresh;
+        }
+    }
+}
+
+/// One use of the store's cluster connection; its outcomes count towards renewing it.
+#[derive(Clone)]
+pub(crate) struct ClusterConn {
     conn: ClusterConnection,
+    shared: Arc<ClusterShared>,
+}
+
+impl ClusterConn {
+    /// `cmd` sent where `routing` says (for commands that name no key).
+    pub(crate) async fn route_command(
+        &mut self,
+        cmd: Cmd,
+        routing: redis::cluster_routing::RoutingInfo,
+    ) -> redis::RedisResult<Value> {
+        let result = self.conn.route_command(cmd, routing).await;
+        self.shared.observe(&result);
+        result
+    }
 }
 
 /// A connection to whichever Redis the store uses: commands go through it the same way for
@@ -58,7 +162,9 @@ pub(crate) enum Conn {
     /// A dedicated connection to one server (for blocking reads).
     Plain(MultiplexedConnection),
     /// A Redis Cluster.
-    Cluster(ClusterConnection),
+    Cluster(ClusterConn),
+    /// A dedicated Redis Cluster connection (for blocking reads).
+    ClusterDedicated(ClusterConnection),
 }
 
 impl std::fmt::Debug for Conn {
@@ -67,6 +173,7 @@ impl std::fmt::Debug for Conn {
             Self::Single(_) => "Conn::Single",
             Self::Plain(_) => "Conn::Plain",
             Self::Cluster(_) => "Conn::Cluster",
+            Self::ClusterDedicated(_) => "Conn::ClusterDedicated",
         })
     }
 }
@@ -76,7 +183,12 @@ impl ConnectionLike for Conn {
         match self {
             Self::Single(c) => c.req_packed_command(cmd),
             Self::Plain(c) => c.req_packed_command(cmd),
-            Self::Cluster(c) => c.req_packed_command(cmd),
+            Self::Cluster(c) => Box::pin(async move {
+                let result = c.conn.req_packed_command(cmd).await;
+                c.shared.observe(&result);
+                result
+            }),
+            Self::ClusterDedicated(c) => c.req_packed_command(cmd),
         }
     }
 
@@ -89,7 +201,12 @@ impl ConnectionLike for Conn {
         match self {
             Self::Single(c) => c.req_packed_commands(cmd, offset, count),
             Self::Plain(c) => c.req_packed_commands(cmd, offset, count),
-            Self::Cluster(c) => c.req_packed_commands(cmd, offset, count),
+            Self::Cluster(c) => Box::pin(async move {
+                let result = c.conn.req_packed_commands(cmd, offset, count).await;
+                c.shared.observe(&result);
+                result
+            }),
+            Self::ClusterDedicated(c) => c.req_packed_commands(cmd, offset, count),
         }
     }
 
@@ -97,7 +214,8 @@ impl ConnectionLike for Conn {
         match self {
             Self::Single(c) => c.get_db(),
             Self::Plain(c) => c.get_db(),
-            Self::Cluster(c) => c.get_db(),
+            Self::Cluster(c) => c.conn.get_db(),
+            Self::ClusterDedicated(c) => c.get_db(),
         }
     }
 }
@@ -113,8 +231,15 @@ impl Link {
 
     /// A Redis Cluster reached through `client` (connected lazily, in the background).
     pub(crate) fn cluster(client: ClusterClient, config: &ConnectionManagerConfig) -> Self {
-        let conn = client.get_pending_async_connection_with_config(cluster_config(config));
-        Self::Cluster(Box::new(ClusterLink { client, conn }))
+        let config = cluster_config(config);
+        let conn = client.get_pending_async_connection_with_config(config.clone());
+        let shared = Arc::new(ClusterShared {
+            client: client.clone(),
+            config,
+            current: RwLock::new(conn),
+            renewal: Mutex::new(Renewal::default()),
+        });
+        Self::Cluster(Box::new(ClusterLink { client, shared }))
     }
 
     /// Whether this is a Redis Cluster (keys of different slots may live on different servers).
@@ -137,7 +262,7 @@ impl Link {
                 let (generation, conn) = f.conn();
                 (generation, Conn::Single(conn))
             }
-            Self::Cluster(c) => (0, Conn::Cluster(c.conn.clone())),
+            Self::Cluster(c) => (0, Conn::Cluster(c.shared.conn())),
         }
     }
 
@@ -155,7 +280,7 @@ impl Link {
                 let config = redis::cluster::ClusterConfig::new()
                     .set_connection_timeout(Duration::from_secs(2))
                     .set_response_timeout(response_timeout);
-                return Ok(Conn::Cluster(
+                return Ok(Conn::ClusterDedicated(
                     client.get_async_connection_with_config(config).await?,
                 ));
             }
@@ -450,6 +575,26 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
+
+    #[test]
+    fn a_cluster_connection_is_renewed_after_three_timeouts_in_three_seconds_at_most_once_per_window()
+     {
+        let t0 = Instant::now();
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        let mut r = Renewal::default();
+        // Two timeouts, then a third after the first left the window: no renewal yet.
+        assert!(!r.timed_out(at(0)));
+        assert!(!r.timed_out(at(500)));
+        assert!(!r.timed_out(at(3_100)));
+        // The third within three seconds of the second: renewed.
+        assert!(r.timed_out(at(3_200)));
+        // Three more right away: not again within the window of the renewal.
+        assert!(!r.timed_out(at(3_300)));
+        assert!(!r.timed_out(at(3_400)));
+        assert!(!r.timed_out(at(3_500)));
+        // Past it, the next timeout (with two others still in the window) renews again.
+        assert!(r.timed_out(at(6_300)));
+    }
 
     /// A template that records the addresses it is asked for and opens them as given.
     fn recording(
