@@ -574,6 +574,8 @@ async fn failover_under_load(wait_replicas: u32) -> Failover {
     settings.redis.wait_replicas = wait_replicas;
     settings.redis.wait_timeout = Duration::from_millis(200);
     let apps = [RunningApp::start(settings).await];
+    // The failover must be counted: the poller has to know the servers before the kill.
+    apps[0].await_stats_polled().await;
     let killed_at = Arc::new(Mutex::new(None));
     let (set2, killed) = (set.clone(), killed_at.clone());
     let load = under_load(&apps, 50, move || {
@@ -626,6 +628,9 @@ async fn three_processes_and_slots_moved_mid_run_lose_and_double_nothing() {
     let mut apps = Vec::new();
     for _ in 0..3 {
         apps.push(RunningApp::start(settings.clone()).await);
+    }
+    for app in &apps {
+        app.await_stats_polled().await;
     }
     let set2 = set.clone();
     let load = under_load(&apps, 150, move || {

@@ -181,6 +181,23 @@ impl RunningApp {
         }
     }
 
+    /// Waits (bounded, 30 s) until the stats poller has run once with Redis answering
+    /// (`salvage_redis_up 1`): from then on it knows which servers hold Salvage's keys, so a
+    /// failover after this is counted in `salvage_redis_primary_changes_total`.
+    pub async fn await_stats_polled(&self) {
+        let seen = eventually(Duration::from_secs(30), || async {
+            let text = self.metrics().await;
+            text.lines()
+                .any(|l| l == "salvage_redis_up 1")
+                .then_some(())
+        })
+        .await;
+        assert!(
+            seen.is_some(),
+            "the stats poller did not see Redis up within 30 s"
+        );
+    }
+
     /// Waits (bounded, 30 s) until `salvage_redis_primary_changes_total` reaches `at_least`,
     /// and returns it.
     pub async fn await_primary_changes(&self, at_least: u64) -> u64 {
