@@ -100,8 +100,9 @@ pub struct LoadgenArgs {
     #[arg(long, default_value = "2s", value_parser = humantime::parse_duration)]
     pub warmup: Duration,
 
-    /// Relative weights of the failure kinds: `requeue` (repaired and requeued), `retry`
-    /// (scheduled for a retry), `park` (parked).
+    /// Relative weights of the failure kinds: `requeue` (a string total coerced, requeued),
+    /// `retry` (scheduled for a retry), `park` (parked), `missing` (an order without
+    /// `customer.email`, filled in by a `default` rule and requeued).
     #[arg(long, default_value = "requeue=70,retry=10,park=20")]
     pub mix: Mix,
 

@@ -1,18 +1,32 @@
 //! The message bodies the load generator sends: realistic JSON orders and payments, rendered
 //! once per kind into a [`Template`] and padded to about `--payload-bytes`. A request only
-//! stitches its number into the template (order and payment ids), so generating traffic costs
-//! little next to sending it.
+//! stitches its number (order and payment ids) and its customer's number into the template, so
+//! generating traffic costs little next to sending it.
 
 use serde_json::{Value, json};
 
 /// Stands for the message number in a rendered template.
 const PLACEHOLDER: &str = "__LOADGEN_N__";
+/// Stands for the customer number (the one in the partition key).
+const CUSTOMER: &str = "__LOADGEN_C__";
 /// Digits assumed for the message number when padding to the target size.
 const TYPICAL_DIGITS: usize = 6;
 
-/// A payload rendered once, with holes where the message number goes.
+/// A payload rendered once, with holes where the message and customer numbers go.
 pub(super) struct Template {
-    parts: Vec<String>,
+    /// Text, then what follows it (none after the last part).
+    parts: Vec<(String, Option<Hole>)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hole {
+    Number,
+    Customer,
+}
+
+/// The customer number of message `n`: the partition key is `cus-<it>`.
+pub(super) fn customer_of(n: u64) -> u64 {
+    20_000 + n % 5_000
 }
 
 impl Template {
@@ -26,7 +40,7 @@ impl Template {
     ) -> Self {
         let mut text = value.to_string();
         // The placeholders are replaced by numbers of about TYPICAL_DIGITS digits.
-        let holes = text.matches(PLACEHOLDER).count();
+        let holes = text.matches(PLACEHOLDER).count() + text.matches(CUSTOMER).count();
         let size = |text: &str| text.len() + holes * TYPICAL_DIGITS - holes * PLACEHOLDER.len();
         let mut i = 0;
         while size(&text) < target {
@@ -38,20 +52,40 @@ impl Template {
             i += 1;
             text = value.to_string();
         }
-        Template {
-            parts: text.split(PLACEHOLDER).map(str::to_owned).collect(),
+        let mut parts = Vec::new();
+        let mut rest = text.as_str();
+        loop {
+            let next = [(PLACEHOLDER, Hole::Number), (CUSTOMER, Hole::Customer)]
+                .into_iter()
+                .filter_map(|(mark, hole)| rest.find(mark).map(|at| (at, mark.len(), hole)))
+                .min_by_key(|(at, ..)| *at);
+            match next {
+                Some((at, len, hole)) => {
+                    parts.push((rest[..at].to_owned(), Some(hole)));
+                    rest = &rest[at + len..];
+                }
+                None => {
+                    parts.push((rest.to_owned(), None));
+                    break;
+                }
+            }
         }
+        Template { parts }
     }
 
+    /// The payload of message `n` (its customer: [`customer_of`]).
     pub(super) fn render(&self, n: u64) -> Vec<u8> {
         let number = n.to_string();
-        let len = self.parts.iter().map(String::len).sum::<usize>() + number.len() * 2;
+        let customer = customer_of(n).to_string();
+        let len = self.parts.iter().map(|(p, _)| p.len()).sum::<usize>() + number.len() * 3;
         let mut out = Vec::with_capacity(len);
-        for (i, part) in self.parts.iter().enumerate() {
-            if i > 0 {
-                out.extend_from_slice(number.as_bytes());
-            }
+        for (part, hole) in &self.parts {
             out.extend_from_slice(part.as_bytes());
+            match hole {
+                Some(Hole::Number) => out.extend_from_slice(number.as_bytes()),
+                Some(Hole::Customer) => out.extend_from_slice(customer.as_bytes()),
+                None => {}
+            }
         }
         out
     }
@@ -66,11 +100,27 @@ const CATALOGUE: [(&str, &str, f64); 5] = [
 ];
 
 pub(super) fn order_template(target: usize) -> Template {
-    let order = json!({
+    Template::padded(order(), "lines", order_line, target)
+}
+
+/// An order whose customer has no `email` (the sidecar workload's failure).
+pub(super) fn order_without_email_template(target: usize) -> Template {
+    let mut order = order();
+    if let Some(Value::Object(customer)) = order.get_mut("customer") {
+        customer.remove("email");
+    }
+    if let Some(total) = order.get_mut("total") {
+        *total = json!(129.90);
+    }
+    Template::padded(order, "lines", order_line, target)
+}
+
+fn order() -> Value {
+    json!({
         "order_id": format!("ord-{PLACEHOLDER}"),
         "placed_at": "2025-06-01T09:30:00Z",
         "customer": {
-            "id": "cus-20417",
+            "id": format!("cus-{CUSTOMER}"),
             "name": "Ada Lovelace",
             "email": "ada@example.com",
             "tier": "gold"
@@ -87,12 +137,12 @@ pub(super) fn order_template(target: usize) -> Template {
             }
         },
         "lines": []
-    });
-    let line = |i: usize| {
-        let (sku, name, price) = CATALOGUE[i % CATALOGUE.len()];
-        json!({ "line": i + 1, "sku": sku, "name": name, "qty": 1 + i % 3, "unit_price": price })
-    };
-    Template::padded(order, "lines", line, target)
+    })
+}
+
+fn order_line(i: usize) -> Value {
+    let (sku, name, price) = CATALOGUE[i % CATALOGUE.len()];
+    json!({ "line": i + 1, "sku": sku, "name": name, "qty": 1 + i % 3, "unit_price": price })
 }
 
 pub(super) fn payment_request_template(target: usize) -> Template {

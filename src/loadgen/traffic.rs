@@ -8,6 +8,13 @@
 //!   `GATEWAY_TIMEOUT`: rule `payment-gateway-timeout` schedules a retry.
 //! - `park`: a `PaymentCaptured` from `payments<suffix>` failed with DATA `FRAUD_DECLINED`
 //!   ("payment 48213 declined by screening (score 0.97)"): parked.
+//! - `missing`: an `OrderPlaced` from `orders<suffix>` without `customer.email`, failed with DATA
+//!   `MISSING_FIELD` ("required field 'customer.email' is missing"): rule `order-missing-email`
+//!   fills it in with a `default` action and requeues it (the sidecar workload of the README's
+//!   Performance section).
+//!
+//! Every report carries four headers (`traceparent`, `source_service`, `schema_version`,
+//! `tenant`) and the customer id as its partition key.
 //!
 //! The rules match the queues by the globs `orders*` and `payments*`, so a per-run suffix
 //! keeps runs apart in Redis without changing which rule applies.
@@ -23,7 +30,8 @@ use std::{
 };
 
 use super::payloads::{
-    Template, order_template, payment_capture_template, payment_request_template,
+    Template, customer_of, order_template, order_without_email_template, payment_capture_template,
+    payment_request_template,
 };
 use crate::proto::v1::{ErrorClass, FailedMessage, Failure, Origin, ReportRequest};
 
@@ -39,16 +47,19 @@ pub(super) enum Kind {
     Retry,
     /// A payment declined by fraud screening: parked.
     Park,
+    /// An order without the customer's email: filled in by a `default` action and requeued.
+    Missing,
 }
 
 impl Kind {
-    const ALL: [Kind; 3] = [Kind::Requeue, Kind::Retry, Kind::Park];
+    const ALL: [Kind; 4] = [Kind::Requeue, Kind::Retry, Kind::Park, Kind::Missing];
 
     fn name(self) -> &'static str {
         match self {
             Kind::Requeue => "requeue",
             Kind::Retry => "retry",
             Kind::Park => "park",
+            Kind::Missing => "missing",
         }
     }
 }
@@ -58,7 +69,7 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mix {
     /// Weights in the order of `Kind::ALL`.
-    weights: [u32; 3],
+    weights: [u32; 4],
 }
 
 impl Mix {
@@ -83,7 +94,7 @@ impl FromStr for Mix {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let mut weights = [0; 3];
+        let mut weights = [0; 4];
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (name, weight) = part
                 .split_once('=')
@@ -91,7 +102,9 @@ impl FromStr for Mix {
             let index = Kind::ALL
                 .iter()
                 .position(|k| k.name() == name.trim())
-                .ok_or_else(|| format!("unknown kind `{name}` (expected requeue, retry, park)"))?;
+                .ok_or_else(|| {
+                    format!("unknown kind `{name}` (expected requeue, retry, park, missing)")
+                })?;
             weights[index] = weight
                 .trim()
                 .parse()
@@ -124,6 +137,7 @@ pub(super) struct Traffic {
     order: Template,
     payment_request: Template,
     payment_capture: Template,
+    order_without_email: Template,
     /// Numbers messages across all workers, so every id in the run is unique.
     next: AtomicU64,
     /// `failure.detail` of every report (a stack trace's worth of text; empty by default).
@@ -140,6 +154,7 @@ impl Traffic {
             order: order_template(payload_bytes),
             payment_request: payment_request_template(payload_bytes),
             payment_capture: payment_capture_template(payload_bytes),
+            order_without_email: order_without_email_template(payload_bytes),
             next: AtomicU64::new(0),
             detail: String::new(),
         }
@@ -218,6 +233,17 @@ impl Generator {
                     "settlement",
                 ),
             ),
+            Kind::Missing => (
+                &t.orders_queue,
+                "OrderPlaced",
+                t.order_without_email.render(n),
+                failure(
+                    ErrorClass::Data,
+                    "MISSING_FIELD",
+                    "required field 'customer.email' is missing".into(),
+                    "fulfilment",
+                ),
+            ),
         };
         failure.detail.clone_from(&t.detail);
         let headers = HashMap::from([
@@ -225,7 +251,9 @@ impl Generator {
                 "traceparent".to_owned(),
                 format!("00-{:032x}-{:016x}-01", self.rng.u128(..), n),
             ),
-            ("source".to_owned(), "salvage-loadgen".to_owned()),
+            ("source_service".to_owned(), "checkout".to_owned()),
+            ("schema_version".to_owned(), "2".to_owned()),
+            ("tenant".to_owned(), "acme-eu".to_owned()),
         ]);
         ReportRequest {
             message: Some(FailedMessage {
@@ -233,7 +261,7 @@ impl Generator {
                 origin: Some(Origin {
                     destination: DESTINATION.to_owned(),
                     queue: queue.clone(),
-                    partition_key: format!("cus-{}", 20_000 + n % 5_000),
+                    partition_key: format!("cus-{}", customer_of(n)),
                 }),
                 payload,
                 content_type: "application/json".to_owned(),
@@ -267,16 +295,27 @@ mod tests {
         assert_eq!(
             "requeue=70,retry=10,park=20".parse(),
             Ok(Mix {
-                weights: [70, 10, 20]
+                weights: [70, 10, 20, 0]
             })
         );
-        assert_eq!("park=1".parse(), Ok(Mix { weights: [0, 0, 1] }));
+        assert_eq!(
+            "park=1".parse(),
+            Ok(Mix {
+                weights: [0, 0, 1, 0]
+            })
+        );
+        assert_eq!(
+            "missing=1".parse(),
+            Ok(Mix {
+                weights: [0, 0, 0, 1]
+            })
+        );
         assert_eq!(
             Mix {
-                weights: [70, 10, 20]
+                weights: [70, 10, 20, 0]
             }
             .to_string(),
-            "requeue=70,retry=10,park=20"
+            "requeue=70,retry=10,park=20,missing=0"
         );
         assert!("requeue=0".parse::<Mix>().is_err());
         assert!("nap=3".parse::<Mix>().is_err());
@@ -296,13 +335,14 @@ mod tests {
 
     #[test]
     fn requests_match_the_example_rules_and_have_unique_ids() {
-        let mix = "requeue=1,retry=1,park=1"
+        let mix = "requeue=1,retry=1,park=1,missing=1"
             .parse()
             .unwrap_or_else(|e: String| panic!("{e}"));
         let traffic = Arc::new(Traffic::new("t1", "-x", mix, 600));
         let mut generator = Generator::new(traffic, 1);
         let mut ids = std::collections::HashSet::new();
-        for _ in 0..60 {
+        let mut codes = std::collections::HashSet::new();
+        for _ in 0..80 {
             let request = generator.next_request();
             let (Some(message), Some(failure)) = (request.message, request.failure) else {
                 panic!("message and failure are required");
@@ -313,6 +353,13 @@ mod tests {
                 message.id
             );
             assert!(message.id.starts_with("lg-t1-"));
+            let mut names: Vec<&str> = message.headers.keys().map(String::as_str).collect();
+            names.sort_unstable();
+            assert_eq!(
+                names,
+                ["schema_version", "source_service", "tenant", "traceparent"]
+            );
+            codes.insert(failure.code.clone());
             let origin = message.origin.unwrap_or_default();
             assert_eq!(origin.destination, "redis");
             let payload: Value = serde_json::from_slice(&message.payload)
@@ -345,7 +392,19 @@ mod tests {
                     );
                     assert_eq!(failure.class, i32::from(ErrorClass::Data));
                 }
+                "MISSING_FIELD" => {
+                    assert_eq!(origin.queue, "orders-x");
+                    assert_eq!(message.event_type, "OrderPlaced");
+                    assert_eq!(payload["customer"].get("email"), None);
+                    assert_eq!(
+                        failure.message,
+                        "required field 'customer.email' is missing"
+                    );
+                }
                 other => panic!("unexpected code {other}"),
+            }
+            if message.event_type == "OrderPlaced" {
+                assert_eq!(payload["customer"]["id"], origin.partition_key.as_str());
             }
             let number = message.id.rsplit('-').next().unwrap_or_default();
             assert!(
@@ -353,5 +412,6 @@ mod tests {
                 "{payload}"
             );
         }
+        assert_eq!(codes.len(), 4, "{codes:?}");
     }
 }
