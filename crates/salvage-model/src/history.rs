@@ -134,6 +134,46 @@ impl Attempt {
     }
 }
 
+/// A report's attempt as the workflow hands it to the report script: [`Attempt::tail`]'s text
+/// for an attempt with a report's fields, written from borrowed values (the hot path: no copy
+/// of the payload or the changes).
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct ReportedTail<'a> {
+    /// When (ms since the epoch).
+    pub at: u64,
+    /// This attempt's tracking id.
+    pub tracking_id: &'a str,
+    /// The failure's class.
+    pub class: &'a str,
+    /// The consumer's error code.
+    pub code: &'a str,
+    /// The consumer's error message.
+    pub message: &'a str,
+    /// The consumer that failed.
+    pub consumer: &'a str,
+    /// The broker's delivery count.
+    pub delivery_attempt: u64,
+    /// The rule that decided ("" when none did).
+    pub rule: &'a str,
+    /// The rules' decision.
+    pub decision: &'a str,
+    /// The payload a repair produced, or null.
+    pub payload: Option<&'a str>,
+    /// What the repair changed (not written when `None`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<&'a [Change]>,
+}
+
+impl ReportedTail<'_> {
+    /// The same text as [`Attempt::tail`] of the equal [`Attempt`]: a JSON object without its
+    /// opening brace.
+    pub fn to_json(&self) -> String {
+        let mut out = serde_json::to_string(self).unwrap_or_else(|_| "{}".to_owned());
+        out.remove(0);
+        out
+    }
+}
+
 /// What happened at a pointer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -197,6 +237,47 @@ mod tests {
             ..a.clone()
         };
         assert_eq!(bare.tail(), a.tail());
+    }
+
+    #[test]
+    fn a_reported_tail_is_the_tail_of_the_same_attempt() {
+        let list = Attempt::parse_list(format!("[{REPORTED}]").as_bytes());
+        let a = &list[0];
+        let s = |o: &Option<String>| o.as_deref().unwrap_or_default().to_owned();
+        let (class, code, message, consumer) =
+            (s(&a.class), s(&a.code), s(&a.message), s(&a.consumer));
+        let decision = s(&a.decision);
+        let tail = ReportedTail {
+            at: a.at,
+            tracking_id: &a.tracking_id,
+            class: &class,
+            code: &code,
+            message: &message,
+            consumer: &consumer,
+            delivery_attempt: a.delivery_attempt.unwrap_or_default(),
+            rule: &a.rule,
+            decision: &decision,
+            payload: a.payload.as_deref(),
+            changes: a.changes.as_deref(),
+        };
+        assert_eq!(tail.to_json(), a.tail());
+        // A park: no payload, no changes, the rule empty, text that needs escaping.
+        let parked = Attempt {
+            payload: None,
+            changes: None,
+            rule: String::new(),
+            message: Some("bad \"quote\"\n\u{1}é".to_owned()),
+            ..a.clone()
+        };
+        let message = s(&parked.message);
+        let tail = ReportedTail {
+            rule: "",
+            message: &message,
+            payload: None,
+            changes: None,
+            ..tail
+        };
+        assert_eq!(tail.to_json(), parked.tail());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use salvage_model::history::Attempt;
+use salvage_model::history::ReportedTail;
 use salvage_rules::{Backoff, diff::Change};
 
 use super::Failure;
@@ -19,40 +19,49 @@ pub(super) fn attempt_tail(
     decision: &str,
     repaired: Option<(&[u8], &[Change])>,
 ) -> String {
-    Attempt {
+    let payload = repaired.map(|(p, _)| String::from_utf8_lossy(p));
+    ReportedTail {
         at: now_ms,
-        tracking_id: tracking_id.to_owned(),
-        class: Some(f.class.as_str().to_owned()),
-        code: Some(f.code.clone()),
-        message: Some(f.message.clone()),
-        consumer: Some(f.consumer.clone()),
-        delivery_attempt: Some(u64::from(f.delivery_attempt)),
-        rule: rule.to_owned(),
-        decision: Some(decision.to_owned()),
-        payload: repaired.map(|(p, _)| String::from_utf8_lossy(p).into_owned()),
+        tracking_id,
+        class: f.class.as_str(),
+        code: &f.code,
+        message: &f.message,
+        consumer: &f.consumer,
+        delivery_attempt: u64::from(f.delivery_attempt),
+        rule,
+        decision,
+        payload: payload.as_deref(),
         // What the repair changed, so the console can show it and rebuild the payload it was
         // given.
-        changes: repaired
-            .filter(|(_, c)| !c.is_empty())
-            .map(|(_, c)| c.to_vec()),
-        ..Attempt::default()
+        changes: repaired.map(|(_, c)| c).filter(|c| !c.is_empty()),
     }
-    .tail()
+    .to_json()
 }
 
 /// The failure as a JSON object, its detail cut to `max_detail_bytes` (and said to be).
 pub(super) fn failure_json(f: &Failure, max_detail_bytes: usize) -> String {
+    /// The members in the order the record has always had them.
+    #[derive(serde::Serialize)]
+    struct Json<'a> {
+        class: &'a str,
+        code: &'a str,
+        message: &'a str,
+        consumer: &'a str,
+        delivery_attempt: u32,
+        detail: &'a str,
+        detail_truncated: bool,
+    }
     let detail = cut(&f.detail, max_detail_bytes);
-    serde_json::json!({
-        "class": f.class.as_str(),
-        "code": f.code,
-        "message": f.message,
-        "consumer": f.consumer,
-        "delivery_attempt": f.delivery_attempt,
-        "detail": detail,
-        "detail_truncated": detail.len() < f.detail.len(),
+    serde_json::to_string(&Json {
+        class: f.class.as_str(),
+        code: &f.code,
+        message: &f.message,
+        consumer: &f.consumer,
+        delivery_attempt: f.delivery_attempt,
+        detail,
+        detail_truncated: detail.len() < f.detail.len(),
     })
-    .to_string()
+    .unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// `s` cut to at most `max` bytes on a character boundary.
@@ -87,6 +96,32 @@ mod tests {
     fn cut_respects_char_boundaries() {
         assert_eq!(cut("héllo", 2), "h");
         assert_eq!(cut("abc", 10), "abc");
+    }
+
+    #[test]
+    fn failure_json_is_what_the_json_macro_wrote() {
+        for (detail, max) in [("", 10), ("at a.b(c:1)\n\"x\" é", 100), ("héllo wörld", 2)] {
+            let f = Failure {
+                class: salvage_rules::ErrorClass::Transient,
+                code: "C\"1".into(),
+                message: "m\u{7}".into(),
+                consumer: "c/d".into(),
+                delivery_attempt: 7,
+                detail: detail.into(),
+            };
+            let cut = cut(detail, max);
+            let before = serde_json::json!({
+                "class": f.class.as_str(),
+                "code": f.code,
+                "message": f.message,
+                "consumer": f.consumer,
+                "delivery_attempt": f.delivery_attempt,
+                "detail": cut,
+                "detail_truncated": cut.len() < f.detail.len(),
+            })
+            .to_string();
+            assert_eq!(failure_json(&f, max), before);
+        }
     }
 
     #[test]

@@ -8,12 +8,22 @@ use salvage_model::headers;
 
 use super::trace;
 
-/// A JSON object of string pairs, in the order given.
+/// A JSON object of string pairs, in the order given. Keys must be unique (both callers pass a
+/// map's keys, Salvage's own ones apart from the message's).
 pub(super) fn json_object<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
-    let map: serde_json::Map<String, serde_json::Value> = pairs
-        .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
-        .collect();
-    serde_json::Value::Object(map).to_string()
+    let mut out = Vec::with_capacity(256);
+    out.push(b'{');
+    for (i, (k, v)) in pairs.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut out, k);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, v);
+    }
+    out.push(b'}');
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Headers for the requeued copy: Salvage's own first (the script adds `salvage-attempt`), then
@@ -51,6 +61,24 @@ pub(crate) fn outgoing_headers(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_object_is_what_a_json_map_wrote() {
+        let pairs = [
+            ("traceparent", "00-abc"),
+            ("t\"e", "x\ny\u{1}é"),
+            ("a/b", ""),
+        ];
+        let map: serde_json::Map<String, serde_json::Value> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+            .collect();
+        assert_eq!(
+            json_object(pairs.into_iter()),
+            serde_json::Value::Object(map).to_string()
+        );
+        assert_eq!(json_object(std::iter::empty()), "{}");
+    }
 
     #[test]
     fn outgoing_headers_put_salvage_first_and_drop_stale_ones() {
