@@ -2,7 +2,7 @@
 //! kept on the record (its detail cut to `limits.max_detail_bytes`), and the backoff a retry is
 //! scheduled with (the script computes the delay from the attempt number).
 
-use std::time::Duration;
+use std::{borrow::Cow, time::Duration};
 
 use salvage_model::history::ReportedTail;
 use salvage_rules::{Backoff, diff::Change};
@@ -19,7 +19,11 @@ pub(super) fn attempt_tail(
     decision: &str,
     repaired: Option<(&[u8], &[Change])>,
 ) -> String {
-    let payload = repaired.map(|(p, _)| String::from_utf8_lossy(p));
+    // Valid UTF-8 (any JSON a rule repaired) is checked by the fast path; only invalid bytes
+    // take the replacing one.
+    let payload = repaired.map(|(p, _)| {
+        std::str::from_utf8(p).map_or_else(|_| String::from_utf8_lossy(p), Cow::Borrowed)
+    });
     ReportedTail {
         at: now_ms,
         tracking_id,
