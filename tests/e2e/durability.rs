@@ -172,3 +172,46 @@ async fn another_process_drains_the_outbox() {
     relay.stop().await;
     taker.stop().await;
 }
+
+/// Redis forgets its scripts (`SCRIPT FLUSH`: as after a restart, or on a replica promoted by a
+/// failover): the next report loads the report script again on that server and is answered,
+/// once, and the message lands once.
+#[tokio::test]
+async fn a_report_after_redis_forgot_its_scripts_loads_them_again() {
+    let app = spawn_app().await;
+    let first = app
+        .client()
+        .report(order_total_as_string("o-before"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(outcome(&first), pb::Outcome::Requeued);
+    let mut admin = connect(&app.redis.url()).await;
+    let _: () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let after = app
+        .client()
+        .report(order_total_as_string("o-after"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(outcome(&after), pb::Outcome::Requeued, "{after:?}");
+    let copies = app.await_stream("orders", 2).await;
+    let ids: Vec<&str> = copies.iter().map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids, ["o-before", "o-after"]);
+    // Loaded again, on that server.
+    let info: String = redis::cmd("INFO")
+        .arg("memory")
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    let cached = info
+        .lines()
+        .find_map(|l| l.strip_prefix("number_of_cached_scripts:"))
+        .map(|n| n.trim().to_owned());
+    assert_ne!(cached.as_deref(), Some("0"), "{info}");
+    assert!(cached.is_some(), "{info}");
+}

@@ -4,7 +4,26 @@
 //! run checks every call it makes) and by a unit test that reads the header. Inserting an
 //! argument in one place and not the other fails a test instead of shifting every later one.
 
-use redis::{ScriptInvocation, ToRedisArgs};
+use redis::{Cmd, ScriptInvocation, ToRedisArgs};
+
+/// Where a script's arguments go: a [`ScriptInvocation`], or a prepared `EVALSHA` command
+/// (the report path: one copy of each argument fewer).
+pub(super) trait ArgSink {
+    /// Append one argument.
+    fn push_arg<T: ToRedisArgs>(&mut self, value: T);
+}
+
+impl ArgSink for ScriptInvocation<'_> {
+    fn push_arg<T: ToRedisArgs>(&mut self, value: T) {
+        self.arg(value);
+    }
+}
+
+impl ArgSink for Cmd {
+    fn push_arg<T: ToRedisArgs>(&mut self, value: T) {
+        self.arg(value);
+    }
+}
 
 /// ARGV names in order, as a script's header declares them: `local a = ARGV[1]`,
 /// `local n = tonumber(ARGV[2])` and `local b, c = ARGV[3], ARGV[4]` lines (as many `ARGV[n]`
@@ -38,18 +57,15 @@ fn declared(script: &str) -> Vec<(usize, String)> {
 }
 
 /// Arguments passed by name, in the order the script's header declares them.
-pub(super) struct NamedArgs<'a, 'b> {
-    invocation: &'a mut ScriptInvocation<'b>,
+pub(super) struct NamedArgs<'a, S: ArgSink> {
+    invocation: &'a mut S,
     names: &'static [&'static str],
     next: usize,
 }
 
-impl<'a, 'b> NamedArgs<'a, 'b> {
+impl<'a, S: ArgSink> NamedArgs<'a, S> {
     /// Pass the arguments of `invocation`, whose script declares `names` (in ARGV order).
-    pub(super) fn new(
-        invocation: &'a mut ScriptInvocation<'b>,
-        names: &'static [&'static str],
-    ) -> Self {
+    pub(super) fn new(invocation: &'a mut S, names: &'static [&'static str]) -> Self {
         Self {
             invocation,
             names,
@@ -65,7 +81,7 @@ impl<'a, 'b> NamedArgs<'a, 'b> {
             "argument {} of the script is not the one passed",
             self.next + 1
         );
-        self.invocation.arg(value);
+        self.invocation.push_arg(value);
         self.next += 1;
         self
     }

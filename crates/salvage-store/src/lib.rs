@@ -87,6 +87,9 @@ impl From<redis::RedisError> for StoreError {
     }
 }
 
+/// The report script (`lua/park.lua`, then `lua/report.lua`), called once per report.
+const REPORT_SCRIPT: &str = concat!(include_str!("lua/park.lua"), include_str!("lua/report.lua"));
+
 /// Why the recorded layout does not fit the configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
@@ -409,10 +412,7 @@ impl Store {
             keys,
             state_ttl_secs: settings.state_ttl.as_secs().max(1),
             waiter,
-            report: Script::new(concat!(
-                include_str!("lua/park.lua"),
-                include_str!("lua/report.lua")
-            )),
+            report: Script::new(REPORT_SCRIPT),
             promote: Script::new(include_str!("lua/promote.lua")),
             drain_local: Script::new(concat!(
                 include_str!("lua/park.lua"),
@@ -614,13 +614,19 @@ impl Store {
             RequeueMode::Outbox
         };
         let keys = self.layout.bucket(c.bucket);
+        let state_key = keys.message(c.message_key);
         let target = match mode {
-            RequeueMode::Inline => c.message.queue.clone(),
-            RequeueMode::Outbox => keys.outbox(c.destination),
+            RequeueMode::Inline => c.message.queue.as_str(),
+            RequeueMode::Outbox => &keys.outbox(c.destination),
         };
         let (initial, mult, max, jitter) = c.backoff;
-        let mut inv = self.report.key(keys.message(c.message_key));
-        inv.key(target);
+        // EVALSHA written directly (the hot path: each argument copied once into the command,
+        // not first into a `ScriptInvocation`); routed on a Cluster by its first key.
+        let mut inv = redis::cmd("EVALSHA");
+        inv.arg(self.report.get_hash())
+            .arg(2)
+            .arg(&state_key)
+            .arg(target);
         let mut args = NamedArgs::new(&mut inv, argv::REPORT);
         args.arg("prefix", keys.prefix())
             .arg("now", c.now_ms)
@@ -669,14 +675,30 @@ impl Store {
             .done();
         let (generation, mut conn) = self.link.conn_and_generation();
         type Reply = (String, String, u32, u64, String, String, String, u8);
+        let reply: redis::RedisResult<Reply> = inv.query_async(&mut conn).await;
         let (outcome, tracking_id, attempt, retry_at_ms, reason, rule, code, recurred): Reply =
-            inv.invoke_async(&mut conn).await?;
+            match reply {
+                // Not in this server's script cache (a restart, a promoted replica, SCRIPT
+                // FLUSH): load it there, on the primary of the state key's slot, and run it again.
+                Err(e)
+                    if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+                {
+                    let _: String = self
+                        .query_on(
+                            &state_key,
+                            redis::cmd("SCRIPT").arg("LOAD").arg(REPORT_SCRIPT),
+                        )
+                        .await?;
+                    inv.query_async(&mut conn).await?
+                }
+                other => other?,
+            };
         if let Some(waiter) = &self.waiter {
             waiter
                 .confirm(
                     generation,
                     keys.replication_mark(),
-                    keys.message(c.message_key),
+                    state_key,
                     tracking_id.clone(),
                 )
                 .await?;
