@@ -22,7 +22,17 @@
 #                                      too, with its role: how evenly the buckets spread the work)
 #   salvage-unary-cluster-requeue / -retry / -park   the same with only that outcome
 #   salvage-unary-cluster-wait1        salvage-unary-cluster with redis.wait_replicas = 1
-# Salvage's peak RSS (VmHWM) is read from /proc after each Salvage run.
+# SET=sidecar runs instead the sidecar workload of the README's Performance section (issue 14):
+# ~1 KiB orders missing `customer.email` (MISSING_FIELD, a ~150-byte detail, four headers, the
+# customer id as partition key), repaired by one `default` rule and requeued inline, the bare
+# handler and Salvage side by side:
+#   bare-/salvage-unary-64x1     unary, 64 callers over 1 connection
+#   bare-/salvage-unary-256x4    unary, 256 callers over 4 connections
+#   bare-/salvage-stream-4x64    ReportStream, 4 streams x 64 in flight
+#   bare-/salvage-open-5000      open loop at 5,000 reports/s (p99 from the intended send)
+#   salvage-park-unary-64x1      the same orders parked (the heavier write), against bare-unary-64x1
+# Salvage's peak RSS (VmHWM) is read from /proc after each Salvage run, and every process's CPU
+# (user + system, /proc/<pid>/stat) per report over warm-up and run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -173,6 +183,10 @@ node_cpu() { # one line per node: port, role, user + system CPU seconds
   done
 }
 
+proc_cpu() { # a process's user + system CPU seconds
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.6f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
 redis_cpu() { # every node of the run's Redis (one, or a cluster's six)
   for port in "${RPORTS[@]}"; do redis-cli -p "$port" info cpu; done \
     | tr -d '\r' | awk -F: '/^used_cpu_(sys|user):/{s+=$2} END{printf "%.6f", s}'
@@ -185,16 +199,18 @@ run() { # name, start fn, mix, loadgen args...
   for i in $(seq "$RUNS"); do
     if [[ "$starter" = *cluster* ]]; then start_cluster; else start_redis; fi
     $starter
-    local out cpu0 cpu1 nodes0 nodes1
+    local out cpu0 cpu1 nodes0 nodes1 pcpu0 pcpu1
     cpu0=$(redis_cpu)
     nodes0=$(node_cpu)
+    pcpu0=$(proc_cpu "$PID")
     out=$($BIN loadgen --addr "http://127.0.0.1:$GPORT" --duration "$DURATION" --warmup 2s \
       --mix "$mix" "${LANDED[@]}" --json "$@")
     cpu1=$(redis_cpu)
     nodes1=$(node_cpu)
+    pcpu1=$(proc_cpu "$PID")
     # Redis CPU (its main process, user + system) per report over warm-up and run, at the run's
-    # throughput: what one report costs Redis, for sizing.
-    out=$(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); c0,c1,dur=float(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3].rstrip("s")); d["redis_cpu_us"]=round((c1-c0)*1e6/(d["throughput"]*(dur+2))) if d["throughput"] else 0; print(json.dumps(d))' "$cpu0" "$cpu1" "$DURATION")
+    # throughput: what one report costs Redis, for sizing. The same for the process under test.
+    out=$(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); c0,c1,dur,p0,p1=float(sys.argv[1]),float(sys.argv[2]),float(sys.argv[3].rstrip("s")),float(sys.argv[4]),float(sys.argv[5]); n=d["throughput"]*(dur+2); d["redis_cpu_us"]=round((c1-c0)*1e6/n) if n else 0; d["proc_cpu_us"]=round((p1-p0)*1e6/n) if n else 0; print(json.dumps(d))' "$cpu0" "$cpu1" "$DURATION" "$pcpu0" "$pcpu1")
     if [[ "$starter" = *cluster* ]]; then
       # Each node's share: CPU µs per report of the whole run, by role.
       echo "$name run $i per node: $(paste -d' ' <(echo "$nodes0") <(echo "$nodes1") \
@@ -204,10 +220,25 @@ run() { # name, start fn, mix, loadgen args...
     [[ "$starter" = start_salvage* ]] && rss=$(awk '/VmHWM/{print $2}' "/proc/$PID/status")
     stop
     echo "$name $i $rss $out" >> "$WORK/results"
-    echo "$name run $i: $(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f/s p50 %.2f ms p99 %.2f ms p999 %.2f ms errors %d landed %s of %d requeued redis CPU %d us/report" % (d["throughput"], d["p50_ms"], d["p99_ms"], d["p999_ms"], d["errors"], d["landed"], d["outcomes"].get("REQUEUED", 0), d["redis_cpu_us"]))') rss ${rss} kB, AOF rewrites during the run: ${AOF_REWRITES}"
+    echo "$name run $i: $(echo "$out" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.0f/s p50 %.2f ms p99 %.2f ms p999 %.2f ms errors %d landed %s of %d requeued, CPU per report: process %d us, redis %d us" % (d["throughput"], d["p50_ms"], d["p99_ms"], d["p999_ms"], d["errors"], d["landed"], d["outcomes"].get("REQUEUED", 0), d["proc_cpu_us"], d["redis_cpu_us"]))') rss ${rss} kB, AOF rewrites during the run: ${AOF_REWRITES}"
   done
 }
 
+if [ "${SET:-}" = sidecar ]; then
+  # The sidecar workload (issue 14): bare and Salvage side by side in the same run.
+  W=(--payload-bytes 1024 --detail-bytes 150)
+  run bare-unary-64x1 start_baseline missing=100 "${W[@]}" --mode unary --concurrency 64 --connections 1
+  run salvage-unary-64x1 start_salvage missing=100 "${W[@]}" --mode unary --concurrency 64 --connections 1
+  run bare-unary-256x4 start_baseline missing=100 "${W[@]}" --mode unary --concurrency 256 --connections 4
+  run salvage-unary-256x4 start_salvage missing=100 "${W[@]}" --mode unary --concurrency 256 --connections 4
+  run bare-stream-4x64 start_baseline missing=100 "${W[@]}" --mode stream --concurrency 4 --window 64
+  run salvage-stream-4x64 start_salvage missing=100 "${W[@]}" --mode stream --concurrency 4 --window 64
+  run bare-open-5000 start_baseline missing=100 "${W[@]}" --mode unary --concurrency 256 --rate 5000
+  run salvage-open-5000 start_salvage missing=100 "${W[@]}" --mode unary --concurrency 256 --rate 5000
+  run salvage-park-unary-64x1 start_salvage park=100 "${W[@]}" --mode unary --concurrency 64 --connections 1
+  SCENARIOS_DONE=1
+fi
+if [ -z "${SCENARIOS_DONE:-}" ]; then
 run baseline-unary start_baseline requeue=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
 run baseline-stream start_baseline requeue=100 --mode stream --concurrency "$STREAMS" --window "$WINDOW"
 run salvage-unary start_salvage requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
@@ -226,6 +257,7 @@ if [ -n "${ONLY:-}" ]; then
   run salvage-unary-cluster-park start_salvage_cluster park=100 --mode unary --concurrency "$UNARY_CONCURRENCY"
   run salvage-unary-cluster-wait1 start_salvage_cluster_wait1 requeue=70,retry=10,park=20 --mode unary --concurrency "$UNARY_CONCURRENCY"
 fi
+fi
 
 echo
 echo "medians:"
@@ -240,5 +272,9 @@ for name, rs in rows.items():
     rss = statistics.median(r[0] for r in rs)
     print(f"{name:18} {med('throughput'):8.0f}/s  p50 {med('p50_ms'):6.2f} ms  p99 {med('p99_ms'):6.2f} ms"
           f"  p999 {med('p999_ms'):6.2f} ms  redis CPU {med('redis_cpu_us'):4.0f} us/report"
+          + f"  process CPU {med('proc_cpu_us'):4.0f} us/report"
           + (f"  peak RSS {rss/1024:.1f} MiB" if rss else ""))
+    rng = lambda k: f"{min(r[1][k] for r in rs):.0f}-{max(r[1][k] for r in rs):.0f}"
+    print(f"{'':18} ranges: {rng('throughput')}/s, p99 {min(r[1]['p99_ms'] for r in rs):.2f}-{max(r[1]['p99_ms'] for r in rs):.2f} ms,"
+          f" process CPU {rng('proc_cpu_us')} us, redis CPU {rng('redis_cpu_us')} us")
 PY
