@@ -3,6 +3,7 @@
 #
 #   bash bench/run.sh [runs]        (default 3 runs per scenario; medians are printed)
 #   ONLY="salvage-unary salvage-stream" bash bench/run.sh   (just those scenarios)
+#   SALVAGE_BIN=/tmp/salvage-old bash bench/run.sh           (another build of Salvage)
 #
 # Starts a private redis-server (appendonly yes, appendfsync everysec) on a free port, then for
 # each scenario a fresh process under test, and drives it with `salvage loadgen` on the same
@@ -41,8 +42,10 @@ UNARY_CONCURRENCY=${UNARY_CONCURRENCY:-64}
 STREAMS=${STREAMS:-4}
 WINDOW=${WINDOW:-128}
 
+# SALVAGE_BIN=<path> measures that binary instead of this checkout's (an A/B of two builds).
 cargo build --release --quiet --bin salvage --example baseline
-BIN=target/release/salvage
+BIN=${SALVAGE_BIN:-target/release/salvage}
+LOADGEN=target/release/salvage   # the same load generator whichever Salvage is measured
 BASE=target/release/examples/baseline
 WORK=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -203,7 +206,7 @@ run() { # name, start fn, mix, loadgen args...
     cpu0=$(redis_cpu)
     nodes0=$(node_cpu)
     pcpu0=$(proc_cpu "$PID")
-    out=$($BIN loadgen --addr "http://127.0.0.1:$GPORT" --duration "$DURATION" --warmup 2s \
+    out=$($LOADGEN loadgen --addr "http://127.0.0.1:$GPORT" --duration "$DURATION" --warmup 2s \
       --mix "$mix" "${LANDED[@]}" --json "$@")
     cpu1=$(redis_cpu)
     nodes1=$(node_cpu)
