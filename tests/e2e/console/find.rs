@@ -9,6 +9,9 @@ async fn the_overview_counts_the_last_hour_and_refreshes_live() {
     let c = Console::start().await;
     // Five repairs requeued, then the attempt limit parks the sixth report.
     c.park_after_five_repairs().await;
+    // Each process adds its last-hour counts to Redis once a second; a page shown before that
+    // would show them only at its next 10 s poll (no event announces a count).
+    await_counted(&c.app, "requeued", 5).await;
     c.sign_in(VIEWER, "victor").await;
     c.browser.wait_text("#parked-now", "1").await;
     c.browser.wait_text("#last-hour-requeued", "5").await;
@@ -191,4 +194,34 @@ async fn every_filter_selects_what_it_names() {
         .find(&format!("tr[data-tracking-id=\"{fraud}\"]"))
         .await;
     assert!(c.browser.url().await.contains("code=FRAUD_DECLINED"));
+}
+
+/// Waits (bounded, 10 s) until the last hour's counts in Redis add up to `n` for `field`.
+async fn await_counted(app: &TestApp, field: &str, n: u64) {
+    let got = eventually(Duration::from_secs(10), || {
+        let mut conn = app.conn.clone();
+        async move {
+            let keys: Vec<String> = redis::cmd("KEYS")
+                .arg("*stats:*")
+                .query_async(&mut conn)
+                .await
+                .ok()?;
+            let mut sum = 0;
+            for key in keys {
+                let v: Option<u64> = redis::cmd("HGET")
+                    .arg(&key)
+                    .arg(field)
+                    .query_async(&mut conn)
+                    .await
+                    .ok()?;
+                sum += v.unwrap_or(0);
+            }
+            (sum >= n).then_some(())
+        }
+    })
+    .await;
+    assert!(
+        got.is_some(),
+        "{field} did not reach {n} in the last hour's counts within 10 s"
+    );
 }
