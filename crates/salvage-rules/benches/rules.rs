@@ -1,5 +1,7 @@
 //! Rule evaluation on the hot path: `RuleSet::evaluate` with the shipped `examples/rules.toml`
-//! against realistic (~1 KiB) order and payment payloads. Run with `cargo bench -p salvage-rules --bench rules`.
+//! against realistic (~1 KiB) order and payment payloads, among them the sidecar workload of
+//! issue 14 (an order without `customer.email`, filled in by a `default` action). Run with
+//! `cargo bench -p salvage-rules --bench rules`.
 
 use std::{hint::black_box, time::Duration};
 
@@ -11,6 +13,19 @@ const RULES: &str = include_str!("../../../examples/rules.toml");
 
 /// An order as the web shop sends it, about 1 KiB, with `total` and `placed_at` as given.
 fn order(total: Value, placed_at: &str) -> String {
+    order_value(total, placed_at).to_string()
+}
+
+/// The same order without the customer's email (the sidecar workload's failure).
+fn order_without_email() -> String {
+    let mut order = order_value(json!(149.9), "2026-11-22T10:15:00Z");
+    if let Some(Value::Object(customer)) = order.get_mut("customer") {
+        customer.shift_remove("email");
+    }
+    order.to_string()
+}
+
+fn order_value(total: Value, placed_at: &str) -> Value {
     let lines: Vec<Value> = (1..=6)
         .map(|n| {
             json!({
@@ -43,7 +58,6 @@ fn order(total: Value, placed_at: &str) -> String {
         "placed_at": placed_at,
         "channel": "web"
     })
-    .to_string()
 }
 
 /// A payment request, about 1 KiB, with `method` as given.
@@ -65,12 +79,16 @@ fn payment(method: &str) -> String {
     .to_string()
 }
 
+/// The consumer's message, for the cases whose rules do not look at it.
+const REJECTED: &str = "rejected by the consumer";
+
 struct Case {
     name: &'static str,
     queue: &'static str,
     event_type: &'static str,
     class: ErrorClass,
     code: &'static str,
+    message: &'static str,
     payload: String,
     /// The deciding rule (None = defaults) and the decision's kind, checked before measuring.
     expect: (Option<&'static str>, &'static str),
@@ -84,6 +102,7 @@ fn cases() -> Vec<Case> {
             event_type: "OrderPlaced",
             class: ErrorClass::Data,
             code: "INVALID_TYPE",
+            message: REJECTED,
             payload: order(json!("149.90"), "2026-11-22T10:15:00Z"),
             expect: (Some("order-total-as-string"), "requeue"),
         },
@@ -93,6 +112,7 @@ fn cases() -> Vec<Case> {
             event_type: "PaymentRequested",
             class: ErrorClass::Data,
             code: "INVALID_ENUM",
+            message: REJECTED,
             payload: payment("Credit_Card"),
             expect: (Some("payment-method-spelling"), "requeue"),
         },
@@ -102,6 +122,7 @@ fn cases() -> Vec<Case> {
             event_type: "OrderPlaced",
             class: ErrorClass::Data,
             code: "INVALID_DATE",
+            message: REJECTED,
             payload: order(json!(149.9), "2026-11-22 10:15:00"),
             expect: (Some("order-placed-at-format"), "requeue"),
         },
@@ -111,6 +132,7 @@ fn cases() -> Vec<Case> {
             event_type: "OrderPlaced",
             class: ErrorClass::Data,
             code: "NEGATIVE_QUANTITY",
+            message: REJECTED,
             payload: order(json!(149.9), "2026-11-22T10:15:00Z"),
             expect: (None, "park"),
         },
@@ -120,8 +142,19 @@ fn cases() -> Vec<Case> {
             event_type: "PaymentCaptured",
             class: ErrorClass::Transient,
             code: "GATEWAY_TIMEOUT",
+            message: REJECTED,
             payload: payment("card"),
             expect: (Some("payment-gateway-timeout"), "retry"),
+        },
+        Case {
+            name: "default missing email",
+            queue: "orders",
+            event_type: "OrderPlaced",
+            class: ErrorClass::Data,
+            code: "MISSING_FIELD",
+            message: "required field 'customer.email' is missing",
+            payload: order_without_email(),
+            expect: (Some("order-missing-email"), "requeue"),
         },
     ]
 }
@@ -139,7 +172,7 @@ fn evaluate(c: &mut Criterion) {
             event_type: case.event_type,
             class: case.class,
             code: case.code,
-            message: "rejected by the consumer",
+            message: case.message,
             payload: case.payload.as_bytes(),
         };
         let evaluation = rules.evaluate(&input);
