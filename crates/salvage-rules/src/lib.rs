@@ -17,15 +17,19 @@
 //! - `action`: the list of actions and their dispatch; under it, each family's settings,
 //!   compile and apply: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text` (`trim`,
 //!   case, `regex_replace`, `map`) and `timestamp`; `pointer` and `value` serve them;
+//! - `payload`: the payload as one evaluation reads it; `scan` and `exact` tell whether it is
+//!   JSON, `locate` finds values in its text;
 //! - `testcase`: `[[test]]` cases embedded in the file.
 //!
-//! The payload is parsed as JSON at most once per evaluation, and only when a rule whose
-//! envelope conditions match needs it. A rule with payload predicates whose other conditions
-//! match a non-JSON payload decides: it parks with the reason "payload is not valid JSON"
-//! rather than letting a later, less specific rule act on a payload it cannot inspect. The
-//! same holds, with their own reasons, for a payload nested deeper than the parser allows and
-//! one with a key written twice in an object (`exact`): which value the sender meant is
-//! unknowable, so no rule guesses.
+//! The payload is read as JSON at most once per evaluation, and only when a rule whose envelope
+//! conditions match needs it: one pass over its text tells whether it is JSON (with
+//! `exact::parse`'s verdict), and rules then read it in place, parsing only the values they
+//! look at. It is parsed whole at most once, and only when the text cannot answer (a repair);
+//! the decision is the same either way. A rule with payload predicates whose other conditions match a non-JSON payload
+//! decides: it parks with the reason "payload is not valid JSON" rather than letting a later,
+//! less specific rule act on a payload it cannot inspect. The same holds, with their own
+//! reasons, for a payload nested deeper than the parser allows and one with a key written twice
+//! in an object (`exact`): which value the sender meant is unknowable, so no rule guesses.
 //!
 //! Data exactly as sent: numbers keep their written digits in memory (serde_json's
 //! `arbitrary_precision`; compared by exact value in `number`), and a repaired payload is the
@@ -40,11 +44,14 @@ pub mod exact;
 mod glob;
 pub mod jsontext;
 mod load;
+mod locate;
 mod model;
 mod number;
+mod payload;
 mod pointer;
 mod raw;
 mod rule;
+mod scan;
 pub mod splice;
 mod testcase;
 mod value;
@@ -58,7 +65,7 @@ pub use self::{
         Repair, TestOutcome,
     },
 };
-use self::{rule::Rule, testcase::TestCase};
+use self::{payload::Payload, rule::Rule, testcase::TestCase};
 
 /// Park reason when a rule needs the payload as JSON and it is not.
 pub const INVALID_JSON_REASON: &str = rule::NOT_JSON;
@@ -91,21 +98,37 @@ impl RuleSet {
     /// decides; if none does, the defaults apply.
     #[must_use]
     pub fn evaluate(&self, input: &Input<'_>) -> Evaluation {
-        let mut payload = Payload::Raw(input.payload);
+        let mut payload = Payload::new(input.payload);
         for rule in &self.rules {
             if !rule.when().matches_envelope(input) {
                 continue;
             }
-            if rule.needs_json() {
-                let doc = match payload.json() {
-                    Ok(doc) => doc,
-                    Err(e) => return rule.unreadable(e.reason()),
-                };
-                if !rule.when().matches_payload(doc) {
-                    continue;
-                }
+            if !rule.needs_json() {
+                return rule.decide(None, input.payload);
             }
-            return rule.decide(payload.into_json(), input.payload);
+            // The predicates on the payload's text where it can answer them, else on the
+            // payload parsed whole.
+            let in_place = match payload.look() {
+                Ok(text) => text.and_then(|text| rule.when().matches_payload_text(text)),
+                Err(e) => return rule.unreadable(e.reason()),
+            };
+            let matched = match in_place {
+                Some(matched) => matched,
+                None => match payload.whole() {
+                    Ok(doc) => rule.when().matches_payload(doc),
+                    Err(e) => return rule.unreadable(e.reason()),
+                },
+            };
+            if !matched {
+                continue;
+            }
+            if !rule.repairs() {
+                return rule.decide(None, input.payload);
+            }
+            return match payload.into_whole() {
+                Ok(doc) => rule.decide(Some(doc), input.payload),
+                Err(e) => rule.unreadable(e.reason()),
+            };
         }
         self.no_match(input.class)
     }
@@ -167,36 +190,6 @@ impl RuleSet {
             max_attempts: self.defaults.max_attempts,
             repair: Repair::None,
             changes: Vec::new(),
-        }
-    }
-}
-
-/// The payload, parsed on first need and then kept for later rules.
-enum Payload<'a> {
-    Raw(&'a [u8]),
-    Json(Value),
-    Invalid(exact::JsonError),
-}
-
-impl Payload<'_> {
-    /// The payload as JSON, parsing it if that has not been tried yet; else why it cannot be
-    /// read.
-    fn json(&mut self) -> Result<&Value, &exact::JsonError> {
-        if let Payload::Raw(bytes) = *self {
-            *self = exact::parse(bytes).map_or_else(Payload::Invalid, Payload::Json);
-        }
-        match self {
-            Payload::Json(doc) => Ok(doc),
-            Payload::Invalid(e) => Err(e),
-            Payload::Raw(_) => unreachable!("parsed above"),
-        }
-    }
-
-    /// The parsed payload, if it was parsed successfully.
-    fn into_json(self) -> Option<Value> {
-        match self {
-            Payload::Json(doc) => Some(doc),
-            Payload::Raw(_) | Payload::Invalid(_) => None,
         }
     }
 }

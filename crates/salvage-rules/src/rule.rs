@@ -97,6 +97,11 @@ impl Rule {
         &self.when
     }
 
+    /// Whether deciding repairs the payload (so needs it parsed).
+    pub(crate) fn repairs(&self) -> bool {
+        matches!(self.outcome, Outcome::Requeue) && !self.actions.is_empty()
+    }
+
     /// Whether deciding needs the payload as JSON (payload predicates or any action).
     pub(crate) fn needs_json(&self) -> bool {
         self.when.has_payload_predicates() || !self.actions.is_empty()
