@@ -18,14 +18,15 @@
 //!   compile and apply: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text` (`trim`,
 //!   case, `regex_replace`, `map`) and `timestamp`; `pointer` and `value` serve them;
 //! - `payload`: the payload as one evaluation reads it; `scan` and `exact` tell whether it is
-//!   JSON, `locate` finds values in its text;
+//!   JSON, `locate` finds values in its text, `partial` repairs the part the actions use;
 //! - `testcase`: `[[test]]` cases embedded in the file.
 //!
 //! The payload is read as JSON at most once per evaluation, and only when a rule whose envelope
 //! conditions match needs it: one pass over its text tells whether it is JSON (with
 //! `exact::parse`'s verdict), and rules then read it in place, parsing only the values they
-//! look at. It is parsed whole at most once, and only when the text cannot answer (a repair);
-//! the decision is the same either way. A rule with payload predicates whose other conditions match a non-JSON payload
+//! look at and the part of the payload a repair changes. It is parsed whole at most once, and
+//! only when the text cannot answer (an action at the root, say); the decision is the same
+//! either way. A rule with payload predicates whose other conditions match a non-JSON payload
 //! decides: it parks with the reason "payload is not valid JSON" rather than letting a later,
 //! less specific rule act on a payload it cannot inspect. The same holds, with their own
 //! reasons, for a payload nested deeper than the parser allows and one with a key written twice
@@ -47,6 +48,7 @@ mod load;
 mod locate;
 mod model;
 mod number;
+mod partial;
 mod payload;
 mod pointer;
 mod raw;
@@ -107,7 +109,7 @@ impl RuleSet {
                 return rule.decide(None, input.payload);
             }
             // The predicates on the payload's text where it can answer them, else on the
-            // payload parsed whole.
+            // payload parsed whole; the decision likewise.
             let in_place = match payload.look() {
                 Ok(text) => text.and_then(|text| rule.when().matches_payload_text(text)),
                 Err(e) => return rule.unreadable(e.reason()),
@@ -122,8 +124,10 @@ impl RuleSet {
             if !matched {
                 continue;
             }
-            if !rule.repairs() {
-                return rule.decide(None, input.payload);
+            if let Ok(Some(text)) = payload.look()
+                && let Some(evaluation) = rule.decide_text(text)
+            {
+                return evaluation;
             }
             return match payload.into_whole() {
                 Ok(doc) => rule.decide(Some(doc), input.payload),

@@ -8,6 +8,8 @@
 //! valid JSON should (which cannot happen for checked text), so the caller can fall back to
 //! parsing the whole payload instead of guessing.
 
+use std::borrow::Cow;
+
 use super::{
     pointer::Token,
     scan::Ends,
@@ -33,6 +35,11 @@ impl<'a> Text<'a> {
     /// `src`, which `exact::check` accepted as plain; `ends` from `scan`, if it vouched.
     pub(crate) fn new(src: &'a [u8], ends: Option<Ends>) -> Text<'a> {
         Text { src, ends }
+    }
+
+    /// The whole payload.
+    pub(crate) fn src(&self) -> &'a [u8] {
+        self.src
     }
 
     /// The text of `span`.
@@ -89,6 +96,21 @@ impl<'a> Text<'a> {
             at = value.end;
         }
         Some(None)
+    }
+
+    /// Calls `each` with every member of the object at `object`, in order: its key
+    /// (unescaped) and its value; stops at the first `None` it answers, and answers it.
+    pub(crate) fn each_member(
+        &self,
+        object: Span,
+        mut each: impl FnMut(Cow<'a, str>, Span) -> Option<()>,
+    ) -> Option<()> {
+        let mut at = object.start + 1;
+        while let Some((quoted, value)) = self.next_member(at)? {
+            each(key_text(quoted)?, value)?;
+            at = value.end;
+        }
+        Some(())
     }
 
     /// Element `index` of the array at `array`: `Some(None)` when it is shorter.
@@ -216,6 +238,19 @@ mod tests {
                     });
                 assert_eq!(found.as_ref(), want, "{pointer}");
             }
+        }
+    }
+
+    #[test]
+    fn lists_members_with_their_keys_unescaped() {
+        for text in texts() {
+            let mut keys = Vec::new();
+            text.each_member(text.root().unwrap(), |key, _| {
+                keys.push(key.into_owned());
+                Some(())
+            })
+            .unwrap();
+            assert_eq!(keys, ["a", "a/b", "m~n", "s", "e", "n"]);
         }
     }
 }
