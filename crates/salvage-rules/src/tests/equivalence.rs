@@ -92,6 +92,14 @@ fn both(set: &RuleSet, input: &Input<'_>, what: &str) -> Kind {
         input.code,
         String::from_utf8_lossy(input.payload)
     );
+    // The changes are those the diff listed before it learnt to skip equal members.
+    if let Decision::Requeue {
+        payload: Some(repaired),
+    } = &in_place.decision
+        && let (Ok(before), Ok(after)) = (exact::parse(input.payload), exact::parse(repaired))
+    {
+        assert_eq!(in_place.changes, earlier::diff(&before, &after), "{what}");
+    }
     Kind {
         read: how_read(set, input, &in_place),
         repair: in_place.repair.as_str(),
@@ -799,4 +807,105 @@ decision = "requeue"
     }
     let unchanged = set.evaluate(&input("X", br#"{"other": 1}"#));
     assert_eq!(unchanged.decision, Decision::Requeue { payload: None });
+}
+
+/// `diff` as it was before it skipped equal members and wrote pointers in one string.
+mod earlier {
+    use serde_json::Value;
+
+    use crate::diff::{Change, MAX_CHANGES, Op};
+
+    pub(super) fn diff(before: &Value, after: &Value) -> Vec<Change> {
+        let mut out = Vec::new();
+        diff_at(before, after, &mut Vec::new(), &mut out);
+        out
+    }
+
+    fn diff_at(before: &Value, after: &Value, path: &mut Vec<String>, out: &mut Vec<Change>) {
+        if out.len() >= MAX_CHANGES || before == after {
+            return;
+        }
+        let mut child =
+            |key: String, b: Option<&Value>, a: Option<&Value>, out: &mut Vec<Change>| {
+                path.push(key);
+                match (b, a) {
+                    (Some(b), Some(a)) => diff_at(b, a, path, out),
+                    (b, a) if out.len() < MAX_CHANGES => out.push(Change {
+                        pointer: join(path),
+                        op: if b.is_none() { Op::Added } else { Op::Removed },
+                        before: b.cloned(),
+                        after: a.cloned(),
+                    }),
+                    _ => {}
+                }
+                path.pop();
+            };
+        match (before, after) {
+            (Value::Object(b), Value::Object(a)) => {
+                for (k, bv) in b {
+                    child(k.clone(), Some(bv), a.get(k), out);
+                }
+                for (k, av) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
+                    child(k.clone(), None, Some(av), out);
+                }
+            }
+            (Value::Array(b), Value::Array(a)) => {
+                for i in 0..b.len().max(a.len()) {
+                    child(i.to_string(), b.get(i), a.get(i), out);
+                }
+            }
+            _ => out.push(Change {
+                pointer: join(path),
+                op: Op::Changed,
+                before: Some(before.clone()),
+                after: Some(after.clone()),
+            }),
+        }
+    }
+
+    pub(super) fn join(path: &[String]) -> String {
+        path.iter()
+            .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+            .collect()
+    }
+}
+
+#[test]
+fn the_diff_is_what_it_was() {
+    let parse = |text: &str| -> Value { serde_json::from_str(text).unwrap() };
+    let long = |n: usize, k: usize| -> Value {
+        Value::Array((0..n).map(|i| Value::from(i * k)).collect())
+    };
+    let pairs = [
+        (
+            parse(r#"{"a": 1, "b": [1, 2, 3], "c": {"d": 1}}"#),
+            parse(r#"{"b": [1, 9], "c": {"d": 1, "e": 2}, "f": null}"#),
+        ),
+        (
+            parse(r#"{"a~b/c": {"x": 1}}"#),
+            parse(r#"{"a~b/c": {"x": 2}, "~": 1, "/": 2}"#),
+        ),
+        (parse("[1, 2]"), parse(r#"{"a": 1}"#)),
+        (long(300, 1), long(300, 2)),
+        (long(10, 1), long(400, 1)),
+        (long(400, 1), long(3, 1)),
+        (
+            serde_json::json!({"a": long(150, 1), "b": long(150, 1)}),
+            serde_json::json!({"a": long(150, 3), "b": long(150, 3)}),
+        ),
+    ];
+    for (before, after) in &pairs {
+        assert_eq!(
+            crate::diff::diff(before, after),
+            earlier::diff(before, after)
+        );
+        assert_eq!(
+            crate::diff::diff(after, before),
+            earlier::diff(after, before)
+        );
+    }
+    for path in [&["a~b/c", "", "~1", "é/"][..], &[], &["x"]] {
+        let path: Vec<String> = path.iter().map(|s| (*s).to_owned()).collect();
+        assert_eq!(crate::diff::join(&path), earlier::join(&path));
+    }
 }
