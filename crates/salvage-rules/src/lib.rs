@@ -108,31 +108,9 @@ impl RuleSet {
             if !rule.needs_json() {
                 return rule.decide(None, input.payload);
             }
-            // The predicates on the payload's text where it can answer them, else on the
-            // payload parsed whole; the decision likewise.
-            let in_place = match payload.look() {
-                Ok(text) => text.and_then(|text| rule.when().matches_payload_text(text)),
-                Err(e) => return rule.unreadable(e.reason()),
-            };
-            let matched = match in_place {
-                Some(matched) => matched,
-                None => match payload.whole() {
-                    Ok(doc) => rule.when().matches_payload(doc),
-                    Err(e) => return rule.unreadable(e.reason()),
-                },
-            };
-            if !matched {
-                continue;
-            }
-            if let Ok(Some(text)) = payload.look()
-                && let Some(evaluation) = rule.decide_text(text)
-            {
+            if let Some(evaluation) = decide_on_payload(rule, &mut payload) {
                 return evaluation;
             }
-            return match payload.into_whole() {
-                Ok(doc) => rule.decide(Some(doc), input.payload),
-                Err(e) => rule.unreadable(e.reason()),
-            };
         }
         self.no_match(input.class)
     }
@@ -196,6 +174,38 @@ impl RuleSet {
             changes: Vec::new(),
         }
     }
+}
+
+/// What `rule`, whose envelope conditions match, decides on `payload`; `None` when its payload
+/// predicates do not hold. The predicates are checked on the payload's text where it can answer
+/// them, else on the payload parsed whole; the decision likewise. Not inlined: the loop over the
+/// envelope conditions stays small, and a decision that needs no payload (a retry) as quick as
+/// it was.
+#[inline(never)]
+fn decide_on_payload(rule: &Rule, payload: &mut Payload<'_>) -> Option<Evaluation> {
+    let in_place = match payload.look() {
+        Ok(text) => text.and_then(|text| rule.when().matches_payload_text(text)),
+        Err(e) => return Some(rule.unreadable(e.reason())),
+    };
+    let matched = match in_place {
+        Some(matched) => matched,
+        None => match payload.whole() {
+            Ok(doc) => rule.when().matches_payload(doc),
+            Err(e) => return Some(rule.unreadable(e.reason())),
+        },
+    };
+    if !matched {
+        return None;
+    }
+    if let Ok(Some(text)) = payload.look()
+        && let Some(evaluation) = rule.decide_text(text)
+    {
+        return Some(evaluation);
+    }
+    Some(match payload.take_whole() {
+        Ok(doc) => rule.decide(Some(doc), payload.raw()),
+        Err(e) => rule.unreadable(e.reason()),
+    })
 }
 
 /// Deep JSON equality as rules compare: numbers by exact value (`12.50` equals `12.5`, two

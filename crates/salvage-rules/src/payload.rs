@@ -52,8 +52,14 @@ impl<'a> Payload<'a> {
         self.whole.get_or_insert_with(|| exact::parse(raw)).as_ref()
     }
 
-    /// The payload parsed whole, given away.
-    pub(crate) fn into_whole(self) -> Result<Value, JsonError> {
-        self.whole.unwrap_or_else(|| exact::parse(self.raw))
+    /// The payload parsed whole, taken away (for the rule that decides: nothing reads it
+    /// after).
+    pub(crate) fn take_whole(&mut self) -> Result<Value, JsonError> {
+        self.whole.take().unwrap_or_else(|| exact::parse(self.raw))
+    }
+
+    /// The payload as it came.
+    pub(crate) fn raw(&self) -> &'a [u8] {
+        self.raw
     }
 }
