@@ -1,9 +1,16 @@
 //! Rule evaluation on the hot path: `RuleSet::evaluate` with the shipped `examples/rules.toml`
-//! against realistic (~1 KiB) order and payment payloads. Run with `cargo bench -p salvage-rules --bench rules`.
+//! against realistic (~1 KiB) order and payment payloads, among them the sidecar workload of
+//! issue 14 (an order without `customer.email`, filled in by a `default` action). Run with
+//! `cargo bench -p salvage-rules --bench rules`. Each case is measured twice: in wall time
+//! (`evaluate/...`), and in the thread's CPU time (`evaluate-cpu/...`, on Linux), which is what
+//! an evaluation costs one core even on a machine busy with other work.
 
 use std::{hint::black_box, time::Duration};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{
+    Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+    measurement::{Measurement, ValueFormatter, WallTime},
+};
 use salvage_rules::{Decision, ErrorClass, Input, RuleSet};
 use serde_json::{Value, json};
 
@@ -11,6 +18,19 @@ const RULES: &str = include_str!("../../../examples/rules.toml");
 
 /// An order as the web shop sends it, about 1 KiB, with `total` and `placed_at` as given.
 fn order(total: Value, placed_at: &str) -> String {
+    order_value(total, placed_at).to_string()
+}
+
+/// The same order without the customer's email (the sidecar workload's failure).
+fn order_without_email() -> String {
+    let mut order = order_value(json!(149.9), "2026-11-22T10:15:00Z");
+    if let Some(Value::Object(customer)) = order.get_mut("customer") {
+        customer.shift_remove("email");
+    }
+    order.to_string()
+}
+
+fn order_value(total: Value, placed_at: &str) -> Value {
     let lines: Vec<Value> = (1..=6)
         .map(|n| {
             json!({
@@ -43,7 +63,6 @@ fn order(total: Value, placed_at: &str) -> String {
         "placed_at": placed_at,
         "channel": "web"
     })
-    .to_string()
 }
 
 /// A payment request, about 1 KiB, with `method` as given.
@@ -65,12 +84,16 @@ fn payment(method: &str) -> String {
     .to_string()
 }
 
+/// The consumer's message, for the cases whose rules do not look at it.
+const REJECTED: &str = "rejected by the consumer";
+
 struct Case {
     name: &'static str,
     queue: &'static str,
     event_type: &'static str,
     class: ErrorClass,
     code: &'static str,
+    message: &'static str,
     payload: String,
     /// The deciding rule (None = defaults) and the decision's kind, checked before measuring.
     expect: (Option<&'static str>, &'static str),
@@ -84,6 +107,7 @@ fn cases() -> Vec<Case> {
             event_type: "OrderPlaced",
             class: ErrorClass::Data,
             code: "INVALID_TYPE",
+            message: REJECTED,
             payload: order(json!("149.90"), "2026-11-22T10:15:00Z"),
             expect: (Some("order-total-as-string"), "requeue"),
         },
@@ -93,6 +117,7 @@ fn cases() -> Vec<Case> {
             event_type: "PaymentRequested",
             class: ErrorClass::Data,
             code: "INVALID_ENUM",
+            message: REJECTED,
             payload: payment("Credit_Card"),
             expect: (Some("payment-method-spelling"), "requeue"),
         },
@@ -102,6 +127,7 @@ fn cases() -> Vec<Case> {
             event_type: "OrderPlaced",
             class: ErrorClass::Data,
             code: "INVALID_DATE",
+            message: REJECTED,
             payload: order(json!(149.9), "2026-11-22 10:15:00"),
             expect: (Some("order-placed-at-format"), "requeue"),
         },
@@ -111,6 +137,7 @@ fn cases() -> Vec<Case> {
             event_type: "OrderPlaced",
             class: ErrorClass::Data,
             code: "NEGATIVE_QUANTITY",
+            message: REJECTED,
             payload: order(json!(149.9), "2026-11-22T10:15:00Z"),
             expect: (None, "park"),
         },
@@ -120,26 +147,58 @@ fn cases() -> Vec<Case> {
             event_type: "PaymentCaptured",
             class: ErrorClass::Transient,
             code: "GATEWAY_TIMEOUT",
+            message: REJECTED,
             payload: payment("card"),
             expect: (Some("payment-gateway-timeout"), "retry"),
+        },
+        Case {
+            name: "default missing email",
+            queue: "orders",
+            event_type: "OrderPlaced",
+            class: ErrorClass::Data,
+            code: "MISSING_FIELD",
+            message: "required field 'customer.email' is missing",
+            payload: order_without_email(),
+            expect: (Some("order-missing-email"), "requeue"),
         },
     ]
 }
 
 fn evaluate(c: &mut Criterion) {
+    let mut group = c.benchmark_group("evaluate");
+    group.throughput(Throughput::Elements(1));
+    bench_cases(&mut group);
+    group.finish();
+}
+
+/// The same cases measured in the benchmark thread's CPU time rather than wall time: what one
+/// evaluation costs a core, whatever else the machine runs meanwhile.
+fn evaluate_cpu(c: &mut Criterion<CpuTime>) {
+    if CpuTime::now().is_none() {
+        eprintln!("evaluate-cpu: no /proc/thread-self/schedstat here, skipped");
+        return;
+    }
+    let mut group = c.benchmark_group("evaluate-cpu");
+    group.throughput(Throughput::Elements(1));
+    // The thread's CPU time advances by scheduler ticks (4 ms at 250 Hz): samples long enough
+    // for that to matter little.
+    group.sampling_mode(SamplingMode::Flat);
+    bench_cases(&mut group);
+    group.finish();
+}
+
+fn bench_cases<M: Measurement>(group: &mut criterion::BenchmarkGroup<'_, M>) {
     let rules = match RuleSet::parse(RULES, "examples/rules.toml") {
         Ok(rules) => rules,
         Err(e) => panic!("{e}"),
     };
-    let mut group = c.benchmark_group("evaluate");
-    group.throughput(Throughput::Elements(1));
     for case in cases() {
         let input = Input {
             queue: case.queue,
             event_type: case.event_type,
             class: case.class,
             code: case.code,
-            message: "rejected by the consumer",
+            message: case.message,
             payload: case.payload.as_bytes(),
         };
         let evaluation = rules.evaluate(&input);
@@ -156,7 +215,51 @@ fn evaluate(c: &mut Criterion) {
         }
         group.bench_function(case.name, |b| b.iter(|| rules.evaluate(black_box(&input))));
     }
-    group.finish();
+}
+
+/// The CPU time of the calling thread (`/proc/thread-self/schedstat`, nanoseconds on a CPU).
+struct CpuTime {
+    wall: WallTime,
+}
+
+impl CpuTime {
+    fn now() -> Option<u64> {
+        std::fs::read_to_string("/proc/thread-self/schedstat")
+            .ok()?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    }
+}
+
+impl Measurement for CpuTime {
+    type Intermediate = u64;
+    type Value = Duration;
+
+    fn start(&self) -> u64 {
+        CpuTime::now().unwrap_or(0)
+    }
+
+    fn end(&self, start: u64) -> Duration {
+        Duration::from_nanos(CpuTime::now().unwrap_or(0).saturating_sub(start))
+    }
+
+    fn add(&self, v1: &Duration, v2: &Duration) -> Duration {
+        *v1 + *v2
+    }
+
+    fn zero(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn to_f64(&self, value: &Duration) -> f64 {
+        value.as_nanos() as f64
+    }
+
+    fn formatter(&self) -> &dyn ValueFormatter {
+        self.wall.formatter()
+    }
 }
 
 criterion_group! {
@@ -167,4 +270,13 @@ criterion_group! {
         .sample_size(50);
     targets = evaluate
 }
-criterion_main!(benches);
+criterion_group! {
+    name = benches_cpu;
+    config = Criterion::default()
+        .with_measurement(CpuTime { wall: WallTime })
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6))
+        .sample_size(20);
+    targets = evaluate_cpu
+}
+criterion_main!(benches, benches_cpu);

@@ -26,8 +26,8 @@ use serde_json::Value;
 use super::{pointer::Pointer, value::toml_to_json};
 
 /// Generates, from the list of actions: [`RawAction`], the entry as written (one variant per
-/// action, its `op` name and its settings); `Op`, the compiled action; and the two dispatches
-/// (`RawAction::compile`, `Op::apply`).
+/// action, its `op` name and its settings); `Op`, the compiled action; and the dispatches
+/// (`RawAction::compile`, `Op::apply`, `Op::uses`).
 macro_rules! actions {
     ($($op:literal => $variant:ident($settings:ty),)+) => {
         /// One entry of `actions` as written, tagged by `op`. serde's messages name it
@@ -61,6 +61,12 @@ macro_rules! actions {
             fn apply(&self, doc: &mut Value) -> Result<(), Failure> {
                 match self {
                     $(Op::$variant(compiled) => <$settings as ActionKind>::apply(compiled, doc),)+
+                }
+            }
+
+            fn uses(&self) -> Vec<Use<'_>> {
+                match self {
+                    $(Op::$variant(compiled) => <$settings as ActionKind>::uses(compiled),)+
                 }
             }
         }
@@ -109,6 +115,23 @@ trait ActionKind {
     /// [`Failure::Missing`] (skipped when the action is `optional`), anything else
     /// [`Failure::Invalid`].
     fn apply(compiled: &Self::Compiled, doc: &mut Value) -> Result<(), Failure>;
+
+    /// Every location `apply` looks at or changes, and how (so a repair can read no more of
+    /// the payload than that: `partial`). Whatever `apply` does elsewhere must be listed.
+    fn uses(compiled: &Self::Compiled) -> Vec<Use<'_>>;
+}
+
+/// A location an action uses, as [`ActionKind::uses`] lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Use<'a> {
+    /// Reads the value there, or replaces it in place (its parent keeps the same members in
+    /// the same order). Nothing is read or changed outside it but the containers on its way,
+    /// which are only walked through.
+    Value(&'a Pointer),
+    /// Adds or removes the member or element there (or creates it, and missing objects on its
+    /// way, as `default` does): its parent's members change. What is moved in or out is read
+    /// or written whole.
+    Member(&'a Pointer),
 }
 
 /// Why an action could not be applied.
@@ -151,6 +174,11 @@ impl Action {
     /// `<op> <path>`, e.g. `coerce /total`.
     pub(crate) fn label(&self) -> &str {
         &self.label
+    }
+
+    /// The locations the action uses (see [`ActionKind::uses`]).
+    pub(crate) fn uses(&self) -> Vec<Use<'_>> {
+        self.op.uses()
     }
 
     /// Applies the action to `doc`. A missing location is not a failure when the action is

@@ -10,14 +10,20 @@
 //!   (compared as JSON, numbers by value), `matches = "<regex>"` (the value must be a string
 //!   with a match) or `is = "string"|"number"|"integer"|"boolean"|"object"|"array"|"null"`.
 //!
-//! Matching is split in two so the payload is parsed only when needed: the envelope
-//! conditions first, then the payload predicates on the parsed document.
+//! Matching is split in two so the payload is read only when needed: the envelope conditions
+//! first, then the payload predicates, on the payload's text (`locate`: each predicate finds its
+//! value there, and parses that value alone when the check needs more than its type) or on the
+//! parsed document.
+
+use std::borrow::Cow;
 
 use regex::Regex;
 use serde_json::Value;
 
 use super::{
+    exact,
     glob::GlobSet,
+    locate::{Span, Text},
     model::{ErrorClass, Input},
     pointer::Pointer,
     raw::{RawPredicate, RawWhen},
@@ -136,6 +142,18 @@ impl When {
     pub(crate) fn matches_payload(&self, doc: &Value) -> bool {
         self.payload.iter().all(|predicate| predicate.matches(doc))
     }
+
+    /// Whether every payload predicate holds for the payload read in place: the answer of
+    /// [`When::matches_payload`] on the payload parsed whole, or `None` when the text does not
+    /// read as expected.
+    pub(crate) fn matches_payload_text(&self, text: &Text<'_>) -> Option<bool> {
+        for predicate in &self.payload {
+            if !predicate.matches_text(text)? {
+                return Some(false);
+            }
+        }
+        Some(true)
+    }
 }
 
 impl Predicate {
@@ -183,6 +201,54 @@ impl Predicate {
             (Check::Is(json_type), Some(value)) => json_type.matches(value),
             _ => false,
         }
+    }
+
+    /// [`Predicate::matches`] on the text: the value found there, parsed alone when the check
+    /// needs more than its type (which its first byte tells, valid JSON being checked).
+    fn matches_text(&self, text: &Text<'_>) -> Option<bool> {
+        let found = text.find(self.pointer.tokens())?;
+        Some(match (&self.check, found) {
+            (Check::Present(want), found) => found.is_some() == *want,
+            (_, None) => false,
+            (Check::Equals(expected), Some(span)) => json_eq(&parse(text, span)?, expected),
+            (Check::Matches(regex), Some(span)) => match text.first(span)? {
+                b'"' => regex.is_match(&string(text, span)?),
+                _ => false,
+            },
+            (Check::Is(JsonType::Integer), Some(span)) => {
+                JsonType::Integer.matches(&parse(text, span)?)
+            }
+            (Check::Is(json_type), Some(span)) => *json_type == type_of(text.first(span)?),
+        })
+    }
+}
+
+/// The value at `span`, parsed alone (as it is parsed in the whole payload).
+fn parse(text: &Text<'_>, span: Span) -> Option<Value> {
+    exact::parse(text.slice(span)?).ok()
+}
+
+/// The string at `span`: its text between the quotes, or unescaped if it has escapes.
+fn string<'a>(text: &Text<'a>, span: Span) -> Option<Cow<'a, str>> {
+    let quoted = text.slice(span)?;
+    match quoted.get(1..quoted.len().checked_sub(1)?)? {
+        plain if !plain.contains(&b'\\') => std::str::from_utf8(plain).ok().map(Cow::Borrowed),
+        _ => match parse(text, span)? {
+            Value::String(s) => Some(Cow::Owned(s)),
+            _ => None,
+        },
+    }
+}
+
+/// The type of a valid JSON value whose text starts with `first`.
+fn type_of(first: u8) -> JsonType {
+    match first {
+        b'"' => JsonType::String,
+        b'{' => JsonType::Object,
+        b'[' => JsonType::Array,
+        b't' | b'f' => JsonType::Boolean,
+        b'n' => JsonType::Null,
+        _ => JsonType::Number,
     }
 }
 

@@ -36,10 +36,14 @@ fn diff_at(before: &Value, after: &Value, path: &mut Vec<String>, out: &mut Vec<
         }
         path.pop();
     };
+    // A child equal on both sides has no changes: it is skipped without naming it.
     match (before, after) {
         (Value::Object(b), Value::Object(a)) => {
             for (k, bv) in b {
-                child(k.clone(), Some(bv), a.get(k), out);
+                let av = a.get(k);
+                if av != Some(bv) {
+                    child(k.clone(), Some(bv), av, out);
+                }
             }
             for (k, av) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
                 child(k.clone(), None, Some(av), out);
@@ -47,7 +51,10 @@ fn diff_at(before: &Value, after: &Value, path: &mut Vec<String>, out: &mut Vec<
         }
         (Value::Array(b), Value::Array(a)) => {
             for i in 0..b.len().max(a.len()) {
-                child(i.to_string(), b.get(i), a.get(i), out);
+                let (bv, av) = (b.get(i), a.get(i));
+                if bv != av {
+                    child(i.to_string(), bv, av, out);
+                }
             }
         }
         _ => out.push(Change {
@@ -125,9 +132,18 @@ pub fn split(pointer: &str) -> Vec<String> {
 
 /// The pointer of `path`'s segments.
 pub fn join(path: &[String]) -> String {
-    path.iter()
-        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
-        .collect()
+    let mut pointer = String::with_capacity(path.iter().map(|s| s.len() + 1).sum());
+    for segment in path {
+        pointer.push('/');
+        for c in segment.chars() {
+            match c {
+                '~' => pointer.push_str("~0"),
+                '/' => pointer.push_str("~1"),
+                c => pointer.push(c),
+            }
+        }
+    }
+    pointer
 }
 
 #[cfg(test)]

@@ -17,15 +17,20 @@
 //! - `action`: the list of actions and their dispatch; under it, each family's settings,
 //!   compile and apply: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text` (`trim`,
 //!   case, `regex_replace`, `map`) and `timestamp`; `pointer` and `value` serve them;
+//! - `payload`: the payload as one evaluation reads it; `scan` and `exact` tell whether it is
+//!   JSON, `locate` finds values in its text, `partial` repairs the part the actions use;
 //! - `testcase`: `[[test]]` cases embedded in the file.
 //!
-//! The payload is parsed as JSON at most once per evaluation, and only when a rule whose
-//! envelope conditions match needs it. A rule with payload predicates whose other conditions
-//! match a non-JSON payload decides: it parks with the reason "payload is not valid JSON"
-//! rather than letting a later, less specific rule act on a payload it cannot inspect. The
-//! same holds, with their own reasons, for a payload nested deeper than the parser allows and
-//! one with a key written twice in an object (`exact`): which value the sender meant is
-//! unknowable, so no rule guesses.
+//! The payload is read as JSON at most once per evaluation, and only when a rule whose envelope
+//! conditions match needs it: one pass over its text tells whether it is JSON (with
+//! `exact::parse`'s verdict), and rules then read it in place, parsing only the values they
+//! look at and the part of the payload a repair changes. It is parsed whole at most once, and
+//! only when the text cannot answer (an action at the root, say); the decision is the same
+//! either way. A rule with payload predicates whose other conditions match a non-JSON payload
+//! decides: it parks with the reason "payload is not valid JSON" rather than letting a later,
+//! less specific rule act on a payload it cannot inspect. The same holds, with their own
+//! reasons, for a payload nested deeper than the parser allows and one with a key written twice
+//! in an object (`exact`): which value the sender meant is unknowable, so no rule guesses.
 //!
 //! Data exactly as sent: numbers keep their written digits in memory (serde_json's
 //! `arbitrary_precision`; compared by exact value in `number`), and a repaired payload is the
@@ -40,11 +45,15 @@ pub mod exact;
 mod glob;
 pub mod jsontext;
 mod load;
+mod locate;
 mod model;
 mod number;
+mod partial;
+mod payload;
 mod pointer;
 mod raw;
 mod rule;
+mod scan;
 pub mod splice;
 mod testcase;
 mod value;
@@ -58,7 +67,7 @@ pub use self::{
         Repair, TestOutcome,
     },
 };
-use self::{rule::Rule, testcase::TestCase};
+use self::{payload::Payload, rule::Rule, testcase::TestCase};
 
 /// Park reason when a rule needs the payload as JSON and it is not.
 pub const INVALID_JSON_REASON: &str = rule::NOT_JSON;
@@ -91,21 +100,17 @@ impl RuleSet {
     /// decides; if none does, the defaults apply.
     #[must_use]
     pub fn evaluate(&self, input: &Input<'_>) -> Evaluation {
-        let mut payload = Payload::Raw(input.payload);
+        let mut payload = Payload::new(input.payload);
         for rule in &self.rules {
             if !rule.when().matches_envelope(input) {
                 continue;
             }
-            if rule.needs_json() {
-                let doc = match payload.json() {
-                    Ok(doc) => doc,
-                    Err(e) => return rule.unreadable(e.reason()),
-                };
-                if !rule.when().matches_payload(doc) {
-                    continue;
-                }
+            if !rule.needs_json() {
+                return rule.decide(None, input.payload);
             }
-            return rule.decide(payload.into_json(), input.payload);
+            if let Some(evaluation) = decide_on_payload(rule, &mut payload) {
+                return evaluation;
+            }
         }
         self.no_match(input.class)
     }
@@ -171,34 +176,36 @@ impl RuleSet {
     }
 }
 
-/// The payload, parsed on first need and then kept for later rules.
-enum Payload<'a> {
-    Raw(&'a [u8]),
-    Json(Value),
-    Invalid(exact::JsonError),
-}
-
-impl Payload<'_> {
-    /// The payload as JSON, parsing it if that has not been tried yet; else why it cannot be
-    /// read.
-    fn json(&mut self) -> Result<&Value, &exact::JsonError> {
-        if let Payload::Raw(bytes) = *self {
-            *self = exact::parse(bytes).map_or_else(Payload::Invalid, Payload::Json);
-        }
-        match self {
-            Payload::Json(doc) => Ok(doc),
-            Payload::Invalid(e) => Err(e),
-            Payload::Raw(_) => unreachable!("parsed above"),
-        }
+/// What `rule`, whose envelope conditions match, decides on `payload`; `None` when its payload
+/// predicates do not hold. The predicates are checked on the payload's text where it can answer
+/// them, else on the payload parsed whole; the decision likewise. Not inlined: the loop over the
+/// envelope conditions stays small, and a decision that needs no payload (a retry) as quick as
+/// it was.
+#[inline(never)]
+fn decide_on_payload(rule: &Rule, payload: &mut Payload<'_>) -> Option<Evaluation> {
+    let in_place = match payload.look() {
+        Ok(text) => text.and_then(|text| rule.when().matches_payload_text(text)),
+        Err(e) => return Some(rule.unreadable(e.reason())),
+    };
+    let matched = match in_place {
+        Some(matched) => matched,
+        None => match payload.whole() {
+            Ok(doc) => rule.when().matches_payload(doc),
+            Err(e) => return Some(rule.unreadable(e.reason())),
+        },
+    };
+    if !matched {
+        return None;
     }
-
-    /// The parsed payload, if it was parsed successfully.
-    fn into_json(self) -> Option<Value> {
-        match self {
-            Payload::Json(doc) => Some(doc),
-            Payload::Raw(_) | Payload::Invalid(_) => None,
-        }
+    if let Ok(Some(text)) = payload.look()
+        && let Some(evaluation) = rule.decide_text(text)
+    {
+        return Some(evaluation);
     }
+    Some(match payload.take_whole() {
+        Ok(doc) => rule.decide(Some(doc), payload.raw()),
+        Err(e) => rule.unreadable(e.reason()),
+    })
 }
 
 /// Deep JSON equality as rules compare: numbers by exact value (`12.50` equals `12.5`, two

@@ -60,6 +60,11 @@ impl Pointer {
         })
     }
 
+    /// The tokens, in order (none for the root).
+    pub(crate) fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+
     /// The parent's tokens and the last token; `None` for the root.
     pub(crate) fn split_last(&self) -> Option<(&[Token], &Token)> {
         self.tokens

@@ -8,8 +8,12 @@ use serde_json::Value;
 use super::{
     action::Action,
     condition::When,
+    diff::{self, Change},
+    locate::Text,
     model::{Backoff, Decision, Defaults, Evaluation, Repair},
+    partial::Reach,
     raw::{DecisionKind, RawBackoff, RawRule},
+    splice,
 };
 
 /// The reason given when a rule needs a JSON payload and the payload is not JSON.
@@ -24,6 +28,8 @@ pub(crate) struct Rule {
     name: Arc<str>,
     when: When,
     actions: Vec<Action>,
+    /// What the actions use, when a repair can read less than the whole payload.
+    reach: Option<Reach>,
     outcome: Outcome,
     max_attempts: u32,
 }
@@ -81,6 +87,7 @@ impl Rule {
         Ok(Rule {
             name: raw.name.into(),
             when,
+            reach: Reach::of(&actions),
             actions,
             outcome,
             max_attempts,
@@ -125,37 +132,36 @@ impl Rule {
         self.evaluation(decision, Repair::None)
     }
 
+    /// The evaluation when this rule matched a payload read in place: what [`Rule::decide`]
+    /// decides given the payload parsed whole, or `None` when that needs the payload parsed
+    /// whole. A repair reads only the part of the payload its actions use (`partial`).
+    pub(crate) fn decide_text(&self, text: &Text<'_>) -> Option<Evaluation> {
+        if !matches!(self.outcome, Outcome::Requeue) || self.actions.is_empty() {
+            return Some(self.decide(None, text.src()));
+        }
+        let part = self.reach.as_ref()?.part(text)?;
+        let mut doc = part.doc().clone();
+        if let Err(failed) = self.apply(&mut doc) {
+            return Some(failed);
+        }
+        let (bytes, changes) = part.finish(text, &doc)?;
+        Some(self.repaired(bytes, changes))
+    }
+
     fn repair(&self, doc: Option<Value>, raw: &[u8]) -> Evaluation {
         let Some(mut doc) = doc else {
             return self.unreadable(NOT_JSON.to_owned());
         };
         let before = doc.clone();
-        for (i, action) in self.actions.iter().enumerate() {
-            if let Err(failure) = action.apply(&mut doc) {
-                let reason = format!(
-                    "rule {}: action {} ({}) failed: {}",
-                    self.name,
-                    i + 1,
-                    action.label(),
-                    failure.message()
-                );
-                return self.evaluation(Decision::Park { reason }, Repair::Failed);
-            }
+        if let Err(failed) = self.apply(&mut doc) {
+            return failed;
         }
         // The original text edited where the actions changed it; serialised whole only if that
         // cannot be done (it always can for the text `before` was parsed from).
         let bytes =
-            super::splice::rewrite(raw, &before, &doc).map_or_else(|| serde_json::to_vec(&doc), Ok);
+            splice::rewrite(raw, &before, &doc).map_or_else(|| serde_json::to_vec(&doc), Ok);
         match bytes {
-            Ok(bytes) => Evaluation {
-                changes: super::diff::diff(&before, &doc),
-                ..self.evaluation(
-                    Decision::Requeue {
-                        payload: Some(bytes),
-                    },
-                    Repair::Repaired,
-                )
-            },
+            Ok(bytes) => self.repaired(bytes, diff::diff(&before, &doc)),
             Err(e) => {
                 let reason = format!(
                     "rule {}: cannot serialise the repaired payload: {e}",
@@ -163,6 +169,37 @@ impl Rule {
                 );
                 self.evaluation(Decision::Park { reason }, Repair::Failed)
             }
+        }
+    }
+
+    /// Applies the actions to `doc` in order; if one fails, the evaluation parking the message
+    /// with the action and why.
+    fn apply(&self, doc: &mut Value) -> Result<(), Evaluation> {
+        for (i, action) in self.actions.iter().enumerate() {
+            if let Err(failure) = action.apply(doc) {
+                let reason = format!(
+                    "rule {}: action {} ({}) failed: {}",
+                    self.name,
+                    i + 1,
+                    action.label(),
+                    failure.message()
+                );
+                return Err(self.evaluation(Decision::Park { reason }, Repair::Failed));
+            }
+        }
+        Ok(())
+    }
+
+    /// The evaluation requeueing the repaired payload `bytes`.
+    fn repaired(&self, bytes: Vec<u8>, changes: Vec<Change>) -> Evaluation {
+        Evaluation {
+            changes,
+            ..self.evaluation(
+                Decision::Requeue {
+                    payload: Some(bytes),
+                },
+                Repair::Repaired,
+            )
         }
     }
 

@@ -206,7 +206,7 @@ fn members_of_array(
 }
 
 /// A key's text, unescaped only when it has escapes.
-fn key_text(quoted: &[u8]) -> Option<Cow<'_, str>> {
+pub(crate) fn key_text(quoted: &[u8]) -> Option<Cow<'_, str>> {
     if quoted.contains(&b'\\') {
         serde_json::from_slice::<String>(quoted)
             .ok()
@@ -218,7 +218,7 @@ fn key_text(quoted: &[u8]) -> Option<Cow<'_, str>> {
     }
 }
 
-fn skip_ws(src: &[u8], mut i: usize) -> usize {
+pub(crate) fn skip_ws(src: &[u8], mut i: usize) -> usize {
     while src
         .get(i)
         .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
@@ -229,7 +229,7 @@ fn skip_ws(src: &[u8], mut i: usize) -> usize {
 }
 
 /// The end (exclusive) of the string starting at `src[i]`.
-fn string_end(src: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn string_end(src: &[u8], i: usize) -> Option<usize> {
     if *src.get(i)? != b'"' {
         return None;
     }
@@ -244,7 +244,7 @@ fn string_end(src: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The end (exclusive) of the value starting at `src[i]`.
-fn value_end(src: &[u8], i: usize) -> Option<usize> {
+pub(crate) fn value_end(src: &[u8], i: usize) -> Option<usize> {
     match *src.get(i)? {
         b'"' => string_end(src, i),
         b'{' | b'[' => {

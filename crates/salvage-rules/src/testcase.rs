@@ -110,17 +110,21 @@ impl TestCase {
         }
     }
 
-    /// Evaluates the input with `rules` and compares the result with the expectations.
-    pub(crate) fn run(&self, rules: &RuleSet) -> TestOutcome {
-        let input = Input {
+    /// The test's input.
+    pub(crate) fn input(&self) -> Input<'_> {
+        Input {
             queue: &self.input.queue,
             event_type: &self.input.event_type,
             class: self.input.class,
             code: &self.input.code,
             message: &self.input.message,
             payload: &self.input.payload,
-        };
-        let evaluation = rules.evaluate(&input);
+        }
+    }
+
+    /// Evaluates the input with `rules` and compares the result with the expectations.
+    pub(crate) fn run(&self, rules: &RuleSet) -> TestOutcome {
+        let evaluation = rules.evaluate(&self.input());
         let actual_rule = evaluation.rule.as_deref();
         let mut problems = Vec::new();
 

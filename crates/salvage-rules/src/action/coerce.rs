@@ -19,7 +19,7 @@
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
-use super::{ActionKind, Failure, parse_pointer, rewrite};
+use super::{ActionKind, Failure, Use, parse_pointer, rewrite};
 use crate::{number, pointer::Pointer, value::describe};
 
 /// `{ op = "coerce", path, to }`.
@@ -41,6 +41,10 @@ impl ActionKind for Coerce {
 
     fn apply((path, to): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         rewrite(doc, path, |value| coerce(value, *to))
+    }
+
+    fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(path)]
     }
 }
 

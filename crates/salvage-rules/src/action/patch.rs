@@ -11,7 +11,7 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{ActionKind, Failure, parse_pointer, to_json};
+use super::{ActionKind, Failure, Use, parse_pointer, to_json};
 use crate::{
     pointer::{self, Pointer, Token},
     value::{describe, json_eq, type_name},
@@ -40,6 +40,10 @@ impl ActionKind for Add {
     fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         add(doc, path, value.clone())
     }
+
+    fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Member(path)]
+    }
 }
 
 /// `{ op = "remove", path }`.
@@ -60,6 +64,10 @@ impl ActionKind for Remove {
 
     fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         remove(doc, path).map(drop)
+    }
+
+    fn uses(path: &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Member(path)]
     }
 }
 
@@ -86,6 +94,10 @@ impl ActionKind for Replace {
     fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         replace(doc, path, value.clone())
     }
+
+    fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(path)]
+    }
 }
 
 /// `{ op = "move", from, path }`.
@@ -108,6 +120,10 @@ impl ActionKind for Move {
 
     fn apply((from, path): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         move_value(doc, from, path)
+    }
+
+    fn uses((from, path): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Member(from), Use::Member(path)]
     }
 }
 
@@ -135,6 +151,10 @@ impl ActionKind for CopyValue {
     fn apply((from, path): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         copy(doc, from, path)
     }
+
+    fn uses((from, path): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(from), Use::Member(path)]
+    }
 }
 
 /// `{ op = "test", path, value }`.
@@ -159,6 +179,10 @@ impl ActionKind for Test {
 
     fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         test(doc, path, value)
+    }
+
+    fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(path)]
     }
 }
 
@@ -185,6 +209,10 @@ impl ActionKind for SetDefault {
     fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         set_default(doc, path, value.clone())
     }
+
+    fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Member(path)]
+    }
 }
 
 /// `{ op = "rename", from, path }`.
@@ -207,6 +235,10 @@ impl ActionKind for Rename {
 
     fn apply((from, path): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         rename(doc, from, path)
+    }
+
+    fn uses((from, path): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Member(from), Use::Member(path)]
     }
 }
 

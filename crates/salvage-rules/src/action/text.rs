@@ -7,7 +7,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ActionKind, Failure, parse_pointer, rewrite, to_json};
+use super::{ActionKind, Failure, Use, parse_pointer, rewrite, to_json};
 use crate::{
     pointer::Pointer,
     value::{describe, type_name},
@@ -32,6 +32,10 @@ impl ActionKind for Trim {
     fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         rewrite(doc, path, |value| change_case(value, Case::Trim).map(Some))
     }
+
+    fn uses(path: &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(path)]
+    }
 }
 
 /// `{ op = "lowercase", path }`.
@@ -53,6 +57,10 @@ impl ActionKind for Lowercase {
     fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         rewrite(doc, path, |value| change_case(value, Case::Lower).map(Some))
     }
+
+    fn uses(path: &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(path)]
+    }
 }
 
 /// `{ op = "uppercase", path }`.
@@ -73,6 +81,10 @@ impl ActionKind for Uppercase {
 
     fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         rewrite(doc, path, |value| change_case(value, Case::Upper).map(Some))
+    }
+
+    fn uses(path: &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(path)]
     }
 }
 
@@ -97,6 +109,10 @@ impl ActionKind for RegexReplace {
 
     fn apply((path, substitution): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         rewrite(doc, path, |value| substitution.apply(value).map(Some))
+    }
+
+    fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(path)]
     }
 }
 
@@ -130,6 +146,10 @@ impl ActionKind for Map {
 
     fn apply((path, map): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         rewrite(doc, path, |value| map.apply(value).map(Some))
+    }
+
+    fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(path)]
     }
 }
 

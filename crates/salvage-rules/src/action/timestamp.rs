@@ -28,7 +28,7 @@ use time::{
     macros::format_description,
 };
 
-use super::{ActionKind, Failure, parse_pointer, rewrite};
+use super::{ActionKind, Failure, Use, parse_pointer, rewrite};
 use crate::{pointer::Pointer, value::describe};
 
 /// `{ op = "timestamp", path, formats = [...] }`.
@@ -52,6 +52,10 @@ impl ActionKind for Timestamp {
 
     fn apply((path, formats): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
         rewrite(doc, path, |value| formats.normalise(value).map(Some))
+    }
+
+    fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(path)]
     }
 }
 

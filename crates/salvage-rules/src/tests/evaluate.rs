@@ -8,7 +8,7 @@ use crate::{
     Repair, RuleSet,
 };
 
-const ORDERS: &str = r#"
+pub(super) const ORDERS: &str = r#"
 [[rule]]
 name = "first"
 when.code = "X"

@@ -5,7 +5,7 @@
 use super::{input, rules};
 use crate::{Decision, ErrorClass, Repair};
 
-const RULES: &str = r#"
+pub(super) const RULES: &str = r#"
 [[rule]]
 name = "big-id"
 when.code = "BIG"

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::input;
 use crate::{Backoff, Decision, ErrorClass, RuleSet};
 
-const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
+pub(super) const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
 const EXPECTED_RULES: [&str; 12] = [

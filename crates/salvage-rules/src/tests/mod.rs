@@ -1,6 +1,8 @@
-//! Tests of the engine as a whole: evaluation, load errors and the example rules file. The
+//! Tests of the engine as a whole: evaluation, reading payloads in place as parsing them whole
+//! would (`equivalence`), load errors and the example rules file. The
 //! per-concept tests (globs, pointers, patch, coerce, ...) live beside their code.
 
+mod equivalence;
 mod evaluate;
 mod exact;
 mod example;
