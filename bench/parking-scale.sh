@@ -85,11 +85,11 @@ grpc_addr = "127.0.0.1:$GPORT"
 addr = "127.0.0.1:$APORT"
 [parking_lot]
 addr = "127.0.0.1:$PPORT"
+${BATCH:+batch_size = $BATCH}
 [[parking_lot.tokens]]
 name = "bench"
 role = "operator"
 token = "$TOKEN"
-${BATCH:+batch_size = $BATCH}
 # Keep every parked message (the default max_count, 250,000, would archive the oldest).
 [parking_lot.retention]
 max_age = "3650d"
@@ -102,9 +102,9 @@ log_level = "warn"
 TOML
 "$BIN" serve --config "$WORK/salvage.toml" 2>>"$WORK/salvage.log" &
 SPID=$!
-wait_port "$GPORT"
-wait_port "$APORT"
-wait_port "$PPORT"
+for port in "$GPORT" "$APORT" "$PPORT"; do
+  wait_port "$port" || { echo "Salvage did not start:" >&2; cat "$WORK/salvage.log" >&2; exit 1; }
+done
 GADDR="http://127.0.0.1:$GPORT"
 MEM0=$(info_field memory used_memory)
 
