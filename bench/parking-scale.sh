@@ -13,7 +13,10 @@
 #     100,000th newest) without a rate limit or canary: its rate from the POST to the run's
 #     completion as the run API reports it, while a light Report load (1,000/s unary, requeue
 #     only) runs in back-to-back segments; its p99 then, against the same load's p99 idle
-#     just before.
+#     just before. And why: how long Redis makes a PING wait (every 5 ms, idle and during the
+#     run), the commands of 1 ms or more (SLOWLOG: the run's batch scripts), Redis' latency
+#     monitor, and the CPU of Redis, Salvage and the rest of the machine in each phase (on 2
+#     shared cores, a build running meanwhile shows there).
 #
 #   env N=20000 GROUPS=100 bash bench/parking-scale.sh          a quick check
 #   flock /tmp/salvage-bench.lock env BIN=/path/to/salvage bash bench/parking-scale.sh
@@ -48,10 +51,12 @@ if [ -z "${BIN:-}" ]; then
   BIN=${CARGO_TARGET_DIR:-target}/release/salvage
 fi
 WORK=$(mktemp -d)
-RPID=""; SPID=""; LPID=""
+RPID=""; SPID=""; LPID=""; PPID_PROBE=""
 cleanup() {
   touch "$WORK/stop"
-  [ -n "$LPID" ] && { kill "$LPID" 2>/dev/null || true; wait "$LPID" 2>/dev/null || true; }
+  # The light load's loop ends after its segment under way (a kill would orphan that loadgen).
+  [ -n "$LPID" ] && { wait "$LPID" 2>/dev/null || true; }
+  [ -n "$PPID_PROBE" ] && { kill "$PPID_PROBE" 2>/dev/null || true; wait "$PPID_PROBE" 2>/dev/null || true; }
   [ -n "$SPID" ] && { kill "$SPID" 2>/dev/null || true; wait "$SPID" 2>/dev/null || true; }
   if [ -n "$RPID" ]; then
     redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1 || kill "$RPID" 2>/dev/null || true
@@ -67,6 +72,22 @@ wait_port() { for _ in $(seq 200); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/n
 rcli() { redis-cli -p "$RPORT" "$@"; }
 info_field() { rcli info "$1" | tr -d '\r' | awk -F: -v k="$2" '$1 == k {print $2}'; }
 now_ms() { date +%s%3N; }
+# CPU time (user + system, in clock ticks) of a process so far; the machine's busy time (all
+# cores, everything but idle and iowait) with "machine".
+cpu_ticks() {
+  if [ "$1" = machine ]; then awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
+  else awk '{print $14 + $15}' "/proc/$1/stat"; fi
+}
+cpu_mark() { echo "$(now_ms) $(cpu_ticks "$RPID") $(cpu_ticks "$SPID") $(cpu_ticks machine)"; }
+# What Redis, Salvage and everything else on the machine (the load generators, the probes and
+# whatever else runs here: a build would show) used since a cpu_mark, in % of one core.
+cpu_share() {
+  python3 -c 'import sys, os
+a, b = [list(map(int, x.split())) for x in sys.argv[1:3]]
+t = os.sysconf("SC_CLK_TCK") * (b[0] - a[0]) / 1000
+r, s, m = ((b[i] - a[i]) * 100 / t for i in (1, 2, 3))
+print(f"Redis {r:.0f} %, Salvage {s:.0f} %, the rest of the machine {m - r - s:.0f} % of one core")' "$1" "$(cpu_mark)"
+}
 
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB, $(redis-server --version | cut -d' ' -f3), $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'); binary: $BIN"
@@ -310,6 +331,7 @@ PY
 echo
 echo "reads ($REPEATS calls each, client wall time; median / max / first):"
 GROUP=$(rcli zrevrange "$PREFIX:groups:count" 0 0)
+mark=$(cpu_mark)
 python3 - "http://127.0.0.1:$APORT/console/api" "$TOKEN" "$REPEATS" "$GROUP" "$WORK/summary" <<'PY'
 import http.client, json, statistics, sys, time, urllib.parse
 base, token, repeats, group = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
@@ -366,6 +388,7 @@ for name, args in (
     print(f"{name}: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms "
           f"(a process per call)", file=summary)
 PY
+echo "  CPU meanwhile: $(cpu_share "$mark")"
 
 # ── Bulk resubmit under a light Report load ───────────────────────────────────────────────────
 LIGHT=(--addr "$GADDR" --mode unary --rate 1000 --concurrency 64 --mix requeue=100
@@ -376,10 +399,38 @@ segment() { # one segment of the light load: "start_ms end_ms <json>" appended t
   out=$("$BIN" loadgen "${LIGHT[@]}")
   echo "$t0 $(now_ms) $out" >> "$1"
 }
+# How long Redis makes a command wait: a PING every 5 ms on a connection of its own, until $2
+# exists; round trips in ms, one a line, into $1.
+probe() {
+  python3 - "$RPORT" "$2" > "$1" <<'PY'
+import os, socket, sys, time
+port, stop = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+while not os.path.exists(stop):
+    t = time.perf_counter()
+    s.sendall(b"PING\r\n")
+    s.recv(64)
+    print(f"{(time.perf_counter() - t) * 1000:.3f}")
+    time.sleep(0.005)
+PY
+}
+pings() { # p50 / p99 / max of a probe's file
+  python3 -c 'import statistics, sys; v = sorted(float(l) for l in open(sys.argv[1]) if l.strip())
+print(f"p50 {v[len(v) // 2]:.2f} ms, p99 {v[int(len(v) * 0.99)]:.2f} ms, max {v[-1]:.2f} ms over {len(v)} pings" if v else "no pings")' "$1"
+}
 echo
 echo "Report p99 idle: $IDLE_SEGMENTS segments of $SEGMENT at 1,000/s (unary, requeue only):"
 : > "$WORK/idle"
+rm -f "$WORK/probe-stop"
+probe "$WORK/pings-idle" "$WORK/probe-stop" &
+PPID_PROBE=$!
+mark=$(cpu_mark)
 for _ in $(seq "$IDLE_SEGMENTS"); do segment "$WORK/idle"; done
+cpu_idle=$(cpu_share "$mark")
+echo "  CPU meanwhile: $cpu_idle"
+touch "$WORK/probe-stop"; wait "$PPID_PROBE" || true; PPID_PROBE=""
+echo "  Redis PING meanwhile: $(pings "$WORK/pings-idle")"
 awk '{print $3}' "$WORK/idle" | python3 -c 'import json,sys; print("  p99 per segment (ms):", [round(json.loads(l)["p99_ms"], 2) for l in sys.stdin])'
 
 # The ~RESUBMIT newest: everything parked since the score of the RESUBMIT-th newest entry.
@@ -391,11 +442,17 @@ aof0=$(info_field persistence aof_rewrites)
 rcli config set slowlog-log-slower-than 1000 >/dev/null
 rcli config set slowlog-max-len 100000 >/dev/null
 rcli slowlog reset >/dev/null
+# ... and what Redis' latency monitor sees (AOF writes and fsyncs, commands, forks) past 2 ms.
+rcli config set latency-monitor-threshold 2 >/dev/null
+rcli latency reset >/dev/null
 : > "$WORK/busy"
-rm -f "$WORK/stop"
+rm -f "$WORK/stop" "$WORK/probe-stop"
+probe "$WORK/pings-busy" "$WORK/probe-stop" &
+PPID_PROBE=$!
 ( while [ ! -f "$WORK/stop" ]; do segment "$WORK/busy"; done ) &
 LPID=$!
 sleep 1   # the first segment's warm-up
+mark=$(cpu_mark)
 python3 - "http://127.0.0.1:$APORT/console/api" "$TOKEN" "$SINCE" > "$WORK/run.json" <<'PY'
 import http.client, json, sys, time, urllib.parse
 base, token, since = sys.argv[1], sys.argv[2], int(float(sys.argv[3]))
@@ -425,7 +482,15 @@ print(json.dumps({"count": started["count"], "redrive": started["redrive"], "run
                   "t0_ms": int(t0 * 1000), "posted_ms": int(posted * 1000),
                   "seen_ms": int(seen * 1000)}))
 PY
-touch "$WORK/stop"
+cpu=$(cpu_share "$mark")
+touch "$WORK/stop" "$WORK/probe-stop"
+wait "$PPID_PROBE" || true; PPID_PROBE=""
+echo "  CPU from the POST to the run's completion: $cpu"
+echo "  Redis PING meanwhile: $(pings "$WORK/pings-busy")"
+echo "Redis PING (a connection of its own, every 5 ms): idle $(pings "$WORK/pings-idle"); during the resubmit $(pings "$WORK/pings-busy")" >> "$WORK/summary"
+echo "  Redis latency monitor (events of 2 ms or more: name, latest, max ms):"
+rcli latency latest | paste - - - - | awk '{printf "    %-28s latest %4d  max %4d\n", $1, $3, $4}'
+echo "CPU ($(nproc) cores): idle phase $cpu_idle; during the resubmit $cpu" >> "$WORK/summary"
 wait "$LPID" || true
 LPID=""
 echo "  AOF rewrites during it: $(( $(info_field persistence aof_rewrites) - aof0 ))"
