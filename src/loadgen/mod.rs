@@ -110,6 +110,11 @@ pub struct LoadgenArgs {
     #[arg(long, default_value_t = 600)]
     pub payload_bytes: usize,
 
+    /// Spread the parked messages (`park` in `--mix`) evenly over this many failure groups
+    /// (their error messages name one of this many screening lists).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub park_groups: u64,
+
     /// Size of each report's `failure.detail` (a stack trace), in bytes.
     #[arg(long, default_value_t = 0)]
     pub detail_bytes: usize,
@@ -163,7 +168,8 @@ pub async fn run(args: LoadgenArgs) -> anyhow::Result<Summary> {
         .unwrap_or_else(|| format!("-{run_id}"));
     let traffic = Arc::new(
         Traffic::new(&run_id, &suffix, args.mix.clone(), args.payload_bytes)
-            .with_detail(args.detail_bytes),
+            .with_detail(args.detail_bytes)
+            .with_park_groups(args.park_groups),
     );
 
     // Count before anything is sent, so that warmup traffic lands inside the difference.

@@ -7,7 +7,10 @@
 //! - `retry`: a `PaymentRequested` from `payments<suffix>` failed with TRANSIENT
 //!   `GATEWAY_TIMEOUT`: rule `payment-gateway-timeout` schedules a retry.
 //! - `park`: a `PaymentCaptured` from `payments<suffix>` failed with DATA `FRAUD_DECLINED`
-//!   ("payment 48213 declined by screening (score 0.97)"): parked.
+//!   ("payment 48213 declined by screening (score 0.97)"): parked. All in one failure group,
+//!   or, with `--park-groups N`, spread evenly over N groups: the message then names one of N
+//!   screening lists by a word of letters ("... (score 0.97) on list bq"), which the group's
+//!   masking keeps (it masks words holding digits), so each list is a group of its own.
 //! - `missing`: an `OrderPlaced` from `orders<suffix>` without `customer.email`, failed with DATA
 //!   `MISSING_FIELD` ("required field 'customer.email' is missing"): rule `order-missing-email`
 //!   fills it in with a `default` action and requeues it (the sidecar workload of the README's
@@ -142,6 +145,8 @@ pub(super) struct Traffic {
     next: AtomicU64,
     /// `failure.detail` of every report (a stack trace's worth of text; empty by default).
     detail: String,
+    /// How many failure groups parked messages are spread over (1: one group).
+    park_groups: u64,
 }
 
 impl Traffic {
@@ -157,7 +162,15 @@ impl Traffic {
             order_without_email: order_without_email_template(payload_bytes),
             next: AtomicU64::new(0),
             detail: String::new(),
+            park_groups: 1,
         }
+    }
+
+    /// Parked messages are spread evenly over `groups` failure groups (message `n` in group
+    /// `n % groups`); 1 (or 0) keeps them all in one.
+    pub(super) fn with_park_groups(mut self, groups: u64) -> Self {
+        self.park_groups = groups.max(1);
+        self
     }
 
     /// Every report carries a `failure.detail` of `bytes` bytes.
@@ -226,9 +239,10 @@ impl Generator {
                     ErrorClass::Data,
                     "FRAUD_DECLINED",
                     format!(
-                        "payment {} declined by screening (score 0.{})",
+                        "payment {} declined by screening (score 0.{}){}",
                         10_000 + n % 90_000,
-                        90 + n % 10
+                        90 + n % 10,
+                        screening_list(n, t.park_groups)
                     ),
                     "settlement",
                 ),
@@ -273,6 +287,27 @@ impl Generator {
     }
 }
 
+/// The part of a fraud decline's message that puts message `n` in one of `groups` failure
+/// groups: nothing with one group, else " on list <word>", the word spelling `n % groups` in
+/// letters (`a`..`z`, then `ba`, `bb`, ...): no digit, so the group's masking keeps it (it
+/// would mask a hex word of 8 letters or more too, which takes over 26^7 groups).
+fn screening_list(n: u64, groups: u64) -> String {
+    if groups <= 1 {
+        return String::new();
+    }
+    let mut i = n % groups;
+    let mut word = Vec::new();
+    loop {
+        word.push(b'a' + u8::try_from(i % 26).unwrap_or(0));
+        i /= 26;
+        if i == 0 {
+            break;
+        }
+    }
+    word.reverse();
+    format!(" on list {}", String::from_utf8_lossy(&word))
+}
+
 fn failure(class: ErrorClass, code: &str, message: String, consumer: &str) -> Failure {
     Failure {
         class: class.into(),
@@ -286,6 +321,8 @@ fn failure(class: ErrorClass, code: &str, message: String, consumer: &str) -> Fa
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use serde_json::Value;
 
     use super::*;
@@ -331,6 +368,48 @@ mod tests {
         let parks = kinds.iter().filter(|k| **k == Kind::Park).count();
         assert!(!kinds.contains(&Kind::Requeue));
         assert!((650..850).contains(&parks), "{parks} parks of 1000");
+    }
+
+    /// The groups Salvage forms (`salvage_model::failure_group`) of `count` parked reports.
+    fn park_groups_of(traffic: Traffic, count: usize) -> Vec<String> {
+        let mut generator = Generator::new(Arc::new(traffic), 3);
+        (0..count)
+            .map(|_| {
+                let request = generator.next_request();
+                let (Some(message), Some(failure)) = (request.message, request.failure) else {
+                    panic!("message and failure are required");
+                };
+                assert_eq!(failure.code, "FRAUD_DECLINED");
+                let queue = message.origin.unwrap_or_default().queue;
+                salvage_model::failure_group(&queue, &failure.code, &failure.message)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn parked_messages_spread_evenly_over_the_park_groups() {
+        let park = || "park=1".parse().unwrap_or_else(|e: String| panic!("{e}"));
+        // Default: one group, and the message as before.
+        let one = park_groups_of(Traffic::new("t", "-x", park(), 600), 500);
+        assert_eq!(one.iter().collect::<HashSet<_>>().len(), 1);
+        // 1,000 groups over 5,000 messages: each group holds exactly 5 (message n in n % 1000).
+        let traffic = Traffic::new("t", "-x", park(), 600).with_park_groups(1000);
+        let mut per_group: HashMap<String, usize> = HashMap::new();
+        for g in park_groups_of(traffic, 5000) {
+            *per_group.entry(g).or_default() += 1;
+        }
+        assert_eq!(per_group.len(), 1000);
+        assert!(per_group.values().all(|n| *n == 5), "{per_group:?}");
+        // The words stay letters: the group's masking keeps them.
+        assert_eq!(screening_list(0, 1), "");
+        assert_eq!(screening_list(0, 1000), " on list a");
+        assert_eq!(screening_list(25, 1000), " on list z");
+        assert_eq!(screening_list(26, 1000), " on list ba");
+        assert_eq!(screening_list(1999, 1000), " on list bml");
+        assert_eq!(
+            salvage_model::group::mask_message("declined (score 0.97) on list bml"),
+            "declined (score #) on list bml"
+        );
     }
 
     #[test]
