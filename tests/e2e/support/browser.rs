@@ -78,10 +78,27 @@ impl Drop for Driver {
 }
 
 /// chromedriver on a port the OS picks (`--port=0`), read from what it prints once it listens.
+/// chromedriver 156 binds the port it got for IPv6 again for IPv4, which another process may
+/// hold by then ("IPv4 port not available. Exiting..."): then it is started again (3 tries).
 async fn start_chromedriver(dir: &Path) -> (Driver, u16) {
+    const TRIES: usize = 3;
+    for attempt in 1..=TRIES {
+        match try_chromedriver(dir).await {
+            Ok(started) => return started,
+            Err(out) if attempt < TRIES && out.contains("port not available") => continue,
+            Err(out) => panic!("chromedriver exited during startup; its output:\n{out}"),
+        }
+    }
+    unreachable!("the last try returns or panics")
+}
+
+/// One start of chromedriver: its port, or its output if it exited first.
+async fn try_chromedriver(dir: &Path) -> Result<(Driver, u16), String> {
     let bin = which(&["chromedriver", "/usr/bin/chromedriver"])
         .expect("chromedriver on PATH (apt-get install chromium chromium-driver; .ci/run does)");
     let log = dir.join("driver.log");
+    // A failed try's output is not read as this one's.
+    let _ = fs::remove_file(&log);
     let mut driver = Driver::spawn(&bin, "--port=0", &log);
     let deadline = tokio::time::Instant::now() + DRIVER_TIMEOUT;
     loop {
@@ -91,10 +108,10 @@ async fn start_chromedriver(dir: &Path) -> (Driver, u16) {
             rest.trim_end().trim_end_matches('.').parse::<u16>().ok()
         });
         if let Some(port) = port {
-            return (driver, port);
+            return Ok((driver, port));
         }
         if let Some(status) = driver.0.try_wait().unwrap() {
-            panic!("chromedriver exited during startup ({status}); its output:\n{out}");
+            return Err(format!("({status})\n{out}"));
         }
         assert!(
             tokio::time::Instant::now() < deadline,
