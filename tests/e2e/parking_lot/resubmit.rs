@@ -1,6 +1,7 @@
 //! ResubmitParked: one message by id (what lands on the stream, what leaves the parking lot,
 //! the history and metrics), by filter and by group, and dry runs that change nothing.
 
+use redis::AsyncCommands;
 use salvage::proto::v1::run::{Kind, State};
 use tonic::Code;
 
@@ -251,4 +252,105 @@ async fn history_survives_discard_restore_resubmit_and_a_second_park() {
     );
     assert_eq!(rec.attempts[0].tracking_id, tid);
     assert_eq!(rec.attempts[1].actor, "olivia");
+}
+
+/// A message requeued first and then parked at its attempt limit: its state is written afresh
+/// without the history (a small listpack: the record holds the history while it is parked), and
+/// the history still follows the message through a resubmit and a second park.
+#[tokio::test]
+async fn a_parked_state_holds_no_history_and_the_record_carries_it_on() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let mut client = app.client();
+    let mut headers = HashMap::new();
+    let mut parked = None;
+    // The example defaults allow 5 attempts; the 6th report parks.
+    for attempt in 1..=6usize {
+        let mut req = order_total_as_string("o-st");
+        message(&mut req).headers = headers.clone();
+        let resp = client.report(req).await.unwrap().into_inner();
+        if attempt <= 5 {
+            assert_eq!(outcome(&resp), pb::Outcome::Requeued, "{resp:?}");
+            let entries = app.await_stream("orders", attempt).await;
+            headers = headers_of(entries.last().unwrap());
+        } else {
+            assert_eq!(outcome(&resp), pb::Outcome::Parked, "{resp:?}");
+            parked = Some(resp.tracking_id);
+        }
+    }
+    let tid = parked.unwrap();
+    let rec = app.parked(&tid).await;
+    let state_key = bucket_keys(&tid).message(&rec["message_key"]);
+    let mut conn = app.conn.clone();
+    let state: HashMap<String, String> = conn.hgetall(&state_key).await.unwrap();
+    let mut fields: Vec<&str> = state.keys().map(String::as_str).collect();
+    fields.sort_unstable();
+    assert_eq!(
+        fields,
+        [
+            "attempts",
+            "last_rule",
+            "last_tid",
+            "parked_tid",
+            "pending",
+            "status",
+            "updated"
+        ],
+        "{state:?}"
+    );
+    assert_eq!(
+        (state["status"].as_str(), state["attempts"].as_str()),
+        ("parked", "6")
+    );
+    let encoding: String = redis::cmd("OBJECT")
+        .arg("ENCODING")
+        .arg(&state_key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        encoding, "listpack",
+        "written afresh, not the old hashtable"
+    );
+
+    // Reported again while parked: the same record, the state unchanged.
+    let mut req = order_total_as_string("o-st");
+    message(&mut req).headers = headers.clone();
+    let again = client.report(req).await.unwrap().into_inner();
+    assert_eq!(
+        (outcome(&again), again.tracking_id.as_str()),
+        (pb::Outcome::Parked, tid.as_str())
+    );
+
+    // Resubmitted, the copy fails at once: the new record has every attempt, in order.
+    resubmit_ids(&op, std::slice::from_ref(&tid)).await;
+    let copy = app.await_stream("orders", 6).await.remove(5);
+    let mut req = order_total_as_string("o-st");
+    message(&mut req).headers = headers_of(&copy);
+    let resp = client.report(req).await.unwrap().into_inner();
+    assert_eq!(outcome(&resp), pb::Outcome::Requeued, "{resp:?}");
+    let rec = get(&op, &tid).await;
+    assert!(rec.is_err(), "resubmitted: out of the lot");
+    // The state holds the history again (the record's, then the resubmit, then this attempt).
+    let state: HashMap<String, String> = conn.hgetall(&state_key).await.unwrap();
+    let history: Vec<serde_json::Value> =
+        serde_json::from_str(&format!("[{}]", state["history"])).unwrap();
+    let outcomes: Vec<&str> = history
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            "REQUEUED",
+            "REQUEUED",
+            "REQUEUED",
+            "REQUEUED",
+            "REQUEUED",
+            "PARKED",
+            "RESUBMITTED",
+            "REQUEUED"
+        ]
+    );
+    assert_eq!(history[5]["tracking_id"], tid.as_str());
 }

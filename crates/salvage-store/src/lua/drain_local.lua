@@ -67,12 +67,12 @@ for _, entry in ipairs(entries) do
     local tid = meta.tracking_id or entry[1]
     mkey = mkey or tid
     local st = prefix .. ':msg:' .. mkey
-    local known = redis.call('HMGET', st, 'attempts', 'history')
+    local attempt, history = state_history(prefix, st)
     park_message(prefix, now, {
       tid = tid, mkey = mkey, queue = queue, code = 'DELIVERY_FAILED', err_message = msg,
       group = string.sub(redis.sha1hex(queue .. '\0DELIVERY_FAILED'), 1, 16),
       reason = 'delivery to ' .. queue .. ' failed: ' .. msg, rule = '',
-      attempt = tonumber(known[1]) or 0, history = known[2] or '', events_max = ARGV[11],
+      attempt = attempt, history = history, events_max = ARGV[11],
       fields = { 'id', named.id or '', 'destination', meta.destination or '',
         'partition_key', named.partition_key or '', 'content_type', named.content_type or '',
         'event_type', named.event_type or '', 'payload', named.payload or '',

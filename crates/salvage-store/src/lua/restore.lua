@@ -31,7 +31,7 @@ for i = 7, 6 + n do
       if mkey ~= '' then
         redis.call('HSET', st, 'status', 'parked', 'parked_tid', tid, 'pending', 0,
           'last_tid', tid, 'updated', now)
-        redis.call('HDEL', st, 'resubmit_run')
+        redis.call('HDEL', st, 'resubmit_run', 'history')
         redis.call('PERSIST', st)
       end
       table.insert(tids, tid)

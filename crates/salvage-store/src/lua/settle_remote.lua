@@ -43,13 +43,13 @@ for i = 0, n - 1 do
       parked = parked + 1
       if run then redis.call('HINCRBY', run, 'delivery_failed', 1) end
       local queue = m.queue or ''
-      local known = redis.call('HMGET', st, 'attempts', 'history')
+      local attempt, history = state_history(prefix, st)
       park_message(prefix, now, {
         tid = m.tracking_id or id, mkey = mkey, queue = queue, code = 'DELIVERY_FAILED',
         err_message = err,
         group = string.sub(redis.sha1hex(queue .. '\0DELIVERY_FAILED'), 1, 16),
         reason = 'delivery to ' .. queue .. ' failed: ' .. err, rule = '',
-        attempt = tonumber(known[1]) or 0, history = known[2] or '', events_max = ARGV[4],
+        attempt = attempt, history = history, events_max = ARGV[4],
         fields = { 'id', m.id or '', 'destination', m.destination or '',
           'partition_key', m.partition_key or '', 'content_type', m.content_type or '',
           'event_type', m.event_type or '', 'payload', m.payload or '',
