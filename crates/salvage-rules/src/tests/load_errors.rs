@@ -66,12 +66,12 @@ fn cases() -> Vec<(String, usize, &'static str)> {
         ),
         (
             third(&[
-                "when.payload = [{ pointer = \"/a~2\", exists = true }]",
+                "when.payload = [{ pointer = \"/a~3\", exists = true }]",
                 park,
             ]),
             9,
-            "rule `c`: `when.payload` entry 1: `pointer`: invalid JSON pointer `/a~2`: \
-             `~` must be followed by 0 or 1",
+            "rule `c`: `when.payload` entry 1: `pointer`: invalid JSON pointer `/a~3`: \
+             `~` must be followed by 0, 1 or 2",
         ),
         (
             third(&["whn.code = \"X\"", park]),
