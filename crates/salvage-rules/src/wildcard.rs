@@ -397,7 +397,31 @@ mod tests {
     }
 
     #[test]
-    fn a_deep_path_of_wildcards_visits_each_value_once() {
+    fn a_wildcard_walks_a_large_object_and_array_in_order() {
+        let n = 50_000;
+        let doc = json!({
+            "by_id": Value::Object((0..n).map(|i| (format!("id-{i}"), json!(i))).collect()),
+            "list": Value::Array((0..n).map(|i| json!(i)).collect()),
+        });
+        for (path, first, last) in [
+            ("/by_id/*", "/by_id/id-0", format!("/by_id/id-{}", n - 1)),
+            ("/list/*", "/list/0", format!("/list/{}", n - 1)),
+        ] {
+            let path = Pointer::parse_path(path).unwrap();
+            let mut walk = Walk::new(&path);
+            let mut seen = Vec::with_capacity(n);
+            while let Some(Step::At(at)) = walk.next(&doc) {
+                let concrete = at.pointer(&path).into_owned();
+                assert_eq!(concrete.get(&doc), Some(&json!(seen.len())), "{concrete}");
+                seen.push(concrete.to_string());
+            }
+            assert_eq!(seen.len(), n);
+            assert_eq!((seen[0].as_str(), &seen[n - 1]), (first, &last));
+        }
+    }
+
+    #[test]
+    fn a_path_of_wildcards_finds_every_leaf_of_a_wide_deep_document() {
         // 5 levels of 6 members: 6^5 = 7,776 matches at depth 5.
         let mut doc = json!(1);
         for _ in 0..5 {
