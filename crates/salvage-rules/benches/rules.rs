@@ -1,6 +1,7 @@
 //! Rule evaluation on the hot path: `RuleSet::evaluate` with the shipped `examples/rules.toml`
 //! against realistic (~1 KiB) order and payment payloads, among them the sidecar workload of
-//! issue 14 (an order without `customer.email`, filled in by a `default` action). Run with
+//! issue 14 (an order without `customer.email`, filled in by a `default` action), and a
+//! wildcard repair (issue 15: every quantity of a 100-line order, 10,844 bytes). Run with
 //! `cargo bench -p salvage-rules --bench rules`. Each case is measured twice: in wall time
 //! (`evaluate/...`), and in the thread's CPU time (`evaluate-cpu/...`, on Linux), which is what
 //! an evaluation costs one core even on a machine busy with other work.
@@ -30,18 +31,25 @@ fn order_without_email() -> String {
     order.to_string()
 }
 
+/// The same order with `lines` lines whose quantities are strings (a marketplace's failure).
+fn order_with_string_quantities(lines: usize) -> String {
+    let mut order = order_value(json!(149.9), "2026-11-22T10:15:00Z");
+    order["lines"] = Value::Array((1..=lines).map(|n| line(json!(n.to_string()), n)).collect());
+    order.to_string()
+}
+
+fn line(qty: Value, n: usize) -> Value {
+    json!({
+        "sku": format!("SKU-{n:04}"),
+        "name": "Organic cotton T-shirt, size M",
+        "qty": qty,
+        "unit_price": 19.95,
+        "vat_rate": 0.19
+    })
+}
+
 fn order_value(total: Value, placed_at: &str) -> Value {
-    let lines: Vec<Value> = (1..=6)
-        .map(|n| {
-            json!({
-                "sku": format!("SKU-{n:04}"),
-                "name": "Organic cotton T-shirt, size M",
-                "qty": n,
-                "unit_price": 19.95,
-                "vat_rate": 0.19
-            })
-        })
-        .collect();
+    let lines: Vec<Value> = (1..=6).map(|n| line(json!(n), n)).collect();
     json!({
         "id": "o-2026-11-22-000417",
         "schema_version": 2,
@@ -160,6 +168,16 @@ fn cases() -> Vec<Case> {
             message: "required field 'customer.email' is missing",
             payload: order_without_email(),
             expect: (Some("order-missing-email"), "requeue"),
+        },
+        Case {
+            name: "wildcard repair over a 100-item array",
+            queue: "orders",
+            event_type: "OrderPlaced",
+            class: ErrorClass::Data,
+            code: "INVALID_TYPE",
+            message: "lines/0/qty: expected an integer, got a string",
+            payload: order_with_string_quantities(100),
+            expect: (Some("order-line-qty-as-string"), "requeue"),
         },
     ]
 }

@@ -12,6 +12,13 @@
 //! action needs that does not exist (its `path`, its `from`, or the parent it writes into)
 //! skips the action instead of failing it. Other problems, such as a value of the wrong type,
 //! still fail.
+//!
+//! A `path` may hold wildcards (`/items/*/qty`, see `wildcard`): [`Action::apply`] walks its
+//! matches and applies the action at each, in document order, with its pointers made concrete
+//! ([`At::pointer`]), exactly as a rule listing each concrete path would (`optional` skips a
+//! missing location per match). An action that adds or removes the member at its path cannot
+//! end it with `*`, and `from` must have the same wildcards as `path` (or, for `copy`, none):
+//! both are refused at load time.
 
 mod coerce;
 mod patch;
@@ -23,7 +30,11 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{pointer::Pointer, value::toml_to_json};
+use super::{
+    pointer::Pointer,
+    value::toml_to_json,
+    wildcard::{At, Step, Walk},
+};
 
 /// Generates, from the list of actions: [`RawAction`], the entry as written (one variant per
 /// action, its `op` name and its settings); `Op`, the compiled action; and the dispatches
@@ -50,17 +61,31 @@ macro_rules! actions {
                     $(RawAction::$variant(settings) => {
                         let label = label($op, &settings.path);
                         let optional = settings.optional;
+                        // The path, for the walk of its wildcards (it parses: `compile`,
+                        // which parses it too, succeeded).
+                        let path = settings.path.clone();
                         let op = Op::$variant(settings.compile()?);
-                        Ok(Action { op, optional, label })
+                        let wildcards = Pointer::parse_path(&path)
+                            .ok()
+                            .filter(Pointer::has_wildcards);
+                        Ok(Action { op, optional, label, wildcards })
                     })+
                 }
             }
         }
 
         impl Op {
-            fn apply(&self, doc: &mut Value) -> Result<(), Failure> {
+            fn apply(&self, doc: &mut Value, at: &At) -> Result<(), Failure> {
                 match self {
-                    $(Op::$variant(compiled) => <$settings as ActionKind>::apply(compiled, doc),)+
+                    $(Op::$variant(compiled) => {
+                        <$settings as ActionKind>::apply(compiled, doc, at)
+                    })+
+                }
+            }
+
+            fn no_container(&self, pointer: &str) -> Result<(), Failure> {
+                match self {
+                    $(Op::$variant(_) => <$settings as ActionKind>::no_container(pointer),)+
                 }
             }
 
@@ -111,17 +136,32 @@ trait ActionKind {
     /// [`parse_pointer`] and [`to_json`] put the field's name in theirs.
     fn compile(self) -> Result<Self::Compiled, String>;
 
-    /// Applies the action to the payload. A location that does not exist is
-    /// [`Failure::Missing`] (skipped when the action is `optional`), anything else
-    /// [`Failure::Invalid`].
-    fn apply(compiled: &Self::Compiled, doc: &mut Value) -> Result<(), Failure>;
+    /// Applies the action to the payload, at `at`: every pointer the action uses is made
+    /// concrete with `at.pointer(path)` first (for a path with wildcards, one match of them;
+    /// [`At::NONE`] otherwise). A location that does not exist is [`Failure::Missing`]
+    /// (skipped when the action is `optional`), anything else [`Failure::Invalid`].
+    fn apply(compiled: &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure>;
+
+    /// What the action does where a wildcard of its path has no container to walk, because
+    /// `pointer`, on the way to it, does not exist: what a missing location is to it, by
+    /// default [`Failure::Missing`]. (`default`, which creates missing parents, has nothing to
+    /// put in them there, and does nothing.)
+    fn no_container(pointer: &str) -> Result<(), Failure> {
+        Err(Failure::Missing(format!("{pointer} does not exist")))
+    }
 
     /// Every location `apply` looks at or changes, and how (so a repair can read no more of
-    /// the payload than that: `partial`). Whatever `apply` does elsewhere must be listed.
+    /// the payload than that: `partial`). Whatever `apply` does elsewhere must be listed. A
+    /// pointer with wildcards is listed as it is written: what it uses is the whole value
+    /// before its first wildcard (see [`Use`]).
     fn uses(compiled: &Self::Compiled) -> Vec<Use<'_>>;
 }
 
-/// A location an action uses, as [`ActionKind::uses`] lists them.
+/// A location an action uses, as [`ActionKind::uses`] lists them. A pointer with wildcards,
+/// either way, uses the value its tokens before the first wildcard name, as [`Use::Value`]:
+/// every match lies inside it, and whatever the action adds or removes lies strictly inside a
+/// match (a path that adds or removes members cannot end with `*`), so that value keeps its
+/// place and only changes within (`Reach::of` reads it so).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Use<'a> {
     /// Reads the value there, or replaces it in place (its parent keeps the same members in
@@ -159,6 +199,8 @@ pub(crate) struct Action {
     optional: bool,
     /// `<op> <path>`, for failure reasons.
     label: String,
+    /// The path, when it has wildcards: the action applies at each of its matches.
+    wildcards: Option<Pointer>,
 }
 
 impl Action {
@@ -181,10 +223,35 @@ impl Action {
         self.op.uses()
     }
 
-    /// Applies the action to `doc`. A missing location is not a failure when the action is
-    /// optional.
+    /// Applies the action to `doc`: once, or, when its path has wildcards, at each match in
+    /// document order, stopping at the first failure. A missing location is not a failure
+    /// when the action is optional (with wildcards: that match is skipped). A failure at a
+    /// match names it: a missing location by its concrete pointer, as without wildcards; any
+    /// other reason is prefixed with `at <the concrete path>: `.
     pub(crate) fn apply(&self, doc: &mut Value) -> Result<(), Failure> {
-        match self.op.apply(doc) {
+        let Some(path) = &self.wildcards else {
+            return self.tolerate(self.op.apply(doc, &At::NONE));
+        };
+        let mut walk = Walk::new(path);
+        while let Some(step) = walk.next(doc) {
+            let result = match step {
+                Step::At(at) => self.op.apply(doc, at).map_err(|failure| match failure {
+                    Failure::Invalid(reason) => {
+                        Failure::Invalid(format!("at {}: {reason}", at.pointer(path)))
+                    }
+                    missing @ Failure::Missing(_) => missing,
+                }),
+                Step::Missing(pointer) => self.op.no_container(&pointer),
+                Step::NotContainer(reason) => Err(Failure::Invalid(reason)),
+            };
+            self.tolerate(result)?;
+        }
+        Ok(())
+    }
+
+    /// `result`, with a missing location forgiven when the action is optional.
+    fn tolerate(&self, result: Result<(), Failure>) -> Result<(), Failure> {
+        match result {
             Err(Failure::Missing(_)) if self.optional => Ok(()),
             result => result,
         }
@@ -200,9 +267,38 @@ fn label(op: &str, path: &str) -> String {
     }
 }
 
-/// Parses the pointer in the settings' `field`.
+/// Parses the pointer in the settings' `field`, where `*` tokens are wildcards.
 fn parse_pointer(text: &str, field: &str) -> Result<Pointer, String> {
-    Pointer::parse(text).map_err(|e| format!("`{field}`: {e}"))
+    Pointer::parse_path(text).map_err(|e| format!("`{field}`: {e}"))
+}
+
+/// Parses the pointer in the settings' `field` naming a member or element the action adds or
+/// removes (`add`, `remove`, `default`, `move`, `rename`, the `path` of `copy`): it cannot end
+/// with a wildcard, which stands for members as they are while the action changes which there
+/// are.
+fn parse_member(text: &str, field: &str) -> Result<Pointer, String> {
+    let pointer = parse_pointer(text, field)?;
+    if pointer.split_last().is_some_and(|(_, last)| last.wildcard) {
+        return Err(format!(
+            "`{field}`: `{text}` cannot end with `*` here: this action adds or removes the \
+             member at its end, and `*` stands for the members there are (a wildcard before \
+             the last token is fine: `/items/*/note`)"
+        ));
+    }
+    Ok(pointer)
+}
+
+/// Checks that `from` and `path` have the same wildcards: `*` at the same places, with the
+/// same tokens up to the last one, so the action applies within each match.
+fn same_wildcards(from: &Pointer, path: &Pointer) -> Result<(), String> {
+    if from.scope() == path.scope() {
+        return Ok(());
+    }
+    Err(format!(
+        "`from` ({from}) and `path` ({path}) must have the same wildcards: `*` at the same \
+         places, with the same tokens up to the last one, as in `/items/*/quantity` and \
+         `/items/*/qty` (the action applies within each match)"
+    ))
 }
 
 /// Converts the TOML value in the settings' `field` to JSON.
@@ -210,9 +306,9 @@ fn to_json(value: toml::Value, field: &str) -> Result<Value, String> {
     toml_to_json(value).map_err(|e| format!("`{field}`: {e}"))
 }
 
-/// Applies an action that rewrites the value at `path` in place: `new_value` gets the current
-/// value and returns its replacement, `None` to keep it, or why it cannot. A `path` that does
-/// not exist is [`Failure::Missing`].
+/// Applies an action that rewrites the value at `path` in place (a concrete pointer:
+/// `at.pointer(path)`): `new_value` gets the current value and returns its replacement, `None`
+/// to keep it, or why it cannot. A `path` that does not exist is [`Failure::Missing`].
 fn rewrite(
     doc: &mut Value,
     path: &Pointer,

@@ -325,7 +325,7 @@ mod tests {
     fn payload_predicates() {
         let doc: Value = serde_json::from_str(
             r#"{"total":"12.50","qty":2,"price":2.0,"customer":{"email":"A@B.C"},
-                "tags":[],"n":null}"#,
+                "tags":[],"n":null,"*":5}"#,
         )
         .unwrap();
         #[rustfmt::skip]
@@ -352,6 +352,7 @@ mod tests {
             ("{ pointer = '/n', is = 'null' }", true),
             ("{ pointer = '/nope', is = 'null' }", false),
             ("{ pointer = '', is = 'object' }", true),
+            ("{ pointer = '/~2', equals = 5 }", true),
         ];
         for (predicate, expected) in cases {
             let when = when(&format!("payload = [{predicate}]")).unwrap();
@@ -376,6 +377,11 @@ mod tests {
             ("class = []", "`when.class`: empty list"),
             ("payload = [{ pointer = 'total', exists = true }]", "entry 1: `pointer`: invalid"),
             ("payload = [{ pointer = '/a' }]", "entry 1: give exactly one of"),
+            (
+                "payload = [{ pointer = '/items/*/qty', is = 'string' }]",
+                "entry 1: `pointer`: `/items/*/qty`: wildcards (`*`) are supported in action \
+                 paths only",
+            ),
             ("payload = [{ pointer = '/a', exists = true, is = 'string' }]", "give exactly one of"),
             ("payload = [{ pointer = '/a', matches = '[' }]", "invalid regex in `matches`"),
             ("payload = [{ pointer = '/a', is = 'date' }]", "unknown variant `date`"),

@@ -4,7 +4,10 @@
 //!
 //! At load time, [`Reach::of`] lists every pointer a rule's actions use ([`Use`]) and finds the
 //! anchor: the longest prefix shared by every location they read or replace in place and every
-//! container whose members they add or remove. Everything the actions do stays inside it.
+//! container whose members they add or remove. Everything the actions do stays inside it. A
+//! pointer with wildcards (`/items/*/qty`) counts as the value before its first wildcard
+//! (`/items`), read or replaced in place: its matches, and all the action does at them, lie
+//! inside that value.
 //!
 //! At evaluation, [`Reach::part`] walks the payload's text (`locate`) from the root towards the
 //! anchor through objects, and stops at the anchor, at a member that is missing, or at anything
@@ -35,15 +38,16 @@ use super::{
     diff::{self, Change},
     exact,
     locate::{Span, Text},
-    pointer::{Pointer, Token},
+    pointer::Token,
     splice,
 };
 
 /// What a rule's actions use, worked out at load time.
 #[derive(Debug, Clone)]
 pub(crate) struct Reach {
-    /// Every pointer the actions use (none is the root); all start with the anchor.
-    pointers: Vec<Pointer>,
+    /// The tokens of every pointer the actions use (none is the root, none has a wildcard);
+    /// all start with the anchor.
+    pointers: Vec<Vec<Token>>,
     /// The anchor's length in tokens.
     anchor: usize,
 }
@@ -55,15 +59,18 @@ impl Reach {
         let mut anchor: Option<&[Token]> = None;
         for action in actions {
             for used in action.uses() {
-                let (pointer, place) = match used {
-                    Use::Value(pointer) => (pointer, pointer.tokens()),
-                    Use::Member(pointer) => (pointer, pointer.split_last()?.0),
+                let (tokens, place) = match used {
+                    Use::Value(pointer) | Use::Member(pointer) if pointer.has_wildcards() => {
+                        (pointer.fixed(), pointer.fixed())
+                    }
+                    Use::Value(pointer) => (pointer.tokens(), pointer.tokens()),
+                    Use::Member(pointer) => (pointer.tokens(), pointer.split_last()?.0),
                 };
-                if pointer.tokens().is_empty() {
+                if tokens.is_empty() {
                     return None;
                 }
                 anchor = Some(anchor.map_or(place, |anchor| common(anchor, place)));
-                pointers.push(pointer.clone());
+                pointers.push(tokens.to_vec());
             }
         }
         Some(Reach {
@@ -76,7 +83,7 @@ impl Reach {
     /// documentation); `None` when that would be the whole payload, or when the text does not
     /// read as expected.
     pub(crate) fn part(&self, text: &Text<'_>) -> Option<Part<'_>> {
-        let anchor = self.pointers.first()?.tokens().get(..self.anchor)?;
+        let anchor = self.pointers.first()?.get(..self.anchor)?;
         let mut span = text.root()?;
         let mut depth = 0;
         for token in anchor {
@@ -91,8 +98,7 @@ impl Reach {
                 None => break,
             }
         }
-        let whole =
-            text.first(span)? != b'{' || self.pointers.iter().any(|p| p.tokens().len() == depth);
+        let whole = text.first(span)? != b'{' || self.pointers.iter().any(|p| p.len() == depth);
         let part = if whole {
             if depth == 0 {
                 return None;
@@ -104,7 +110,7 @@ impl Reach {
             let used = |key: &str| {
                 self.pointers
                     .iter()
-                    .any(|p| p.tokens().get(depth).is_some_and(|token| token.key == key))
+                    .any(|p| p.get(depth).is_some_and(|token| token.key == key))
             };
             let mut members = Map::new();
             text.each_member(span, |key, value| {

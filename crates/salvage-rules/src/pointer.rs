@@ -1,42 +1,106 @@
 //! RFC 6901 JSON Pointers, parsed once at load time into unescaped tokens, with the array index
 //! each token denotes (if any) computed up front so lookups do no parsing.
+//!
+//! Two additions to RFC 6901, both in tokens that RFC 6901 reads otherwise or refuses:
+//! - in an action's path ([`Pointer::parse_path`]), a token that is exactly `*` is a wildcard:
+//!   every element of an array, every member of an object (`wildcard` walks them). Elsewhere
+//!   ([`Pointer::parse`]: conditions) it is refused, never read as a member named `*`;
+//! - `~2` stands for `*` (RFC 6901 refuses `~2`, so no valid pointer changes meaning): a member
+//!   named `*` is `/~2`. A `*` within a longer token is the character, as RFC 6901 says
+//!   (`/it*ms` is the member `it*ms`).
 
-use std::fmt;
+use std::{borrow::Cow, fmt};
 
 use serde_json::Value;
 
 /// A parsed JSON Pointer such as `/customer/email` or `/items/0`. The empty pointer is the whole
-/// document.
+/// document. An action's path may hold wildcards (`/items/*/qty`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pointer {
     text: String,
     tokens: Vec<Token>,
+    /// The number of tokens up to and including the last wildcard (0 without wildcards).
+    scope: usize,
+    /// Where the text after the last wildcard starts (its length without wildcards).
+    scope_end: usize,
 }
 
-/// One reference token, unescaped (`~1` → `/`, `~0` → `~`).
+/// One reference token, unescaped (`~1` → `/`, `~0` → `~`, `~2` → `*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Token {
-    /// The member name, when the parent is an object.
+    /// The member name, when the parent is an object (`*` for a wildcard).
     pub(crate) key: String,
     /// The array index, when the token is a canonical one (`0`, or digits without a leading
     /// zero); `None` for `-` and anything else.
     pub(crate) index: Option<usize>,
+    /// Whether the token is the wildcard `*` (only in action paths); it names no one member,
+    /// and a lookup through it finds nothing.
+    pub(crate) wildcard: bool,
 }
 
 impl Token {
     /// Whether the token is `-`, "past the end of the array".
     pub(crate) fn is_end(&self) -> bool {
-        self.key == "-"
+        self.key == "-" && !self.wildcard
+    }
+
+    /// The token of an array's element `index`.
+    pub(crate) fn element(index: usize) -> Token {
+        Token {
+            key: index.to_string(),
+            index: Some(index),
+            wildcard: false,
+        }
+    }
+
+    /// The token of an object's member `key`.
+    pub(crate) fn member(key: &str) -> Token {
+        Token {
+            key: key.to_owned(),
+            index: array_index(key),
+            wildcard: false,
+        }
+    }
+
+    /// The token as written in a pointer, without its `/`: `~` as `~0`, `/` as `~1`, and a
+    /// member named exactly `*` as `~2` (so the text never reads as a wildcard).
+    pub(crate) fn escaped(&self) -> Cow<'_, str> {
+        if self.wildcard {
+            Cow::Borrowed("*")
+        } else if self.key == "*" {
+            Cow::Borrowed("~2")
+        } else if self.key.contains(['~', '/']) {
+            Cow::Owned(self.key.replace('~', "~0").replace('/', "~1"))
+        } else {
+            Cow::Borrowed(&self.key)
+        }
     }
 }
 
 impl Pointer {
-    /// Parses `text`: empty, or `/`-separated tokens where `~` is only used in `~0` and `~1`.
+    /// Parses `text`, a pointer without wildcards: empty, or `/`-separated tokens where `~` is
+    /// only used in `~0`, `~1` and `~2`. A token that is exactly `*` is refused: wildcards are
+    /// for action paths ([`Pointer::parse_path`]).
     pub(crate) fn parse(text: &str) -> Result<Pointer, String> {
+        let pointer = Pointer::parse_path(text)?;
+        if pointer.has_wildcards() {
+            return Err(format!(
+                "`{text}`: wildcards (`*`) are supported in action paths only \
+                 (a member named `*` is written `~2`)"
+            ));
+        }
+        Ok(pointer)
+    }
+
+    /// Parses `text`, an action's path: a pointer as [`Pointer::parse`] reads it, where a
+    /// token that is exactly `*` is a wildcard.
+    pub(crate) fn parse_path(text: &str) -> Result<Pointer, String> {
         if text.is_empty() {
             return Ok(Pointer {
                 text: String::new(),
                 tokens: Vec::new(),
+                scope: 0,
+                scope_end: 0,
             });
         }
         let Some(rest) = text.strip_prefix('/') else {
@@ -44,25 +108,74 @@ impl Pointer {
                 "invalid JSON pointer `{text}`: must be empty or start with `/`"
             ));
         };
-        let tokens = rest
-            .split('/')
-            .map(|raw| {
-                let key = unescape(raw).ok_or_else(|| {
-                    format!("invalid JSON pointer `{text}`: `~` must be followed by 0 or 1")
-                })?;
-                let index = array_index(&key);
-                Ok(Token { key, index })
-            })
-            .collect::<Result<_, String>>()?;
+        let mut tokens = Vec::new();
+        let (mut scope, mut scope_end, mut end) = (0, 0, 0);
+        for raw in rest.split('/') {
+            end += 1 + raw.len();
+            if raw == "*" {
+                tokens.push(Token {
+                    key: "*".to_owned(),
+                    index: None,
+                    wildcard: true,
+                });
+                (scope, scope_end) = (tokens.len(), end);
+                continue;
+            }
+            let key = unescape(raw).ok_or_else(|| {
+                format!("invalid JSON pointer `{text}`: `~` must be followed by 0, 1 or 2")
+            })?;
+            let index = array_index(&key);
+            tokens.push(Token {
+                key,
+                index,
+                wildcard: false,
+            });
+        }
         Ok(Pointer {
             text: text.to_owned(),
             tokens,
+            scope,
+            scope_end,
         })
     }
 
     /// The tokens, in order (none for the root).
     pub(crate) fn tokens(&self) -> &[Token] {
         &self.tokens
+    }
+
+    /// Whether the pointer holds a wildcard.
+    pub(crate) fn has_wildcards(&self) -> bool {
+        self.scope > 0
+    }
+
+    /// The tokens up to and including the last wildcard (none without wildcards): what the
+    /// wildcards walk, before the rest of the path applies to each match.
+    pub(crate) fn scope(&self) -> &[Token] {
+        &self.tokens[..self.scope]
+    }
+
+    /// The tokens before the first wildcard (all of them without wildcards): every location
+    /// the pointer can name lies inside the value there.
+    pub(crate) fn fixed(&self) -> &[Token] {
+        let first = self.tokens.iter().position(|token| token.wildcard);
+        &self.tokens[..first.unwrap_or(self.tokens.len())]
+    }
+
+    /// The pointer with its scope (up to its last wildcard) replaced by a location the scope
+    /// matched: `tokens`, written `text` (e.g. `/items/*/qty` at `/items/3` is `/items/3/qty`).
+    /// `None` when `tokens` is not as long as the scope.
+    pub(crate) fn at(&self, tokens: &[Token], text: &str) -> Option<Pointer> {
+        if tokens.len() != self.scope {
+            return None;
+        }
+        let rest = self.tokens.get(self.scope..)?;
+        Some(Pointer {
+            text: format!("{text}{}", self.text.get(self.scope_end..)?),
+            tokens: tokens.iter().chain(rest).cloned().collect(),
+            scope: 0,
+            scope_end: 0,
+        })
     }
 
     /// The parent's tokens and the last token; `None` for the root.
@@ -89,10 +202,7 @@ impl Pointer {
 
     /// The pointer made of the first `len` tokens, as text (for messages).
     pub(crate) fn prefix_text(&self, len: usize) -> String {
-        self.tokens[..len.min(self.tokens.len())]
-            .iter()
-            .map(|token| format!("/{}", token.key.replace('~', "~0").replace('/', "~1")))
-            .collect()
+        text(&self.tokens[..len.min(self.tokens.len())])
     }
 }
 
@@ -106,18 +216,30 @@ impl fmt::Display for Pointer {
     }
 }
 
-/// The value `tokens` lead to from `doc`.
+/// `tokens` written as a pointer (see [`Token::escaped`]).
+pub(crate) fn text(tokens: &[Token]) -> String {
+    let mut out = String::new();
+    for token in tokens {
+        out.push('/');
+        out.push_str(&token.escaped());
+    }
+    out
+}
+
+/// The value `tokens` lead to from `doc` (none through a wildcard).
 pub(crate) fn get<'v>(doc: &'v Value, tokens: &[Token]) -> Option<&'v Value> {
     tokens.iter().try_fold(doc, |value, token| match value {
+        _ if token.wildcard => None,
         Value::Object(map) => map.get(&token.key),
         Value::Array(items) => items.get(token.index?),
         _ => None,
     })
 }
 
-/// The value `tokens` lead to from `doc`, mutably.
+/// The value `tokens` lead to from `doc`, mutably (none through a wildcard).
 pub(crate) fn get_mut<'v>(doc: &'v mut Value, tokens: &[Token]) -> Option<&'v mut Value> {
     tokens.iter().try_fold(doc, |value, token| match value {
+        _ if token.wildcard => None,
         Value::Object(map) => map.get_mut(&token.key),
         Value::Array(items) => items.get_mut(token.index?),
         _ => None,
@@ -135,6 +257,7 @@ fn unescape(raw: &str) -> Option<String> {
             '~' => match chars.next() {
                 Some('0') => out.push('~'),
                 Some('1') => out.push('/'),
+                Some('2') => out.push('*'),
                 _ => return None,
             },
             c => out.push(c),
@@ -201,9 +324,58 @@ mod tests {
 
     #[test]
     fn rejects_bad_syntax() {
-        for text in ["total", "/a~", "/a~2b", "a/b"] {
+        for text in ["total", "/a~", "/a~3b", "a/b", "/*", "/items/*/qty"] {
             assert!(Pointer::parse(text).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn action_paths_read_a_lone_star_as_a_wildcard_and_tilde_two_as_a_star() {
+        let path = Pointer::parse_path("/orders/*/it*ms/*/q~2ty").unwrap();
+        let wild: Vec<bool> = path.tokens().iter().map(|t| t.wildcard).collect();
+        assert_eq!(wild, [false, true, false, true, false]);
+        assert_eq!(path.tokens()[2].key, "it*ms");
+        assert_eq!(path.tokens()[4].key, "q*ty");
+        assert_eq!(path.scope().len(), 4);
+        assert_eq!(path.fixed().len(), 1);
+        assert!(path.has_wildcards());
+        // A wildcard finds nothing by itself, even where a member is named `*`.
+        let doc = json!({"a": {"*": 1}});
+        assert_eq!(Pointer::parse_path("/a/*").unwrap().get(&doc), None);
+        assert_eq!(Pointer::parse("/a/~2").unwrap().get(&doc), Some(&json!(1)));
+        let plain = Pointer::parse_path("/a/b").unwrap();
+        assert!(!plain.has_wildcards());
+        assert_eq!((plain.scope().len(), plain.fixed().len()), (0, 2));
+    }
+
+    #[test]
+    fn a_match_makes_a_wildcard_path_concrete() {
+        let path = Pointer::parse_path("/o/*/i/*/q~1ty").unwrap();
+        let at = [
+            Token::member("o"),
+            Token::element(2),
+            Token::member("i"),
+            Token::member("*"),
+        ];
+        let concrete = path.at(&at, "/o/2/i/~2").unwrap();
+        assert_eq!(concrete.to_string(), "/o/2/i/~2/q~1ty");
+        assert!(!concrete.has_wildcards());
+        assert_eq!(concrete.tokens()[4].key, "q/ty");
+        let doc = json!({"o": [0, 1, {"i": {"*": {"q/ty": 7}}}]});
+        assert_eq!(concrete.get(&doc), Some(&json!(7)));
+        // A match of another length does not fit.
+        assert_eq!(path.at(&at[..2], "/o/2"), None);
+    }
+
+    #[test]
+    fn conditions_refuse_wildcards() {
+        let err = Pointer::parse("/items/*/qty").unwrap_err();
+        assert_eq!(
+            err,
+            "`/items/*/qty`: wildcards (`*`) are supported in action paths only \
+             (a member named `*` is written `~2`)"
+        );
+        assert!(Pointer::parse("/it*ms/~2").is_ok());
     }
 
     #[test]
@@ -224,5 +396,6 @@ mod tests {
             Pointer::parse("/a~1b/c~0d/e").unwrap().prefix_text(2),
             "/a~1b/c~0d"
         );
+        assert_eq!(Pointer::parse("/~2/x*/e").unwrap().prefix_text(2), "/~2/x*");
     }
 }

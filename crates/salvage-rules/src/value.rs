@@ -98,6 +98,15 @@ pub(crate) fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// A [`type_name`] with its article, for reasons: `a string`, `an array`, `null`.
+pub(crate) fn with_article(type_name: &str) -> String {
+    match type_name {
+        "null" => "null".to_owned(),
+        "array" | "object" => format!("an {type_name}"),
+        _ => format!("a {type_name}"),
+    }
+}
+
 /// A short description of `value` for failure reasons: scalars as JSON (long strings cut),
 /// containers by type, so a reason never carries a whole sub-document.
 pub(crate) fn describe(value: &Value) -> String {

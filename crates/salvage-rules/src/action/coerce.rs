@@ -19,7 +19,7 @@
 use serde::Deserialize;
 use serde_json::{Number, Value};
 
-use super::{ActionKind, Failure, Use, parse_pointer, rewrite};
+use super::{ActionKind, At, Failure, Use, parse_pointer, rewrite};
 use crate::{number, pointer::Pointer, value::describe};
 
 /// `{ op = "coerce", path, to }`.
@@ -39,8 +39,8 @@ impl ActionKind for Coerce {
         Ok((parse_pointer(&self.path, "path")?, self.to))
     }
 
-    fn apply((path, to): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        rewrite(doc, path, |value| coerce(value, *to))
+    fn apply((path, to): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        rewrite(doc, &at.pointer(path), |value| coerce(value, *to))
     }
 
     fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {

@@ -11,10 +11,10 @@
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{ActionKind, Failure, Use, parse_pointer, to_json};
+use super::{ActionKind, At, Failure, Use, parse_member, parse_pointer, same_wildcards, to_json};
 use crate::{
     pointer::{self, Pointer, Token},
-    value::{describe, json_eq, type_name},
+    value::{describe, json_eq, type_name, with_article},
 };
 
 /// `{ op = "add", path, value }`.
@@ -32,13 +32,13 @@ impl ActionKind for Add {
 
     fn compile(self) -> Result<Self::Compiled, String> {
         Ok((
-            parse_pointer(&self.path, "path")?,
+            parse_member(&self.path, "path")?,
             to_json(self.value, "value")?,
         ))
     }
 
-    fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        add(doc, path, value.clone())
+    fn apply((path, value): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        add(doc, &at.pointer(path), value.clone())
     }
 
     fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
@@ -59,11 +59,11 @@ impl ActionKind for Remove {
     type Compiled = Pointer;
 
     fn compile(self) -> Result<Self::Compiled, String> {
-        parse_pointer(&self.path, "path")
+        parse_member(&self.path, "path")
     }
 
-    fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        remove(doc, path).map(drop)
+    fn apply(path: &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        remove(doc, &at.pointer(path)).map(drop)
     }
 
     fn uses(path: &Self::Compiled) -> Vec<Use<'_>> {
@@ -91,8 +91,8 @@ impl ActionKind for Replace {
         ))
     }
 
-    fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        replace(doc, path, value.clone())
+    fn apply((path, value): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        replace(doc, &at.pointer(path), value.clone())
     }
 
     fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
@@ -118,8 +118,8 @@ impl ActionKind for Move {
         from_to(&self.from, &self.path, "move")
     }
 
-    fn apply((from, path): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        move_value(doc, from, path)
+    fn apply((from, path): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        move_value(doc, &at.pointer(from), &at.pointer(path))
     }
 
     fn uses((from, path): &Self::Compiled) -> Vec<Use<'_>> {
@@ -142,14 +142,19 @@ impl ActionKind for CopyValue {
     type Compiled = (Pointer, Pointer);
 
     fn compile(self) -> Result<Self::Compiled, String> {
-        Ok((
+        let (from, path) = (
             parse_pointer(&self.from, "from")?,
-            parse_pointer(&self.path, "path")?,
-        ))
+            parse_member(&self.path, "path")?,
+        );
+        // One value copied to every match, or each match's own.
+        if from.has_wildcards() || !path.has_wildcards() {
+            same_wildcards(&from, &path)?;
+        }
+        Ok((from, path))
     }
 
-    fn apply((from, path): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        copy(doc, from, path)
+    fn apply((from, path): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        copy(doc, &at.pointer(from), &at.pointer(path))
     }
 
     fn uses((from, path): &Self::Compiled) -> Vec<Use<'_>> {
@@ -177,8 +182,8 @@ impl ActionKind for Test {
         ))
     }
 
-    fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        test(doc, path, value)
+    fn apply((path, value): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        test(doc, &at.pointer(path), value)
     }
 
     fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
@@ -201,13 +206,19 @@ impl ActionKind for SetDefault {
 
     fn compile(self) -> Result<Self::Compiled, String> {
         Ok((
-            parse_pointer(&self.path, "path")?,
+            parse_member(&self.path, "path")?,
             to_json(self.value, "value")?,
         ))
     }
 
-    fn apply((path, value): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        set_default(doc, path, value.clone())
+    fn apply((path, value): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        set_default(doc, &at.pointer(path), value.clone())
+    }
+
+    /// Nothing to fill where a wildcard has no container: `default` does nothing there
+    /// (rather than create a container that would hold no value).
+    fn no_container(_pointer: &str) -> Result<(), Failure> {
+        Ok(())
     }
 
     fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
@@ -233,8 +244,8 @@ impl ActionKind for Rename {
         from_to(&self.from, &self.path, "rename")
     }
 
-    fn apply((from, path): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        rename(doc, from, path)
+    fn apply((from, path): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        rename(doc, &at.pointer(from), &at.pointer(path))
     }
 
     fn uses((from, path): &Self::Compiled) -> Vec<Use<'_>> {
@@ -242,9 +253,11 @@ impl ActionKind for Rename {
     }
 }
 
-/// `from` and `path` of a move-like action; moving a value into itself can never work.
+/// `from` and `path` of a move-like action, with the same wildcards (a value moves within
+/// each match); moving a value into itself can never work.
 fn from_to(from: &str, path: &str, op: &str) -> Result<(Pointer, Pointer), String> {
-    let (from_ptr, path_ptr) = (parse_pointer(from, "from")?, parse_pointer(path, "path")?);
+    let (from_ptr, path_ptr) = (parse_member(from, "from")?, parse_member(path, "path")?);
+    same_wildcards(&from_ptr, &path_ptr)?;
     if from_ptr.is_proper_prefix_of(&path_ptr) {
         return Err(format!("cannot {op} `{from}` into its own child `{path}`"));
     }
@@ -455,16 +468,8 @@ fn not_a_container(path: &Pointer, depth: usize, found: &Value) -> Failure {
     };
     Failure::Invalid(format!(
         "{at} is {}, not an object or array",
-        article(type_name(found))
+        with_article(type_name(found))
     ))
-}
-
-fn article(type_name: &str) -> String {
-    match type_name {
-        "null" => "null".to_owned(),
-        "array" | "object" => format!("an {type_name}"),
-        _ => format!("a {type_name}"),
-    }
 }
 
 #[cfg(test)]

@@ -300,3 +300,5 @@ fn labels_name_the_op_and_path() {
     let action = action(r#"{ op = "coerce", path = "/t", to = "number" }"#).unwrap();
     assert_eq!(action.label(), "coerce /t");
 }
+
+mod wildcards;

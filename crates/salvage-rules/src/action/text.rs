@@ -7,7 +7,7 @@ use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::{ActionKind, Failure, Use, parse_pointer, rewrite, to_json};
+use super::{ActionKind, At, Failure, Use, parse_pointer, rewrite, to_json};
 use crate::{
     pointer::Pointer,
     value::{describe, type_name},
@@ -29,8 +29,10 @@ impl ActionKind for Trim {
         parse_pointer(&self.path, "path")
     }
 
-    fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        rewrite(doc, path, |value| change_case(value, Case::Trim).map(Some))
+    fn apply(path: &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        rewrite(doc, &at.pointer(path), |value| {
+            change_case(value, Case::Trim).map(Some)
+        })
     }
 
     fn uses(path: &Self::Compiled) -> Vec<Use<'_>> {
@@ -54,8 +56,10 @@ impl ActionKind for Lowercase {
         parse_pointer(&self.path, "path")
     }
 
-    fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        rewrite(doc, path, |value| change_case(value, Case::Lower).map(Some))
+    fn apply(path: &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        rewrite(doc, &at.pointer(path), |value| {
+            change_case(value, Case::Lower).map(Some)
+        })
     }
 
     fn uses(path: &Self::Compiled) -> Vec<Use<'_>> {
@@ -79,8 +83,10 @@ impl ActionKind for Uppercase {
         parse_pointer(&self.path, "path")
     }
 
-    fn apply(path: &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        rewrite(doc, path, |value| change_case(value, Case::Upper).map(Some))
+    fn apply(path: &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        rewrite(doc, &at.pointer(path), |value| {
+            change_case(value, Case::Upper).map(Some)
+        })
     }
 
     fn uses(path: &Self::Compiled) -> Vec<Use<'_>> {
@@ -107,8 +113,14 @@ impl ActionKind for RegexReplace {
         Ok((parse_pointer(&self.path, "path")?, substitution))
     }
 
-    fn apply((path, substitution): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        rewrite(doc, path, |value| substitution.apply(value).map(Some))
+    fn apply(
+        (path, substitution): &Self::Compiled,
+        doc: &mut Value,
+        at: &At,
+    ) -> Result<(), Failure> {
+        rewrite(doc, &at.pointer(path), |value| {
+            substitution.apply(value).map(Some)
+        })
     }
 
     fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
@@ -144,8 +156,8 @@ impl ActionKind for Map {
         Ok((parse_pointer(&self.path, "path")?, map))
     }
 
-    fn apply((path, map): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        rewrite(doc, path, |value| map.apply(value).map(Some))
+    fn apply((path, map): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        rewrite(doc, &at.pointer(path), |value| map.apply(value).map(Some))
     }
 
     fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {

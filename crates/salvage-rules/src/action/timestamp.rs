@@ -28,7 +28,7 @@ use time::{
     macros::format_description,
 };
 
-use super::{ActionKind, Failure, Use, parse_pointer, rewrite};
+use super::{ActionKind, At, Failure, Use, parse_pointer, rewrite};
 use crate::{pointer::Pointer, value::describe};
 
 /// `{ op = "timestamp", path, formats = [...] }`.
@@ -50,8 +50,10 @@ impl ActionKind for Timestamp {
         Ok((parse_pointer(&self.path, "path")?, formats))
     }
 
-    fn apply((path, formats): &Self::Compiled, doc: &mut Value) -> Result<(), Failure> {
-        rewrite(doc, path, |value| formats.normalise(value).map(Some))
+    fn apply((path, formats): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        rewrite(doc, &at.pointer(path), |value| {
+            formats.normalise(value).map(Some)
+        })
     }
 
     fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {

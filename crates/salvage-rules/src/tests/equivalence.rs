@@ -2,13 +2,19 @@
 //! parsing every payload whole decided: both run here over the example rules' tests, the
 //! crate's test rules, hand-picked payloads and a few thousand generated ones, against rules
 //! using every action and every predicate at every kind of pointer, and must agree on the whole
-//! evaluation (rule, decision, repaired bytes, changes, repair kind, attempts).
+//! evaluation (rule, decision, repaired bytes, changes, repair kind, attempts). `wildcards`
+//! does the same for actions whose paths hold wildcards.
+
+mod wildcards;
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{evaluate::ORDERS, exact::RULES as EXACT_RULES, example::EXAMPLE, rules};
+use super::{
+    evaluate::ORDERS, exact::RULES as EXACT_RULES, example::EXAMPLE, rules,
+    wildcards::RULES as WILDCARD_RULES,
+};
 use crate::{Decision, ErrorClass, Evaluation, Input, RuleSet, exact, payload::Payload, scan};
 
 /// `RuleSet::evaluate` as it was before payloads were read in place: the payload parsed whole,
@@ -148,6 +154,7 @@ fn the_example_and_test_rules_decide_the_same_on_their_own_tests() {
         ("examples/rules.toml", EXAMPLE),
         ("exact", EXACT_RULES),
         ("evaluate", ORDERS),
+        ("wildcards", WILDCARD_RULES),
     ] {
         let set = rules(source);
         for test in &set.tests {
@@ -681,9 +688,16 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
              actions = {list}\nalso = 'P'\n"
         ));
     }
-    // Sets of a few rules, each rule selected by its own code, and those with predicates also
-    // by `P` (the first whose predicates hold decides).
-    let mut sets: Vec<(String, Vec<String>)> = bodies
+    let mut sets = sets(&bodies);
+    sets.push((CHAIN.to_owned(), vec!["CHAIN".to_owned()]));
+    sets
+}
+
+/// Rules files made of `bodies`, a few rules per file, each rule selected by its own code, and
+/// those whose body ends with `also = 'P'` also by `P` (the first whose predicates hold
+/// decides); with the codes of each file.
+fn sets(bodies: &[String]) -> Vec<(String, Vec<String>)> {
+    bodies
         .chunks(10)
         .enumerate()
         .map(|(set, bodies)| {
@@ -702,9 +716,7 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
             }
             (source, codes)
         })
-        .collect();
-    sets.push((CHAIN.to_owned(), vec!["CHAIN".to_owned()]));
-    sets
+        .collect()
 }
 
 /// Rules sharing one code: the first whose predicates hold decides, on one reading of the

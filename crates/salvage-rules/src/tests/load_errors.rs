@@ -66,12 +66,38 @@ fn cases() -> Vec<(String, usize, &'static str)> {
         ),
         (
             third(&[
-                "when.payload = [{ pointer = \"/a~2\", exists = true }]",
+                "when.payload = [{ pointer = \"/a~3\", exists = true }]",
                 park,
             ]),
             9,
-            "rule `c`: `when.payload` entry 1: `pointer`: invalid JSON pointer `/a~2`: \
-             `~` must be followed by 0 or 1",
+            "rule `c`: `when.payload` entry 1: `pointer`: invalid JSON pointer `/a~3`: \
+             `~` must be followed by 0, 1 or 2",
+        ),
+        // Wildcards: action paths only, and only where they can work.
+        (
+            third(&[
+                "when.payload = [{ pointer = \"/items/*/qty\", is = \"string\" }]",
+                park,
+            ]),
+            9,
+            "rule `c`: `when.payload` entry 1: `pointer`: `/items/*/qty`: wildcards (`*`) are \
+             supported in action paths only (a member named `*` is written `~2`)",
+        ),
+        (
+            third(&["actions = [{ op = \"remove\", path = \"/items/*\" }]"]),
+            9,
+            "rule `c`: action 1: `path`: `/items/*` cannot end with `*` here",
+        ),
+        (
+            third(&[
+                "actions = [",
+                "  { op = \"trim\", path = \"/items/*/sku\" },",
+                "  { op = \"rename\", from = \"/items/*/quantity\", path = \"/qty\" },",
+                "]",
+            ]),
+            9,
+            "rule `c`: action 2: `from` (/items/*/quantity) and `path` (/qty) must have the \
+             same wildcards",
         ),
         (
             third(&["whn.code = \"X\"", park]),
