@@ -109,7 +109,10 @@ fn failing_tests_say_what_differed() {
         failed[0].failure.as_deref(),
         Some(concat!(
             r#"payload is {"id":"o-1001","total":12.50,"currency":"EUR"}, "#,
-            r#"expected {"id":"o-1001","total":13,"currency":"EUR"}"#
+            r#"expected {"id":"o-1001","total":13,"currency":"EUR"}; "#,
+            r#"first difference at byte 24: "#,
+            r#"produced `…":"o-1001","total":12.50,"currency":"EUR…`, "#,
+            r#"expected `…":"o-1001","total":13,"currency":"EUR"}`"#,
         ))
     );
 }
