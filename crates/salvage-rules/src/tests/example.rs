@@ -8,8 +8,9 @@ use crate::{Backoff, Decision, ErrorClass, RuleSet};
 pub(super) const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
-const EXPECTED_RULES: [&str; 13] = [
+const EXPECTED_RULES: [&str; 14] = [
     "order-total-as-string",
+    "order-high-value-review",
     "order-line-qty-as-string",
     "order-missing-currency",
     "order-placed-at-format",
