@@ -4,11 +4,15 @@
 //! - `queue`, `event_type`, `code`: a glob or an array of globs (any may match); a code
 //!   without `*` or `?` is simply an exact match.
 //! - `class`: a class name or an array of them, in any case.
-//! - `message`: a regex searched anywhere in the consumer's message (`(?i)` for any case).
+//! - `message`: a regex searched anywhere in the consumer's message (`(?i)` for any case);
+//!   `message_not`: a regex the message must have no match of.
 //! - `payload`: predicates on the JSON payload, each `{ pointer = "/a/b", <check> }` with
 //!   exactly one check: `exists = true|false`, `missing = true|false`, `equals = <value>`
 //!   (compared as JSON, numbers by value), `matches = "<regex>"` (the value must be a string
-//!   with a match) or `is = "string"|"number"|"integer"|"boolean"|"object"|"array"|"null"`.
+//!   with a match), `not_matches = "<regex>"` (the value must be a string without one: a
+//!   missing value or another type fails both), `is = "string"|"number"|"integer"|"boolean"|
+//!   "object"|"array"|"null"`, or `gt`/`gte`/`lt`/`lte = <number>` (the value must be a JSON
+//!   number, compared by exact value: `compare`).
 //!
 //! Matching is split in two so the payload is read only when needed: the envelope conditions
 //! first, then the payload predicates, on the payload's text (`locate`: each predicate finds its
@@ -21,6 +25,7 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::{
+    compare::{Comparison, Op},
     exact,
     glob::GlobSet,
     locate::{Span, Text},
@@ -39,6 +44,7 @@ pub(crate) struct When {
     class: Option<[bool; 3]>,
     code: Option<GlobSet>,
     message: Option<Regex>,
+    message_not: Option<Regex>,
     payload: Vec<Predicate>,
 }
 
@@ -54,7 +60,11 @@ enum Check {
     Present(bool),
     Equals(Value),
     Matches(Regex),
+    /// `not_matches`: a string without a match.
+    NotMatches(Regex),
     Is(JsonType),
+    /// `gt`, `gte`, `lt`, `lte`: a JSON number compared with the rule's.
+    Compare(Comparison),
 }
 
 impl When {
@@ -87,12 +97,16 @@ impl When {
                 Ok::<_, String>(set)
             })
             .transpose()?;
-        let message = raw
-            .message
-            .map(|pattern| {
-                Regex::new(&pattern).map_err(|e| format!("invalid regex in `when.message`: {e}"))
-            })
-            .transpose()?;
+        let regex = |pattern: Option<String>, field: &str| {
+            pattern
+                .map(|pattern| {
+                    Regex::new(&pattern)
+                        .map_err(|e| format!("invalid regex in `when.{field}`: {e}"))
+                })
+                .transpose()
+        };
+        let message = regex(raw.message, "message")?;
+        let message_not = regex(raw.message_not, "message_not")?;
         let payload = raw
             .payload
             .into_iter()
@@ -108,6 +122,7 @@ impl When {
             class,
             code: globs(raw.code, "code")?,
             message,
+            message_not,
             payload,
         })
     }
@@ -131,6 +146,10 @@ impl When {
                 .message
                 .as_ref()
                 .is_none_or(|regex| regex.is_match(input.message))
+            && self
+                .message_not
+                .as_ref()
+                .is_none_or(|regex| !regex.is_match(input.message))
     }
 
     /// Whether there are payload predicates (which need the payload parsed as JSON).
@@ -179,15 +198,32 @@ impl Predicate {
                 Regex::new(&pattern).map_err(|e| format!("invalid regex in `matches`: {e}"))?;
             checks.push(Check::Matches(regex));
         }
+        if let Some(pattern) = raw.not_matches {
+            let regex =
+                Regex::new(&pattern).map_err(|e| format!("invalid regex in `not_matches`: {e}"))?;
+            checks.push(Check::NotMatches(regex));
+        }
         if let Some(json_type) = raw.is {
             checks.push(Check::Is(json_type));
+        }
+        for (op, value) in [
+            (Op::Gt, raw.gt),
+            (Op::Gte, raw.gte),
+            (Op::Lt, raw.lt),
+            (Op::Lte, raw.lte),
+        ] {
+            if let Some(value) = value {
+                checks.push(Check::Compare(Comparison::compile(op, value)?));
+            }
         }
         let check = match checks.len() {
             1 => checks.pop(),
             _ => None,
         }
         .ok_or_else(|| {
-            "give exactly one of `exists`, `missing`, `equals`, `matches` or `is`".to_owned()
+            "give exactly one of `exists`, `missing`, `equals`, `matches`, `not_matches`, `is`, \
+             `gt`, `gte`, `lt` or `lte` (for a range, give two predicates on the same pointer)"
+                .to_owned()
         })?;
         Ok(Predicate { pointer, check })
     }
@@ -198,7 +234,9 @@ impl Predicate {
             (Check::Present(want), value) => value.is_some() == *want,
             (Check::Equals(expected), Some(value)) => json_eq(value, expected),
             (Check::Matches(regex), Some(Value::String(text))) => regex.is_match(text),
+            (Check::NotMatches(regex), Some(Value::String(text))) => !regex.is_match(text),
             (Check::Is(json_type), Some(value)) => json_type.matches(value),
+            (Check::Compare(comparison), Some(Value::Number(n))) => comparison.holds(n.as_str()),
             _ => false,
         }
     }
@@ -213,6 +251,15 @@ impl Predicate {
             (Check::Equals(expected), Some(span)) => json_eq(&parse(text, span)?, expected),
             (Check::Matches(regex), Some(span)) => match text.first(span)? {
                 b'"' => regex.is_match(&string(text, span)?),
+                _ => false,
+            },
+            (Check::NotMatches(regex), Some(span)) => match text.first(span)? {
+                b'"' => !regex.is_match(&string(text, span)?),
+                _ => false,
+            },
+            // A number's text is its value as written, which `exact::parse` keeps.
+            (Check::Compare(comparison), Some(span)) => match type_of(text.first(span)?) {
+                JsonType::Number => comparison.holds(std::str::from_utf8(text.slice(span)?).ok()?),
                 _ => false,
             },
             (Check::Is(JsonType::Integer), Some(span)) => {
@@ -309,6 +356,12 @@ mod tests {
             ("message = '(?i)total.*number'", input("q", Data, "", "Total must be a Number"), true),
             ("message = 'total'", input("q", Data, "", "the TOTAL"), false),
             ("message = 'total'", input("q", Data, "", "grand total!"), true),
+            ("message_not = '(?i)currency'", input("q", Data, "", "total is missing"), true),
+            ("message_not = '(?i)currency'", input("q", Data, "", "Currency missing"), false),
+            ("message_not = 'x'", input("q", Data, "", ""), true),
+            ("message = 'missing'\nmessage_not = 'currency'", input("q", Data, "", "total missing"), true),
+            ("message = 'missing'\nmessage_not = 'currency'", input("q", Data, "", "currency missing"), false),
+            ("message = 'missing'\nmessage_not = 'currency'", input("q", Data, "", "total wrong"), false),
             ("queue = 'orders'\nclass = 'data'", input("orders", Transient, "", ""), false),
         ];
         for (source, input, expected) in cases {
@@ -323,11 +376,13 @@ mod tests {
 
     #[test]
     fn payload_predicates() {
-        let doc: Value = serde_json::from_str(
-            r#"{"total":"12.50","qty":2,"price":2.0,"customer":{"email":"A@B.C"},
-                "tags":[],"n":null,"*":5}"#,
-        )
-        .unwrap();
+        let src = br#"{"total":"12.50","qty":2,"price":2.0,"customer":{"email":"A@B.C"},
+                "tags":[],"n":null,"*":5,"id":20261121000000000000001,
+                "f":0.30000000000000004,"neg":-12.30}"#;
+        let doc: Value = serde_json::from_slice(src).unwrap();
+        // Read in place too, as evaluation reads a payload `exact::check` finds plain.
+        assert_eq!(exact::check(src).unwrap(), exact::Checked::Plain);
+        let text = Text::new(src, None);
         #[rustfmt::skip]
         let cases: &[(&str, bool)] = &[
             ("{ pointer = '/total', exists = true }", true),
@@ -343,6 +398,29 @@ mod tests {
             ("{ pointer = '/nope', equals = 1 }", false),
             ("{ pointer = '/customer/email', matches = '[A-Z]' }", true),
             ("{ pointer = '/qty', matches = '2' }", false),
+            ("{ pointer = '/customer/email', not_matches = '[a-z]' }", true),
+            ("{ pointer = '/customer/email', not_matches = '[A-Z]' }", false),
+            ("{ pointer = '/qty', not_matches = 'x' }", false),
+            ("{ pointer = '/n', not_matches = 'x' }", false),
+            ("{ pointer = '/nope', not_matches = 'x' }", false),
+            ("{ pointer = '/qty', gt = 1 }", true),
+            ("{ pointer = '/qty', gt = 2 }", false),
+            ("{ pointer = '/qty', gte = 2.0 }", true),
+            ("{ pointer = '/price', lte = 2 }", true),
+            ("{ pointer = '/price', lt = 2 }", false),
+            ("{ pointer = '/f', gt = 0.3 }", true),
+            ("{ pointer = '/f', lte = '0.30000000000000004' }", true),
+            ("{ pointer = '/id', gt = '20261121000000000000000' }", true),
+            ("{ pointer = '/id', gt = '20261121000000000000001' }", false),
+            ("{ pointer = '/id', lt = '20261121000000000000002' }", true),
+            ("{ pointer = '/neg', lt = -12.3 }", false),
+            ("{ pointer = '/neg', lte = '-12.3' }", true),
+            ("{ pointer = '/neg', gt = '-12.31' }", true),
+            ("{ pointer = '/total', gt = 1 }", false),
+            ("{ pointer = '/total', lte = 1 }", false),
+            ("{ pointer = '/n', lt = 1 }", false),
+            ("{ pointer = '/tags', lt = 1 }", false),
+            ("{ pointer = '/nope', gte = 0 }", false),
             ("{ pointer = '/total', is = 'string' }", true),
             ("{ pointer = '/total', is = 'number' }", false),
             ("{ pointer = '/qty', is = 'integer' }", true),
@@ -358,6 +436,11 @@ mod tests {
             let when = when(&format!("payload = [{predicate}]")).unwrap();
             assert!(when.has_payload_predicates());
             assert_eq!(when.matches_payload(&doc), *expected, "{predicate}");
+            assert_eq!(
+                when.matches_payload_text(&text),
+                Some(*expected),
+                "{predicate} in place"
+            );
         }
         let both = when(
             "payload = [{ pointer = '/total', is = 'string' }, { pointer = '/qty', equals = 3 }]",
@@ -384,6 +467,13 @@ mod tests {
             ),
             ("payload = [{ pointer = '/a', exists = true, is = 'string' }]", "give exactly one of"),
             ("payload = [{ pointer = '/a', matches = '[' }]", "invalid regex in `matches`"),
+            ("payload = [{ pointer = '/a', not_matches = '[' }]", "invalid regex in `not_matches`"),
+            ("message_not = '('", "invalid regex in `when.message_not`"),
+            ("payload = [{ pointer = '/a', gt = 'ten' }]", "entry 1: `gt`: \"ten\" is not a number"),
+            ("payload = [{ pointer = '/a', lte = true }]", "entry 1: `lte` must be a number"),
+            ("payload = [{ pointer = '/a', gt = 1, lt = 5 }]", "give exactly one of"),
+            ("payload = [{ pointer = '/a', gt = 1, matches = 'x' }]", "give exactly one of"),
+            ("payload = [{ pointer = '/a', greater = 1 }]", "unknown field `greater`"),
             ("payload = [{ pointer = '/a', is = 'date' }]", "unknown variant `date`"),
             ("payload = [{ pointer = '/a', exist = true }]", "unknown field `exist`"),
             ("queue = 'x'\nqueues = 'y'", "unknown field `queues`"),

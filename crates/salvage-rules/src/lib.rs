@@ -13,7 +13,8 @@
 //! - `error`: [`RulesError`], loading errors with file, line and rule;
 //! - `raw`, `load`: the TOML shapes and their validation into a rule set;
 //! - `rule`: one compiled rule and how a match becomes a decision;
-//! - `condition`, `glob`: the `when` conditions;
+//! - `condition`, `glob`, `compare`: the `when` conditions (`compare`: `gt`, `lt`, ... on
+//!   numbers by exact value);
 //! - `action`: the list of actions and their dispatch; under it, each family's settings,
 //!   compile and apply: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text` (`trim`,
 //!   case, `regex_replace`, `map`) and `timestamp`; `pointer` and `value` serve them, and
@@ -39,6 +40,7 @@
 //! bytes.
 
 mod action;
+mod compare;
 mod condition;
 pub mod diff;
 mod error;

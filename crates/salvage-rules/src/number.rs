@@ -2,6 +2,8 @@
 //! `arbitrary_precision` keeps them as text): `12.30` equals `12.3` and `1.23e1`, a 23-digit id
 //! is compared digit by digit, never through a double.
 
+use std::cmp::Ordering;
+
 use serde_json::Number;
 
 /// A number as `digits × 10^exp`, digits without leading or trailing zeros (empty for zero).
@@ -61,6 +63,40 @@ impl Decimal {
             exp,
         })
     }
+
+    /// -1, 0 or 1.
+    fn sign(&self) -> i8 {
+        match (self.digits.is_empty(), self.negative) {
+            (true, _) => 0,
+            (false, true) => -1,
+            (false, false) => 1,
+        }
+    }
+
+    /// How `self` compares with `other` by value.
+    fn cmp_value(&self, other: &Decimal) -> Ordering {
+        let sign = self.sign().cmp(&other.sign());
+        if sign != Ordering::Equal || self.sign() == 0 {
+            return sign;
+        }
+        let magnitude = self.cmp_magnitude(other);
+        if self.negative {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
+    }
+
+    /// How the absolute values compare, both non-zero: first by where the leading digit stands
+    /// (`digits.len() + exp`: 10^(that - 1) <= |value| < 10^that), then digit by digit (the
+    /// digits have no leading or trailing zeros, so the one that runs out first is smaller).
+    fn cmp_magnitude(&self, other: &Decimal) -> Ordering {
+        let lead =
+            |d: &Decimal| i128::try_from(d.digits.len()).unwrap_or(i128::MAX) + i128::from(d.exp);
+        lead(self)
+            .cmp(&lead(other))
+            .then_with(|| self.digits.as_bytes().cmp(other.digits.as_bytes()))
+    }
 }
 
 /// Whether two numbers have the same value (`1`, `1.0`, `1e0` and `10e-1` do; `0` and `-0`
@@ -75,6 +111,13 @@ pub(crate) fn text_eq(x: &str, y: &str) -> bool {
         (Some(x), Some(y)) => x == y,
         _ => x == y,
     }
+}
+
+/// How number text `x` compares with number text `y` by exact value (`12.30` equals `12.3`,
+/// `0.1` is below `0.10000000000000001`, 23-digit integers digit by digit); `None` when either
+/// is not a number or its exponent does not fit 64 bits.
+pub(crate) fn cmp_text(x: &str, y: &str) -> Option<Ordering> {
+    Some(Decimal::parse(x)?.cmp_value(&Decimal::parse(y)?))
 }
 
 /// Whether the number has no fractional part (`3`, `3.0`, `1e3`, a 23-digit id).
@@ -163,6 +206,51 @@ mod tests {
         ];
         for (x, y) in different {
             assert!(!eq(&n(x), &n(y)), "{x} != {y}");
+        }
+    }
+
+    #[test]
+    fn ordering_is_by_exact_value() {
+        use Ordering::{Equal, Greater, Less};
+        let cases = [
+            ("12.30", "12.3", Equal),
+            ("1.23e1", "12.3", Equal),
+            ("0", "-0", Equal),
+            ("0.0", "-0e5", Equal),
+            ("1500", "1.5E3", Equal),
+            ("0.3", "0.30000000000000004", Less),
+            ("0.1", "0.10000000000000001", Less),
+            (
+                "20261121000000000000002",
+                "20261121000000000000001",
+                Greater,
+            ),
+            (
+                "20261121000000000000001",
+                "2026112100000000000000.1",
+                Greater,
+            ),
+            ("99999999999999999999999", "100000000000000000000000", Less),
+            ("12.3", "12.31", Less),
+            ("12.31", "12.3", Greater),
+            ("-12.31", "-12.3", Less),
+            ("-1", "0", Less),
+            ("0", "0.0000001", Less),
+            ("-0.0000001", "0", Less),
+            ("-5", "3", Less),
+            ("1e3", "999.999", Greater),
+            ("1e-3", "0.001", Equal),
+            ("1e400", "1e399", Greater),
+            ("-1e400", "1", Less),
+            ("9", "10", Less),
+            ("0.9", "0.10", Greater),
+        ];
+        for (x, y, want) in cases {
+            assert_eq!(cmp_text(x, y), Some(want), "{x} vs {y}");
+            assert_eq!(cmp_text(y, x), Some(want.reverse()), "{y} vs {x}");
+        }
+        for (x, y) in [("x", "1"), ("1", ""), ("1e99999999999999999999", "1")] {
+            assert_eq!(cmp_text(x, y), None, "{x} vs {y}");
         }
     }
 

@@ -75,6 +75,7 @@ pub(crate) struct RawWhen {
     pub(crate) class: Option<toml::Value>,
     pub(crate) code: Option<toml::Value>,
     pub(crate) message: Option<String>,
+    pub(crate) message_not: Option<String>,
     #[serde(default)]
     pub(crate) payload: Vec<toml::Value>,
 }
@@ -88,7 +89,12 @@ pub(crate) struct RawPredicate {
     pub(crate) missing: Option<bool>,
     pub(crate) equals: Option<toml::Value>,
     pub(crate) matches: Option<String>,
+    pub(crate) not_matches: Option<String>,
     pub(crate) is: Option<JsonType>,
+    pub(crate) gt: Option<toml::Value>,
+    pub(crate) gte: Option<toml::Value>,
+    pub(crate) lt: Option<toml::Value>,
+    pub(crate) lte: Option<toml::Value>,
 }
 
 /// A rule's `decision`.

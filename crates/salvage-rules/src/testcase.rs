@@ -14,17 +14,21 @@
 //! `input` needs `queue`, `event_type` and `class`; `code` and `message` default to empty, and
 //! the payload is given as text (`payload`) or as a TOML value turned into JSON
 //! (`payload_json`), or left out (empty). `expect` needs `decision`, and may add `payload` /
-//! `payload_json` (the repaired payload, compared as JSON: member order aside, `payload` text
-//! must match exactly, numbers with the same digits, so `12.50` is not `12.5`; `payload_json`,
-//! TOML values that keep no number's digits, compares numbers by value), `unchanged = true`
-//! (requeued with
-//! the original bytes; `false` = with a repaired payload), `reason` (a substring of the park
-//! reason), `repair` (`none`, `repaired`, `failed`) and `max_attempts`.
+//! `payload_json` (the repaired payload), `unchanged = true` (requeued with the original
+//! bytes; `false` = with a repaired payload), `reason` (a substring of the park reason),
+//! `repair` (`none`, `repaired`, `failed`) and `max_attempts`.
+//!
+//! `expect.payload` is compared with the repaired bytes exactly: a repair keeps every byte it
+//! did not change and writes the numbers it did with their digits, so the exact text is what a
+//! test can honestly pin (`12.50` is not `12.5`, and member order, spacing and escapes count).
+//! A failure shows both texts and the byte where they first differ. `expect.payload_json`
+//! compares as JSON instead (member order aside, numbers by value: TOML keeps no number's
+//! digits), for a test that means the data and not its spelling.
 
 use serde_json::Value;
 
 use super::{
-    RuleSet,
+    RuleSet, exact,
     model::{Decision, ErrorClass, Input, Repair, TestOutcome},
     raw::{DecisionKind, RawExpect, RawTest, RawTestInput},
     value::{json_eq, toml_to_json},
@@ -202,28 +206,13 @@ impl TestCase {
     }
 }
 
-/// An expected payload, and how numbers are compared.
+/// An expected payload, and how it is compared.
 #[derive(Debug, Clone)]
 enum Expected {
-    /// From `payload` (JSON text): numbers as written.
-    Exact(Value),
-    /// From `payload_json` (TOML): numbers by value.
+    /// From `payload`: the repaired bytes, exactly.
+    Text(String),
+    /// From `payload_json` (TOML): as JSON, numbers by value.
     ByValue(Value),
-}
-
-impl Expected {
-    fn matches(&self, got: &Value) -> bool {
-        match self {
-            Expected::Exact(want) => got == want,
-            Expected::ByValue(want) => json_eq(got, want),
-        }
-    }
-
-    fn value(&self) -> &Value {
-        match self {
-            Expected::Exact(want) | Expected::ByValue(want) => want,
-        }
-    }
 }
 
 fn check_payload(expect: &Expect, actual: Option<&[u8]>, problems: &mut Vec<String>) {
@@ -238,16 +227,90 @@ fn check_payload(expect: &Expect, actual: Option<&[u8]>, problems: &mut Vec<Stri
     let Some(expected) = &expect.payload else {
         return;
     };
-    let want = expected.value();
-    match actual.map(|bytes| (bytes, serde_json::from_slice::<Value>(bytes))) {
-        None => problems.push(format!("payload unchanged, expected {want}")),
-        Some((_, Ok(got))) if expected.matches(&got) => {}
-        Some((bytes, Ok(_))) => problems.push(format!(
-            "payload is {}, expected {want}",
-            String::from_utf8_lossy(bytes)
-        )),
-        Some((_, Err(e))) => problems.push(format!("repaired payload is not JSON: {e}")),
+    match (actual, expected) {
+        (None, Expected::Text(want)) => {
+            problems.push(format!("payload unchanged, expected {want}"));
+        }
+        (None, Expected::ByValue(want)) => {
+            problems.push(format!("payload unchanged, expected {want}"));
+        }
+        (Some(bytes), Expected::Text(want)) if bytes == want.as_bytes() => {}
+        (Some(bytes), Expected::Text(want)) => problems.push(text_difference(bytes, want)),
+        (Some(bytes), Expected::ByValue(want)) => match serde_json::from_slice::<Value>(bytes) {
+            Ok(got) if json_eq(&got, want) => {}
+            Ok(_) => problems.push(format!(
+                "payload is {}, expected {want}",
+                String::from_utf8_lossy(bytes)
+            )),
+            Err(e) => problems.push(format!("repaired payload is not JSON: {e}")),
+        },
     }
+}
+
+/// How far an excerpt reaches on either side of the first difference, in bytes.
+const EXCERPT_BYTES: usize = 20;
+
+/// The failure of a payload that is not the expected text: both texts, then the byte where
+/// they first differ with an excerpt of each around it, and whether they are at least equal as
+/// JSON with the same digits (so only spacing, member order, escapes or how an exponent is
+/// written differ: `1e3` and `1e+3` parse the same).
+fn text_difference(got: &[u8], want: &str) -> String {
+    let want_bytes = want.as_bytes();
+    let at = got
+        .iter()
+        .zip(want_bytes)
+        .position(|(a, b)| a != b)
+        .unwrap_or_else(|| got.len().min(want_bytes.len()));
+    let mut message = format!(
+        "payload is {}, expected {}; first difference at byte {at}: produced {}, expected {}",
+        visible(got),
+        visible(want_bytes),
+        excerpt(got, at),
+        excerpt(want_bytes, at),
+    );
+    let same_json = match (exact::parse(got), exact::parse(want_bytes)) {
+        (Ok(got), Ok(want)) => got == want,
+        _ => false,
+    };
+    if same_json {
+        message.push_str(
+            " (equal as JSON with the same digits: only spacing, member order, escapes or \
+             exponents are written otherwise)",
+        );
+    }
+    message
+}
+
+/// `text` with its control characters escaped (`\n`), so a message stays on one line and
+/// shows its spacing.
+fn visible(text: &[u8]) -> String {
+    String::from_utf8_lossy(text)
+        .chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// `text` around byte `at`, in backticks: up to [`EXCERPT_BYTES`] on either side (widened to
+/// whole characters), `…` where it is cut, [`visible`], and `(end)` when the text ends at
+/// `at`.
+fn excerpt(text: &[u8], at: usize) -> String {
+    let is_start = |i: usize| text.get(i).is_none_or(|&b| b & 0xC0 != 0x80);
+    let mut start = at.saturating_sub(EXCERPT_BYTES);
+    while start > 0 && !is_start(start) {
+        start -= 1;
+    }
+    let mut end = at.saturating_add(EXCERPT_BYTES).min(text.len());
+    while end < text.len() && !is_start(end) {
+        end += 1;
+    }
+    let shown = visible(text.get(start..end).unwrap_or_default());
+    let before = if start > 0 { "…" } else { "" };
+    let after = if end < text.len() { "…" } else { "" };
+    let ended = if at >= text.len() { " (end)" } else { "" };
+    format!("`{before}{shown}{after}`{ended}")
 }
 
 fn compile_input(raw: RawTestInput) -> Result<OwnedInput, String> {
@@ -277,10 +340,10 @@ fn compile_expect(raw: RawExpect) -> Result<Expect, String> {
         (Some(_), Some(_)) => {
             return Err("`expect`: give `payload` or `payload_json`, not both".to_owned());
         }
-        (Some(text), None) => Some(Expected::Exact(
-            serde_json::from_str(&text)
-                .map_err(|e| format!("`expect.payload` is not valid JSON: {e}"))?,
-        )),
+        (Some(text), None) => {
+            exact::parse(text.as_bytes()).map_err(|e| format!("`expect.payload` {e}"))?;
+            Some(Expected::Text(text))
+        }
         (None, Some(value)) => Some(Expected::ByValue(
             toml_to_json(value).map_err(|e| format!("`expect.payload_json`: {e}"))?,
         )),

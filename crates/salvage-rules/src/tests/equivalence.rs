@@ -498,6 +498,8 @@ fn handpicked() -> Vec<Vec<u8>> {
         r#"{"a": ["\ud83d\ude00", "\u00e9"], "total": " 7 "}"#,
         r#"{"a": "\ud83d", "total": "1"}"#,
         r#"{"a": "tab	inside", "total": "1"}"#,
+        r#"{"total": 1e400, "amount": -1e99999999999999999999, "a": 0.30000000000000004}"#,
+        r#"{"total": 12.300000000000000000001, "amount": -0.0, "a": 999.9999999999999999}"#,
     ]
     .into_iter()
     .map(str::to_owned)
@@ -659,6 +661,14 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
             "matches = '^x$'".to_owned(),
             r"matches = '\d'".to_owned(),
             "matches = 'é'".to_owned(),
+            "not_matches = '[A-Z]'".to_owned(),
+            "not_matches = '^x$'".to_owned(),
+            "gt = 12.3".to_owned(),
+            "gte = '20261121000000000000001'".to_owned(),
+            "lt = 0".to_owned(),
+            "lte = 1e3".to_owned(),
+            "lt = '12.30'".to_owned(),
+            "gt = -7".to_owned(),
         ]
         .into_iter()
         .chain(VALUES.iter().map(|v| format!("equals = {v}")))

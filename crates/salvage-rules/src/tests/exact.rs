@@ -141,6 +141,9 @@ fn rule_tests_compare_written_digits() {
     assert!(!lost.passed);
     assert_eq!(
         lost.failure.as_deref(),
-        Some(r#"payload is {"total":12.50}, expected {"total":12.5}"#)
+        Some(
+            "payload is {\"total\":12.50}, expected {\"total\":12.5}; first difference at \
+             byte 13: produced `{\"total\":12.50}`, expected `{\"total\":12.5}`"
+        )
     );
 }

@@ -8,8 +8,9 @@ use crate::{Backoff, Decision, ErrorClass, RuleSet};
 pub(super) const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
-const EXPECTED_RULES: [&str; 13] = [
+const EXPECTED_RULES: [&str; 14] = [
     "order-total-as-string",
+    "order-high-value-review",
     "order-line-qty-as-string",
     "order-missing-currency",
     "order-placed-at-format",
@@ -109,7 +110,10 @@ fn failing_tests_say_what_differed() {
         failed[0].failure.as_deref(),
         Some(concat!(
             r#"payload is {"id":"o-1001","total":12.50,"currency":"EUR"}, "#,
-            r#"expected {"id":"o-1001","total":13,"currency":"EUR"}"#
+            r#"expected {"id":"o-1001","total":13,"currency":"EUR"}; "#,
+            r#"first difference at byte 24: "#,
+            r#"produced `…":"o-1001","total":12.50,"currency":"EUR…`, "#,
+            r#"expected `…":"o-1001","total":13,"currency":"EUR"}`"#,
         ))
     );
 }

@@ -51,6 +51,48 @@ fn cases() -> Vec<(String, usize, &'static str)> {
             "rule `c`: invalid regex in `when.message`: regex parse error",
         ),
         (
+            third(&["when.message_not = \"[\"", park]),
+            9,
+            "rule `c`: invalid regex in `when.message_not`: regex parse error",
+        ),
+        (
+            third(&[
+                "when.payload = [{ pointer = \"/a\", exists = true },",
+                "  { pointer = \"/sku\", not_matches = \"(\" }]",
+                park,
+            ]),
+            9,
+            "rule `c`: `when.payload` entry 2: invalid regex in `not_matches`: regex parse error",
+        ),
+        (
+            third(&[
+                "when.payload = [{ pointer = \"/total\", gt = \"12,50\" }]",
+                park,
+            ]),
+            9,
+            "rule `c`: `when.payload` entry 1: `gt`: \"12,50\" is not a number (a string here \
+             must hold a JSON number, such as \"12.50\")",
+        ),
+        (
+            third(&[
+                "when.payload = [{ pointer = \"/total\", lte = { max = 3 } }]",
+                park,
+            ]),
+            9,
+            "rule `c`: `when.payload` entry 1: `lte` must be a number, or a string holding one \
+             to keep its digits, not table",
+        ),
+        (
+            third(&[
+                "when.payload = [{ pointer = \"/total\", gte = 1, lt = 10 }]",
+                park,
+            ]),
+            9,
+            "rule `c`: `when.payload` entry 1: give exactly one of `exists`, `missing`, \
+             `equals`, `matches`, `not_matches`, `is`, `gt`, `gte`, `lt` or `lte` (for a \
+             range, give two predicates on the same pointer)",
+        ),
+        (
             third(&["when.queue = \"a\\\\\"", park]),
             9,
             "rule `c`: `when.queue`: glob `a\\` ends with a lone `\\`",

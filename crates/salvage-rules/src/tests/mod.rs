@@ -1,5 +1,5 @@
 //! Tests of the engine as a whole: evaluation, reading payloads in place as parsing them whole
-//! would (`equivalence`), load errors, wildcards in action paths and the example rules file. The
+//! would (`equivalence`), load errors, `[[test]]` payload expectations, wildcards in action paths and the example rules file. The
 //! per-concept tests (globs, pointers, patch, coerce, ...) live beside their code.
 
 mod equivalence;
@@ -7,6 +7,7 @@ mod evaluate;
 mod exact;
 mod example;
 mod load_errors;
+mod payload_text;
 mod wildcards;
 
 use super::{ErrorClass, Input, RuleSet};
