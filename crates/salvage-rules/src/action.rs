@@ -4,7 +4,7 @@
 //! An action is its settings struct (the fields a rule writes, read by serde) implementing
 //! [`ActionKind`] (how the settings compile, how the compiled action applies), in the file of
 //! its family under `action/`: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text`
-//! (`trim`, case, `regex_replace`, `map`) and `timestamp`. The list below names each action
+//! (`trim`, case, `regex_replace`, `map`), `timestamp` and `arith` (`multiply`, `divide`). The list below names each action
 //! once; from it come the enum serde reads an entry into (tagged by `op`), the enum of
 //! compiled actions and both dispatches. ARCHITECTURE.md has the recipe for adding one.
 //!
@@ -20,6 +20,7 @@
 //! end it with `*`, and `from` must have the same wildcards as `path` (or, for `copy`, none):
 //! both are refused at load time.
 
+mod arith;
 mod coerce;
 mod patch;
 mod text;
@@ -120,6 +121,8 @@ actions! {
     "regex_replace" => RegexReplace(text::RegexReplace),
     "map" => Map(text::Map),
     "timestamp" => Timestamp(timestamp::Timestamp),
+    "multiply" => Multiply(arith::Multiply),
+    "divide" => Divide(arith::Divide),
 }
 
 /// One kind of action, implemented by its settings: a struct deriving `Deserialize` with

@@ -17,7 +17,8 @@
 //!   numbers by exact value);
 //! - `action`: the list of actions and their dispatch; under it, each family's settings,
 //!   compile and apply: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text` (`trim`,
-//!   case, `regex_replace`, `map`) and `timestamp`; `pointer` and `value` serve them, and
+//!   case, `regex_replace`, `map`), `timestamp` and `arith` (`multiply`, `divide`, on
+//!   `decimal`'s exact arithmetic); `pointer` and `value` serve them, and
 //!   `wildcard` walks the matches of a path with wildcards (`/items/*/qty`);
 //! - `payload`: the payload as one evaluation reads it; `scan` and `exact` tell whether it is
 //!   JSON, `locate` finds values in its text, `partial` repairs the part the actions use;
@@ -42,6 +43,7 @@
 mod action;
 mod compare;
 mod condition;
+mod decimal;
 pub mod diff;
 mod error;
 pub mod exact;

@@ -8,13 +8,31 @@ use serde_json::Number;
 
 /// A number as `digits × 10^exp`, digits without leading or trailing zeros (empty for zero).
 #[derive(Debug, PartialEq, Eq)]
-struct Decimal {
-    negative: bool,
-    digits: String,
-    exp: i64,
+pub(crate) struct Decimal {
+    /// Below zero (never for zero).
+    pub(crate) negative: bool,
+    /// The significant digits, ASCII, without leading or trailing zeros (empty for zero).
+    pub(crate) digits: String,
+    /// The power of ten the digits are multiplied by.
+    pub(crate) exp: i64,
 }
 
 impl Decimal {
+    /// Reads JSON number text exactly as JSON's grammar has it (no `+7`, `.5`, `1.` or `007`);
+    /// `None` for anything else or an exponent beyond 64 bits.
+    pub(crate) fn parse_json(text: &str) -> Option<Decimal> {
+        let decimal = Decimal::parse(text)?;
+        // JSON forbids leading zeros (`007`), which `parse` accepts.
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
+        if unsigned.len() > 1
+            && unsigned.starts_with('0')
+            && !unsigned[1..].starts_with(['.', 'e', 'E'])
+        {
+            return None;
+        }
+        Some(decimal)
+    }
+
     /// Reads JSON number text (`-?int(.frac)?([eE][+-]?digits)?`); `None` for anything else or
     /// an exponent beyond 64 bits.
     fn parse(text: &str) -> Option<Decimal> {
@@ -160,15 +178,7 @@ pub(crate) fn to_integer(n: &Number) -> Option<Number> {
 /// `text` as a JSON number keeping its digits, if it is one and finite as a double (so `inf`,
 /// `NaN` and `1e999` are not). JSON's grammar only: `+1`, `.5` and `1.` are not numbers here.
 pub(crate) fn parse_exact(text: &str) -> Option<Number> {
-    Decimal::parse(text)?;
-    // JSON forbids leading zeros (`007`), which Decimal accepts.
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    if unsigned.len() > 1
-        && unsigned.starts_with('0')
-        && !unsigned[1..].starts_with(['.', 'e', 'E'])
-    {
-        return None;
-    }
+    Decimal::parse_json(text)?;
     let n: Number = text.parse().ok()?;
     n.as_f64().map(|_| n)
 }

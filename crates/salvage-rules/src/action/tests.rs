@@ -191,6 +191,46 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
         "{}",
         Ok("{}"),
     ),
+    (
+        r#"{ op = "multiply", path = "/amount", by = 100 }"#,
+        r#"{"amount":12.30,"id":20261121000000000000001}"#,
+        Ok(r#"{"amount":1230,"id":20261121000000000000001}"#),
+    ),
+    (
+        r#"{ op = "multiply", path = "/amount", by = "100", decimals = 0 }"#,
+        r#"{"amount":12.345}"#,
+        Err("number 12.345 × 100: the result needs more than 0 decimals and no `rounding` is set"),
+    ),
+    (
+        r#"{ op = "multiply", path = "/amount", by = 100 }"#,
+        r#"{"amount":"twelve"}"#,
+        Err(r#"string "twelve" is not a decimal number"#),
+    ),
+    (
+        r#"{ op = "multiply", path = "/amount", by = 100 }"#,
+        "{}",
+        Err("/amount does not exist"),
+    ),
+    (
+        r#"{ op = "multiply", path = "/amount", by = 100, optional = true }"#,
+        "{}",
+        Ok("{}"),
+    ),
+    (
+        r#"{ op = "divide", path = "/weight", by = 1000 }"#,
+        r#"{"weight":1235}"#,
+        Ok(r#"{"weight":1.235}"#),
+    ),
+    (
+        r#"{ op = "divide", path = "/weight", by = 1000, decimals = 2, rounding = "half_even" }"#,
+        r#"{"weight":"125"}"#,
+        Ok(r#"{"weight":"0.12"}"#),
+    ),
+    (
+        r#"{ op = "divide", path = "/weight", by = 1000, optional = true }"#,
+        r#"{"weight":null}"#,
+        Err("expected a number or a string holding one, found null"),
+    ),
 ];
 
 #[test]
@@ -260,6 +300,32 @@ const COMPILE_ERRORS: &[(&str, &str)] = &[
     (
         r#"{ op = "map", path = "/a", values = { x = inf } }"#,
         "`values.x`: inf cannot be represented",
+    ),
+    (r#"{ op = "multiply", path = "/a" }"#, "missing field `by`"),
+    (
+        r#"{ op = "divide", path = "/a", by = 0 }"#,
+        "`by`: cannot divide by zero",
+    ),
+    (
+        r#"{ op = "divide", path = "/a", by = 3 }"#,
+        "`by`: dividing by 3 can give endless decimals",
+    ),
+    (
+        r#"{ op = "multiply", path = "/a", by = 100, rounding = "half_up" }"#,
+        "`rounding` needs `decimals`",
+    ),
+    (
+        r#"{ op = "divide", path = "/a", by = 3, decimals = 2, rounding = "nearest" }"#,
+        "unknown variant `nearest`, expected one of `half_even`, `half_up`, `half_down`, \
+         `down`, `up`, `floor`, `ceiling`",
+    ),
+    (
+        r#"{ op = "multiply", path = "/a", by = "ten" }"#,
+        r#"`by`: "ten" is not a decimal number"#,
+    ),
+    (
+        r#"{ op = "multiply", path = "a", by = 10 }"#,
+        "`path`: invalid JSON pointer `a`",
     ),
 ];
 

@@ -573,6 +573,15 @@ const VALUES: &[&str] = &["1", "'x'", "12.3", "true", "{ k = 1 }", "[1, 'two']",
 /// pointer, optional or not), per predicate (each check at each pointer), per combination
 /// picked by hand and per few of them behind predicates, a few rules per file; and a chain of
 /// rules sharing the code `CHAIN`.
+/// `multiply` and `divide` settings but the path: exact, fitted, rounded and refusing.
+const ARITH: &[&str] = &[
+    "op = 'multiply', by = 100",
+    "op = 'multiply', by = '0.01', decimals = 1, rounding = 'half_even'",
+    "op = 'divide', by = 1000",
+    "op = 'divide', by = 3, decimals = 2",
+    "op = 'divide', by = '-2.54', decimals = 3, rounding = 'half_up'",
+];
+
 fn generated_rules() -> Vec<(String, Vec<String>)> {
     let mut actions: Vec<String> = Vec::new();
     for p in POINTERS {
@@ -588,6 +597,9 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
         actions.push(format!("{{ op = 'remove', path = '{p}' }}"));
         for to in ["string", "number", "integer", "boolean"] {
             actions.push(format!("{{ op = 'coerce', path = '{p}', to = '{to}' }}"));
+        }
+        for arith in ARITH {
+            actions.push(format!("{{ path = '{p}', {arith} }}"));
         }
         for op in ["trim", "lowercase", "uppercase", "timestamp"] {
             actions.push(format!("{{ op = '{op}', path = '{p}' }}"));
@@ -648,6 +660,8 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
             "[{ op = 'test', path = '', value = {} }]",
             "[{ op = 'add', path = '', value = { x = 1 } }]",
             "[{ op = 'remove', path = '/a', optional = true }, { op = 'default', path = '/a/b', value = 1 }]",
+            "[{ op = 'rename', from = '/amount', path = '/total', optional = true }, { op = 'multiply', path = '/total', by = 100, decimals = 0, rounding = 'half_up' }]",
+            "[{ op = 'coerce', path = '/total', to = 'number' }, { op = 'divide', path = '/total', by = 8 }, { op = 'coerce', path = '/total', to = 'string' }]",
         ]
         .map(str::to_owned),
     );

@@ -8,7 +8,7 @@ use crate::{Backoff, Decision, ErrorClass, RuleSet};
 pub(super) const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
-const EXPECTED_RULES: [&str; 14] = [
+const EXPECTED_RULES: [&str; 15] = [
     "order-total-as-string",
     "order-high-value-review",
     "order-line-qty-as-string",
@@ -20,6 +20,7 @@ const EXPECTED_RULES: [&str; 14] = [
     "order-v1-schema",
     "payment-method-spelling",
     "payment-amount-cents",
+    "payment-amount-in-units",
     "payment-gateway-timeout",
     "inventory-service-unavailable",
     "payment-fraud-declined",

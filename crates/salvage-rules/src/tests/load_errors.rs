@@ -203,6 +203,22 @@ fn cases() -> Vec<(String, usize, &'static str)> {
             "rule `c`: action 1: invalid regex in `pattern`",
         ),
         (
+            third(&[
+                "actions = [",
+                r#"  { op = "trim", path = "/weight" },"#,
+                r#"  { op = "divide", path = "/weight", by = "2.54" },"#,
+                "]",
+            ]),
+            9,
+            "rule `c`: action 2: `by`: dividing by 2.54 can give endless decimals \
+             (1 ÷ 3 = 0.333...): set `decimals`, and `rounding` to round",
+        ),
+        (
+            third(&[r#"actions = [{ op = "divide", path = "/w", by = 0, decimals = 2 }]"#]),
+            9,
+            "rule `c`: action 1: `by`: cannot divide by zero",
+        ),
+        (
             third(&[retry, "backoff = { initial = \"1m\", max = \"10s\" }"]),
             9,
             "rule `c`: `backoff.initial` (1m) is greater than `backoff.max` (10s)",

@@ -285,6 +285,30 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
         r#"{"items":[{"a":1}]}"#,
         Ok(r#"{"items":[{"a":1,"self":{"a":1}}]}"#),
     ),
+    // multiply and divide: every match, each failure naming its match.
+    (
+        r#"{ op = "multiply", path = "/lines/*/price_cents", by = 100, decimals = 0 }"#,
+        r#"{"lines":[{"price_cents":12.5},{"price_cents":"3"},{"price_cents":0.07}]}"#,
+        Ok(r#"{"lines":[{"price_cents":1250},{"price_cents":"300"},{"price_cents":7}]}"#),
+    ),
+    (
+        r#"{ op = "multiply", path = "/lines/*/price_cents", by = 100, decimals = 0 }"#,
+        r#"{"lines":[{"price_cents":12.5},{"price_cents":0.075}]}"#,
+        Err(
+            "at /lines/1/price_cents: number 0.075 × 100: the result needs more than 0 \
+             decimals and no `rounding` is set",
+        ),
+    ),
+    (
+        r#"{ op = "divide", path = "/parcels/*/kg", by = 1000, decimals = 1, rounding = "half_up" }"#,
+        r#"{"parcels":{"a":{"kg":1250},"b":{"kg":50},"c":{}}}"#,
+        Err("/parcels/c/kg does not exist"),
+    ),
+    (
+        r#"{ op = "divide", path = "/parcels/*/kg", by = 1000, decimals = 1, rounding = "half_up", optional = true }"#,
+        r#"{"parcels":{"a":{"kg":1250},"b":{"kg":50},"c":{}}}"#,
+        Ok(r#"{"parcels":{"a":{"kg":1.3},"b":{"kg":0.1},"c":{}}}"#),
+    ),
 ];
 
 #[test]

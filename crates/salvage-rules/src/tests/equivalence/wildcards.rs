@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Random, Read, both, check_tally, corpus, handpicked, input, orders, sets};
+use super::{ARITH, Random, Read, both, check_tally, corpus, handpicked, input, orders, sets};
 use crate::tests::rules;
 
 /// Paths with wildcards for actions that read or replace values: any place, `*` last too.
@@ -69,6 +69,9 @@ fn lists() -> Vec<String> {
         for to in ["string", "number", "integer", "boolean"] {
             actions.push(format!("{{ op = 'coerce', path = '{p}', to = '{to}' }}"));
         }
+        for arith in ARITH {
+            actions.push(format!("{{ path = '{p}', {arith} }}"));
+        }
         for op in ["trim", "lowercase", "uppercase", "timestamp"] {
             actions.push(format!("{{ op = '{op}', path = '{p}' }}"));
         }
@@ -111,6 +114,7 @@ fn lists() -> Vec<String> {
             "[{ op = 'default', path = '/a/*/c', value = 1 }, { op = 'copy', from = '/a', path = '/b' }]",
             "[{ op = 'lowercase', path = '/customer/*', optional = true }, { op = 'default', path = '/customer/email', value = 'x' }]",
             "[{ op = 'replace', path = '/*', value = 1 }, { op = 'test', path = '/*', value = 1 }]",
+            "[{ op = 'coerce', path = '/items/*/a', to = 'number', optional = true }, { op = 'multiply', path = '/items/*/a', by = 100, decimals = 0, rounding = 'floor', optional = true }]",
             "[{ op = 'move', from = '/items/*/a', path = '/items/*/b/a', optional = true }, { op = 'test', path = '/items/*/b/a', value = '1', optional = true }]",
         ]
         .map(str::to_owned),
