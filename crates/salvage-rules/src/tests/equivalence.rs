@@ -34,7 +34,7 @@ fn evaluate_whole(set: &RuleSet, input: &Input<'_>) -> Evaluation {
                 continue;
             }
         }
-        return rule.decide(payload.into_json(), input.payload);
+        return rule.decide(payload.into_json(), input.payload, input.message);
     }
     set.no_match(input.class)
 }
@@ -129,7 +129,7 @@ fn how_read(set: &RuleSet, input: &Input<'_>, evaluation: &Evaluation) -> Read {
         Err(_) => Read::Unreadable,
         Ok(Some(text))
             if rule.when().matches_payload_text(text).is_some()
-                && rule.decide_text(text).is_some() =>
+                && rule.decide_text(text, input.message).is_some() =>
         {
             Read::InPlace
         }
