@@ -8,7 +8,7 @@ use crate::{Backoff, Decision, ErrorClass, RuleSet};
 pub(super) const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
-const EXPECTED_RULES: [&str; 13] = [
+const EXPECTED_RULES: [&str; 14] = [
     "order-total-as-string",
     "order-line-qty-as-string",
     "order-missing-currency",
@@ -16,6 +16,7 @@ const EXPECTED_RULES: [&str; 13] = [
     "customer-email-normalise",
     "customer-phone-digits",
     "legacy-customer-id",
+    "shipping-field-as-string",
     "order-v1-schema",
     "payment-method-spelling",
     "payment-amount-cents",
