@@ -19,6 +19,10 @@
 //! missing location per match). An action that adds or removes the member at its path cannot
 //! end it with `*`, and `from` must have the same wildcards as `path` (or, for `copy`, none):
 //! both are refused at load time.
+//!
+//! A `path` or `from` may also take tokens from the error message (`{field}`, see `capture`):
+//! such an entry is compiled here again at each evaluation, with its concrete pointers, so an
+//! action never sees a template and [`ActionKind::uses`] lists concrete pointers only.
 
 mod arith;
 mod coerce;

@@ -152,6 +152,18 @@ impl When {
                 .is_none_or(|regex| !regex.is_match(input.message))
     }
 
+    /// The `when.message` regex, if the rule has one (its named groups are what action paths
+    /// may refer to: `capture`).
+    pub(crate) fn message(&self) -> Option<&Regex> {
+        self.message.as_ref()
+    }
+
+    /// The groups `when.message` captured in `message`; `None` without `when.message` or when
+    /// it does not match.
+    pub(crate) fn captures<'m>(&self, message: &'m str) -> Option<regex::Captures<'m>> {
+        self.message.as_ref()?.captures(message)
+    }
+
     /// Whether there are payload predicates (which need the payload parsed as JSON).
     pub(crate) fn has_payload_predicates(&self) -> bool {
         !self.payload.is_empty()

@@ -15,6 +15,7 @@
 //! - `rule`: one compiled rule and how a match becomes a decision;
 //! - `condition`, `glob`, `compare`: the `when` conditions (`compare`: `gt`, `lt`, ... on
 //!   numbers by exact value);
+//! - `capture`: action paths taken from the error message (`path = "{field}"`);
 //! - `action`: the list of actions and their dispatch; under it, each family's settings,
 //!   compile and apply: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text` (`trim`,
 //!   case, `regex_replace`, `map`), `timestamp` and `arith` (`multiply`, `divide`, on
@@ -41,6 +42,7 @@
 //! bytes.
 
 mod action;
+mod capture;
 mod compare;
 mod condition;
 mod decimal;
@@ -112,9 +114,9 @@ impl RuleSet {
                 continue;
             }
             if !rule.needs_json() {
-                return rule.decide(None, input.payload);
+                return rule.decide(None, input.payload, input.message);
             }
-            if let Some(evaluation) = decide_on_payload(rule, &mut payload) {
+            if let Some(evaluation) = decide_on_payload(rule, &mut payload, input.message) {
                 return evaluation;
             }
         }
@@ -182,13 +184,14 @@ impl RuleSet {
     }
 }
 
-/// What `rule`, whose envelope conditions match, decides on `payload`; `None` when its payload
+/// What `rule`, whose envelope conditions match, decides on `payload` for the error `message`;
+/// `None` when its payload
 /// predicates do not hold. The predicates are checked on the payload's text where it can answer
 /// them, else on the payload parsed whole; the decision likewise. Not inlined: the loop over the
 /// envelope conditions stays small, and a decision that needs no payload (a retry) as quick as
 /// it was.
 #[inline(never)]
-fn decide_on_payload(rule: &Rule, payload: &mut Payload<'_>) -> Option<Evaluation> {
+fn decide_on_payload(rule: &Rule, payload: &mut Payload<'_>, message: &str) -> Option<Evaluation> {
     let in_place = match payload.look() {
         Ok(text) => text.and_then(|text| rule.when().matches_payload_text(text)),
         Err(e) => return Some(rule.unreadable(e.reason())),
@@ -204,12 +207,12 @@ fn decide_on_payload(rule: &Rule, payload: &mut Payload<'_>) -> Option<Evaluatio
         return None;
     }
     if let Ok(Some(text)) = payload.look()
-        && let Some(evaluation) = rule.decide_text(text)
+        && let Some(evaluation) = rule.decide_text(text, message)
     {
         return Some(evaluation);
     }
     Some(match payload.take_whole() {
-        Ok(doc) => rule.decide(Some(doc), payload.raw()),
+        Ok(doc) => rule.decide(Some(doc), payload.raw(), message),
         Err(e) => rule.unreadable(e.reason()),
     })
 }

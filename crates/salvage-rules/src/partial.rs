@@ -28,6 +28,11 @@
 //! The whole payload is needed (`part` answers `None`) when the part would be the whole
 //! document parsed whole: an action at the root, or a root that is not an object.
 //!
+//! A rule whose paths are taken from the error message (`capture`) has no reach at load time:
+//! its pointers are unknown until evaluation. There, its actions are compiled with their
+//! concrete pointers and [`Reach::of`] is worked out from them, exactly as for a rule written
+//! with those pointers, so the same reasoning holds.
+//!
 //! [`ActionKind::uses`]: super::action
 //! [`Use`]: super::action::Use
 

@@ -1,12 +1,13 @@
 //! One compiled `[[rule]]`: its conditions, its actions and the decision it makes, checked for
 //! contradictions at load time, and the code that turns a match into an [`Evaluation`].
 
-use std::sync::Arc;
+use std::{borrow::Cow, sync::Arc};
 
 use serde_json::Value;
 
 use super::{
     action::Action,
+    capture::Templated,
     condition::When,
     diff::{self, Change},
     locate::Text,
@@ -27,11 +28,37 @@ const MAX_NAME_LEN: usize = 64;
 pub(crate) struct Rule {
     name: Arc<str>,
     when: When,
-    actions: Vec<Action>,
-    /// What the actions use, when a repair can read less than the whole payload.
-    reach: Option<Reach>,
+    actions: Actions,
     outcome: Outcome,
     max_attempts: u32,
+}
+
+/// A rule's actions.
+#[derive(Debug, Clone)]
+enum Actions {
+    /// Every action compiled at load time, and what they use, when a repair can read less
+    /// than the whole payload.
+    Fixed {
+        actions: Vec<Action>,
+        reach: Option<Reach>,
+    },
+    /// Some paths are taken from the error message (`capture`): those actions are compiled at
+    /// evaluation, and what they use is known then.
+    FromMessage(Vec<Slot>),
+}
+
+/// One action of [`Actions::FromMessage`].
+#[derive(Debug, Clone)]
+enum Slot {
+    /// Boxed: an [`Action`] is several times the size of a [`Templated`].
+    Fixed(Box<Action>),
+    Templated(Templated),
+}
+
+/// The actions of one evaluation, with what they use.
+struct Resolved<'r> {
+    actions: Cow<'r, [Action]>,
+    reach: Cow<'r, Option<Reach>>,
 }
 
 #[derive(Debug, Clone)]
@@ -46,14 +73,22 @@ impl Rule {
     pub(crate) fn compile(raw: RawRule, defaults: &Defaults) -> Result<Rule, String> {
         check_name(&raw.name)?;
         let when = When::compile(raw.when)?;
-        let actions = raw
+        let slots = raw
             .actions
             .into_iter()
             .enumerate()
-            .map(|(i, value)| Action::parse(value).map_err(|e| format!("action {}: {e}", i + 1)))
+            .map(|(i, value)| {
+                match Templated::parse(&value, when.message()) {
+                    Ok(Some(templated)) => Ok(Slot::Templated(templated)),
+                    Ok(None) => Action::parse(value).map(|action| Slot::Fixed(Box::new(action))),
+                    Err(e) => Err(e),
+                }
+                .map_err(|e| format!("action {}: {e}", i + 1))
+            })
             .collect::<Result<Vec<_>, _>>()?;
+        let actions_empty = slots.is_empty();
 
-        let decision = match (raw.decision, actions.is_empty()) {
+        let decision = match (raw.decision, actions_empty) {
             (Some(decision), _) => decision,
             (None, false) => DecisionKind::Requeue,
             (None, true) => {
@@ -62,7 +97,7 @@ impl Rule {
                     .to_owned());
             }
         };
-        if !actions.is_empty() && decision != DecisionKind::Requeue {
+        if !actions_empty && decision != DecisionKind::Requeue {
             return Err(format!(
                 "`{}` cannot have actions: repaired payloads are requeued \
                  (drop the actions or use decision = \"requeue\")",
@@ -87,8 +122,7 @@ impl Rule {
         Ok(Rule {
             name: raw.name.into(),
             when,
-            reach: Reach::of(&actions),
-            actions,
+            actions: Actions::of(slots),
             outcome,
             max_attempts,
         })
@@ -117,8 +151,9 @@ impl Rule {
 
     /// The evaluation when this rule matched. `doc` is the parsed payload, present whenever
     /// [`Rule::needs_json`] is true; it is consumed by the repair. `raw` is the payload's text,
-    /// which the repaired payload keeps wherever the rule changed nothing.
-    pub(crate) fn decide(&self, doc: Option<Value>, raw: &[u8]) -> Evaluation {
+    /// which the repaired payload keeps wherever the rule changed nothing. `message` is the
+    /// consumer's error message, where paths taken from it are found.
+    pub(crate) fn decide(&self, doc: Option<Value>, raw: &[u8], message: &str) -> Evaluation {
         let decision = match &self.outcome {
             Outcome::Retry(backoff) => Decision::Retry {
                 backoff: backoff.clone(),
@@ -127,7 +162,7 @@ impl Rule {
                 reason: reason.clone(),
             },
             Outcome::Requeue if self.actions.is_empty() => Decision::Requeue { payload: None },
-            Outcome::Requeue => return self.repair(doc, raw),
+            Outcome::Requeue => return self.repair(doc, raw, message),
         };
         self.evaluation(decision, Repair::None)
     }
@@ -135,25 +170,33 @@ impl Rule {
     /// The evaluation when this rule matched a payload read in place: what [`Rule::decide`]
     /// decides given the payload parsed whole, or `None` when that needs the payload parsed
     /// whole. A repair reads only the part of the payload its actions use (`partial`).
-    pub(crate) fn decide_text(&self, text: &Text<'_>) -> Option<Evaluation> {
+    pub(crate) fn decide_text(&self, text: &Text<'_>, message: &str) -> Option<Evaluation> {
         if !matches!(self.outcome, Outcome::Requeue) || self.actions.is_empty() {
-            return Some(self.decide(None, text.src()));
+            return Some(self.decide(None, text.src(), message));
         }
-        let part = self.reach.as_ref()?.part(text)?;
+        let resolved = match self.resolve(message) {
+            Ok(resolved) => resolved,
+            Err(failed) => return Some(failed),
+        };
+        let part = resolved.reach.as_ref().as_ref()?.part(text)?;
         let mut doc = part.doc().clone();
-        if let Err(failed) = self.apply(&mut doc) {
+        if let Err(failed) = self.apply(&resolved.actions, &mut doc) {
             return Some(failed);
         }
         let (bytes, changes) = part.finish(text, &doc)?;
         Some(self.repaired(bytes, changes))
     }
 
-    fn repair(&self, doc: Option<Value>, raw: &[u8]) -> Evaluation {
+    fn repair(&self, doc: Option<Value>, raw: &[u8], message: &str) -> Evaluation {
         let Some(mut doc) = doc else {
             return self.unreadable(NOT_JSON.to_owned());
         };
+        let resolved = match self.resolve(message) {
+            Ok(resolved) => resolved,
+            Err(failed) => return failed,
+        };
         let before = doc.clone();
-        if let Err(failed) = self.apply(&mut doc) {
+        if let Err(failed) = self.apply(&resolved.actions, &mut doc) {
             return failed;
         }
         // The original text edited where the actions changed it; serialised whole only if that
@@ -172,22 +215,56 @@ impl Rule {
         }
     }
 
-    /// Applies the actions to `doc` in order; if one fails, the evaluation parking the message
+    /// The actions for the error `message`: those compiled at load time, or with the paths
+    /// taken from `message` made concrete; if one cannot be, the evaluation parking the
+    /// message with the action and why.
+    fn resolve(&self, message: &str) -> Result<Resolved<'_>, Evaluation> {
+        let slots = match &self.actions {
+            Actions::Fixed { actions, reach } => {
+                return Ok(Resolved {
+                    actions: Cow::Borrowed(actions),
+                    reach: Cow::Borrowed(reach),
+                });
+            }
+            Actions::FromMessage(slots) => slots,
+        };
+        let captures = self.when.captures(message);
+        let mut actions = Vec::with_capacity(slots.len());
+        for (i, slot) in slots.iter().enumerate() {
+            actions.push(match slot {
+                Slot::Fixed(action) => Action::clone(action),
+                Slot::Templated(templated) => templated
+                    .resolve(captures.as_ref())
+                    .map_err(|reason| self.failed(i, &templated.label(), &reason))?,
+            });
+        }
+        let reach = Reach::of(&actions);
+        Ok(Resolved {
+            actions: Cow::Owned(actions),
+            reach: Cow::Owned(reach),
+        })
+    }
+
+    /// Applies `actions` to `doc` in order; if one fails, the evaluation parking the message
     /// with the action and why.
-    fn apply(&self, doc: &mut Value) -> Result<(), Evaluation> {
-        for (i, action) in self.actions.iter().enumerate() {
+    fn apply(&self, actions: &[Action], doc: &mut Value) -> Result<(), Evaluation> {
+        for (i, action) in actions.iter().enumerate() {
             if let Err(failure) = action.apply(doc) {
-                let reason = format!(
-                    "rule {}: action {} ({}) failed: {}",
-                    self.name,
-                    i + 1,
-                    action.label(),
-                    failure.message()
-                );
-                return Err(self.evaluation(Decision::Park { reason }, Repair::Failed));
+                return Err(self.failed(i, action.label(), failure.message()));
             }
         }
         Ok(())
+    }
+
+    /// The evaluation parking the message because action `index` (0-based), `label`, failed
+    /// for `reason`.
+    fn failed(&self, index: usize, label: &str, reason: &str) -> Evaluation {
+        let reason = format!(
+            "rule {}: action {} ({label}) failed: {reason}",
+            self.name,
+            index + 1,
+        );
+        self.evaluation(Decision::Park { reason }, Repair::Failed)
     }
 
     /// The evaluation requeueing the repaired payload `bytes`.
@@ -210,6 +287,33 @@ impl Rule {
             max_attempts: self.max_attempts,
             repair,
             changes: Vec::new(),
+        }
+    }
+}
+
+impl Actions {
+    /// The actions of `slots`: [`Actions::Fixed`] when none takes a path from the message.
+    fn of(slots: Vec<Slot>) -> Actions {
+        if slots.iter().any(|slot| matches!(slot, Slot::Templated(_))) {
+            return Actions::FromMessage(slots);
+        }
+        let actions: Vec<Action> = slots
+            .into_iter()
+            .filter_map(|slot| match slot {
+                Slot::Fixed(action) => Some(*action),
+                Slot::Templated(_) => None,
+            })
+            .collect();
+        Actions::Fixed {
+            reach: Reach::of(&actions),
+            actions,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        match self {
+            Actions::Fixed { actions, .. } => actions.is_empty(),
+            Actions::FromMessage(slots) => slots.is_empty(),
         }
     }
 }

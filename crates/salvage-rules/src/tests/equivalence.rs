@@ -3,8 +3,10 @@
 //! crate's test rules, hand-picked payloads and a few thousand generated ones, against rules
 //! using every action and every predicate at every kind of pointer, and must agree on the whole
 //! evaluation (rule, decision, repaired bytes, changes, repair kind, attempts). `wildcards`
-//! does the same for actions whose paths hold wildcards.
+//! does the same for actions whose paths hold wildcards, `captures` for actions whose paths
+//! are taken from the error message.
 
+mod captures;
 mod wildcards;
 
 use std::collections::BTreeMap;
@@ -12,8 +14,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{
-    evaluate::ORDERS, exact::RULES as EXACT_RULES, example::EXAMPLE, rules,
-    wildcards::RULES as WILDCARD_RULES,
+    captures::RULES as CAPTURE_RULES, evaluate::ORDERS, exact::RULES as EXACT_RULES,
+    example::EXAMPLE, rules, wildcards::RULES as WILDCARD_RULES,
 };
 use crate::{Decision, ErrorClass, Evaluation, Input, RuleSet, exact, payload::Payload, scan};
 
@@ -34,7 +36,7 @@ fn evaluate_whole(set: &RuleSet, input: &Input<'_>) -> Evaluation {
                 continue;
             }
         }
-        return rule.decide(payload.into_json(), input.payload);
+        return rule.decide(payload.into_json(), input.payload, input.message);
     }
     set.no_match(input.class)
 }
@@ -129,7 +131,7 @@ fn how_read(set: &RuleSet, input: &Input<'_>, evaluation: &Evaluation) -> Read {
         Err(_) => Read::Unreadable,
         Ok(Some(text))
             if rule.when().matches_payload_text(text).is_some()
-                && rule.decide_text(text).is_some() =>
+                && rule.decide_text(text, input.message).is_some() =>
         {
             Read::InPlace
         }
@@ -155,6 +157,7 @@ fn the_example_and_test_rules_decide_the_same_on_their_own_tests() {
         ("exact", EXACT_RULES),
         ("evaluate", ORDERS),
         ("wildcards", WILDCARD_RULES),
+        ("captures", CAPTURE_RULES),
     ] {
         let set = rules(source);
         for test in &set.tests {

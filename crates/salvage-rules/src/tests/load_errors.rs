@@ -141,6 +141,45 @@ fn cases() -> Vec<(String, usize, &'static str)> {
             "rule `c`: action 2: `from` (/items/*/quantity) and `path` (/qty) must have the \
              same wildcards",
         ),
+        // Paths taken from the error message: only from a named group of `when.message`.
+        (
+            third(&[
+                "when.message = \"field '(?P<field>[^']+)' is wrong\"",
+                "actions = [{ op = \"coerce\", path = \"{feld}\", to = \"string\" }]",
+            ]),
+            9,
+            "rule `c`: action 1: `path` refers to the capture `{feld}`, which is not a named \
+             group of `when.message` (its named groups: `field`)",
+        ),
+        (
+            third(&[
+                "when.code = \"INVALID_TYPE\"",
+                "actions = [",
+                "  { op = \"trim\", path = \"/a\" },",
+                "  { op = \"rename\", from = \"/order/{field}\", path = \"/b\" },",
+                "]",
+            ]),
+            9,
+            "rule `c`: action 2: `from` refers to the capture `{field}`, but the rule has no \
+             `when.message` (name a group there: `(?P<field>...)`)",
+        ),
+        (
+            third(&[
+                "when.message = \"field (\\\\S+)\"",
+                "actions = [{ op = \"remove\", path = \"{1}\" }]",
+            ]),
+            9,
+            "rule `c`: action 1: `path` refers to the capture `{1}`, which is not a named group \
+             of `when.message` (it has no named groups)",
+        ),
+        (
+            third(&[
+                "when.message = \"field (?P<f>\\\\S+)\"",
+                "actions = [{ op = \"coerce\", path = \"{f}\", to = \"text\" }]",
+            ]),
+            9,
+            "rule `c`: action 1: unknown variant `text`, expected one of",
+        ),
         (
             third(&["whn.code = \"X\"", park]),
             9,

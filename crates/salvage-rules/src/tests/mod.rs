@@ -1,7 +1,9 @@
 //! Tests of the engine as a whole: evaluation, reading payloads in place as parsing them whole
-//! would (`equivalence`), load errors, `[[test]]` payload expectations, wildcards in action paths and the example rules file. The
+//! would (`equivalence`), load errors, `[[test]]` payload expectations, wildcards in action
+//! paths, paths taken from the error message (`captures`) and the example rules file. The
 //! per-concept tests (globs, pointers, patch, coerce, ...) live beside their code.
 
+mod captures;
 mod equivalence;
 mod evaluate;
 mod exact;
