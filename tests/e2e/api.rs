@@ -204,6 +204,32 @@ fn salvage_bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_salvage"))
 }
 
+/// A configuration file that cannot be read is named once, with the reason said once.
+#[test]
+fn check_without_a_configuration_file_says_why_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("nowhere.toml");
+    let out = salvage_bin()
+        .args(["check", "--config"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "cannot read configuration file {}",
+            missing.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "the reason once: {stderr}"
+    );
+}
+
 /// `salvage check` validates the configuration, the rules and their embedded tests.
 #[test]
 fn check_command_validates_config_and_rules() {

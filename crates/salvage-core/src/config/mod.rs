@@ -117,11 +117,12 @@ impl Default for RulesSettings {
 /// Why settings could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file could not be read.
-    #[error("cannot read configuration file {path}: {source}")]
+    /// The file could not be read. The I/O error is in the message and is not the error's
+    /// source, so a printer that follows the chain of sources does not say it twice.
+    #[error("cannot read configuration file {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file (or an override) is not valid.
     #[error("{path}: {message}")]
@@ -132,9 +133,9 @@ impl Settings {
     /// Read `path`, apply environment overrides, validate. Relative paths inside the file are
     /// resolved against the file's folder.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })?;
         let mut settings = Self::parse(&text, std::env::vars(), path)?;
         if settings.rules.path.is_relative() {
