@@ -43,11 +43,14 @@ impl Decimal {
             None => 0,
         };
         exp = exp.checked_sub(i64::try_from(frac.len()).ok()?)?;
-        let mut digits: String = int.chars().chain(frac.chars()).collect();
+        let mut digits = String::with_capacity(int.len() + frac.len());
+        digits.push_str(int);
+        digits.push_str(frac);
         let trailing = digits.len() - digits.trim_end_matches('0').len();
         digits.truncate(digits.len() - trailing);
         exp = exp.checked_add(i64::try_from(trailing).ok()?)?;
-        let digits = digits.trim_start_matches('0').to_owned();
+        let leading = digits.len() - digits.trim_start_matches('0').len();
+        digits.drain(..leading);
         if digits.is_empty() {
             return Some(Decimal {
                 negative: false,
@@ -97,6 +100,10 @@ pub(crate) fn is(n: &Number, value: u8) -> bool {
 /// whole and finite as a double (which bounds the digits written).
 pub(crate) fn to_integer(n: &Number) -> Option<Number> {
     n.as_f64()?;
+    if plain_integer(n.as_str()) {
+        // Already as it would be written.
+        return Some(n.clone());
+    }
     let d = Decimal::parse(n.as_str())?;
     if d.exp < 0 {
         return None;
@@ -117,17 +124,30 @@ pub(crate) fn to_integer(n: &Number) -> Option<Number> {
 /// `text` as a JSON number keeping its digits, if it is one and finite as a double (so `inf`,
 /// `NaN` and `1e999` are not). JSON's grammar only: `+1`, `.5` and `1.` are not numbers here.
 pub(crate) fn parse_exact(text: &str) -> Option<Number> {
-    Decimal::parse(text)?;
-    // JSON forbids leading zeros (`007`), which Decimal accepts.
-    let unsigned = text.strip_prefix('-').unwrap_or(text);
-    if unsigned.len() > 1
-        && unsigned.starts_with('0')
-        && !unsigned[1..].starts_with(['.', 'e', 'E'])
-    {
-        return None;
+    if !plain_integer(text) {
+        Decimal::parse(text)?;
+        // JSON forbids leading zeros (`007`), which Decimal accepts.
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
+        if unsigned.len() > 1
+            && unsigned.starts_with('0')
+            && !unsigned[1..].starts_with(['.', 'e', 'E'])
+        {
+            return None;
+        }
     }
     let n: Number = text.parse().ok()?;
     n.as_f64().map(|_| n)
+}
+
+/// Whether `text` is an integer written as [`to_integer`] writes one: `0`, or digits without
+/// a leading zero after an optional `-` (so a JSON number that [`Decimal`] reads, too).
+fn plain_integer(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    match digits {
+        [b'0'] => digits.len() == text.len(),
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -178,11 +198,43 @@ mod tests {
         assert!(to_integer(&n("1e400")).is_none());
         assert!(written_as_integer(&n("-0")) && !written_as_integer(&n("1e3")));
         assert!(is(&n("1.00"), 1) && is(&n("0e3"), 0) && !is(&n("2"), 1));
+        for (text, integer) in [
+            ("0", "0"),
+            ("-0", "0"),
+            ("7", "7"),
+            ("-7", "-7"),
+            ("120", "120"),
+            ("20261121000000000000001", "20261121000000000000001"),
+            ("1.20e2", "120"),
+            ("-1E1", "-10"),
+        ] {
+            assert_eq!(to_integer(&n(text)).unwrap().as_str(), integer, "{text}");
+        }
+        let huge = "9".repeat(400);
+        assert!(to_integer(&n(&huge)).is_none(), "infinite as a double");
+    }
+
+    #[test]
+    fn plain_integers_are_told_apart() {
+        for text in ["0", "7", "-7", "120", "20261121000000000000001"] {
+            assert!(plain_integer(text), "{text}");
+        }
+        for text in ["-0", "007", "-", "", "1.0", "1e3", "+7", "12a", "-01"] {
+            assert!(!plain_integer(text), "{text}");
+        }
     }
 
     #[test]
     fn parses_json_numbers_only_keeping_digits() {
-        for text in ["12.50", "-0", "20261121000000000000001", "0.5", "1e-3"] {
+        for text in [
+            "12.50",
+            "-0",
+            "20261121000000000000001",
+            "0.5",
+            "1e-3",
+            "0",
+            "-12",
+        ] {
             assert_eq!(parse_exact(text).unwrap().to_string(), text);
         }
         for text in [
