@@ -99,11 +99,11 @@ pub(crate) fn is(n: &Number, value: u8) -> bool {
 /// The number written as an integer with every digit (`7.0` → `7`, `1.5e3` → `1500`), if it is
 /// whole and finite as a double (which bounds the digits written).
 pub(crate) fn to_integer(n: &Number) -> Option<Number> {
-    n.as_f64()?;
     if plain_integer(n.as_str()) {
         // Already as it would be written.
-        return Some(n.clone());
+        return finite(n).then(|| n.clone());
     }
+    n.as_f64()?;
     let d = Decimal::parse(n.as_str())?;
     if d.exp < 0 {
         return None;
@@ -121,6 +121,21 @@ pub(crate) fn to_integer(n: &Number) -> Option<Number> {
     text.parse().ok()
 }
 
+/// [`to_integer`], taking the number (kept as it is when it is written as its integer).
+pub(crate) fn into_integer(n: Number) -> Option<Number> {
+    if plain_integer(n.as_str()) {
+        return finite(&n).then_some(n);
+    }
+    to_integer(&n)
+}
+
+/// Whether the number is finite as a double; without reading it as one for an integer of up to
+/// 300 digits (below 1e300, and `f64::MAX` is above 1.7e308).
+fn finite(n: &Number) -> bool {
+    let text = n.as_str();
+    (plain_integer(text) && text.len() <= 300) || n.as_f64().is_some()
+}
+
 /// `text` as a JSON number keeping its digits, if it is one and finite as a double (so `inf`,
 /// `NaN` and `1e999` are not). JSON's grammar only: `+1`, `.5` and `1.` are not numbers here.
 pub(crate) fn parse_exact(text: &str) -> Option<Number> {
@@ -136,7 +151,7 @@ pub(crate) fn parse_exact(text: &str) -> Option<Number> {
         }
     }
     let n: Number = text.parse().ok()?;
-    n.as_f64().map(|_| n)
+    finite(&n).then_some(n)
 }
 
 /// Whether `text` is an integer written as [`to_integer`] writes one: `0`, or digits without
@@ -210,8 +225,16 @@ mod tests {
         ] {
             assert_eq!(to_integer(&n(text)).unwrap().as_str(), integer, "{text}");
         }
-        let huge = "9".repeat(400);
-        assert!(to_integer(&n(&huge)).is_none(), "infinite as a double");
+        for digits in [300, 308, 309, 400] {
+            let nines = "9".repeat(digits);
+            let finite = digits <= 308;
+            assert_eq!(to_integer(&n(&nines)).is_some(), finite, "{digits} digits");
+            assert_eq!(into_integer(n(&nines)).is_some(), finite, "{digits} digits");
+            assert_eq!(parse_exact(&nines).is_some(), finite, "{digits} digits");
+        }
+        assert_eq!(into_integer(n("1.20e2")).unwrap().as_str(), "120");
+        assert_eq!(into_integer(n("-0")).unwrap().as_str(), "0");
+        assert!(into_integer(n("12.5")).is_none());
     }
 
     #[test]
