@@ -9,7 +9,7 @@
 //!   named `*` is `/~2`. A `*` within a longer token is the character, as RFC 6901 says
 //!   (`/it*ms` is the member `it*ms`).
 
-use std::{borrow::Cow, fmt};
+use std::{borrow::Cow, fmt, fmt::Write as _};
 
 use serde_json::Value;
 
@@ -60,6 +60,23 @@ impl Token {
             index: array_index(key),
             wildcard: false,
         }
+    }
+
+    /// Makes this the token of an array's element `index`, in the same buffer.
+    pub(crate) fn set_element(&mut self, index: usize) {
+        self.key.clear();
+        // Writing to a `String` cannot fail.
+        let _ = write!(self.key, "{index}");
+        self.index = Some(index);
+        self.wildcard = false;
+    }
+
+    /// Makes this the token of an object's member `key`, in the same buffer.
+    pub(crate) fn set_member(&mut self, key: &str) {
+        self.key.clear();
+        self.key.push_str(key);
+        self.index = array_index(key);
+        self.wildcard = false;
     }
 
     /// The token as written in a pointer, without its `/`: `~` as `~0`, `/` as `~1`, and a
@@ -415,6 +432,14 @@ mod tests {
         assert_eq!(short, concrete);
         assert_eq!(short.set_at(&path, &at[..2], "/o/2"), None);
         assert_eq!(short, concrete);
+        // Tokens rewritten in place are those made anew.
+        let mut token = Token::member("~x");
+        token.set_element(12);
+        assert_eq!(token, Token::element(12));
+        for key in ["7", "07", "*", "a/b", ""] {
+            token.set_member(key);
+            assert_eq!(token, Token::member(key), "{key}");
+        }
     }
 
     #[test]

@@ -179,24 +179,36 @@ impl<'p> Walk<'p> {
         let Some(level) = self.levels.last_mut() else {
             return Some(Found::End);
         };
-        let token = match &mut level.rest {
+        let at = &mut self.at;
+        // The token at the wildcard's place is rewritten in its own buffer.
+        at.tokens.truncate(level.depth + 1);
+        at.text.truncate(level.text_len);
+        let token = at.tokens.get_mut(level.depth);
+        match &mut level.rest {
             Rest::Elements { next, len } if *next < *len => {
                 *next += 1;
-                Token::element(*next - 1)
+                match token {
+                    Some(token) => token.set_element(*next - 1),
+                    None => at.tokens.push(Token::element(*next - 1)),
+                }
             }
             Rest::Members { next, keys } if *next < keys.len() => {
                 *next += 1;
-                Token::member(&keys[*next - 1])
+                match token {
+                    Some(token) => token.set_member(&keys[*next - 1]),
+                    None => at.tokens.push(Token::member(&keys[*next - 1])),
+                }
             }
             Rest::Elements { .. } | Rest::Members { .. } => {
                 self.levels.pop();
                 return None;
             }
-        };
-        let (depth, text_len, next_token) = (level.depth, level.text_len, level.next_token);
-        self.at.tokens.truncate(depth);
-        self.at.text.truncate(text_len);
-        self.push(token);
+        }
+        if let Some(token) = at.tokens.last() {
+            at.text.push('/');
+            at.text.push_str(&token.escaped());
+        }
+        let next_token = level.next_token;
         self.descend(doc, next_token)
     }
 
