@@ -16,10 +16,16 @@ pub use salvage_model::history::{Change, Op};
 /// arrays index by index.
 pub fn diff(before: &Value, after: &Value) -> Vec<Change> {
     let mut out = Vec::new();
-    if before != after {
-        diff_at(before, after, &mut String::new(), &mut out);
-    }
+    diff_into(before, after, &mut String::new(), &mut out);
     out
+}
+
+/// [`diff`] of values at `path` (a pointer) in a larger document, added to `out` (which
+/// holds the changes before them, and never more than [`MAX_CHANGES`]).
+pub(crate) fn diff_into(before: &Value, after: &Value, path: &mut String, out: &mut Vec<Change>) {
+    if before != after {
+        diff_at(before, after, path, out);
+    }
 }
 
 /// The changes from `before` to `after`, which differ, at `path` (a pointer). Each value is
@@ -178,7 +184,7 @@ pub fn join(path: &[String]) -> String {
 }
 
 /// Adds `/` and `segment`, escaped (`~` as `~0`, `/` as `~1`), to `pointer`.
-fn push_segment(pointer: &mut String, segment: &str) {
+pub(crate) fn push_segment(pointer: &mut String, segment: &str) {
     pointer.push('/');
     if !segment.contains(['~', '/']) {
         pointer.push_str(segment);

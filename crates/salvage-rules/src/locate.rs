@@ -91,7 +91,7 @@ impl<'a> Text<'a> {
     pub(crate) fn member(&self, object: Span, key: &str) -> Option<Option<Span>> {
         let mut at = object.start + 1;
         while let Some((quoted, value)) = self.next_member(at)? {
-            if key_is(quoted, key)? {
+            if key_is(self.slice(quoted)?, key)? {
                 return Some(Some(value));
             }
             at = value.end;
@@ -106,11 +106,11 @@ impl<'a> Text<'a> {
     pub(crate) fn each_member(
         &self,
         object: Span,
-        mut each: impl FnMut(&'a [u8], Span) -> Option<ControlFlow<()>>,
+        mut each: impl FnMut(Span, Span) -> Option<ControlFlow<()>>,
     ) -> Option<()> {
         let mut at = object.start + 1;
-        while let Some((quoted, value)) = self.next_member(at)? {
-            if each(quoted, value)?.is_break() {
+        while let Some((key, value)) = self.next_member(at)? {
+            if each(key, value)?.is_break() {
                 break;
             }
             at = value.end;
@@ -163,7 +163,7 @@ impl<'a> Text<'a> {
 
     /// The member of an object after `at` (just past the `{` or the previous member's value):
     /// its key as written (quoted) and its value; `None` at the `}`.
-    fn next_member(&self, at: usize) -> Option<Option<(&'a [u8], Span)>> {
+    fn next_member(&self, at: usize) -> Option<Option<(Span, Span)>> {
         let mut i = skip_ws(self.src, at);
         match *self.src.get(i)? {
             b'}' => return Some(None),
@@ -171,7 +171,10 @@ impl<'a> Text<'a> {
             _ => {}
         }
         let key_end = string_end(self.src, i)?;
-        let quoted = self.src.get(i..key_end)?;
+        let quoted = Span {
+            start: i,
+            end: key_end,
+        };
         let colon = skip_ws(self.src, key_end);
         if *self.src.get(colon)? != b':' {
             return None;
@@ -267,8 +270,8 @@ mod tests {
     fn lists_members_with_their_keys_unescaped() {
         for text in texts() {
             let mut keys = Vec::new();
-            text.each_member(text.root().unwrap(), |quoted, _| {
-                keys.push(key_text(quoted).unwrap().into_owned());
+            text.each_member(text.root().unwrap(), |key, _| {
+                keys.push(key_text(text.slice(key).unwrap()).unwrap().into_owned());
                 Some(ControlFlow::Continue(()))
             })
             .unwrap();

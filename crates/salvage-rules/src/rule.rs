@@ -139,12 +139,11 @@ impl Rule {
         if !matches!(self.outcome, Outcome::Requeue) || self.actions.is_empty() {
             return Some(self.decide(None, text.src()));
         }
-        let part = self.reach.as_ref()?.part(text)?;
-        let mut doc = part.doc().clone();
+        let (part, mut doc) = self.reach.as_ref()?.part(text)?;
         if let Err(failed) = self.apply(&mut doc) {
             return Some(failed);
         }
-        let (bytes, changes) = part.finish(text, &doc)?;
+        let (bytes, changes) = part.finish(text, doc)?;
         Some(self.repaired(bytes, changes))
     }
 

@@ -218,7 +218,7 @@ impl<'a> Scanner<'a> {
 
 /// Where the run of bytes from `i` that need no look in a string (not `"`, not `\`, not a
 /// control character) ends: eight bytes at a time, then one by one.
-fn plain_run(src: &[u8], mut i: usize) -> usize {
+pub(crate) fn plain_run(src: &[u8], mut i: usize) -> usize {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
     // The high bit of each byte of `x` that is below `n` (`n` <= 0x80), exact up to the

@@ -11,28 +11,33 @@ use std::{borrow::Cow, collections::HashMap, ops::ControlFlow};
 
 use serde_json::{Map, Value};
 
-use super::scan::Ends;
+use super::scan::{Ends, plain_run};
 
 /// `after` written as `src` (the text `before` was parsed from) edited where they differ.
 pub fn rewrite(src: &[u8], before: &Value, after: &Value) -> Option<Vec<u8>> {
     let start = skip_ws(src, 0);
     let end = value_end(src, start)?;
-    Source { src, ends: None }.rewrite_span(start, end, before, after)
+    let mut out = Vec::with_capacity(src.len() + 64);
+    out.extend_from_slice(src.get(..start)?);
+    Source { src, ends: None }.write(start, end, before, after, &mut out)?;
+    out.extend_from_slice(src.get(end..)?);
+    Some(out)
 }
 
-/// `src` with the value at `span` rewritten: `after` written as its text (which `before` was
-/// read from) edited where they differ. `before` may leave out members of objects (a part of
-/// the payload read as `partial` reads it): where `after` has the same members, in the same
-/// order, those left out keep their text; anything else left out is refused. `ends`: where
-/// the containers of `src` end, when `scan` noted it.
-pub(crate) fn rewrite_within(
+/// `after` written as `src[span]` (the text `before` was read from) edited where they
+/// differ, added to `out`. `before` may leave out members of objects (a part of the payload
+/// read as `partial` reads it): where `after` has the same members, in the same order, those
+/// left out keep their text; anything else left out is refused. `ends`: where the containers
+/// of `src` end, when `scan` noted it.
+pub(crate) fn write_value(
     src: &[u8],
     ends: Option<&Ends>,
     span: std::ops::Range<usize>,
     before: &Value,
     after: &Value,
-) -> Option<Vec<u8>> {
-    Source { src, ends }.rewrite_span(span.start, span.end, before, after)
+    out: &mut Vec<u8>,
+) -> Option<()> {
+    Source { src, ends }.write(span.start, span.end, before, after, out)
 }
 
 /// The text being rewritten.
@@ -43,21 +48,6 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
-    /// The whole text with `src[start..end]`, the text of `before`, rewritten as `after`.
-    fn rewrite_span(
-        &self,
-        start: usize,
-        end: usize,
-        before: &Value,
-        after: &Value,
-    ) -> Option<Vec<u8>> {
-        let mut out = Vec::with_capacity(self.src.len() + 64);
-        out.extend_from_slice(self.src.get(..start)?);
-        self.write(start, end, before, after, &mut out)?;
-        out.extend_from_slice(self.src.get(end..)?);
-        Some(out)
-    }
-
     /// `after` in place of `src[start..end]`, the text of `before`.
     fn write(
         &self,
@@ -358,6 +348,8 @@ pub(crate) fn string_end(src: &[u8], i: usize) -> Option<usize> {
     }
     let mut j = i + 1;
     loop {
+        // Past the characters that need no look, eight at a time.
+        j = plain_run(src, j);
         match *src.get(j)? {
             b'\\' => j += 2,
             b'"' => return Some(j + 1),
@@ -498,6 +490,21 @@ mod tests {
             |v| v["c"] = json!("{"),
             r#"{"a\"b": 1.0, "c": "{"}"#,
         );
+    }
+
+    #[test]
+    fn a_value_read_without_some_members_keeps_their_text() {
+        let src = br#"[0, {"a": 1.50, "b": "x", "c": [1E3]}, 2]"#;
+        let span = 4..src.len() - 4;
+        let (before, after) = (json!({"b": "x"}), json!({"b": "y"}));
+        let mut out = b"[0, ".to_vec();
+        write_value(src, None, span.clone(), &before, &after, &mut out).unwrap();
+        assert_eq!(out, br#"[0, {"a": 1.50, "b": "y", "c": [1E3]}"#);
+        // Members added or removed where some were left out cannot be placed: refused.
+        for after in [json!({"b": "x", "d": 1}), json!({}), json!({"a": 1})] {
+            let written = write_value(src, None, span.clone(), &before, &after, &mut Vec::new());
+            assert!(written.is_none(), "{after}");
+        }
     }
 
     #[test]
