@@ -150,6 +150,15 @@ pub(crate) fn parse_exact(text: &str) -> Option<Number> {
             return None;
         }
     }
+    // A plain integer that fits 64 bits is written back with the same digits.
+    if plain_integer(text) {
+        if let Ok(u) = text.parse::<u64>() {
+            return Some(Number::from(u));
+        }
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(Number::from(i));
+        }
+    }
     let n: Number = text.parse().ok()?;
     finite(&n).then_some(n)
 }
@@ -257,8 +266,13 @@ mod tests {
             "1e-3",
             "0",
             "-12",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
         ] {
             assert_eq!(parse_exact(text).unwrap().to_string(), text);
+            assert_eq!(parse_exact(text), text.parse().ok(), "{text}");
         }
         for text in [
             "+7", ".5", "1.", "007", "inf", "NaN", "1e999", "", "1,5", "0x10",

@@ -46,7 +46,9 @@ pub(crate) fn scan(src: &[u8]) -> Option<Ends> {
     std::str::from_utf8(src).ok()?;
     let mut scanner = Scanner {
         src,
-        ends: Vec::with_capacity(16),
+        // About one object or array per 64 bytes, in payloads of records: room for them
+        // without growing, for most.
+        ends: Vec::with_capacity((src.len() / 64).max(16)),
         keys: Vec::with_capacity(32),
     };
     let end = scanner.value(scanner.ws(0), 0)?;

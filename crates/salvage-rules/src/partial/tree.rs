@@ -249,7 +249,11 @@ impl Node {
         shape: Shape,
         notes: &mut impl Notes<'r>,
     ) -> Option<Value> {
-        let mut members = Map::new();
+        // Room for the members kept, when they are known to be few.
+        let mut members = match (shape, &self.any) {
+            (Shape::Reached, None) => Map::with_capacity(self.children.len()),
+            _ => Map::new(),
+        };
         let mut named = 0;
         text.each_member(span, |key, value| {
             let quoted = text.slice(key)?;
