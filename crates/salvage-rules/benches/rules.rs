@@ -1,7 +1,8 @@
 //! Rule evaluation on the hot path: `RuleSet::evaluate` with the shipped `examples/rules.toml`
 //! against realistic (~1 KiB) order and payment payloads, among them the sidecar workload of
 //! issue 14 (an order without `customer.email`, filled in by a `default` action), and a
-//! wildcard repair (issue 15: every quantity of a 100-line order, 10,844 bytes). Run with
+//! wildcard repair (issue 15: every quantity of a 100-line order, 10,844 bytes, and of a
+//! 1,000-line order, to show the cost per line does not grow with the payload). Run with
 //! `cargo bench -p salvage-rules --bench rules`. Each case is measured twice: in wall time
 //! (`evaluate/...`), and in the thread's CPU time (`evaluate-cpu/...`, on Linux), which is what
 //! an evaluation costs one core even on a machine busy with other work.
@@ -177,6 +178,17 @@ fn cases() -> Vec<Case> {
             code: "INVALID_TYPE",
             message: "lines/0/qty: expected an integer, got a string",
             payload: order_with_string_quantities(100),
+            expect: (Some("order-line-qty-as-string"), "requeue"),
+        },
+        // Ten times the lines (108 KB): the cost per line should stay what it is at 100.
+        Case {
+            name: "wildcard repair over a 1,000-item array",
+            queue: "orders",
+            event_type: "OrderPlaced",
+            class: ErrorClass::Data,
+            code: "INVALID_TYPE",
+            message: "lines/0/qty: expected an integer, got a string",
+            payload: order_with_string_quantities(1_000),
             expect: (Some("order-line-qty-as-string"), "requeue"),
         },
     ]

@@ -159,16 +159,18 @@ trait ActionKind {
 
     /// Every location `apply` looks at or changes, and how (so a repair can read no more of
     /// the payload than that: `partial`). Whatever `apply` does elsewhere must be listed. A
-    /// pointer with wildcards is listed as it is written: what it uses is the whole value
-    /// before its first wildcard (see [`Use`]).
+    /// pointer with wildcards is listed as it is written: it stands for each of its matches
+    /// (see [`Use`]).
     fn uses(compiled: &Self::Compiled) -> Vec<Use<'_>>;
 }
 
-/// A location an action uses, as [`ActionKind::uses`] lists them. A pointer with wildcards,
-/// either way, uses the value its tokens before the first wildcard name, as [`Use::Value`]:
-/// every match lies inside it, and whatever the action adds or removes lies strictly inside a
-/// match (a path that adds or removes members cannot end with `*`), so that value keeps its
-/// place and only changes within (`Reach::of` reads it so).
+/// A location an action uses, as [`ActionKind::uses`] lists them. A pointer with wildcards
+/// stands for each of its matches, used as the variant says (the walk to them reads the
+/// containers on the way and every element or member where a `*` stands). Every match lies
+/// inside the value its tokens before the first wildcard name, and whatever the action adds or
+/// removes lies strictly inside a match (a path that adds or removes members cannot end with
+/// `*`), so that value keeps its place and only changes within (and `partial` finds the part
+/// of a payload to read inside it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Use<'a> {
     /// Reads the value there, or replaces it in place (its parent keeps the same members in

@@ -3,6 +3,8 @@
 //! console can show what each repair did, and rebuild the payload as first reported from the
 //! first repair's output. Pure: no I/O.
 
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 /// Changes listed per diff at most; a longer diff is cut (see [`Change`] lists' `len`).
@@ -14,56 +16,98 @@ pub use salvage_model::history::{Change, Op};
 /// arrays index by index.
 pub fn diff(before: &Value, after: &Value) -> Vec<Change> {
     let mut out = Vec::new();
-    diff_at(before, after, &mut Vec::new(), &mut out);
+    diff_into(before, after, &mut String::new(), &mut out);
     out
 }
 
-fn diff_at(before: &Value, after: &Value, path: &mut Vec<String>, out: &mut Vec<Change>) {
-    if out.len() >= MAX_CHANGES || before == after {
+/// [`diff`] of values at `path` (a pointer) in a larger document, added to `out` (which
+/// holds the changes before them, and never more than [`MAX_CHANGES`]).
+pub(crate) fn diff_into(before: &Value, after: &Value, path: &mut String, out: &mut Vec<Change>) {
+    if before != after {
+        diff_at(before, after, path, out);
+    }
+}
+
+/// The changes from `before` to `after`, which differ, at `path` (a pointer). Each value is
+/// compared where its parent looks at its members, never again by itself; the pointer is one
+/// string, each member's segment added and taken off in turn.
+fn diff_at(before: &Value, after: &Value, path: &mut String, out: &mut Vec<Change>) {
+    if out.len() >= MAX_CHANGES {
         return;
     }
-    let mut child = |key: String, b: Option<&Value>, a: Option<&Value>, out: &mut Vec<Change>| {
-        path.push(key);
-        match (b, a) {
-            (Some(b), Some(a)) => diff_at(b, a, path, out),
-            (b, a) if out.len() < MAX_CHANGES => out.push(Change {
-                pointer: join(path),
-                op: if b.is_none() { Op::Added } else { Op::Removed },
-                before: b.cloned(),
-                after: a.cloned(),
-            }),
-            _ => {}
-        }
-        path.pop();
-    };
     // A child equal on both sides has no changes: it is skipped without naming it.
     match (before, after) {
+        (Value::Object(b), Value::Object(a)) if b.len() == a.len() && b.keys().eq(a.keys()) => {
+            // The same members in the same order (values changed in place): paired in turn.
+            for ((k, bv), av) in b.iter().zip(a.values()) {
+                if bv != av {
+                    child(path, Segment::Key(k), Some(bv), Some(av), out);
+                }
+            }
+        }
         (Value::Object(b), Value::Object(a)) => {
             for (k, bv) in b {
                 let av = a.get(k);
                 if av != Some(bv) {
-                    child(k.clone(), Some(bv), av, out);
+                    child(path, Segment::Key(k), Some(bv), av, out);
                 }
             }
             for (k, av) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
-                child(k.clone(), None, Some(av), out);
+                child(path, Segment::Key(k), None, Some(av), out);
             }
         }
         (Value::Array(b), Value::Array(a)) => {
             for i in 0..b.len().max(a.len()) {
                 let (bv, av) = (b.get(i), a.get(i));
                 if bv != av {
-                    child(i.to_string(), bv, av, out);
+                    child(path, Segment::Index(i), bv, av, out);
                 }
             }
         }
         _ => out.push(Change {
-            pointer: join(path),
+            pointer: path.clone(),
             op: Op::Changed,
             before: Some(before.clone()),
             after: Some(after.clone()),
         }),
     }
+}
+
+/// One segment of a pointer: a member's key or an element's index.
+#[derive(Clone, Copy)]
+enum Segment<'k> {
+    Key(&'k str),
+    Index(usize),
+}
+
+/// The changes at the member or element `segment` under `path`, whose values `b` and `a`
+/// differ (`None`: there is none on that side).
+fn child(
+    path: &mut String,
+    segment: Segment<'_>,
+    b: Option<&Value>,
+    a: Option<&Value>,
+    out: &mut Vec<Change>,
+) {
+    let len = path.len();
+    match segment {
+        Segment::Key(key) => push_segment(path, key),
+        Segment::Index(i) => {
+            // Writing to a `String` cannot fail.
+            let _ = write!(path, "/{i}");
+        }
+    }
+    match (b, a) {
+        (Some(b), Some(a)) => diff_at(b, a, path, out),
+        (b, a) if out.len() < MAX_CHANGES => out.push(Change {
+            pointer: path.clone(),
+            op: if b.is_none() { Op::Added } else { Op::Removed },
+            before: b.cloned(),
+            after: a.cloned(),
+        }),
+        _ => {}
+    }
+    path.truncate(len);
 }
 
 /// `after` taken back through `changes` (a whole [`diff`] from some `before` to it): that
@@ -134,16 +178,25 @@ pub fn split(pointer: &str) -> Vec<String> {
 pub fn join(path: &[String]) -> String {
     let mut pointer = String::with_capacity(path.iter().map(|s| s.len() + 1).sum());
     for segment in path {
-        pointer.push('/');
-        for c in segment.chars() {
-            match c {
-                '~' => pointer.push_str("~0"),
-                '/' => pointer.push_str("~1"),
-                c => pointer.push(c),
-            }
-        }
+        push_segment(&mut pointer, segment);
     }
     pointer
+}
+
+/// Adds `/` and `segment`, escaped (`~` as `~0`, `/` as `~1`), to `pointer`.
+pub(crate) fn push_segment(pointer: &mut String, segment: &str) {
+    pointer.push('/');
+    if !segment.contains(['~', '/']) {
+        pointer.push_str(segment);
+        return;
+    }
+    for c in segment.chars() {
+        match c {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            c => pointer.push(c),
+        }
+    }
 }
 
 #[cfg(test)]

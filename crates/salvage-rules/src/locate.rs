@@ -8,12 +8,12 @@
 //! valid JSON should (which cannot happen for checked text), so the caller can fall back to
 //! parsing the whole payload instead of guessing.
 
-use std::borrow::Cow;
+use std::ops::ControlFlow;
 
 use super::{
     pointer::Token,
     scan::Ends,
-    splice::{key_text, skip_ws, string_end, value_end},
+    splice::{key_is, skip_ws, string_end, value_end},
 };
 
 /// Where a value's text lies: `start..end` in the payload.
@@ -40,6 +40,11 @@ impl<'a> Text<'a> {
     /// The whole payload.
     pub(crate) fn src(&self) -> &'a [u8] {
         self.src
+    }
+
+    /// Where containers end, when `scan` noted it.
+    pub(crate) fn ends(&self) -> Option<&Ends> {
+        self.ends.as_ref()
     }
 
     /// The text of `span`.
@@ -86,11 +91,7 @@ impl<'a> Text<'a> {
     pub(crate) fn member(&self, object: Span, key: &str) -> Option<Option<Span>> {
         let mut at = object.start + 1;
         while let Some((quoted, value)) = self.next_member(at)? {
-            let same = match quoted.get(1..quoted.len() - 1)? {
-                plain if !plain.contains(&b'\\') => plain == key.as_bytes(),
-                _ => key_text(quoted)? == key,
-            };
-            if same {
+            if key_is(self.slice(quoted)?, key)? {
                 return Some(Some(value));
             }
             at = value.end;
@@ -98,16 +99,37 @@ impl<'a> Text<'a> {
         Some(None)
     }
 
-    /// Calls `each` with every member of the object at `object`, in order: its key
-    /// (unescaped) and its value; stops at the first `None` it answers, and answers it.
+    /// Calls `each` with the members of the object at `object`, in order: its key as written
+    /// (quotes and escapes included: `splice::key_is` and `splice::key_text` read it, so no
+    /// key is unescaped that is not needed) and its value, until it answers `Break` (the
+    /// members after are not read); stops at the first `None` it answers, and answers it.
     pub(crate) fn each_member(
         &self,
         object: Span,
-        mut each: impl FnMut(Cow<'a, str>, Span) -> Option<()>,
+        mut each: impl FnMut(Span, Span) -> Option<ControlFlow<()>>,
     ) -> Option<()> {
         let mut at = object.start + 1;
-        while let Some((quoted, value)) = self.next_member(at)? {
-            each(key_text(quoted)?, value)?;
+        while let Some((key, value)) = self.next_member(at)? {
+            if each(key, value)?.is_break() {
+                break;
+            }
+            at = value.end;
+        }
+        Some(())
+    }
+
+    /// Calls `each` with every element of the array at `array`, in order: its index and its
+    /// value; stops at the first `None` it answers, and answers it.
+    pub(crate) fn each_element(
+        &self,
+        array: Span,
+        mut each: impl FnMut(usize, Span) -> Option<()>,
+    ) -> Option<()> {
+        let mut at = array.start + 1;
+        let mut index = 0;
+        while let Some(value) = self.next_element(at)? {
+            each(index, value)?;
+            index += 1;
             at = value.end;
         }
         Some(())
@@ -141,7 +163,7 @@ impl<'a> Text<'a> {
 
     /// The member of an object after `at` (just past the `{` or the previous member's value):
     /// its key as written (quoted) and its value; `None` at the `}`.
-    fn next_member(&self, at: usize) -> Option<Option<(&'a [u8], Span)>> {
+    fn next_member(&self, at: usize) -> Option<Option<(Span, Span)>> {
         let mut i = skip_ws(self.src, at);
         match *self.src.get(i)? {
             b'}' => return Some(None),
@@ -149,7 +171,10 @@ impl<'a> Text<'a> {
             _ => {}
         }
         let key_end = string_end(self.src, i)?;
-        let quoted = self.src.get(i..key_end)?;
+        let quoted = Span {
+            start: i,
+            end: key_end,
+        };
         let colon = skip_ws(self.src, key_end);
         if *self.src.get(colon)? != b':' {
             return None;
@@ -183,7 +208,7 @@ impl<'a> Text<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{pointer::Pointer, scan::scan};
+    use crate::{pointer::Pointer, scan::scan, splice::key_text};
 
     const DOC: &str = r#" { "a": {"b": [10, {"c": "x"}, []]}, "a\/b": 1, "m~n": {"": 2},
         "s": "{not [an object", "e": {}, "n": null } "#;
@@ -246,8 +271,8 @@ mod tests {
         for text in texts() {
             let mut keys = Vec::new();
             text.each_member(text.root().unwrap(), |key, _| {
-                keys.push(key.into_owned());
-                Some(())
+                keys.push(key_text(text.slice(key).unwrap()).unwrap().into_owned());
+                Some(ControlFlow::Continue(()))
             })
             .unwrap();
             assert_eq!(keys, ["a", "a/b", "m~n", "s", "e", "n"]);

@@ -63,11 +63,14 @@ impl Decimal {
             None => 0,
         };
         exp = exp.checked_sub(i64::try_from(frac.len()).ok()?)?;
-        let mut digits: String = int.chars().chain(frac.chars()).collect();
+        let mut digits = String::with_capacity(int.len() + frac.len());
+        digits.push_str(int);
+        digits.push_str(frac);
         let trailing = digits.len() - digits.trim_end_matches('0').len();
         digits.truncate(digits.len() - trailing);
         exp = exp.checked_add(i64::try_from(trailing).ok()?)?;
-        let digits = digits.trim_start_matches('0').to_owned();
+        let leading = digits.len() - digits.trim_start_matches('0').len();
+        digits.drain(..leading);
         if digits.is_empty() {
             return Some(Decimal {
                 negative: false,
@@ -157,6 +160,10 @@ pub(crate) fn is(n: &Number, value: u8) -> bool {
 /// The number written as an integer with every digit (`7.0` → `7`, `1.5e3` → `1500`), if it is
 /// whole and finite as a double (which bounds the digits written).
 pub(crate) fn to_integer(n: &Number) -> Option<Number> {
+    if plain_integer(n.as_str()) {
+        // Already as it would be written.
+        return finite(n).then(|| n.clone());
+    }
     n.as_f64()?;
     let d = Decimal::parse(n.as_str())?;
     if d.exp < 0 {
@@ -175,12 +182,49 @@ pub(crate) fn to_integer(n: &Number) -> Option<Number> {
     text.parse().ok()
 }
 
+/// [`to_integer`], taking the number (kept as it is when it is written as its integer).
+pub(crate) fn into_integer(n: Number) -> Option<Number> {
+    if plain_integer(n.as_str()) {
+        return finite(&n).then_some(n);
+    }
+    to_integer(&n)
+}
+
+/// Whether the number is finite as a double; without reading it as one for an integer of up to
+/// 300 digits (below 1e300, and `f64::MAX` is above 1.7e308).
+fn finite(n: &Number) -> bool {
+    let text = n.as_str();
+    (plain_integer(text) && text.len() <= 300) || n.as_f64().is_some()
+}
+
 /// `text` as a JSON number keeping its digits, if it is one and finite as a double (so `inf`,
 /// `NaN` and `1e999` are not). JSON's grammar only: `+1`, `.5` and `1.` are not numbers here.
 pub(crate) fn parse_exact(text: &str) -> Option<Number> {
-    Decimal::parse_json(text)?;
+    if !plain_integer(text) {
+        Decimal::parse_json(text)?;
+    }
+    // A plain integer that fits 64 bits is written back with the same digits.
+    if plain_integer(text) {
+        if let Ok(u) = text.parse::<u64>() {
+            return Some(Number::from(u));
+        }
+        if let Ok(i) = text.parse::<i64>() {
+            return Some(Number::from(i));
+        }
+    }
     let n: Number = text.parse().ok()?;
-    n.as_f64().map(|_| n)
+    finite(&n).then_some(n)
+}
+
+/// Whether `text` is an integer written as [`to_integer`] writes one: `0`, or digits without
+/// a leading zero after an optional `-` (so a JSON number that [`Decimal`] reads, too).
+fn plain_integer(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text).as_bytes();
+    match digits {
+        [b'0'] => digits.len() == text.len(),
+        [b'1'..=b'9', rest @ ..] => rest.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -276,12 +320,57 @@ mod tests {
         assert!(to_integer(&n("1e400")).is_none());
         assert!(written_as_integer(&n("-0")) && !written_as_integer(&n("1e3")));
         assert!(is(&n("1.00"), 1) && is(&n("0e3"), 0) && !is(&n("2"), 1));
+        for (text, integer) in [
+            ("0", "0"),
+            ("-0", "0"),
+            ("7", "7"),
+            ("-7", "-7"),
+            ("120", "120"),
+            ("20261121000000000000001", "20261121000000000000001"),
+            ("1.20e2", "120"),
+            ("-1E1", "-10"),
+        ] {
+            assert_eq!(to_integer(&n(text)).unwrap().as_str(), integer, "{text}");
+        }
+        for digits in [300, 308, 309, 400] {
+            let nines = "9".repeat(digits);
+            let finite = digits <= 308;
+            assert_eq!(to_integer(&n(&nines)).is_some(), finite, "{digits} digits");
+            assert_eq!(into_integer(n(&nines)).is_some(), finite, "{digits} digits");
+            assert_eq!(parse_exact(&nines).is_some(), finite, "{digits} digits");
+        }
+        assert_eq!(into_integer(n("1.20e2")).unwrap().as_str(), "120");
+        assert_eq!(into_integer(n("-0")).unwrap().as_str(), "0");
+        assert!(into_integer(n("12.5")).is_none());
+    }
+
+    #[test]
+    fn plain_integers_are_told_apart() {
+        for text in ["0", "7", "-7", "120", "20261121000000000000001"] {
+            assert!(plain_integer(text), "{text}");
+        }
+        for text in ["-0", "007", "-", "", "1.0", "1e3", "+7", "12a", "-01"] {
+            assert!(!plain_integer(text), "{text}");
+        }
     }
 
     #[test]
     fn parses_json_numbers_only_keeping_digits() {
-        for text in ["12.50", "-0", "20261121000000000000001", "0.5", "1e-3"] {
+        for text in [
+            "12.50",
+            "-0",
+            "20261121000000000000001",
+            "0.5",
+            "1e-3",
+            "0",
+            "-12",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-9223372036854775808",
+            "-9223372036854775809",
+        ] {
             assert_eq!(parse_exact(text).unwrap().to_string(), text);
+            assert_eq!(parse_exact(text), text.parse().ok(), "{text}");
         }
         for text in [
             "+7", ".5", "1.", "007", "inf", "NaN", "1e999", "", "1,5", "0x10",

@@ -2,28 +2,54 @@
 //! repairing the payload parsed whole (`Rule::repair`): the same repaired bytes, changes and
 //! failures.
 //!
-//! At load time, [`Reach::of`] lists every pointer a rule's actions use ([`Use`]) and finds the
-//! anchor: the longest prefix shared by every location they read or replace in place and every
-//! container whose members they add or remove. Everything the actions do stays inside it. A
-//! pointer with wildcards (`/items/*/qty`) counts as the value before its first wildcard
-//! (`/items`), read or replaced in place: its matches, and all the action does at them, lie
-//! inside that value.
+//! At load time, [`Reach::of`] gathers every pointer a rule's actions use ([`Use`]) into a tree
+//! of their tokens, a wildcard being the token of every element or member (`/items/*/qty`:
+//! `items`, then any element, then `qty`), and notes at each place what the actions do there:
+//! use the value whole (read it, replace it, move it or copy it), add or remove its members,
+//! or go through it (where `default` creates the member it goes on to if that is missing). It
+//! also finds the anchor: the longest prefix shared by every location they read or replace in
+//! place and every container whose members they add or remove, a pointer with wildcards
+//! counting as the value before its first wildcard (its matches, and all the action does at
+//! them, lie inside that value). Everything the actions do stays inside the anchor.
 //!
 //! At evaluation, [`Reach::part`] walks the payload's text (`locate`) from the root towards the
 //! anchor through objects, and stops at the anchor, at a member that is missing, or at anything
 //! but an object: that value is the part. It is built as a document of its own, at its place
 //! inside objects that hold only the way to it (so pointers resolve as in the whole payload,
-//! and the changes come out with whole-payload pointers). Parsed whole when it is not an object
-//! or an action uses it itself; else only the members some pointer goes through are parsed, the
-//! others stand as `null`, keeping their keys and order. Why that is exact:
-//! - the actions only walk through the objects on the way (they exist, by their keys) and only
-//!   look at or change what their pointers reach ([`ActionKind::uses`]), all inside the part
-//!   and parsed; every value they read and every message they fail with is the same;
-//! - a member left as `null` is never read, moved or removed, so it is the same before and
-//!   after: `diff` finds no change there, as it finds none in the whole payload, and
-//!   `splice::rewrite` copies its text as it would;
-//! - nothing outside the part changes, so `splice::rewrite` of the whole payload copies every
-//!   byte around the part's text and rewrites that text as it rewrites it here.
+//! and the changes come out with whole-payload pointers), reading its text along the tree:
+//! - a value some action uses whole, a value that is neither an object nor an array, and an
+//!   array whose elements some action adds or removes, are parsed whole;
+//! - an array keeps all its elements, those no pointer goes through as `null` (so indexes and
+//!   the length stay);
+//! - an object keeps only the members some pointer goes through (a wildcard: all of them);
+//!   when an action adds or removes members of it, or a member that a pointer adding one goes
+//!   through is missing (`default` creates it), it keeps every other member too, as `null`,
+//!   with its key and place.
+//!
+//! Reading notes what it kept, in document order ([`Mark`]s). Once the actions have run on the
+//! part, [`Part::finish`] walks it along those notes (`finish`): the payload's text is copied
+//! wherever a value compares equal to its text, a value that changed is written as `splice`
+//! writes it, and its changes are listed as `diff` lists them; no copy of the part as read is
+//! kept, and the text is not read again but for the values that changed.
+//!
+//! Why that is exact:
+//! - the actions only walk through the objects and arrays on the way (a member by its key, an
+//!   element by its index, and a wildcard's every member or element, all kept) and only look at
+//!   or change what their pointers reach ([`ActionKind::uses`]), all parsed; every value on the
+//!   way keeps its type; so every value they read and every message they fail with is the same;
+//! - a member left out or left as `null` is never read, moved or removed, and no action adds or
+//!   removes members of an object that leaves some out, nor elements of an array (`finish`
+//!   checks both, and leaves the repair to the payload parsed whole if not): so it is the same
+//!   before and after, `diff` finds no change there, as it finds none in the whole payload,
+//!   and its text is copied as `splice` copies it;
+//! - nothing outside the part changes, so the payload around the part's text is copied byte for
+//!   byte, as `splice` rewriting the whole payload copies it.
+//!
+//! What a repair costs so follows the text of the part, read once (its objects and arrays
+//! skipped with `scan`'s ends) and copied once, and the values its pointers reach, each read,
+//! compared and, if changed, written once: not the size of what lies in between. A wildcard
+//! repair of every line of an order reads each line up to the member it repairs, and parses,
+//! compares and writes that member's value only.
 //!
 //! The whole payload is needed (`part` answers `None`) when the part would be the whole
 //! document parsed whole: an action at the root, or a root that is not an object.
@@ -36,104 +62,89 @@
 //! [`ActionKind::uses`]: super::action
 //! [`Use`]: super::action::Use
 
+mod finish;
+mod tree;
+
 use serde_json::{Map, Value};
 
+use self::{
+    finish::Finish,
+    tree::{Mark, Node},
+};
 use super::{
     action::{Action, Use},
     diff::{self, Change},
-    exact,
-    locate::{Span, Text},
+    locate::Text,
     pointer::Token,
-    splice,
 };
 
 /// What a rule's actions use, worked out at load time.
 #[derive(Debug, Clone)]
 pub(crate) struct Reach {
-    /// The tokens of every pointer the actions use (none is the root, none has a wildcard);
-    /// all start with the anchor.
-    pointers: Vec<Vec<Token>>,
-    /// The anchor's length in tokens.
-    anchor: usize,
+    /// The anchor's tokens (none is a wildcard).
+    anchor: Vec<Token>,
+    /// Every pointer the actions use, from the root (none is the root itself).
+    tree: Node,
 }
 
 impl Reach {
     /// The reach of `actions`; `None` when there are none or one uses the root itself.
     pub(crate) fn of(actions: &[Action]) -> Option<Reach> {
-        let mut pointers = Vec::new();
+        let mut tree = Node::default();
         let mut anchor: Option<&[Token]> = None;
         for action in actions {
             for used in action.uses() {
-                let (tokens, place) = match used {
+                let (pointer, place) = match used {
                     Use::Value(pointer) | Use::Member(pointer) if pointer.has_wildcards() => {
-                        (pointer.fixed(), pointer.fixed())
+                        (pointer, pointer.fixed())
                     }
-                    Use::Value(pointer) => (pointer.tokens(), pointer.tokens()),
-                    Use::Member(pointer) => (pointer.tokens(), pointer.split_last()?.0),
+                    Use::Value(pointer) => (pointer, pointer.tokens()),
+                    Use::Member(pointer) => (pointer, pointer.split_last()?.0),
                 };
-                if tokens.is_empty() {
+                if pointer.tokens().is_empty() {
                     return None;
                 }
                 anchor = Some(anchor.map_or(place, |anchor| common(anchor, place)));
-                pointers.push(tokens.to_vec());
+                tree.insert(pointer.tokens(), matches!(used, Use::Member(_)));
             }
         }
+        tree.spread();
         Some(Reach {
-            anchor: anchor?.len(),
-            pointers,
+            anchor: anchor?.to_vec(),
+            tree,
         })
     }
 
-    /// The part of `text` the actions need, as a document of its own (see the module's
-    /// documentation); `None` when that would be the whole payload, or when the text does not
-    /// read as expected.
-    pub(crate) fn part(&self, text: &Text<'_>) -> Option<Part<'_>> {
-        let anchor = self.pointers.first()?.get(..self.anchor)?;
+    /// The part of `text` the actions need, and the document to apply them to (see the
+    /// module's documentation); `None` when that would be the whole payload, or when the text
+    /// does not read as expected.
+    pub(crate) fn part(&self, text: &Text<'_>) -> Option<(Part<'_>, Value)> {
         let mut span = text.root()?;
+        let mut node = &self.tree;
         let mut depth = 0;
-        for token in anchor {
+        for token in &self.anchor {
             if text.first(span)? != b'{' {
                 break;
             }
             match text.member(span, &token.key)? {
                 Some(value) => {
                     span = value;
+                    node = node.child(token)?;
                     depth += 1;
                 }
                 None => break,
             }
         }
-        let whole = text.first(span)? != b'{' || self.pointers.iter().any(|p| p.len() == depth);
-        let part = if whole {
-            if depth == 0 {
-                return None;
-            }
-            exact::parse(text.slice(span)?).ok()?
-        } else {
-            // Every pointer is longer than `depth` here: its next token names a member it goes
-            // through.
-            let used = |key: &str| {
-                self.pointers
-                    .iter()
-                    .any(|p| p.get(depth).is_some_and(|token| token.key == key))
-            };
-            let mut members = Map::new();
-            text.each_member(span, |key, value| {
-                let value = if used(&key) {
-                    exact::parse(text.slice(value)?).ok()?
-                } else {
-                    Value::Null
-                };
-                members.insert(key.into_owned(), value);
-                Some(())
-            })?;
-            Value::Object(members)
-        };
-        let way = anchor.get(..depth)?;
+        if depth == 0 && text.first(span)? != b'{' {
+            return None;
+        }
+        let mut marks = Vec::new();
+        let part = node.read(text, span, &mut marks)?;
+        let way = self.anchor.get(..depth)?;
         let doc = way.iter().rev().fold(part, |inner, token| {
             Value::Object(Map::from_iter([(token.key.clone(), inner)]))
         });
-        Some(Part { way, span, doc })
+        Some((Part { way, marks }, doc))
     }
 }
 
@@ -143,42 +154,47 @@ fn common<'t>(a: &'t [Token], b: &[Token]) -> &'t [Token] {
     &a[..len]
 }
 
-/// A part of a payload, ready to be repaired.
+/// A part of a payload, read to be repaired.
 #[derive(Debug)]
 pub(crate) struct Part<'r> {
     /// The keys of the objects on the way to it.
     way: &'r [Token],
-    /// Its text in the payload.
-    span: Span,
-    /// The part at its place.
-    doc: Value,
+    /// What reading it noted.
+    marks: Vec<Mark<'r>>,
 }
 
 impl Part<'_> {
-    /// The document to apply the actions to (a copy of it).
-    pub(crate) fn doc(&self) -> &Value {
-        &self.doc
-    }
-
-    /// The repaired payload and the changes, given `after`, [`Part::doc`] with the actions
-    /// applied: `text` with the part's text rewritten, and the diff. `None` when the text does
-    /// not read as expected.
-    pub(crate) fn finish(&self, text: &Text<'_>, after: &Value) -> Option<(Vec<u8>, Vec<Change>)> {
-        let (before, now) = (self.inside(&self.doc)?, self.inside(after)?);
-        let rewritten = splice::rewrite(text.slice(self.span)?, before, now)?;
-        let src = text.src();
-        let mut bytes =
-            Vec::with_capacity(src.len() - (self.span.end - self.span.start) + rewritten.len());
-        bytes.extend_from_slice(src.get(..self.span.start)?);
-        bytes.extend_from_slice(&rewritten);
-        bytes.extend_from_slice(src.get(self.span.end..)?);
-        Some((bytes, diff::diff(&self.doc, after)))
-    }
-
-    /// The part inside `doc`, at the end of the way to it.
-    fn inside<'v>(&self, doc: &'v Value) -> Option<&'v Value> {
-        self.way
-            .iter()
-            .try_fold(doc, |value, token| value.get(&token.key))
+    /// The repaired payload and the changes, given `after`, the document [`Reach::part`] gave
+    /// with the actions applied: `text` with the part's text rewritten where it changed, and
+    /// the changes, as `splice` and `diff` make them (see `finish`). `None` when the text or
+    /// `after` does not read as expected.
+    pub(crate) fn finish(
+        &self,
+        text: &Text<'_>,
+        mut after: Value,
+    ) -> Option<(Vec<u8>, Vec<Change>)> {
+        let mut path = String::new();
+        let mut part = &mut after;
+        for token in self.way {
+            // The objects on the way hold only the way (nothing outside the part changes).
+            let Value::Object(map) = part else {
+                return None;
+            };
+            if map.len() != 1 {
+                return None;
+            }
+            part = map.get_mut(&token.key)?;
+            diff::push_segment(&mut path, &token.key);
+        }
+        let mut finish = Finish::new(text, path);
+        let mut marks = self.marks.iter();
+        finish.value(&mut marks, part)?;
+        if marks.next().is_some() {
+            return None;
+        }
+        finish.end()
     }
 }
+
+#[cfg(test)]
+mod tests;

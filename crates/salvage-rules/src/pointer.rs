@@ -9,7 +9,7 @@
 //!   named `*` is `/~2`. A `*` within a longer token is the character, as RFC 6901 says
 //!   (`/it*ms` is the member `it*ms`).
 
-use std::{borrow::Cow, fmt};
+use std::{borrow::Cow, fmt, fmt::Write as _};
 
 use serde_json::Value;
 
@@ -60,6 +60,23 @@ impl Token {
             index: array_index(key),
             wildcard: false,
         }
+    }
+
+    /// Makes this the token of an array's element `index`, in the same buffer.
+    pub(crate) fn set_element(&mut self, index: usize) {
+        self.key.clear();
+        // Writing to a `String` cannot fail.
+        let _ = write!(self.key, "{index}");
+        self.index = Some(index);
+        self.wildcard = false;
+    }
+
+    /// Makes this the token of an object's member `key`, in the same buffer.
+    pub(crate) fn set_member(&mut self, key: &str) {
+        self.key.clear();
+        self.key.push_str(key);
+        self.index = array_index(key);
+        self.wildcard = false;
     }
 
     /// The token as written in a pointer, without its `/`: `~` as `~0`, `/` as `~1`, and a
@@ -171,11 +188,52 @@ impl Pointer {
         }
         let rest = self.tokens.get(self.scope..)?;
         Some(Pointer {
-            text: format!("{text}{}", self.text.get(self.scope_end..)?),
+            text: format!("{text}{}", self.rest_text()),
             tokens: tokens.iter().chain(rest).cloned().collect(),
             scope: 0,
             scope_end: 0,
         })
+    }
+
+    /// [`Pointer::at`] written into this pointer, reusing its buffers (so, from one match of a
+    /// walk to the next, without allocating); `None`, leaving it as it is, when `tokens` is not
+    /// as long as `template`'s scope.
+    pub(crate) fn set_at(
+        &mut self,
+        template: &Pointer,
+        tokens: &[Token],
+        text: &str,
+    ) -> Option<()> {
+        let rest = template.tokens.get(template.scope..)?;
+        if tokens.len() != template.scope {
+            return None;
+        }
+        self.text.clear();
+        self.text.push_str(text);
+        self.text.push_str(template.rest_text());
+        self.tokens.truncate(tokens.len() + rest.len());
+        for (i, token) in tokens.iter().chain(rest).enumerate() {
+            match self.tokens.get_mut(i) {
+                Some(mine) => {
+                    mine.key.clone_from(&token.key);
+                    mine.index = token.index;
+                    mine.wildcard = token.wildcard;
+                }
+                None => self.tokens.push(token.clone()),
+            }
+        }
+        (self.scope, self.scope_end) = (0, 0);
+        Some(())
+    }
+
+    /// The pointer as written.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The text after the scope (all of it without wildcards): `/qty` for `/items/*/qty`.
+    pub(crate) fn rest_text(&self) -> &str {
+        self.text.get(self.scope_end..).unwrap_or_default()
     }
 
     /// The parent's tokens and the last token; `None` for the root.
@@ -365,6 +423,23 @@ mod tests {
         assert_eq!(concrete.get(&doc), Some(&json!(7)));
         // A match of another length does not fit.
         assert_eq!(path.at(&at[..2], "/o/2"), None);
+        // Written into another pointer's buffers, it is the same pointer.
+        let mut reused = Pointer::parse_path("/a~1b/cd/~2/e/f/g").unwrap();
+        assert_eq!(reused.set_at(&path, &at, "/o/2/i/~2"), Some(()));
+        assert_eq!(reused, concrete);
+        let mut short = Pointer::parse_path("/x").unwrap();
+        assert_eq!(short.set_at(&path, &at, "/o/2/i/~2"), Some(()));
+        assert_eq!(short, concrete);
+        assert_eq!(short.set_at(&path, &at[..2], "/o/2"), None);
+        assert_eq!(short, concrete);
+        // Tokens rewritten in place are those made anew.
+        let mut token = Token::member("~x");
+        token.set_element(12);
+        assert_eq!(token, Token::element(12));
+        for key in ["7", "07", "*", "a/b", ""] {
+            token.set_member(key);
+            assert_eq!(token, Token::member(key), "{key}");
+        }
     }
 
     #[test]

@@ -178,12 +178,11 @@ impl Rule {
             Ok(resolved) => resolved,
             Err(failed) => return Some(failed),
         };
-        let part = resolved.reach.as_ref().as_ref()?.part(text)?;
-        let mut doc = part.doc().clone();
+        let (part, mut doc) = resolved.reach.as_ref().as_ref()?.part(text)?;
         if let Err(failed) = self.apply(&resolved.actions, &mut doc) {
             return Some(failed);
         }
-        let (bytes, changes) = part.finish(text, &doc)?;
+        let (bytes, changes) = part.finish(text, doc)?;
         Some(self.repaired(bytes, changes))
     }
 

@@ -46,7 +46,9 @@ pub(crate) fn scan(src: &[u8]) -> Option<Ends> {
     std::str::from_utf8(src).ok()?;
     let mut scanner = Scanner {
         src,
-        ends: Vec::with_capacity(16),
+        // About one object or array per 64 bytes, in payloads of records: room for them
+        // without growing, for most.
+        ends: Vec::with_capacity((src.len() / 64).max(16)),
         keys: Vec::with_capacity(32),
     };
     let end = scanner.value(scanner.ws(0), 0)?;
@@ -218,7 +220,7 @@ impl<'a> Scanner<'a> {
 
 /// Where the run of bytes from `i` that need no look in a string (not `"`, not `\`, not a
 /// control character) ends: eight bytes at a time, then one by one.
-fn plain_run(src: &[u8], mut i: usize) -> usize {
+pub(crate) fn plain_run(src: &[u8], mut i: usize) -> usize {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
     // The high bit of each byte of `x` that is below `n` (`n` <= 0x80), exact up to the

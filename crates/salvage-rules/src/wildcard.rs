@@ -22,6 +22,8 @@
 //! object nor an array where the path goes on is a [`Step::NotContainer`] (a failure, after
 //! which the walk stops). An empty array or object has no matches: nothing to do.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use super::{
@@ -46,6 +48,10 @@ pub(crate) enum Step<'w> {
 pub(crate) struct At {
     tokens: Vec<Token>,
     text: String,
+    /// The walked path made concrete here (`/items/3/qty`), once a walk has reached a match:
+    /// made anew in the same buffers at each match, so that an action using the path it walks
+    /// costs no allocation per match for it.
+    walked: Option<Pointer>,
 }
 
 impl At {
@@ -53,19 +59,39 @@ impl At {
     pub(crate) const NONE: At = At {
         tokens: Vec::new(),
         text: String::new(),
+        walked: None,
     };
 
     /// `pointer` at this location: itself when it has no wildcards, else with its scope
     /// replaced by this location (`/items/*/qty` at `/items/3` is `/items/3/qty`). A pointer
     /// whose scope is not this location's length (which load-time checks rule out) is kept
     /// as it is, and finds nothing through its wildcards.
-    pub(crate) fn pointer<'p>(&self, pointer: &'p Pointer) -> std::borrow::Cow<'p, Pointer> {
+    pub(crate) fn pointer<'a>(&'a self, pointer: &'a Pointer) -> Cow<'a, Pointer> {
         if !pointer.has_wildcards() {
-            return std::borrow::Cow::Borrowed(pointer);
+            return Cow::Borrowed(pointer);
+        }
+        // The walked path made concrete here, when `pointer` has the same scope and the same
+        // text after it (so the same tokens).
+        if let Some(walked) = &self.walked
+            && pointer.scope().len() == self.tokens.len()
+            && walked.as_str().strip_prefix(self.text.as_str()) == Some(pointer.rest_text())
+        {
+            return Cow::Borrowed(walked);
         }
         pointer
             .at(&self.tokens, &self.text)
-            .map_or(std::borrow::Cow::Borrowed(pointer), std::borrow::Cow::Owned)
+            .map_or(Cow::Borrowed(pointer), Cow::Owned)
+    }
+
+    /// Makes [`At::walked`] `path` at this location.
+    fn walk_to(&mut self, path: &Pointer) {
+        let reused = self
+            .walked
+            .as_mut()
+            .and_then(|walked| walked.set_at(path, &self.tokens, &self.text));
+        if reused.is_none() {
+            self.walked = path.at(&self.tokens, &self.text);
+        }
     }
 }
 
@@ -93,6 +119,7 @@ enum Rest {
 /// The matches of a path's scope in a document, one at a time: see the module documentation.
 #[derive(Debug)]
 pub(crate) struct Walk<'p> {
+    path: &'p Pointer,
     scope: &'p [Token],
     /// The concrete location reached.
     at: At,
@@ -106,6 +133,7 @@ impl<'p> Walk<'p> {
     /// A walk of the matches of `path`'s scope (see [`Pointer::scope`]).
     pub(crate) fn new(path: &'p Pointer) -> Walk<'p> {
         Walk {
+            path,
             scope: path.scope(),
             at: At::NONE,
             levels: Vec::new(),
@@ -129,7 +157,10 @@ impl<'p> Walk<'p> {
             found = self.advance(doc);
         }
         match found? {
-            Found::At => Some(Step::At(&self.at)),
+            Found::At => {
+                self.at.walk_to(self.path);
+                Some(Step::At(&self.at))
+            }
             Found::Missing(pointer) => Some(Step::Missing(pointer)),
             Found::NotContainer(reason) => {
                 self.done = true;
@@ -148,24 +179,36 @@ impl<'p> Walk<'p> {
         let Some(level) = self.levels.last_mut() else {
             return Some(Found::End);
         };
-        let token = match &mut level.rest {
+        let at = &mut self.at;
+        // The token at the wildcard's place is rewritten in its own buffer.
+        at.tokens.truncate(level.depth + 1);
+        at.text.truncate(level.text_len);
+        let token = at.tokens.get_mut(level.depth);
+        match &mut level.rest {
             Rest::Elements { next, len } if *next < *len => {
                 *next += 1;
-                Token::element(*next - 1)
+                match token {
+                    Some(token) => token.set_element(*next - 1),
+                    None => at.tokens.push(Token::element(*next - 1)),
+                }
             }
             Rest::Members { next, keys } if *next < keys.len() => {
                 *next += 1;
-                Token::member(&keys[*next - 1])
+                match token {
+                    Some(token) => token.set_member(&keys[*next - 1]),
+                    None => at.tokens.push(Token::member(&keys[*next - 1])),
+                }
             }
             Rest::Elements { .. } | Rest::Members { .. } => {
                 self.levels.pop();
                 return None;
             }
-        };
-        let (depth, text_len, next_token) = (level.depth, level.text_len, level.next_token);
-        self.at.tokens.truncate(depth);
-        self.at.text.truncate(text_len);
-        self.push(token);
+        }
+        if let Some(token) = at.tokens.last() {
+            at.text.push('/');
+            at.text.push_str(&token.escaped());
+        }
+        let next_token = level.next_token;
         self.descend(doc, next_token)
     }
 
@@ -392,7 +435,7 @@ mod tests {
         let path = Pointer::parse_path("/a/b").unwrap();
         assert!(matches!(
             At::NONE.pointer(&path),
-            std::borrow::Cow::Borrowed(p) if *p == path
+            Cow::Borrowed(p) if *p == path
         ));
     }
 

@@ -85,7 +85,7 @@ pub(crate) fn coerce(value: &Value, to: CoerceTo) -> Result<Option<Value>, Strin
             Value::Number(parse_number(s.trim()).ok_or_else(fail)?)
         }
         (CoerceTo::Integer, Value::String(s)) => parse_number(s.trim())
-            .and_then(|n| number::to_integer(&n))
+            .and_then(number::into_integer)
             .map(Value::Number)
             .ok_or_else(fail)?,
         (CoerceTo::Integer, Value::Number(n)) => {

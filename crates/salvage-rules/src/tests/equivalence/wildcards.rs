@@ -116,6 +116,16 @@ fn lists() -> Vec<String> {
             "[{ op = 'replace', path = '/*', value = 1 }, { op = 'test', path = '/*', value = 1 }]",
             "[{ op = 'coerce', path = '/items/*/a', to = 'number', optional = true }, { op = 'multiply', path = '/items/*/a', by = 100, decimals = 0, rounding = 'floor', optional = true }]",
             "[{ op = 'move', from = '/items/*/a', path = '/items/*/b/a', optional = true }, { op = 'test', path = '/items/*/b/a', value = '1', optional = true }]",
+            // A wildcard beside pointers to named members and elements, and `default` creating
+            // members on its way, where a repair reads only what the pointers reach.
+            "[{ op = 'coerce', path = '/items/*/a', to = 'string', optional = true }, { op = 'trim', path = '/items/1/a', optional = true }]",
+            "[{ op = 'uppercase', path = '/a/*/c', optional = true }, { op = 'lowercase', path = '/a/x/c', optional = true }, { op = 'test', path = '/a/b', value = { c = 'x' }, optional = true }]",
+            "[{ op = 'default', path = '/items/*/b/c', value = 1 }, { op = 'coerce', path = '/items/*/a', to = 'number', optional = true }]",
+            "[{ op = 'map', path = '/items/*/a', values = { x = 'X' }, optional = true }, { op = 'replace', path = '/items/0', value = 1, optional = true }]",
+            "[{ op = 'trim', path = '/*/email', optional = true }, { op = 'coerce', path = '/total', to = 'number', optional = true }]",
+            "[{ op = 'coerce', path = '/items/*/*', to = 'string', optional = true }, { op = 'add', path = '/items/0/z', value = 1, optional = true }]",
+            "[{ op = 'trim', path = '/x/b/*/n', optional = true }, { op = 'default', path = '/x/b/k/m', value = 0 }]",
+            "[{ op = 'coerce', path = '/items/*/a', to = 'integer', optional = true }, { op = 'coerce', path = '/items/2/a', to = 'integer', optional = true }]",
         ]
         .map(str::to_owned),
     );
