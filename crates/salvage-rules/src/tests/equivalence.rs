@@ -708,6 +708,10 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
             "when.payload = [{predicate}]\ndecision = 'park'\nalso = 'P'\n"
         ));
     }
+    // Parking when the actions changed nothing decides the same too.
+    for list in lists.iter().skip(3).step_by(5) {
+        bodies.push(format!("actions = {list}\nif_unchanged = 'park'\n"));
+    }
     for (i, list) in lists.iter().enumerate().step_by(7) {
         let predicate = &predicates[i % predicates.len()];
         bodies.push(format!(

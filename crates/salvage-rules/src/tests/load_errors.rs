@@ -46,6 +46,19 @@ fn cases() -> Vec<(String, usize, &'static str)> {
     vec![
         // The third rule, whose header is at line 9, broken in each possible way.
         (
+            third(&[park, "if_unchanged = \"park\""]),
+            9,
+            "rule `c`: `if_unchanged` is only used with actions",
+        ),
+        (
+            third(&[
+                "actions = [{ op = \"trim\", path = \"/a\" }]",
+                "if_unchanged = \"retry\"",
+            ]),
+            9,
+            "rule `c`: unknown variant `retry`, expected `requeue` or `park`",
+        ),
+        (
             third(&["when.message = \"(unclosed\"", park]),
             9,
             "rule `c`: invalid regex in `when.message`: regex parse error",

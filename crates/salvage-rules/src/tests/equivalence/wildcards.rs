@@ -175,6 +175,10 @@ fn wildcard_actions_decide_the_same_on_generated_payloads() {
             "when.payload = [{predicate}]\nactions = {list}\nalso = 'P'\n"
         ));
     }
+    // Parking when the actions changed nothing decides the same too.
+    for list in lists.iter().skip(2).step_by(7) {
+        bodies.push(format!("actions = {list}\nif_unchanged = 'park'\n"));
+    }
     let sets: Vec<_> = sets(&bodies)
         .into_iter()
         .map(|(source, codes)| (rules(&source), codes))
