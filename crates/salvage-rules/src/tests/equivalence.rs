@@ -601,6 +601,9 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
         for to in ["string", "number", "integer", "boolean"] {
             actions.push(format!("{{ op = 'coerce', path = '{p}', to = '{to}' }}"));
         }
+        actions.push(format!(
+            "{{ op = 'coerce', path = '{p}', to = 'boolean', true_values = ['Y', 'yes', 'X'], false_values = ['N', 'no', '1'] }}"
+        ));
         for arith in ARITH {
             actions.push(format!("{{ path = '{p}', {arith} }}"));
         }
