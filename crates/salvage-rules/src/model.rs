@@ -184,7 +184,8 @@ pub enum Repair {
     None,
     /// The rule's actions ran and succeeded.
     Repaired,
-    /// An action failed, or the payload was not JSON.
+    /// An action failed, the payload was not JSON, or the actions changed nothing and the
+    /// rule says `if_unchanged = "park"`.
     Failed,
 }
 

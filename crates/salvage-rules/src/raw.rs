@@ -63,6 +63,18 @@ pub(crate) struct RawRule {
     pub(crate) reason: Option<String>,
     pub(crate) backoff: Option<RawBackoff>,
     pub(crate) max_attempts: Option<u32>,
+    pub(crate) if_unchanged: Option<IfUnchanged>,
+}
+
+/// A rule's `if_unchanged`: what a repair whose actions all succeeded but changed nothing
+/// decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum IfUnchanged {
+    /// Requeue the payload as it is (the default).
+    Requeue,
+    /// Park it: an identical copy would fail again.
+    Park,
 }
 
 /// A rule's `when` table. The list-or-single fields stay TOML values so their errors can say

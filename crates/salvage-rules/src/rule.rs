@@ -13,7 +13,7 @@ use super::{
     locate::Text,
     model::{Backoff, Decision, Defaults, Evaluation, Repair},
     partial::Reach,
-    raw::{DecisionKind, RawBackoff, RawRule},
+    raw::{DecisionKind, IfUnchanged, RawBackoff, RawRule},
     splice,
 };
 
@@ -31,6 +31,8 @@ pub(crate) struct Rule {
     actions: Actions,
     outcome: Outcome,
     max_attempts: u32,
+    /// `if_unchanged = "park"`: a repair that changed nothing parks instead of requeueing.
+    park_unchanged: bool,
 }
 
 /// A rule's actions.
@@ -110,6 +112,13 @@ impl Rule {
         if raw.backoff.is_some() && decision != DecisionKind::Retry {
             return Err("`backoff` is only used with decision = \"retry\"".to_owned());
         }
+        if raw.if_unchanged.is_some() && actions_empty {
+            return Err(
+                "`if_unchanged` is only used with actions (it says what a repair \
+                        that changed nothing decides)"
+                    .to_owned(),
+            );
+        }
         let outcome = match decision {
             DecisionKind::Requeue => Outcome::Requeue,
             DecisionKind::Retry => Outcome::Retry(merge_backoff(raw.backoff, &defaults.backoff)?),
@@ -125,6 +134,7 @@ impl Rule {
             actions: Actions::of(slots),
             outcome,
             max_attempts,
+            park_unchanged: raw.if_unchanged == Some(IfUnchanged::Park),
         })
     }
 
@@ -266,8 +276,14 @@ impl Rule {
         self.evaluation(Decision::Park { reason }, Repair::Failed)
     }
 
-    /// The evaluation requeueing the repaired payload `bytes`.
+    /// The evaluation requeueing the repaired payload `bytes`, whose `changes` from the payload
+    /// as reported are listed; when there are none and the rule says `if_unchanged = "park"`,
+    /// the evaluation parking it instead (a copy the actions left as it was would fail again).
     fn repaired(&self, bytes: Vec<u8>, changes: Vec<Change>) -> Evaluation {
+        if self.park_unchanged && changes.is_empty() {
+            let reason = format!("rule {}: its actions changed nothing", self.name);
+            return self.evaluation(Decision::Park { reason }, Repair::Failed);
+        }
         Evaluation {
             changes,
             ..self.evaluation(

@@ -9,7 +9,11 @@
 //! - to `integer`: like `number`, but the result must be whole, and is written without
 //!   fraction or exponent, every digit kept (`"7.0"` → `7`, `"1.5e3"` → `1500`; `12.5` fails).
 //! - to `boolean`: strings `true`/`yes`/`1` and `false`/`no`/`0` in any case, numbers whose
-//!   value is 1 or 0 (`1.0` too).
+//!   value is 1 or 0 (`1.0` too). A rule may give its own words instead, `true_values` and
+//!   `false_values` (both, neither empty, none in both lists; only with `to = "boolean"`):
+//!   a string is then true or false when it equals one of them, ASCII letters in any case
+//!   (`"y"` finds `"Y"`, `"ja"` finds `"JA"`; other letters as written), and fails, naming the
+//!   value, when it is in neither list. Numbers still convert from 1 and 0.
 //! - a value that already has the target type is kept as it is (for `integer`: a number
 //!   written as an integer).
 //!
@@ -22,29 +26,108 @@ use serde_json::{Number, Value};
 use super::{ActionKind, At, Failure, Use, parse_pointer, rewrite};
 use crate::{number, pointer::Pointer, value::describe};
 
-/// `{ op = "coerce", path, to }`.
+/// `{ op = "coerce", path, to, true_values = <optional>, false_values = <optional> }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Coerce {
     pub(super) path: String,
     to: CoerceTo,
+    true_values: Option<Vec<String>>,
+    false_values: Option<Vec<String>>,
     #[serde(default)]
     pub(super) optional: bool,
 }
 
+/// A compiled `coerce`.
+#[derive(Debug, Clone)]
+pub(super) struct Compiled {
+    path: Pointer,
+    to: CoerceTo,
+    /// The rule's own words for true and false, if it gave them.
+    words: Option<Words>,
+}
+
+/// `true_values` and `false_values`: strings meaning true and false, none in both lists
+/// (ASCII letters compared in any case).
+#[derive(Debug, Clone)]
+pub(super) struct Words {
+    truthy: Vec<String>,
+    falsy: Vec<String>,
+}
+
+impl Words {
+    /// The words a rule gave, checked: both lists or neither, only to `boolean`, neither
+    /// empty, none in both.
+    fn compile(
+        to: CoerceTo,
+        truthy: Option<Vec<String>>,
+        falsy: Option<Vec<String>>,
+    ) -> Result<Option<Words>, String> {
+        let (truthy, falsy) = match (truthy, falsy) {
+            (None, None) => return Ok(None),
+            _ if to != CoerceTo::Boolean => {
+                return Err(format!(
+                    "`true_values` and `false_values` are only used with to = \"boolean\" \
+                     (this is to = \"{}\")",
+                    to.as_str()
+                ));
+            }
+            (Some(truthy), Some(falsy)) => (truthy, falsy),
+            (Some(_), None) | (None, Some(_)) => {
+                return Err("`true_values` and `false_values` go together: give both \
+                            (they replace the built-in words)"
+                    .to_owned());
+            }
+        };
+        for (list, field) in [(&truthy, "true_values"), (&falsy, "false_values")] {
+            if list.is_empty() {
+                return Err(format!("`{field}` is empty: give at least one string"));
+            }
+        }
+        if let Some(both) = truthy
+            .iter()
+            .find(|t| falsy.iter().any(|f| f.eq_ignore_ascii_case(t)))
+        {
+            return Err(format!(
+                "{both:?} is in both `true_values` and `false_values` (ASCII letters are \
+                 compared in any case)"
+            ));
+        }
+        Ok(Some(Words { truthy, falsy }))
+    }
+
+    /// `true` or `false` for `text`, or `None` when it is in neither list.
+    fn parse(&self, text: &str) -> Option<Value> {
+        let is_in = |list: &[String]| list.iter().any(|word| word.eq_ignore_ascii_case(text));
+        if is_in(&self.truthy) {
+            Some(Value::Bool(true))
+        } else if is_in(&self.falsy) {
+            Some(Value::Bool(false))
+        } else {
+            None
+        }
+    }
+}
+
 impl ActionKind for Coerce {
-    type Compiled = (Pointer, CoerceTo);
+    type Compiled = Compiled;
 
     fn compile(self) -> Result<Self::Compiled, String> {
-        Ok((parse_pointer(&self.path, "path")?, self.to))
+        Ok(Compiled {
+            path: parse_pointer(&self.path, "path")?,
+            to: self.to,
+            words: Words::compile(self.to, self.true_values, self.false_values)?,
+        })
     }
 
-    fn apply((path, to): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
-        rewrite(doc, &at.pointer(path), |value| coerce(value, *to))
+    fn apply(compiled: &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        rewrite(doc, &at.pointer(&compiled.path), |value| {
+            coerce(value, compiled.to, compiled.words.as_ref())
+        })
     }
 
-    fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
-        vec![Use::Value(path)]
+    fn uses(compiled: &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(&compiled.path)]
     }
 }
 
@@ -69,8 +152,9 @@ impl CoerceTo {
     }
 }
 
-/// Converts `value` to `to`; `Ok(None)` when it already has that type.
-pub(crate) fn coerce(value: &Value, to: CoerceTo) -> Result<Option<Value>, String> {
+/// Converts `value` to `to`, strings to `boolean` by `words` when given; `Ok(None)` when it
+/// already has that type.
+fn coerce(value: &Value, to: CoerceTo, words: Option<&Words>) -> Result<Option<Value>, String> {
     let fail = || format!("cannot coerce {} to {}", describe(value), to.as_str());
     let converted = match (to, value) {
         (CoerceTo::String, Value::String(_))
@@ -93,7 +177,12 @@ pub(crate) fn coerce(value: &Value, to: CoerceTo) -> Result<Option<Value>, Strin
         }
         (CoerceTo::Number | CoerceTo::Integer, Value::Bool(b)) => Value::from(u8::from(*b)),
 
-        (CoerceTo::Boolean, Value::String(s)) => parse_bool(s.trim()).ok_or_else(fail)?,
+        (CoerceTo::Boolean, Value::String(s)) => match words {
+            Some(words) => words.parse(s.trim()).ok_or_else(|| {
+                format!("{}: it is in neither true_values nor false_values", fail())
+            })?,
+            None => parse_bool(s.trim()).ok_or_else(fail)?,
+        },
         (CoerceTo::Boolean, Value::Number(n)) if number::is(n, 0) => Value::Bool(false),
         (CoerceTo::Boolean, Value::Number(n)) if number::is(n, 1) => Value::Bool(true),
         (CoerceTo::Boolean, Value::Number(_)) => return Err(fail()),
@@ -278,7 +367,7 @@ mod tests {
     fn coerce_matrix() {
         for (input, to, expected) in MATRIX {
             let value: Value = serde_json::from_str(input).unwrap();
-            let got = coerce(&value, *to).map(|out| out.unwrap_or_else(|| value.clone()));
+            let got = coerce(&value, *to, None).map(|out| out.unwrap_or_else(|| value.clone()));
             match expected {
                 Ok(text) => {
                     let want: Value = serde_json::from_str(text).unwrap();
@@ -293,9 +382,9 @@ mod tests {
 
     #[test]
     fn unchanged_when_already_that_type() {
-        assert_eq!(coerce(&json!("x"), CoerceTo::String), Ok(None));
-        assert_eq!(coerce(&json!(1.5), CoerceTo::Number), Ok(None));
-        assert_eq!(coerce(&json!(3), CoerceTo::Integer), Ok(None));
-        assert_eq!(coerce(&json!(true), CoerceTo::Boolean), Ok(None));
+        assert_eq!(coerce(&json!("x"), CoerceTo::String, None), Ok(None));
+        assert_eq!(coerce(&json!(1.5), CoerceTo::Number, None), Ok(None));
+        assert_eq!(coerce(&json!(3), CoerceTo::Integer, None), Ok(None));
+        assert_eq!(coerce(&json!(true), CoerceTo::Boolean, None), Ok(None));
     }
 }

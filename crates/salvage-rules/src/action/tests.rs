@@ -51,6 +51,34 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
         r#"{"n":"Yes"}"#,
         Ok(r#"{"n":true}"#),
     ),
+    // A rule's own words for true and false: any ASCII case, trimmed; numbers still 1/0.
+    (
+        r#"{ op = "coerce", path = "/lines/*/flag", to = "boolean", true_values = ["Y", "T", "yes"], false_values = ["N", "F", "no"] }"#,
+        r#"{"lines":[{"flag":"Y"},{"flag":" n "},{"flag":"t"},{"flag":"No"},{"flag":1},{"flag":false}]}"#,
+        Ok(
+            r#"{"lines":[{"flag":true},{"flag":false},{"flag":true},{"flag":false},{"flag":true},{"flag":false}]}"#,
+        ),
+    ),
+    (
+        r#"{ op = "coerce", path = "/lines/*/flag", to = "boolean", true_values = ["Y", "T", "yes"], false_values = ["N", "F", "no"] }"#,
+        r#"{"lines":[{"flag":"Y"},{"flag":"maybe"}]}"#,
+        Err(
+            r#"at /lines/1/flag: cannot coerce string "maybe" to boolean: it is in neither true_values nor false_values"#,
+        ),
+    ),
+    // The built-in words are replaced, not added to.
+    (
+        r#"{ op = "coerce", path = "/flag", to = "boolean", true_values = ["Y", "T", "yes"], false_values = ["N", "F", "no"] }"#,
+        r#"{"flag":"true"}"#,
+        Err(
+            r#"cannot coerce string "true" to boolean: it is in neither true_values nor false_values"#,
+        ),
+    ),
+    (
+        r#"{ op = "coerce", path = "/flag", to = "boolean", true_values = ["JA"], false_values = ["NEIN"] }"#,
+        r#"{"flag":"ja"}"#,
+        Ok(r#"{"flag":true}"#),
+    ),
     (
         r#"{ op = "trim", path = "/e" }"#,
         r#"{"e":" a "}"#,
@@ -264,6 +292,30 @@ const COMPILE_ERRORS: &[(&str, &str)] = &[
     (
         r#"{ op = "coerce", path = "/a", to = "date" }"#,
         "unknown variant `date`",
+    ),
+    (
+        r#"{ op = "coerce", path = "/a", to = "boolean", true_values = ["Y", "x"], false_values = ["N", "X"] }"#,
+        r#""x" is in both `true_values` and `false_values` (ASCII letters are compared in any case)"#,
+    ),
+    (
+        r#"{ op = "coerce", path = "/a", to = "boolean", true_values = [], false_values = ["N"] }"#,
+        "`true_values` is empty: give at least one string",
+    ),
+    (
+        r#"{ op = "coerce", path = "/a", to = "boolean", true_values = ["Y"], false_values = [] }"#,
+        "`false_values` is empty: give at least one string",
+    ),
+    (
+        r#"{ op = "coerce", path = "/a", to = "boolean", true_values = ["Y"] }"#,
+        "`true_values` and `false_values` go together: give both",
+    ),
+    (
+        r#"{ op = "coerce", path = "/a", to = "string", true_values = ["Y"], false_values = ["N"] }"#,
+        "`true_values` and `false_values` are only used with to = \"boolean\" (this is to = \"string\")",
+    ),
+    (
+        r#"{ op = "coerce", path = "/a", to = "boolean", true_values = [1], false_values = ["N"] }"#,
+        "invalid type: integer `1`, expected a string",
     ),
     (
         r#"{ op = "trim", path = "a" }"#,

@@ -601,6 +601,9 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
         for to in ["string", "number", "integer", "boolean"] {
             actions.push(format!("{{ op = 'coerce', path = '{p}', to = '{to}' }}"));
         }
+        actions.push(format!(
+            "{{ op = 'coerce', path = '{p}', to = 'boolean', true_values = ['Y', 'yes', 'X'], false_values = ['N', 'no', '1'] }}"
+        ));
         for arith in ARITH {
             actions.push(format!("{{ path = '{p}', {arith} }}"));
         }
@@ -707,6 +710,10 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
         bodies.push(format!(
             "when.payload = [{predicate}]\ndecision = 'park'\nalso = 'P'\n"
         ));
+    }
+    // Parking when the actions changed nothing decides the same too.
+    for list in lists.iter().skip(3).step_by(5) {
+        bodies.push(format!("actions = {list}\nif_unchanged = 'park'\n"));
     }
     for (i, list) in lists.iter().enumerate().step_by(7) {
         let predicate = &predicates[i % predicates.len()];

@@ -264,3 +264,96 @@ fn rule_sets_can_be_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<RuleSet>();
 }
+
+/// A rule that trims `/email` and the first element of a root array (read whole: a root
+/// that is not an object), parking when that changed nothing.
+const IF_UNCHANGED: &str = r#"
+[[rule]]
+name = "tidy"
+when.code = "T"
+actions = [{ op = "trim", path = "/email" }]
+if_unchanged = "park"
+
+[[rule]]
+name = "tidy-list"
+when.code = "L"
+actions = [{ op = "trim", path = "/0" }]
+if_unchanged = "park"
+
+[[rule]]
+name = "reorder"
+when.code = "O"
+actions = [{ op = "remove", path = "/a" }, { op = "add", path = "/a", value = 1 }]
+if_unchanged = "park"
+
+[[rule]]
+name = "tidy-anyway"
+when.code = "A"
+actions = [{ op = "trim", path = "/email" }]
+if_unchanged = "requeue"
+"#;
+
+#[test]
+fn if_unchanged_park_parks_a_repair_that_changed_nothing() {
+    let set = rules(IF_UNCHANGED);
+    let parked = |rule: &str| Decision::Park {
+        reason: format!("rule {rule}: its actions changed nothing"),
+    };
+    for (code, payload, rule) in [
+        ("T", r#"{"email": "a@b", "n": 1}"#, "tidy"),
+        ("L", r#"["a", " b "]"#, "tidy-list"),
+        // The same values, member order aside: nothing a consumer reads differs.
+        ("O", r#"{"a": 1, "b": 2}"#, "reorder"),
+    ] {
+        let evaluation = set.evaluate(&input(ErrorClass::Data, code, payload));
+        assert_eq!(
+            evaluation,
+            Evaluation {
+                rule: Some(rule.into()),
+                decision: parked(rule),
+                max_attempts: 5,
+                repair: Repair::Failed,
+                changes: Vec::new(),
+            },
+            "{payload}"
+        );
+    }
+    // A repair that changes something requeues as ever, in place and parsed whole.
+    for (code, payload, repaired) in [
+        (
+            "T",
+            r#"{"email": " a@b ", "n": 1}"#,
+            r#"{"email": "a@b", "n": 1}"#,
+        ),
+        ("L", r#"[" a", " b "]"#, r#"["a", " b "]"#),
+        ("O", r#"{"a": 2, "b": 2}"#, r#"{"b": 2,"a": 1}"#),
+    ] {
+        let evaluation = set.evaluate(&input(ErrorClass::Data, code, payload));
+        assert_eq!(evaluation.repair, Repair::Repaired, "{payload}");
+        assert_eq!(
+            evaluation.decision,
+            Decision::Requeue {
+                payload: Some(repaired.as_bytes().to_vec())
+            },
+            "{payload}"
+        );
+    }
+    // A failing action still parks with its own reason; `requeue` (the default) requeues an
+    // unchanged copy.
+    let failed = set.evaluate(&input(ErrorClass::Data, "T", r#"{"n": 1}"#));
+    assert_eq!(
+        failed.decision,
+        Decision::Park {
+            reason: "rule tidy: action 1 (trim /email) failed: /email does not exist".to_owned()
+        }
+    );
+    let payload = r#"{"email": "a@b"}"#;
+    let anyway = set.evaluate(&input(ErrorClass::Data, "A", payload));
+    assert_eq!(anyway.repair, Repair::Repaired);
+    assert_eq!(
+        anyway.decision,
+        Decision::Requeue {
+            payload: Some(payload.as_bytes().to_vec())
+        }
+    );
+}

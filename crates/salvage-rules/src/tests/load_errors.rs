@@ -46,6 +46,35 @@ fn cases() -> Vec<(String, usize, &'static str)> {
     vec![
         // The third rule, whose header is at line 9, broken in each possible way.
         (
+            third(&[
+                "actions = [{ op = \"coerce\", path = \"/lines/*/flag\", to = \"boolean\",",
+                "  true_values = [\"Y\", \"yes\"], false_values = [\"N\", \"YES\"] }]",
+            ]),
+            9,
+            "rule `c`: action 1: \"yes\" is in both `true_values` and `false_values`",
+        ),
+        (
+            third(&[
+                "actions = [{ op = \"coerce\", path = \"/flag\", to = \"boolean\",",
+                "  true_values = [], false_values = [\"N\"] }]",
+            ]),
+            9,
+            "rule `c`: action 1: `true_values` is empty",
+        ),
+        (
+            third(&[park, "if_unchanged = \"park\""]),
+            9,
+            "rule `c`: `if_unchanged` is only used with actions",
+        ),
+        (
+            third(&[
+                "actions = [{ op = \"trim\", path = \"/a\" }]",
+                "if_unchanged = \"retry\"",
+            ]),
+            9,
+            "rule `c`: unknown variant `retry`, expected `requeue` or `park`",
+        ),
+        (
             third(&["when.message = \"(unclosed\"", park]),
             9,
             "rule `c`: invalid regex in `when.message`: regex parse error",

@@ -69,6 +69,9 @@ fn lists() -> Vec<String> {
         for to in ["string", "number", "integer", "boolean"] {
             actions.push(format!("{{ op = 'coerce', path = '{p}', to = '{to}' }}"));
         }
+        actions.push(format!(
+            "{{ op = 'coerce', path = '{p}', to = 'boolean', true_values = ['Y', 'yes', 'X'], false_values = ['N', 'no', '1'] }}"
+        ));
         for arith in ARITH {
             actions.push(format!("{{ path = '{p}', {arith} }}"));
         }
@@ -174,6 +177,10 @@ fn wildcard_actions_decide_the_same_on_generated_payloads() {
         bodies.push(format!(
             "when.payload = [{predicate}]\nactions = {list}\nalso = 'P'\n"
         ));
+    }
+    // Parking when the actions changed nothing decides the same too.
+    for list in lists.iter().skip(2).step_by(7) {
+        bodies.push(format!("actions = {list}\nif_unchanged = 'park'\n"));
     }
     let sets: Vec<_> = sets(&bodies)
         .into_iter()
