@@ -13,6 +13,7 @@ use super::{
     locate::Text,
     model::{Backoff, Decision, Defaults, Evaluation, Repair},
     partial::Reach,
+    payload::{BOM, without_bom},
     raw::{DecisionKind, RawBackoff, RawRule},
     splice,
 };
@@ -150,8 +151,9 @@ impl Rule {
     }
 
     /// The evaluation when this rule matched. `doc` is the parsed payload, present whenever
-    /// [`Rule::needs_json`] is true; it is consumed by the repair. `raw` is the payload's text,
-    /// which the repaired payload keeps wherever the rule changed nothing. `message` is the
+    /// [`Rule::needs_json`] is true; it is consumed by the repair. `raw` is the payload as it
+    /// came, which the repaired payload keeps wherever the rule changed nothing (a byte-order
+    /// mark in front included, unless an action is `strip_bom`). `message` is the
     /// consumer's error message, where paths taken from it are found.
     pub(crate) fn decide(&self, doc: Option<Value>, raw: &[u8], message: &str) -> Evaluation {
         let decision = match &self.outcome {
@@ -169,9 +171,16 @@ impl Rule {
 
     /// The evaluation when this rule matched a payload read in place: what [`Rule::decide`]
     /// decides given the payload parsed whole, or `None` when that needs the payload parsed
-    /// whole. A repair reads only the part of the payload its actions use (`partial`).
-    pub(crate) fn decide_text(&self, text: &Text<'_>, message: &str) -> Option<Evaluation> {
+    /// whole. A repair reads only the part of the payload its actions use (`partial`). `bom`:
+    /// whether the payload came with a byte-order mark in front of `text`.
+    pub(crate) fn decide_text(
+        &self,
+        text: &Text<'_>,
+        bom: bool,
+        message: &str,
+    ) -> Option<Evaluation> {
         if !matches!(self.outcome, Outcome::Requeue) || self.actions.is_empty() {
+            // Nothing here reads the payload (a requeue without actions sends it as it came).
             return Some(self.decide(None, text.src(), message));
         }
         let resolved = match self.resolve(message) {
@@ -183,7 +192,7 @@ impl Rule {
             return Some(failed);
         }
         let (bytes, changes) = part.finish(text, doc)?;
-        Some(self.repaired(bytes, changes))
+        Some(self.repaired(with_bom(bom, &resolved.actions, bytes), changes))
     }
 
     fn repair(&self, doc: Option<Value>, raw: &[u8], message: &str) -> Evaluation {
@@ -200,10 +209,14 @@ impl Rule {
         }
         // The original text edited where the actions changed it; serialised whole only if that
         // cannot be done (it always can for the text `before` was parsed from).
+        let (bom, body) = without_bom(raw);
         let bytes =
-            splice::rewrite(raw, &before, &doc).map_or_else(|| serde_json::to_vec(&doc), Ok);
+            splice::rewrite(body, &before, &doc).map_or_else(|| serde_json::to_vec(&doc), Ok);
         match bytes {
-            Ok(bytes) => self.repaired(bytes, diff::diff(&before, &doc)),
+            Ok(bytes) => self.repaired(
+                with_bom(bom, &resolved.actions, bytes),
+                diff::diff(&before, &doc),
+            ),
             Err(e) => {
                 let reason = format!(
                     "rule {}: cannot serialise the repaired payload: {e}",
@@ -315,6 +328,20 @@ impl Actions {
             Actions::FromMessage(slots) => slots.is_empty(),
         }
     }
+}
+
+/// The repaired payload `bytes`, with the byte-order mark the payload came with (`bom`) put
+/// back in front, unless one of `actions` is `strip_bom`. Removing the mark is not a
+/// [`Change`]: a change is a JSON value at a pointer, and the mark is no part of the document,
+/// so the history lists nothing for it.
+fn with_bom(bom: bool, actions: &[Action], bytes: Vec<u8>) -> Vec<u8> {
+    if !bom || actions.iter().any(Action::strips_bom) {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(BOM.len() + bytes.len());
+    out.extend_from_slice(BOM);
+    out.extend_from_slice(&bytes);
+    out
 }
 
 /// Rule names are metric labels: short, lowercase, `[a-z0-9._-]+`.
