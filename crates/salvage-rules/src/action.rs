@@ -4,7 +4,8 @@
 //! An action is its settings struct (the fields a rule writes, read by serde) implementing
 //! [`ActionKind`] (how the settings compile, how the compiled action applies), in the file of
 //! its family under `action/`: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text`
-//! (`trim`, case, `regex_replace`, `map`), `timestamp` and `arith` (`multiply`, `divide`). The list below names each action
+//! (`trim`, case, `regex_replace`, `map`), `timestamp`, `arith` (`multiply`, `divide`) and `strip_bom` (the payload's byte-order mark,
+//! which `rule` removes when a rule lists it). The list below names each action
 //! once; from it come the enum serde reads an entry into (tagged by `op`), the enum of
 //! compiled actions and both dispatches. ARCHITECTURE.md has the recipe for adding one.
 //!
@@ -27,6 +28,7 @@
 mod arith;
 mod coerce;
 mod patch;
+mod strip_bom;
 mod text;
 mod timestamp;
 
@@ -127,6 +129,7 @@ actions! {
     "timestamp" => Timestamp(timestamp::Timestamp),
     "multiply" => Multiply(arith::Multiply),
     "divide" => Divide(arith::Divide),
+    "strip_bom" => StripBom(strip_bom::StripBom),
 }
 
 /// One kind of action, implemented by its settings: a struct deriving `Deserialize` with
@@ -225,6 +228,12 @@ impl Action {
     /// `<op> <path>`, e.g. `coerce /total`.
     pub(crate) fn label(&self) -> &str {
         &self.label
+    }
+
+    /// Whether the action is `strip_bom`: the repaired payload goes without the byte-order mark
+    /// the payload came with (the document itself is not touched; see `rule`).
+    pub(crate) fn strips_bom(&self) -> bool {
+        matches!(self.op, Op::StripBom(()))
     }
 
     /// The locations the action uses (see [`ActionKind::uses`]).

@@ -206,8 +206,9 @@ fn decide_on_payload(rule: &Rule, payload: &mut Payload<'_>, message: &str) -> O
     if !matched {
         return None;
     }
+    let bom = payload.has_bom();
     if let Ok(Some(text)) = payload.look()
-        && let Some(evaluation) = rule.decide_text(text, message)
+        && let Some(evaluation) = rule.decide_text(text, bom, message)
     {
         return Some(evaluation);
     }

@@ -13,6 +13,7 @@ use super::{
     locate::Text,
     model::{Backoff, Decision, Defaults, Evaluation, Repair},
     partial::Reach,
+    payload::{BOM, without_bom},
     raw::{DecisionKind, IfUnchanged, RawBackoff, RawRule},
     splice,
 };
@@ -160,8 +161,9 @@ impl Rule {
     }
 
     /// The evaluation when this rule matched. `doc` is the parsed payload, present whenever
-    /// [`Rule::needs_json`] is true; it is consumed by the repair. `raw` is the payload's text,
-    /// which the repaired payload keeps wherever the rule changed nothing. `message` is the
+    /// [`Rule::needs_json`] is true; it is consumed by the repair. `raw` is the payload as it
+    /// came, which the repaired payload keeps wherever the rule changed nothing (a byte-order
+    /// mark in front included, unless an action is `strip_bom`). `message` is the
     /// consumer's error message, where paths taken from it are found.
     pub(crate) fn decide(&self, doc: Option<Value>, raw: &[u8], message: &str) -> Evaluation {
         let decision = match &self.outcome {
@@ -179,9 +181,16 @@ impl Rule {
 
     /// The evaluation when this rule matched a payload read in place: what [`Rule::decide`]
     /// decides given the payload parsed whole, or `None` when that needs the payload parsed
-    /// whole. A repair reads only the part of the payload its actions use (`partial`).
-    pub(crate) fn decide_text(&self, text: &Text<'_>, message: &str) -> Option<Evaluation> {
+    /// whole. A repair reads only the part of the payload its actions use (`partial`). `bom`:
+    /// whether the payload came with a byte-order mark in front of `text`.
+    pub(crate) fn decide_text(
+        &self,
+        text: &Text<'_>,
+        bom: bool,
+        message: &str,
+    ) -> Option<Evaluation> {
         if !matches!(self.outcome, Outcome::Requeue) || self.actions.is_empty() {
+            // Nothing here reads the payload (a requeue without actions sends it as it came).
             return Some(self.decide(None, text.src(), message));
         }
         let resolved = match self.resolve(message) {
@@ -193,7 +202,8 @@ impl Rule {
             return Some(failed);
         }
         let (bytes, changes) = part.finish(text, doc)?;
-        Some(self.repaired(bytes, changes))
+        let stripped = bom && resolved.actions.iter().any(Action::strips_bom);
+        Some(self.repaired(with_bom(bom, &resolved.actions, bytes), changes, stripped))
     }
 
     fn repair(&self, doc: Option<Value>, raw: &[u8], message: &str) -> Evaluation {
@@ -210,10 +220,15 @@ impl Rule {
         }
         // The original text edited where the actions changed it; serialised whole only if that
         // cannot be done (it always can for the text `before` was parsed from).
+        let (bom, body) = without_bom(raw);
         let bytes =
-            splice::rewrite(raw, &before, &doc).map_or_else(|| serde_json::to_vec(&doc), Ok);
+            splice::rewrite(body, &before, &doc).map_or_else(|| serde_json::to_vec(&doc), Ok);
         match bytes {
-            Ok(bytes) => self.repaired(bytes, diff::diff(&before, &doc)),
+            Ok(bytes) => self.repaired(
+                with_bom(bom, &resolved.actions, bytes),
+                diff::diff(&before, &doc),
+                bom && resolved.actions.iter().any(Action::strips_bom),
+            ),
             Err(e) => {
                 let reason = format!(
                     "rule {}: cannot serialise the repaired payload: {e}",
@@ -279,8 +294,11 @@ impl Rule {
     /// The evaluation requeueing the repaired payload `bytes`, whose `changes` from the payload
     /// as reported are listed; when there are none and the rule says `if_unchanged = "park"`,
     /// the evaluation parking it instead (a copy the actions left as it was would fail again).
-    fn repaired(&self, bytes: Vec<u8>, changes: Vec<Change>) -> Evaluation {
-        if self.park_unchanged && changes.is_empty() {
+    /// A repair's evaluation: `bytes` requeued with `changes`, or parked when the rule says so
+    /// and the actions changed nothing (no change in the document, and no byte-order mark
+    /// removed: `stripped_bom`, which the history does not list).
+    fn repaired(&self, bytes: Vec<u8>, changes: Vec<Change>, stripped_bom: bool) -> Evaluation {
+        if self.park_unchanged && changes.is_empty() && !stripped_bom {
             let reason = format!("rule {}: its actions changed nothing", self.name);
             return self.evaluation(Decision::Park { reason }, Repair::Failed);
         }
@@ -331,6 +349,20 @@ impl Actions {
             Actions::FromMessage(slots) => slots.is_empty(),
         }
     }
+}
+
+/// The repaired payload `bytes`, with the byte-order mark the payload came with (`bom`) put
+/// back in front, unless one of `actions` is `strip_bom`. Removing the mark is not a
+/// [`Change`]: a change is a JSON value at a pointer, and the mark is no part of the document,
+/// so the history lists nothing for it.
+fn with_bom(bom: bool, actions: &[Action], bytes: Vec<u8>) -> Vec<u8> {
+    if !bom || actions.iter().any(Action::strips_bom) {
+        return bytes;
+    }
+    let mut out = Vec::with_capacity(BOM.len() + bytes.len());
+    out.extend_from_slice(BOM);
+    out.extend_from_slice(&bytes);
+    out
 }
 
 /// Rule names are metric labels: short, lowercase, `[a-z0-9._-]+`.

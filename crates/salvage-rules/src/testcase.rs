@@ -30,6 +30,7 @@ use serde_json::Value;
 use super::{
     RuleSet, exact,
     model::{Decision, ErrorClass, Input, Repair, TestOutcome},
+    payload::without_bom,
     raw::{DecisionKind, RawExpect, RawTest, RawTestInput},
     value::{json_eq, toml_to_json},
 };
@@ -341,7 +342,9 @@ fn compile_expect(raw: RawExpect) -> Result<Expect, String> {
             return Err("`expect`: give `payload` or `payload_json`, not both".to_owned());
         }
         (Some(text), None) => {
-            exact::parse(text.as_bytes()).map_err(|e| format!("`expect.payload` {e}"))?;
+            // A byte-order mark in front is the repaired payload's, not the document's.
+            exact::parse(without_bom(text.as_bytes()).1)
+                .map_err(|e| format!("`expect.payload` {e}"))?;
             Some(Expected::Text(text))
         }
         (None, Some(value)) => Some(Expected::ByValue(

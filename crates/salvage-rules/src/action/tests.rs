@@ -285,6 +285,11 @@ const COMPILE_ERRORS: &[(&str, &str)] = &[
     ),
     (r#"{ path = "/a" }"#, "missing field `op`"),
     (
+        r#"{ op = "strip_bom", path = "/a" }"#,
+        "`path`: strip_bom takes no path (it removes the byte-order mark in front of the whole \
+         payload), found `/a`",
+    ),
+    (
         r#"{ op = "trim", path = "/a", to = "x" }"#,
         "unknown field `to`",
     ),

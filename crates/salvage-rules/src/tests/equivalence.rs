@@ -14,10 +14,14 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{
-    captures::RULES as CAPTURE_RULES, evaluate::ORDERS, exact::RULES as EXACT_RULES,
-    example::EXAMPLE, rules, wildcards::RULES as WILDCARD_RULES,
+    bom::RULES as BOM_RULES, captures::RULES as CAPTURE_RULES, evaluate::ORDERS,
+    exact::RULES as EXACT_RULES, example::EXAMPLE, rules, wildcards::RULES as WILDCARD_RULES,
 };
-use crate::{Decision, ErrorClass, Evaluation, Input, RuleSet, exact, payload::Payload, scan};
+use crate::{
+    Decision, ErrorClass, Evaluation, Input, RuleSet, exact,
+    payload::{Payload, without_bom},
+    scan,
+};
 
 /// `RuleSet::evaluate` as it was before payloads were read in place: the payload parsed whole,
 /// once, on the first rule that needs it.
@@ -51,7 +55,7 @@ enum Whole<'a> {
 impl Whole<'_> {
     fn json(&mut self) -> Result<&Value, &exact::JsonError> {
         if let Whole::Raw(bytes) = *self {
-            *self = exact::parse(bytes).map_or_else(Whole::Invalid, Whole::Json);
+            *self = exact::parse(without_bom(bytes).1).map_or_else(Whole::Invalid, Whole::Json);
         }
         match self {
             Whole::Json(doc) => Ok(doc),
@@ -104,7 +108,10 @@ fn both(set: &RuleSet, input: &Input<'_>, what: &str) -> Kind {
     if let Decision::Requeue {
         payload: Some(repaired),
     } = &in_place.decision
-        && let (Ok(before), Ok(after)) = (exact::parse(input.payload), exact::parse(repaired))
+        && let (Ok(before), Ok(after)) = (
+            exact::parse(without_bom(input.payload).1),
+            exact::parse(without_bom(repaired).1),
+        )
     {
         assert_eq!(in_place.changes, earlier::diff(&before, &after), "{what}");
     }
@@ -127,11 +134,12 @@ fn how_read(set: &RuleSet, input: &Input<'_>, evaluation: &Evaluation) -> Read {
         return Read::NotNeeded;
     }
     let mut payload = Payload::new(input.payload);
+    let bom = payload.has_bom();
     match payload.look() {
         Err(_) => Read::Unreadable,
         Ok(Some(text))
             if rule.when().matches_payload_text(text).is_some()
-                && rule.decide_text(text, input.message).is_some() =>
+                && rule.decide_text(text, bom, input.message).is_some() =>
         {
             Read::InPlace
         }
@@ -158,6 +166,7 @@ fn the_example_and_test_rules_decide_the_same_on_their_own_tests() {
         ("evaluate", ORDERS),
         ("wildcards", WILDCARD_RULES),
         ("captures", CAPTURE_RULES),
+        ("bom", BOM_RULES),
     ] {
         let set = rules(source);
         for test in &set.tests {
@@ -468,6 +477,9 @@ fn corpus(seed: u64, count: usize) -> Vec<Vec<u8>> {
             if random.percent(1) {
                 bytes.push(0xff); // not UTF-8
             }
+            if random.percent(3) {
+                bytes.splice(0..0, *b"\xEF\xBB\xBF"); // a byte-order mark in front
+            }
             bytes
         })
         .collect()
@@ -513,6 +525,21 @@ fn handpicked() -> Vec<Vec<u8>> {
     let many: Vec<String> = (0..70).map(|i| format!(r#""k{i}": {i}"#)).collect();
     texts.push(format!(r#"{{{}, "total": "2"}}"#, many.join(", ")));
     texts.push(format!(r#"{{{}, "k3": 0}}"#, many.join(", ")));
+    // A byte-order mark in front: of JSON, of not JSON, alone, twice, after whitespace.
+    let with_bom: Vec<String> = texts
+        .iter()
+        .take(14)
+        .map(|t| format!("\u{feff}{t}"))
+        .collect();
+    texts.extend(with_bom);
+    for text in [
+        "\u{feff}",
+        "\u{feff}\u{feff}{\"a\": 1}",
+        " \u{feff}{\"a\": 1}",
+        "\u{feff} {\"total\": \"12.50\"} ",
+    ] {
+        texts.push(text.to_owned());
+    }
     texts.into_iter().map(String::into_bytes).collect()
 }
 
@@ -668,6 +695,10 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
             "[{ op = 'remove', path = '/a', optional = true }, { op = 'default', path = '/a/b', value = 1 }]",
             "[{ op = 'rename', from = '/amount', path = '/total', optional = true }, { op = 'multiply', path = '/total', by = 100, decimals = 0, rounding = 'half_up' }]",
             "[{ op = 'coerce', path = '/total', to = 'number' }, { op = 'divide', path = '/total', by = 8 }, { op = 'coerce', path = '/total', to = 'string' }]",
+            "[{ op = 'strip_bom' }]",
+            "[{ op = 'strip_bom' }, { op = 'coerce', path = '/total', to = 'number' }]",
+            "[{ op = 'trim', path = '/customer/email' }, { op = 'strip_bom' }]",
+            "[{ op = 'strip_bom' }, { op = 'add', path = '', value = { x = 1 } }]",
         ]
         .map(str::to_owned),
     );

@@ -3,6 +3,7 @@
 //! paths, paths taken from the error message (`captures`) and the example rules file. The
 //! per-concept tests (globs, pointers, patch, coerce, ...) live beside their code.
 
+mod bom;
 mod captures;
 mod equivalence;
 mod evaluate;
