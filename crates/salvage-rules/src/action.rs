@@ -4,7 +4,7 @@
 //! An action is its settings struct (the fields a rule writes, read by serde) implementing
 //! [`ActionKind`] (how the settings compile, how the compiled action applies), in the file of
 //! its family under `action/`: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text`
-//! (`trim`, case, `regex_replace`, `map`), `timestamp`, `arith` (`multiply`, `divide`) and `strip_bom` (the payload's byte-order mark,
+//! (`trim`, case, `regex_replace`, `map`, `pad`), `timestamp`, `arith` (`multiply`, `divide`) and `strip_bom` (the payload's byte-order mark,
 //! which `rule` removes when a rule lists it). The list below names each action
 //! once; from it come the enum serde reads an entry into (tagged by `op`), the enum of
 //! compiled actions and both dispatches. ARCHITECTURE.md has the recipe for adding one.
@@ -130,6 +130,7 @@ actions! {
     "multiply" => Multiply(arith::Multiply),
     "divide" => Divide(arith::Divide),
     "strip_bom" => StripBom(strip_bom::StripBom),
+    "pad" => Pad(text::Pad),
 }
 
 /// One kind of action, implemented by its settings: a struct deriving `Deserialize` with

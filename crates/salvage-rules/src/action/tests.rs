@@ -259,6 +259,50 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
         r#"{"weight":null}"#,
         Err("expected a number or a string holding one, found null"),
     ),
+    (
+        r#"{ op = "pad", path = "/zip", width = 5, with = "0" }"#,
+        r#"{"zip":"1234"}"#,
+        Ok(r#"{"zip":"01234"}"#),
+    ),
+    (
+        r#"{ op = "pad", path = "/code", width = 6, with = " ", side = "right" }"#,
+        r#"{"code":"AB"}"#,
+        Ok(r#"{"code":"AB    "}"#),
+    ),
+    // At or over the width: unchanged, never truncated.
+    (
+        r#"{ op = "pad", path = "/zip", width = 5, with = "0" }"#,
+        r#"{"zip":"123456"}"#,
+        Ok(r#"{"zip":"123456"}"#),
+    ),
+    (
+        r#"{ op = "pad", path = "/zip", width = 5, with = "0" }"#,
+        r#"{"zip":1234}"#,
+        Err(
+            r#"pad takes a string, found number 1234: turn it into one first with `{ op = "coerce", path, to = "string" }` in the same rule"#,
+        ),
+    ),
+    (
+        r#"{ op = "pad", path = "/zip", width = 5, with = "0" }"#,
+        "{}",
+        Err("/zip does not exist"),
+    ),
+    (
+        r#"{ op = "pad", path = "/zip", width = 5, with = "0", optional = true }"#,
+        "{}",
+        Ok("{}"),
+    ),
+    // Fixed decimals are `multiply` by 1 with `decimals`, not `pad`: 19 → 19.00.
+    (
+        r#"{ op = "multiply", path = "/price", by = 1, decimals = 2 }"#,
+        r#"{"price":19}"#,
+        Ok(r#"{"price":19.00}"#),
+    ),
+    (
+        r#"{ op = "multiply", path = "/price", by = 1, decimals = 2 }"#,
+        r#"{"price":"19.5"}"#,
+        Ok(r#"{"price":"19.50"}"#),
+    ),
 ];
 
 #[test]
@@ -382,6 +426,38 @@ const COMPILE_ERRORS: &[(&str, &str)] = &[
     ),
     (
         r#"{ op = "multiply", path = "a", by = 10 }"#,
+        "`path`: invalid JSON pointer `a`",
+    ),
+    (
+        r#"{ op = "pad", path = "/a", width = 5 }"#,
+        "missing field `with`",
+    ),
+    (
+        r#"{ op = "pad", path = "/a", width = 0, with = "0" }"#,
+        "`width`: from 1 to 1000000 characters, not 0",
+    ),
+    (
+        r#"{ op = "pad", path = "/a", width = 1000001, with = "0" }"#,
+        "`width`: from 1 to 1000000 characters, not 1000001",
+    ),
+    (
+        r#"{ op = "pad", path = "/a", width = -1, with = "0" }"#,
+        "invalid value: integer `-1`",
+    ),
+    (
+        r#"{ op = "pad", path = "/a", width = 5, with = "00" }"#,
+        r#"`with`: exactly one character to pad with, not "00" (2 characters)"#,
+    ),
+    (
+        r#"{ op = "pad", path = "/a", width = 5, with = "" }"#,
+        r#"`with`: exactly one character to pad with, not "" (0 characters)"#,
+    ),
+    (
+        r#"{ op = "pad", path = "/a", width = 5, with = "0", side = "center" }"#,
+        "unknown variant `center`, expected `left` or `right`",
+    ),
+    (
+        r#"{ op = "pad", path = "a", width = 5, with = "0" }"#,
         "`path`: invalid JSON pointer `a`",
     ),
 ];

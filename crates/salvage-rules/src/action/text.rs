@@ -1,5 +1,15 @@
-//! Actions that rewrite one scalar value: `trim`, `lowercase`, `uppercase`, `regex_replace`
-//! and `map`. Each takes the current value and returns its replacement, or a reason.
+//! Actions that rewrite one scalar value: `trim`, `lowercase`, `uppercase`, `regex_replace`,
+//! `map` and `pad`. Each takes the current value and returns its replacement, or a reason.
+//!
+//! `pad` (`{ op = "pad", path, width, with, side }`) pads a string to `width` characters
+//! (Unicode scalar values, not bytes) by repeating the one character `with` on its `side`
+//! (`"left"`, the default, or `"right"`): `"1234"` to width 5 with `"0"` is `"01234"`. A string
+//! already `width` characters or longer is kept as it is (never truncated, and not a change).
+//! `with` has no default (`"0"` for zip codes and ids, `" "` for fixed-width text: a guess
+//! would be wrong half the time). It refuses anything but a string, numbers too (`01234` is
+//! not a JSON number): `coerce` with `to = "string"` first, in the same rule. Refused at load
+//! time: `with` not exactly one character, `width` 0 or over 1,000,000, a `side` other than
+//! `left` or `right`.
 
 use std::collections::HashMap;
 
@@ -162,6 +172,99 @@ impl ActionKind for Map {
 
     fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
         vec![Use::Value(path)]
+    }
+}
+
+/// `{ op = "pad", path, width, with, side }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Pad {
+    pub(super) path: String,
+    width: usize,
+    with: String,
+    #[serde(default)]
+    side: Side,
+    #[serde(default)]
+    pub(super) optional: bool,
+}
+
+/// The largest `width` a `pad` takes: far beyond any field a payload pads, and a bound on
+/// what one action can add to a payload.
+const MAX_PAD_WIDTH: usize = 1_000_000;
+
+impl ActionKind for Pad {
+    type Compiled = (Pointer, Padding);
+
+    fn compile(self) -> Result<Self::Compiled, String> {
+        let padding = Padding::compile(self.width, &self.with, self.side)?;
+        Ok((parse_pointer(&self.path, "path")?, padding))
+    }
+
+    fn apply((path, padding): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+        rewrite(doc, &at.pointer(path), |value| padding.apply(value))
+    }
+
+    fn uses((path, _): &Self::Compiled) -> Vec<Use<'_>> {
+        vec![Use::Value(path)]
+    }
+}
+
+/// The side of the string `pad` adds its characters to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Side {
+    /// In front (`"01234"`): the default, for zip codes and ids.
+    #[default]
+    Left,
+    /// Behind (`"AB   "`).
+    Right,
+}
+
+/// A compiled `pad`.
+#[derive(Debug, Clone)]
+pub(crate) struct Padding {
+    width: usize,
+    fill: char,
+    side: Side,
+}
+
+impl Padding {
+    /// Checks the settings: `width` from 1 to [`MAX_PAD_WIDTH`], `with` exactly one character.
+    pub(crate) fn compile(width: usize, with: &str, side: Side) -> Result<Padding, String> {
+        if width == 0 || width > MAX_PAD_WIDTH {
+            return Err(format!(
+                "`width`: from 1 to {MAX_PAD_WIDTH} characters, not {width}"
+            ));
+        }
+        let mut chars = with.chars();
+        let (Some(fill), None) = (chars.next(), chars.next()) else {
+            return Err(format!(
+                "`with`: exactly one character to pad with, not {with:?} ({} characters)",
+                with.chars().count()
+            ));
+        };
+        Ok(Padding { width, fill, side })
+    }
+
+    /// The string padded to `width` characters, `None` when it already has that many or
+    /// more; anything but a string fails.
+    pub(crate) fn apply(&self, value: &Value) -> Result<Option<Value>, String> {
+        let Value::String(text) = value else {
+            return Err(format!(
+                "pad takes a string, found {}: turn it into one first with \
+                 `{{ op = \"coerce\", path, to = \"string\" }}` in the same rule",
+                describe(value)
+            ));
+        };
+        let missing = self.width.saturating_sub(text.chars().count());
+        if missing == 0 {
+            return Ok(None);
+        }
+        let fill: String = std::iter::repeat_n(self.fill, missing).collect();
+        Ok(Some(Value::String(match self.side {
+            Side::Left => fill + text,
+            Side::Right => text.clone() + &fill,
+        })))
     }
 }
 
@@ -358,6 +461,53 @@ mod tests {
         assert!(Substitution::compile(r"(\d)", "${1}a").is_ok());
         let err = Substitution::compile("(", "").unwrap_err();
         assert!(err.starts_with("invalid regex in `pattern`"), "{err}");
+    }
+
+    #[test]
+    fn pads_strings_by_characters() {
+        let zip = Padding::compile(5, "0", Side::Left).unwrap();
+        assert_eq!(zip.apply(&json!("1234")).unwrap(), Some(json!("01234")));
+        assert_eq!(zip.apply(&json!("")).unwrap(), Some(json!("00000")));
+        // At or over the width: kept, not truncated.
+        assert_eq!(zip.apply(&json!("12345")).unwrap(), None);
+        assert_eq!(zip.apply(&json!("123456")).unwrap(), None);
+        // Characters, not bytes: "ü" is two bytes, one character.
+        let right = Padding::compile(4, "·", Side::Right).unwrap();
+        assert_eq!(right.apply(&json!("ü")).unwrap(), Some(json!("ü···")));
+        assert_eq!(right.apply(&json!("Müll")).unwrap(), None);
+        assert_eq!(
+            zip.apply(&json!(1234)).unwrap_err(),
+            "pad takes a string, found number 1234: turn it into one first with \
+             `{ op = \"coerce\", path, to = \"string\" }` in the same rule"
+        );
+        assert_eq!(
+            zip.apply(&json!(null)).unwrap_err(),
+            "pad takes a string, found null: turn it into one first with \
+             `{ op = \"coerce\", path, to = \"string\" }` in the same rule"
+        );
+    }
+
+    #[test]
+    fn refuses_bad_padding_settings() {
+        assert_eq!(
+            Padding::compile(0, "0", Side::Left).unwrap_err(),
+            "`width`: from 1 to 1000000 characters, not 0"
+        );
+        assert_eq!(
+            Padding::compile(1_000_001, "0", Side::Left).unwrap_err(),
+            "`width`: from 1 to 1000000 characters, not 1000001"
+        );
+        assert!(Padding::compile(1_000_000, "0", Side::Left).is_ok());
+        assert_eq!(
+            Padding::compile(5, "", Side::Left).unwrap_err(),
+            "`with`: exactly one character to pad with, not \"\" (0 characters)"
+        );
+        assert_eq!(
+            Padding::compile(5, "00", Side::Left).unwrap_err(),
+            "`with`: exactly one character to pad with, not \"00\" (2 characters)"
+        );
+        // One character of several bytes is one character.
+        assert!(Padding::compile(5, "é", Side::Right).is_ok());
     }
 
     #[test]

@@ -638,6 +638,12 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
             actions.push(format!("{{ op = '{op}', path = '{p}' }}"));
         }
         actions.push(format!(
+            "{{ op = 'pad', path = '{p}', width = 3, with = '0' }}"
+        ));
+        actions.push(format!(
+            "{{ op = 'pad', path = '{p}', width = 40, with = 'é', side = 'right' }}"
+        ));
+        actions.push(format!(
             "{{ op = 'timestamp', path = '{p}', formats = ['[day] [month repr:short] [year] [hour]:[minute]'] }}"
         ));
         actions.push(format!(

@@ -8,7 +8,7 @@ use crate::{Backoff, Decision, ErrorClass, RuleSet};
 pub(super) const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
-const EXPECTED_RULES: [&str; 17] = [
+const EXPECTED_RULES: [&str; 18] = [
     "order-total-as-string",
     "order-high-value-review",
     "order-line-qty-as-string",
@@ -18,6 +18,7 @@ const EXPECTED_RULES: [&str; 17] = [
     "customer-phone-digits",
     "legacy-customer-id",
     "shipping-field-as-string",
+    "shipping-zip-five-digits",
     "order-v1-schema",
     "payment-method-spelling",
     "payment-amount-cents",

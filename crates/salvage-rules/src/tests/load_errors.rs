@@ -287,6 +287,29 @@ fn cases() -> Vec<(String, usize, &'static str)> {
             "rule `c`: action 1: `by`: cannot divide by zero",
         ),
         (
+            third(&[
+                "actions = [",
+                r#"  { op = "coerce", path = "/zip", to = "string" },"#,
+                r#"  { op = "pad", path = "/zip", width = 5, with = "00" },"#,
+                "]",
+            ]),
+            9,
+            "rule `c`: action 2: `with`: exactly one character to pad with, not \"00\" \
+             (2 characters)",
+        ),
+        (
+            third(&[r#"actions = [{ op = "pad", path = "/zip", width = 0, with = "0" }]"#]),
+            9,
+            "rule `c`: action 1: `width`: from 1 to 1000000 characters, not 0",
+        ),
+        (
+            third(&[
+                r#"actions = [{ op = "pad", path = "/zip", width = 5, with = "0", side = "both" }]"#,
+            ]),
+            9,
+            "rule `c`: action 1: unknown variant `both`, expected `left` or `right`",
+        ),
+        (
             third(&[retry, "backoff = { initial = \"1m\", max = \"10s\" }"]),
             9,
             "rule `c`: `backoff.initial` (1m) is greater than `backoff.max` (10s)",

@@ -126,6 +126,23 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
         Ok(r#"{"tags":["a","b","c"]}"#),
     ),
     (
+        r#"{ op = "pad", path = "/lines/*/sku", width = 4, with = "0" }"#,
+        r#"{"lines":[{"sku":"7"},{"sku":"12345"},{"sku":"42"}]}"#,
+        Ok(r#"{"lines":[{"sku":"0007"},{"sku":"12345"},{"sku":"0042"}]}"#),
+    ),
+    (
+        r#"{ op = "pad", path = "/lines/*/sku", width = 4, with = "0", optional = true }"#,
+        r#"{"lines":[{"sku":"7"},{"qty":1},{"sku":42}]}"#,
+        Err(
+            r#"at /lines/2/sku: pad takes a string, found number 42: turn it into one first with `{ op = "coerce", path, to = "string" }` in the same rule"#,
+        ),
+    ),
+    (
+        r#"{ op = "pad", path = "/lines/*/sku", width = 4, with = "0", optional = true }"#,
+        r#"{"lines":[{"sku":"7"},{"qty":1}]}"#,
+        Ok(r#"{"lines":[{"sku":"0007"},{"qty":1}]}"#),
+    ),
+    (
         r#"{ op = "lowercase", path = "/contacts/*/email" }"#,
         r#"{"contacts":[{"email":"A@B.C"},{"email":"d@e.f"}]}"#,
         Ok(r#"{"contacts":[{"email":"a@b.c"},{"email":"d@e.f"}]}"#),

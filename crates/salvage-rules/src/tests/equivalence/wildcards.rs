@@ -79,6 +79,12 @@ fn lists() -> Vec<String> {
             actions.push(format!("{{ op = '{op}', path = '{p}' }}"));
         }
         actions.push(format!(
+            "{{ op = 'pad', path = '{p}', width = 3, with = '0' }}"
+        ));
+        actions.push(format!(
+            "{{ op = 'pad', path = '{p}', width = 40, with = 'é', side = 'right' }}"
+        ));
+        actions.push(format!(
             r"{{ op = 'regex_replace', path = '{p}', pattern = '^\s*(\+)|[^0-9]', replacement = '$1' }}"
         ));
         actions.push(format!(
