@@ -259,6 +259,42 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
         r#"{"weight":null}"#,
         Err("expected a number or a string holding one, found null"),
     ),
+    // decode_json: the string's document, its digits and member order kept.
+    (
+        r#"{ op = "decode_json", path = "/body" }"#,
+        r#"{"queue":"webhooks","body":"{\"id\":7,\"total\":12.50}"}"#,
+        Ok(r#"{"queue":"webhooks","body":{"id":7,"total":12.50}}"#),
+    ),
+    (
+        r#"{ op = "decode_json", path = "" }"#,
+        r#""{\"z\":1,\"a\":[2.0]}""#,
+        Ok(r#"{"z":1,"a":[2.0]}"#),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/body" }"#,
+        r#"{"body":7}"#,
+        Err("expected a string, found number"),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/body" }"#,
+        r#"{"body":"{\"id\":7"}"#,
+        Err("the string is not valid JSON: EOF while parsing an object at line 1 column 7"),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/body" }"#,
+        "{}",
+        Err("/body does not exist"),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/body", optional = true }"#,
+        "{}",
+        Ok("{}"),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/body", optional = true }"#,
+        r#"{"body":"nope"}"#,
+        Err("the string is not valid JSON: expected ident at line 1 column 2"),
+    ),
 ];
 
 #[test]
@@ -384,6 +420,11 @@ const COMPILE_ERRORS: &[(&str, &str)] = &[
         r#"{ op = "multiply", path = "a", by = 10 }"#,
         "`path`: invalid JSON pointer `a`",
     ),
+    (
+        r#"{ op = "decode_json", path = "body" }"#,
+        "`path`: invalid JSON pointer `body`",
+    ),
+    (r#"{ op = "decode_json" }"#, "missing field `path`"),
 ];
 
 #[test]
