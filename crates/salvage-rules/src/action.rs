@@ -4,10 +4,11 @@
 //! An action is its settings struct (the fields a rule writes, read by serde) implementing
 //! [`ActionKind`] (how the settings compile, how the compiled action applies), in the file of
 //! its family under `action/`: `patch` (JSON Patch, `default`, `rename`), `coerce`, `text`
-//! (`trim`, case, `regex_replace`, `map`, `pad`), `timestamp`, `arith` (`multiply`, `divide`) and `strip_bom` (the payload's byte-order mark,
-//! which `rule` removes when a rule lists it). The list below names each action
-//! once; from it come the enum serde reads an entry into (tagged by `op`), the enum of
-//! compiled actions and both dispatches. ARCHITECTURE.md has the recipe for adding one.
+//! (`trim`, case, `regex_replace`, `map`, `pad`), `timestamp`, `arith` (`multiply`, `divide`),
+//! `strip_bom` (the payload's byte-order mark, which `rule` removes when a rule lists it) and
+//! `decode_json` (a string holding JSON). The list below names each action once; from it come
+//! the enum serde reads an entry into (tagged by `op`), the enum of compiled actions and both
+//! dispatches. ARCHITECTURE.md has the recipe for adding one.
 //!
 //! Every action takes `optional = true|false` (default false): when true, a location the
 //! action needs that does not exist (its `path`, its `from`, or the parent it writes into)
@@ -27,6 +28,7 @@
 
 mod arith;
 mod coerce;
+mod decode_json;
 mod patch;
 mod strip_bom;
 mod text;
@@ -131,6 +133,7 @@ actions! {
     "divide" => Divide(arith::Divide),
     "strip_bom" => StripBom(strip_bom::StripBom),
     "pad" => Pad(text::Pad),
+    "decode_json" => DecodeJson(decode_json::DecodeJson),
 }
 
 /// One kind of action, implemented by its settings: a struct deriving `Deserialize` with

@@ -303,6 +303,42 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
         r#"{"price":"19.5"}"#,
         Ok(r#"{"price":"19.50"}"#),
     ),
+    // decode_json: the string's document, its digits and member order kept.
+    (
+        r#"{ op = "decode_json", path = "/body" }"#,
+        r#"{"queue":"webhooks","body":"{\"id\":7,\"total\":12.50}"}"#,
+        Ok(r#"{"queue":"webhooks","body":{"id":7,"total":12.50}}"#),
+    ),
+    (
+        r#"{ op = "decode_json", path = "" }"#,
+        r#""{\"z\":1,\"a\":[2.0]}""#,
+        Ok(r#"{"z":1,"a":[2.0]}"#),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/body" }"#,
+        r#"{"body":7}"#,
+        Err("expected a string, found number"),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/body" }"#,
+        r#"{"body":"{\"id\":7"}"#,
+        Err("the string is not valid JSON: EOF while parsing an object at line 1 column 7"),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/body" }"#,
+        "{}",
+        Err("/body does not exist"),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/body", optional = true }"#,
+        "{}",
+        Ok("{}"),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/body", optional = true }"#,
+        r#"{"body":"nope"}"#,
+        Err("the string is not valid JSON: expected ident at line 1 column 2"),
+    ),
 ];
 
 #[test]
@@ -460,6 +496,11 @@ const COMPILE_ERRORS: &[(&str, &str)] = &[
         r#"{ op = "pad", path = "a", width = 5, with = "0" }"#,
         "`path`: invalid JSON pointer `a`",
     ),
+    (
+        r#"{ op = "decode_json", path = "body" }"#,
+        "`path`: invalid JSON pointer `body`",
+    ),
+    (r#"{ op = "decode_json" }"#, "missing field `path`"),
 ];
 
 #[test]

@@ -515,6 +515,12 @@ fn handpicked() -> Vec<Vec<u8>> {
         r#"{"a": "tab	inside", "total": "1"}"#,
         r#"{"total": 1e400, "amount": -1e99999999999999999999, "a": 0.30000000000000004}"#,
         r#"{"total": 12.300000000000000000001, "amount": -0.0, "a": 999.9999999999999999}"#,
+        // JSON held in strings, for `decode_json`: objects, arrays, numbers, escapes, a
+        // duplicate key, a document that is itself a string holding JSON, and not JSON.
+        r#"{"a": "{\"b\": 12.50, \"c\": [1, \"\\u00e9\"]}", "total": " 12.50 ", "customer": "{ \"email\" : \" A@B.C \" }", "items": ["[1, 2.0, {\"x\": null}]", "\"x\""]}"#,
+        r#"{"a": "{\"b\": 1, \"b\": 2}", "total": "{\"$serde_json::private::Number\": \"12.50\"}", "customer": "{\"email\": 7,}", "items": ["", "1e400"]}"#,
+        r#""{\"a\": \"{\\\"b\\\": 1}\", \"total\": \"1.50\", \"items\": [\"[]\"]}""#,
+        r#""{\"a\": 1"#,
     ]
     .into_iter()
     .map(str::to_owned)
@@ -634,7 +640,7 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
         for arith in ARITH {
             actions.push(format!("{{ path = '{p}', {arith} }}"));
         }
-        for op in ["trim", "lowercase", "uppercase", "timestamp"] {
+        for op in ["trim", "lowercase", "uppercase", "timestamp", "decode_json"] {
             actions.push(format!("{{ op = '{op}', path = '{p}' }}"));
         }
         actions.push(format!(
@@ -705,6 +711,10 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
             "[{ op = 'strip_bom' }, { op = 'coerce', path = '/total', to = 'number' }]",
             "[{ op = 'trim', path = '/customer/email' }, { op = 'strip_bom' }]",
             "[{ op = 'strip_bom' }, { op = 'add', path = '', value = { x = 1 } }]",
+            "[{ op = 'decode_json', path = '/a' }, { op = 'coerce', path = '/a/b', to = 'string' }]",
+            "[{ op = 'decode_json', path = '/customer', optional = true }, { op = 'trim', path = '/customer/email' }]",
+            "[{ op = 'decode_json', path = '' }, { op = 'decode_json', path = '/a' }]",
+            "[{ op = 'decode_json', path = '/items/0' }, { op = 'decode_json', path = '/total', optional = true }]",
         ]
         .map(str::to_owned),
     );

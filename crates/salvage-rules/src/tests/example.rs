@@ -8,7 +8,7 @@ use crate::{Backoff, Decision, ErrorClass, RuleSet};
 pub(super) const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
-const EXPECTED_RULES: [&str; 18] = [
+const EXPECTED_RULES: [&str; 19] = [
     "order-total-as-string",
     "order-high-value-review",
     "order-line-qty-as-string",
@@ -27,6 +27,7 @@ const EXPECTED_RULES: [&str; 18] = [
     "inventory-service-unavailable",
     "payment-fraud-declined",
     "order-line-gift-flag",
+    "webhook-body-double-encoded",
 ];
 
 fn example() -> RuleSet {

@@ -7,6 +7,24 @@ use super::{Action, Value, action};
 
 /// (action, document, resulting document or failure reason)
 const CASES: &[(&str, &str, Result<&str, &str>)] = &[
+    // decode_json: every match decoded; one that is not JSON fails, naming the match.
+    (
+        r#"{ op = "decode_json", path = "/events/*/body" }"#,
+        r#"{"events":[{"body":"{\"id\":1,\"total\":9.90}"},{"body":"[1.50]"}]}"#,
+        Ok(r#"{"events":[{"body":{"id":1,"total":9.90}},{"body":[1.50]}]}"#),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/events/*/body", optional = true }"#,
+        r#"{"events":[{"id":1},{"body":"{\"id\":2}"},{"body":"{\"id\":"}]}"#,
+        Err(
+            "at /events/2/body: the string is not valid JSON: EOF while parsing a value at line 1 column 6",
+        ),
+    ),
+    (
+        r#"{ op = "decode_json", path = "/events/*/body", optional = true }"#,
+        r#"{"events":[{"id":1},{"body":"{\"id\":2}"}]}"#,
+        Ok(r#"{"events":[{"id":1},{"body":{"id":2}}]}"#),
+    ),
     // coerce: every match, arrays and objects, nested wildcards.
     (
         r#"{ op = "coerce", path = "/items/*/qty", to = "number" }"#,

@@ -75,7 +75,7 @@ fn lists() -> Vec<String> {
         for arith in ARITH {
             actions.push(format!("{{ path = '{p}', {arith} }}"));
         }
-        for op in ["trim", "lowercase", "uppercase", "timestamp"] {
+        for op in ["trim", "lowercase", "uppercase", "timestamp", "decode_json"] {
             actions.push(format!("{{ op = '{op}', path = '{p}' }}"));
         }
         actions.push(format!(
@@ -157,6 +157,7 @@ fn lists_of_records() -> Vec<Vec<u8>> {
         r#"{"items": [[1, "2"], ["x"]], "a": {"k": null}, "tags": [null, true]}"#,
         r#"[{"email": " A "}, {"b": {"c": {"n": 1}}}]"#,
         r#""just text""#,
+        r#"{"items": [{"a": "{\"b\": \"1.50\"}"}, {"a": "[1.0, \"x\"]"}, {"a": "oops"}], "customer": {"email": "\"A@B\""}}"#,
     ]
     .into_iter()
     .map(str::to_owned)
