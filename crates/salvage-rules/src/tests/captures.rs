@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::rules;
+use super::{repaired, rules};
 use crate::{Decision, ErrorClass, Evaluation, Input, Repair};
 
 /// Rules taking paths from the message, selected by code; their tests also run both ways in
@@ -91,15 +91,6 @@ fn reason(evaluation: &Evaluation) -> &str {
     match &evaluation.decision {
         Decision::Park { reason } => reason,
         other => panic!("expected a park, got {other:?}"),
-    }
-}
-
-fn repaired(evaluation: &Evaluation) -> String {
-    match &evaluation.decision {
-        Decision::Requeue {
-            payload: Some(bytes),
-        } => String::from_utf8(bytes.clone()).unwrap(),
-        other => panic!("expected a repair, got {other:?}"),
     }
 }
 

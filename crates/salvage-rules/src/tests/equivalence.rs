@@ -618,6 +618,35 @@ const ARITH: &[&str] = &[
     "op = 'divide', by = '-2.54', decimals = 3, rounding = 'half_up'",
 ];
 
+/// The actions that rewrite the value at `p` in place, each with settings that exercise it:
+/// shared by the lists at plain pointers and at wildcard paths, so that an action added here is
+/// compared both ways at both.
+pub(super) fn in_place_actions(p: &str) -> Vec<String> {
+    let mut actions = Vec::new();
+    for to in ["string", "number", "integer", "boolean"] {
+        actions.push(format!("{{ op = 'coerce', path = '{p}', to = '{to}' }}"));
+    }
+    actions.push(format!(
+            "{{ op = 'coerce', path = '{p}', to = 'boolean', true_values = ['Y', 'yes', 'X'], false_values = ['N', 'no', '1'] }}"
+        ));
+    for arith in ARITH {
+        actions.push(format!("{{ path = '{p}', {arith} }}"));
+    }
+    for op in ["trim", "lowercase", "uppercase", "timestamp", "decode_json"] {
+        actions.push(format!("{{ op = '{op}', path = '{p}' }}"));
+    }
+    actions.push(format!(
+        "{{ op = 'pad', path = '{p}', width = 3, with = '0' }}"
+    ));
+    actions.push(format!(
+        "{{ op = 'pad', path = '{p}', width = 40, with = 'é', side = 'right' }}"
+    ));
+    actions.push(format!(
+        r"{{ op = 'regex_replace', path = '{p}', pattern = '^\s*(\+)|[^0-9]', replacement = '$1' }}"
+    ));
+    actions
+}
+
 fn generated_rules() -> Vec<(String, Vec<String>)> {
     let mut actions: Vec<String> = Vec::new();
     for p in POINTERS {
@@ -631,29 +660,9 @@ fn generated_rules() -> Vec<(String, Vec<String>)> {
             "{{ op = 'default', path = '{p}', value = {{ k = [1] }} }}"
         ));
         actions.push(format!("{{ op = 'remove', path = '{p}' }}"));
-        for to in ["string", "number", "integer", "boolean"] {
-            actions.push(format!("{{ op = 'coerce', path = '{p}', to = '{to}' }}"));
-        }
-        actions.push(format!(
-            "{{ op = 'coerce', path = '{p}', to = 'boolean', true_values = ['Y', 'yes', 'X'], false_values = ['N', 'no', '1'] }}"
-        ));
-        for arith in ARITH {
-            actions.push(format!("{{ path = '{p}', {arith} }}"));
-        }
-        for op in ["trim", "lowercase", "uppercase", "timestamp", "decode_json"] {
-            actions.push(format!("{{ op = '{op}', path = '{p}' }}"));
-        }
-        actions.push(format!(
-            "{{ op = 'pad', path = '{p}', width = 3, with = '0' }}"
-        ));
-        actions.push(format!(
-            "{{ op = 'pad', path = '{p}', width = 40, with = 'é', side = 'right' }}"
-        ));
+        actions.extend(in_place_actions(p));
         actions.push(format!(
             "{{ op = 'timestamp', path = '{p}', formats = ['[day] [month repr:short] [year] [hour]:[minute]'] }}"
-        ));
-        actions.push(format!(
-            r"{{ op = 'regex_replace', path = '{p}', pattern = '^\s*(\+)|[^0-9]', replacement = '$1' }}"
         ));
         actions.push(format!(
             "{{ op = 'map', path = '{p}', values = {{ cc = 'card', Credit_Card = 'card', '1' = 'one', x = 'X' }} }}"

@@ -13,7 +13,7 @@ mod load_errors;
 mod payload_text;
 mod wildcards;
 
-use super::{ErrorClass, Input, RuleSet};
+use super::{Decision, ErrorClass, Evaluation, Input, RuleSet};
 
 /// Parses `source` as `t.toml`, panicking with the error if it does not load.
 fn rules(source: &str) -> RuleSet {
@@ -29,5 +29,15 @@ fn input<'a>(class: ErrorClass, code: &'a str, payload: &'a str) -> Input<'a> {
         code,
         message: "",
         payload: payload.as_bytes(),
+    }
+}
+
+/// The repaired payload of `evaluation`, as text; panics unless it is a repair.
+fn repaired(evaluation: &Evaluation) -> String {
+    match &evaluation.decision {
+        Decision::Requeue {
+            payload: Some(bytes),
+        } => String::from_utf8(bytes.clone()).unwrap(),
+        other => panic!("expected a repair, got {other:?}"),
     }
 }

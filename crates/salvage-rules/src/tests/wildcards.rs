@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use super::{input, rules};
-use crate::{Decision, ErrorClass, Evaluation, Repair, diff::MAX_CHANGES};
+use super::{input, repaired, rules};
+use crate::{Decision, ErrorClass, Repair, diff::MAX_CHANGES};
 
 /// Rules with wildcards, selected by code; their tests also run both ways in `equivalence`.
 pub(super) const RULES: &str = r#"
@@ -81,15 +81,6 @@ rule = "readings"
 input = { queue = "sensors", event_type = "E", class = "data", code = "READINGS", payload = '{"readings":"none"}' }
 expect = { decision = "park", reason = "action 1 (timestamp /readings/*/at) failed: /readings is a string, not an object or array" }
 "#;
-
-fn repaired(evaluation: &Evaluation) -> String {
-    match &evaluation.decision {
-        Decision::Requeue {
-            payload: Some(bytes),
-        } => String::from_utf8(bytes.clone()).unwrap(),
-        other => panic!("expected a repair, got {other:?}"),
-    }
-}
 
 #[test]
 fn the_wildcard_rule_tests_pass() {

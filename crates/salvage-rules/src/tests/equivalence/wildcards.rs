@@ -5,7 +5,9 @@
 
 use std::collections::BTreeMap;
 
-use super::{ARITH, Random, Read, both, check_tally, corpus, handpicked, input, orders, sets};
+use super::{
+    Random, Read, both, check_tally, corpus, handpicked, in_place_actions, input, orders, sets,
+};
 use crate::tests::rules;
 
 /// Paths with wildcards for actions that read or replace values: any place, `*` last too.
@@ -66,27 +68,7 @@ fn lists() -> Vec<String> {
             actions.push(format!("{{ op = 'test', path = '{p}', value = {v} }}"));
         }
         actions.push(format!("{{ op = 'replace', path = '{p}', value = 'r' }}"));
-        for to in ["string", "number", "integer", "boolean"] {
-            actions.push(format!("{{ op = 'coerce', path = '{p}', to = '{to}' }}"));
-        }
-        actions.push(format!(
-            "{{ op = 'coerce', path = '{p}', to = 'boolean', true_values = ['Y', 'yes', 'X'], false_values = ['N', 'no', '1'] }}"
-        ));
-        for arith in ARITH {
-            actions.push(format!("{{ path = '{p}', {arith} }}"));
-        }
-        for op in ["trim", "lowercase", "uppercase", "timestamp", "decode_json"] {
-            actions.push(format!("{{ op = '{op}', path = '{p}' }}"));
-        }
-        actions.push(format!(
-            "{{ op = 'pad', path = '{p}', width = 3, with = '0' }}"
-        ));
-        actions.push(format!(
-            "{{ op = 'pad', path = '{p}', width = 40, with = 'é', side = 'right' }}"
-        ));
-        actions.push(format!(
-            r"{{ op = 'regex_replace', path = '{p}', pattern = '^\s*(\+)|[^0-9]', replacement = '$1' }}"
-        ));
+        actions.extend(in_place_actions(p));
         actions.push(format!(
             "{{ op = 'map', path = '{p}', values = {{ x = 'X', '1' = 'one' }}, default = 'other' }}"
         ));
