@@ -209,24 +209,7 @@ fn every_action_and_predicate_decides_the_same_on_generated_payloads() {
         .chain(orders())
         .chain(corpus(0x0bad_cafe, 4_000))
         .collect();
-    let mut evaluate = |set: &RuleSet, code: &str, payload: &[u8]| {
-        let kind = both(set, &input(code, payload), code);
-        *tally.entry(kind).or_insert(0) += 1;
-    };
-    for (n, payload) in payloads.iter().enumerate() {
-        if n < 40 {
-            for (set, codes) in &sets {
-                for code in codes {
-                    evaluate(set, code, payload);
-                }
-            }
-        } else {
-            for _ in 0..80 {
-                let (set, codes) = &sets[random.below(sets.len())];
-                evaluate(set, &codes[random.below(codes.len())], payload);
-            }
-        }
-    }
+    sweep(&sets, &payloads, (40, 80), &mut random, &mut tally);
     check_tally(&tally, 200_000);
     let total: usize = tally.values().sum();
     let whole: usize = tally
@@ -240,6 +223,44 @@ fn every_action_and_predicate_decides_the_same_on_generated_payloads() {
         sets.len(),
         payloads.len()
     );
+}
+
+/// Evaluates `payloads` both ways (`both`) and counts each kind in `tally`: the first `all`
+/// against every rule of every set, each other against `picks` rules drawn with `random`.
+fn sweep(
+    sets: &[(RuleSet, Vec<String>)],
+    payloads: &[Vec<u8>],
+    (all, picks): (usize, usize),
+    random: &mut Random,
+    tally: &mut BTreeMap<Kind, usize>,
+) {
+    let mut evaluate = |set: &RuleSet, code: &str, payload: &[u8]| {
+        let kind = both(set, &input(code, payload), code);
+        *tally.entry(kind).or_insert(0) += 1;
+    };
+    for (n, payload) in payloads.iter().enumerate() {
+        if n < all {
+            for (set, codes) in sets {
+                for code in codes {
+                    evaluate(set, code, payload);
+                }
+            }
+        } else {
+            for _ in 0..picks {
+                let (set, codes) = &sets[random.below(sets.len())];
+                evaluate(set, &codes[random.below(codes.len())], payload);
+            }
+        }
+    }
+}
+
+/// How many evaluations in `tally` were repairs made on the payload read in place.
+fn in_place_repairs(tally: &BTreeMap<Kind, usize>) -> usize {
+    tally
+        .iter()
+        .filter(|(kind, _)| kind.read == Read::InPlace && kind.repair == "repaired")
+        .map(|(_, n)| n)
+        .sum()
 }
 
 /// Repairs and failures in place and unreadable payloads come up often enough to mean

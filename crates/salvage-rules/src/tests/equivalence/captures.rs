@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Random, Read, both, check_tally, corpus, handpicked, orders, sets};
+use super::{Random, both, check_tally, corpus, handpicked, in_place_repairs, orders, sets};
 use crate::{ErrorClass, Input, tests::rules};
 
 /// Action lists referring to the capture `p` (and, for two-pointer actions, `q`).
@@ -116,13 +116,8 @@ fn actions_at_paths_from_the_message_decide_the_same_on_generated_payloads() {
         }
     }
     check_tally(&tally, 30_000);
-    let in_place_repairs: usize = tally
-        .iter()
-        .filter(|(kind, _)| kind.read == Read::InPlace && kind.repair == "repaired")
-        .map(|(_, n)| n)
-        .sum();
     let total: usize = tally.values().sum();
-    assert!(in_place_repairs >= total / 50, "{tally:#?}");
+    assert!(in_place_repairs(&tally) >= total / 50, "{tally:#?}");
     eprintln!(
         "{} capture rules files, {} payloads, {total} evaluations: {tally:#?}",
         sets.len(),

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Random, Read, both, check_tally, corpus, handpicked, in_place_actions, input, orders, sets,
+    Random, Read, both, check_tally, corpus, handpicked, in_place_actions, in_place_repairs, input,
+    orders, sets, sweep,
 };
 use crate::tests::rules;
 
@@ -183,33 +184,11 @@ fn wildcard_actions_decide_the_same_on_generated_payloads() {
         .collect();
     let mut random = Random(0x7e57_0f2a);
     let mut tally = BTreeMap::new();
-    let mut evaluate = |set: &crate::RuleSet, code: &str, payload: &[u8]| {
-        let kind = both(set, &input(code, payload), code);
-        *tally.entry(kind).or_insert(0) += 1;
-    };
-    for (n, payload) in payloads.iter().enumerate() {
-        if n < 14 {
-            // The payloads of lists, against every rule.
-            for (set, codes) in &sets {
-                for code in codes {
-                    evaluate(set, code, payload);
-                }
-            }
-        } else {
-            for _ in 0..30 {
-                let (set, codes) = &sets[random.below(sets.len())];
-                evaluate(set, &codes[random.below(codes.len())], payload);
-            }
-        }
-    }
+    // The first 14 are the payloads of lists, against every rule.
+    sweep(&sets, &payloads, (14, 30), &mut random, &mut tally);
     check_tally(&tally, 50_000);
-    let in_place_repairs: usize = tally
-        .iter()
-        .filter(|(kind, _)| kind.read == Read::InPlace && kind.repair == "repaired")
-        .map(|(_, n)| n)
-        .sum();
     let total: usize = tally.values().sum();
-    assert!(in_place_repairs >= total / 20, "{tally:#?}");
+    assert!(in_place_repairs(&tally) >= total / 20, "{tally:#?}");
     eprintln!(
         "{} wildcard rules files, {} payloads, {total} evaluations: {tally:#?}",
         sets.len(),
