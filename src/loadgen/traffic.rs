@@ -316,6 +316,7 @@ fn failure(class: ErrorClass, code: &str, message: String, consumer: &str) -> Fa
         consumer: consumer.to_owned(),
         delivery_attempt: 1,
         detail: String::new(),
+        retry_after: None,
     }
 }
 

@@ -93,21 +93,39 @@ pub struct Backoff {
     pub max: Duration,
     /// In `[0, 1]`: the delay is multiplied by a random factor in `[1 - jitter, 1 + jitter]`.
     pub jitter: f64,
+    /// Whether a retry waits at least as long as the consumer's `retry_after` says (the failing
+    /// dependency's own `Retry-After`), up to `retry_after_max`.
+    pub use_retry_after: bool,
+    /// The longest `retry_after` honoured (a longer one waits this long).
+    pub retry_after_max: Duration,
 }
 
 impl Default for Backoff {
-    /// `initial = "1s", multiplier = 2.0, max = "5m", jitter = 0.2`.
+    /// `initial = "1s", multiplier = 2.0, max = "5m", jitter = 0.2`, `use_retry_after = true`,
+    /// `retry_after_max = "1h"`.
     fn default() -> Self {
         Backoff {
             initial: Duration::from_secs(1),
             multiplier: 2.0,
             max: Duration::from_secs(300),
             jitter: 0.2,
+            use_retry_after: true,
+            retry_after_max: Duration::from_secs(3600),
         }
     }
 }
 
 impl Backoff {
+    /// The shortest delay a retry may be scheduled with, given the consumer's `retry_after`:
+    /// that, capped at `retry_after_max`, when the backoff uses it; else zero (the backoff
+    /// alone decides). The delay is the longer of this and the backoff's own.
+    pub fn retry_floor(&self, retry_after: Option<Duration>) -> Duration {
+        match retry_after {
+            Some(wait) if self.use_retry_after => wait.min(self.retry_after_max),
+            _ => Duration::ZERO,
+        }
+    }
+
     /// The factor a retry delay is multiplied by, in `[1 - jitter, 1 + jitter]`.
     ///
     /// `random` is a number in `[0, 1)` supplied by the caller (the engine has no randomness of
@@ -276,6 +294,7 @@ mod tests {
             multiplier: 2.0,
             max: Duration::from_secs(30),
             jitter: 0.1,
+            ..Backoff::default()
         };
         let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
         assert!(close(backoff.jitter_factor(0.0), 0.9));
@@ -288,5 +307,24 @@ mod tests {
             ..backoff
         };
         assert!(close(none.jitter_factor(0.99), 1.0));
+    }
+
+    #[test]
+    fn retry_floor_is_the_consumers_retry_after_capped_unless_ignored() {
+        let backoff = Backoff::default();
+        let secs = Duration::from_secs;
+        assert_eq!(backoff.retry_floor(None), Duration::ZERO);
+        assert_eq!(backoff.retry_floor(Some(secs(600))), secs(600));
+        assert_eq!(backoff.retry_floor(Some(secs(7200))), secs(3600));
+        let capped = Backoff {
+            retry_after_max: secs(120),
+            ..Backoff::default()
+        };
+        assert_eq!(capped.retry_floor(Some(secs(600))), secs(120));
+        let ignored = Backoff {
+            use_retry_after: false,
+            ..Backoff::default()
+        };
+        assert_eq!(ignored.retry_floor(Some(secs(600))), Duration::ZERO);
     }
 }

@@ -46,6 +46,9 @@ pub(crate) struct RawBackoff {
     #[serde(default, with = "humantime_serde")]
     pub(crate) max: Option<Duration>,
     pub(crate) jitter: Option<f64>,
+    pub(crate) use_retry_after: Option<bool>,
+    #[serde(default, with = "humantime_serde")]
+    pub(crate) retry_after_max: Option<Duration>,
 }
 
 /// One `[[rule]]`.

@@ -398,7 +398,16 @@ pub(crate) fn merge_backoff(raw: Option<RawBackoff>, base: &Backoff) -> Result<B
         multiplier: raw.multiplier.unwrap_or(base.multiplier),
         max: raw.max.unwrap_or(base.max),
         jitter: raw.jitter.unwrap_or(base.jitter),
+        use_retry_after: raw.use_retry_after.unwrap_or(base.use_retry_after),
+        retry_after_max: raw.retry_after_max.unwrap_or(base.retry_after_max),
     };
+    if backoff.retry_after_max.is_zero() {
+        return Err(
+            "`backoff.retry_after_max` must be greater than zero (to ignore the consumer's \
+             retry_after, set `backoff.use_retry_after = false`)"
+                .to_owned(),
+        );
+    }
     if backoff.initial.is_zero() {
         return Err("`backoff.initial` must be greater than zero".to_owned());
     }

@@ -140,6 +140,7 @@ pub(super) const REPORT: &[&str] = &[
     "in_hash",
     "out_hash",
     "events_max",
+    "retry_floor",
 ];
 
 /// The stream field names' ARGV names, in `StreamFields::as_array` order.

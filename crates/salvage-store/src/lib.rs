@@ -150,6 +150,9 @@ pub struct ReportCommit<'a> {
     pub mode: RequeueMode,
     /// Retry backoff: initial ms, multiplier, max ms, jitter factor (already drawn).
     pub backoff: (u64, f64, u64, f64),
+    /// The shortest retry delay, in ms (the consumer's `retry_after` as the rule honours it;
+    /// 0 for none): a retry is scheduled after the longer of this and the backoff's delay.
+    pub retry_floor_ms: u64,
     /// The message key (see [`message_key`]).
     pub message_key: &'a str,
     /// The message as reported (its queue is where requeued copies go; its headers are taken
@@ -672,6 +675,7 @@ impl Store {
         args.arg("in_hash", c.in_digest)
             .arg("out_hash", c.out_digest)
             .arg("events_max", self.parking.events_max)
+            .arg("retry_floor", c.retry_floor_ms)
             .done();
         let (generation, mut conn) = self.link.conn_and_generation();
         type Reply = (String, String, u32, u64, String, String, String, u8);

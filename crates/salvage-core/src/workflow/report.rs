@@ -32,6 +32,8 @@ pub struct Failure {
     pub delivery_attempt: u32,
     /// Longer detail (a stack trace); cut to `limits.max_detail_bytes` when stored.
     pub detail: String,
+    /// How long the failing dependency asked to wait (its `Retry-After`), if it said.
+    pub retry_after: Option<std::time::Duration>,
 }
 
 /// The processor's answer to a report.

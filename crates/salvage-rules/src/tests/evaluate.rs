@@ -216,6 +216,7 @@ backoff = { multiplier = 3.0 }
         multiplier: 2.0,
         max: Duration::from_secs(60),
         jitter: 0.2,
+        ..Backoff::default()
     };
     assert_eq!(defaults.backoff, backoff);
 
@@ -356,4 +357,40 @@ fn if_unchanged_park_parks_a_repair_that_changed_nothing() {
             payload: Some(payload.as_bytes().to_vec())
         }
     );
+}
+
+#[test]
+fn a_retry_rule_says_whether_and_how_far_the_consumers_retry_after_is_honoured() {
+    let set = RuleSet::parse(
+        r#"
+[defaults]
+backoff = { retry_after_max = "10m" }
+
+[[rule]]
+name = "rate-limited"
+when.code = "RATE_LIMITED"
+decision = "retry"
+backoff = { max = "1m", retry_after_max = "2h" }
+
+[[rule]]
+name = "flaky"
+when.code = "FLAKY"
+decision = "retry"
+backoff = { use_retry_after = false }
+"#,
+        "rules.toml",
+    )
+    .unwrap();
+    let hour = Duration::from_secs(3600);
+    let floor = |code: &str| match set
+        .evaluate(&input(ErrorClass::Transient, code, ""))
+        .decision
+    {
+        Decision::Retry { backoff } => backoff.retry_floor(Some(3 * hour)),
+        other => panic!("{other:?}"),
+    };
+    // A rule's own cap, the defaults' cap for the default retry, and a rule that ignores it.
+    assert_eq!(floor("RATE_LIMITED"), 2 * hour);
+    assert_eq!(floor("OTHER"), Duration::from_secs(600));
+    assert_eq!(floor("FLAKY"), Duration::ZERO);
 }

@@ -8,7 +8,7 @@ use crate::{Backoff, Decision, ErrorClass, RuleSet};
 pub(super) const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
-const EXPECTED_RULES: [&str; 19] = [
+const EXPECTED_RULES: [&str; 20] = [
     "order-total-as-string",
     "order-high-value-review",
     "order-line-qty-as-string",
@@ -24,6 +24,7 @@ const EXPECTED_RULES: [&str; 19] = [
     "payment-amount-cents",
     "payment-amount-in-units",
     "payment-gateway-timeout",
+    "payment-provider-rate-limited",
     "inventory-service-unavailable",
     "payment-fraud-declined",
     "order-line-gift-flag",
@@ -92,6 +93,7 @@ fn the_gateway_timeout_rule_has_its_own_backoff() {
                 multiplier: 2.0,
                 max: Duration::from_secs(30),
                 jitter: 0.1,
+                ..Backoff::default()
             }
         }
     );

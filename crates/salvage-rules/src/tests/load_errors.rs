@@ -325,6 +325,12 @@ fn cases() -> Vec<(String, usize, &'static str)> {
             "rule `c`: `backoff.jitter` (1.5) must be between 0 and 1",
         ),
         (
+            third(&[retry, "backoff = { retry_after_max = \"0s\" }"]),
+            9,
+            "rule `c`: `backoff.retry_after_max` must be greater than zero (to ignore the \
+             consumer's retry_after, set `backoff.use_retry_after = false`)",
+        ),
+        (
             third(&[retry, "backoff = { initial = \"soon\" }"]),
             9,
             "rule `c`: invalid value: string \"soon\", expected a duration",

@@ -75,6 +75,21 @@ pub(super) fn report_of(req: pb::ReportRequest) -> Result<FailureReport, ReportE
             ));
         }
     };
+    let retry_after = f
+        .retry_after
+        .map(|d| {
+            std::time::Duration::try_from(d).map_err(|_| {
+                ReportError::invalid(
+                    "failure.retry_after",
+                    format!(
+                        "is negative or out of range ({}s {}ns); give how long the dependency asked \
+                         to wait, or leave it unset",
+                        d.seconds, d.nanos
+                    ),
+                )
+            })
+        })
+        .transpose()?;
     Ok(FailureReport {
         message: Message {
             id: m.id,
@@ -93,6 +108,7 @@ pub(super) fn report_of(req: pb::ReportRequest) -> Result<FailureReport, ReportE
             consumer: f.consumer,
             delivery_attempt: f.delivery_attempt,
             detail: f.detail,
+            retry_after,
         },
         trace: None,
     })

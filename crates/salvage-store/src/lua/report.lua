@@ -78,6 +78,7 @@ local f_ct, f_et, f_pk = ARGV[35], ARGV[36], ARGV[37]
 local in_hash       = ARGV[38]  -- digest of payload_in
 local out_hash      = ARGV[39]  -- digest of the payload a requeue or retry sends
 local events_max    = ARGV[40]  -- cap of the parking-lot events stream
+local retry_floor   = tonumber(ARGV[41]) or 0  -- ms: a retry waits at least this long (the consumer's retry_after)
 
 local st = KEYS[1]
 
@@ -164,6 +165,7 @@ elseif decision == 'retry' then
   local delay = b_initial * (b_mult ^ (attempt - 1))
   if delay > b_max then delay = b_max end
   delay = math.floor(delay * b_jitter)
+  if delay < retry_floor then delay = retry_floor end
   retry_at = now + delay
   -- The state must outlive the wait, or loop protection would forget the message.
   expire = ttl + math.ceil(delay / 1000)
