@@ -16,6 +16,6 @@ pub mod dev;
 pub mod loadgen;
 
 pub use salvage_server::{
-    admin, api, config, console, destinations, metrics, parking, proto, relay, shutdown, startup,
-    store, telemetry, tls, workflow,
+    admin, api, config, console, destinations, metrics, parking, proto, relay, rules, shutdown,
+    startup, store, telemetry, tls, workflow,
 };

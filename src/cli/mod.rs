@@ -96,8 +96,10 @@ fn check(config: PathBuf, rules: Option<PathBuf>) -> anyhow::Result<()> {
         settings.redis.bucket_count()
     );
     let path = rules.unwrap_or(settings.rules.path);
-    let rules = load_rules(&path)?;
+    let loaded = load_rules(&path)?;
+    let rules = &loaded.set;
     println!("{}: {} rules are valid", path.display(), rules.len());
+    println!("rules version: {}", loaded.version);
     for name in rules.untested_rules() {
         println!("warning: rule `{name}` has no [[test]] naming it");
     }

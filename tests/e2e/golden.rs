@@ -22,6 +22,11 @@ fn normalise(text: &str, subs: &[(&str, &str)]) -> String {
     out
 }
 
+/// The version of the example rules the test apps run (what each history entry names).
+fn example_rules_version() -> String {
+    salvage::rules::version_of(&[&std::fs::read(example_rules()).unwrap()])
+}
+
 /// The traceparent Salvage put in a copy's headers (a fresh span id per report).
 fn traceparent(headers_json: &str) -> String {
     let headers: HashMap<String, String> = serde_json::from_str(headers_json).unwrap();
@@ -55,10 +60,12 @@ async fn a_repair_writes_this_stream_entry_and_this_history_entry() {
     let entries = app.await_stream("orders", 1).await;
     let (history, now) = history(&app, "orders", "o-1").await;
     let trace = traceparent(&entries[0]["headers"]);
+    let rules = example_rules_version();
     let subs = [
         (resp.tracking_id.as_str(), "<tid>"),
         (now.as_str(), "<now>"),
         (trace.as_str(), "<traceparent>"),
+        (rules.as_str(), "<rules>"),
     ];
     let mut fields: Vec<String> = entries[0]
         .iter()
@@ -77,7 +84,7 @@ async fn a_repair_writes_this_stream_entry_and_this_history_entry() {
     );
     assert_eq!(
         normalise(&history, &subs),
-        r#"{"attempt":1,"outcome":"REQUEUED","reason":"","at":<now>,"tracking_id":"<tid>","class":"data","code":"INVALID_TYPE","message":"total must be a number","consumer":"billing","delivery_attempt":1,"rule":"order-total-as-string","decision":"requeue","payload":"{\"order_id\":\"o-1\",\"total\":129.90,\"currency\":\"EUR\"}","changes":[{"pointer":"/total","op":"changed","before":"129.90","after":129.90}]}"#
+        r#"{"attempt":1,"outcome":"REQUEUED","reason":"","at":<now>,"tracking_id":"<tid>","class":"data","code":"INVALID_TYPE","message":"total must be a number","consumer":"billing","delivery_attempt":1,"rule":"order-total-as-string","decision":"requeue","rules_version":"<rules>","payload":"{\"order_id\":\"o-1\",\"total\":129.90,\"currency\":\"EUR\"}","changes":[{"pointer":"/total","op":"changed","before":"129.90","after":129.90}]}"#
     );
 }
 
@@ -167,10 +174,12 @@ async fn a_park_writes_this_record_and_this_history_entry() {
         .unwrap();
     assert_eq!(history, None);
     let group = record.get("group").cloned().unwrap_or_default();
+    let rules = example_rules_version();
     let subs = [
         (resp.tracking_id.as_str(), "<tid>"),
         (now.as_str(), "<now>"),
         (group.as_str(), "<group>"),
+        (rules.as_str(), "<rules>"),
     ];
     let mut fields: Vec<String> = record
         .iter()
@@ -180,7 +189,7 @@ async fn a_park_writes_this_record_and_this_history_entry() {
     assert_eq!(
         fields,
         [
-            r#"attempts=[{"attempt":1,"outcome":"PARKED","reason":"declined by fraud screening: needs a person to review","at":<now>,"tracking_id":"<tid>","class":"data","code":"FRAUD_DECLINED","message":"payment p-9 declined by screening (score 0.97)","consumer":"billing","delivery_attempt":1,"rule":"payment-fraud-declined","decision":"park","payload":null}]"#,
+            r#"attempts=[{"attempt":1,"outcome":"PARKED","reason":"declined by fraud screening: needs a person to review","at":<now>,"tracking_id":"<tid>","class":"data","code":"FRAUD_DECLINED","message":"payment p-9 declined by screening (score 0.97)","consumer":"billing","delivery_attempt":1,"rule":"payment-fraud-declined","decision":"park","rules_version":"<rules>","payload":null}]"#,
             "code=FRAUD_DECLINED",
             "content_type=application/json",
             "destination=redis",
@@ -256,6 +265,48 @@ async fn the_retry_delay_grows_by_the_multiplier_up_to_the_cap() {
             "attempt {attempt}"
         );
         // The copy arrives once due; its failure is the next attempt.
+        let copy = app
+            .await_stream("slow", attempt as usize)
+            .await
+            .pop()
+            .unwrap();
+        let headers: HashMap<String, String> = serde_json::from_str(&copy["headers"]).unwrap();
+        message(&mut req).headers = headers;
+    }
+}
+
+#[tokio::test]
+async fn the_retry_delay_is_at_least_the_consumers_retry_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, EXACT_BACKOFF).unwrap();
+    let app = spawn_app_with(|s| s.rules.path = rules).await;
+    let mut client = app.client();
+    let mut req = report(
+        "s-1",
+        "slow",
+        "Slow",
+        pb::ErrorClass::Transient,
+        "SLOW",
+        "downstream is slow",
+        "{}",
+    );
+    req.failure.as_mut().unwrap().retry_after = Some(prost_types::Duration {
+        seconds: 0,
+        nanos: 250_000_000,
+    });
+    // max(min(100 ms × 3^(n-1), 500 ms), 250 ms): 250 (not 100), then 300, past the floor.
+    for (attempt, delay_ms) in [(1, 250), (2, 300)] {
+        let resp = client.report(req.clone()).await.unwrap().into_inner();
+        assert_eq!(outcome(&resp), pb::Outcome::RetryScheduled, "{resp:?}");
+        assert_eq!(resp.attempt, attempt);
+        let (_, now) = history(&app, "slow", "s-1").await;
+        let now: i64 = now.parse().unwrap();
+        assert_eq!(
+            millis(resp.retry_at.as_ref().unwrap()) - now,
+            delay_ms,
+            "attempt {attempt}"
+        );
         let copy = app
             .await_stream("slow", attempt as usize)
             .await

@@ -32,6 +32,7 @@ mod parked_cli;
 mod parking_lot;
 mod redis_tls_topologies;
 mod replication;
+mod rules_reload;
 mod sentinel_harness;
 mod support;
 mod surfaces;

@@ -11,7 +11,8 @@
 //! Crate map:
 //! - [`config`]: typed settings (TOML file + `SALVAGE__*` environment overrides).
 //! - [`workflow`]: the processor, a report in and one committed outcome out.
-//! - the rule engine is its own crate, `salvage-rules` (`crates/salvage-rules`): pure, no I/O.
+//! - the rule engine is its own crate, `salvage-rules` (`crates/salvage-rules`): pure, no I/O;
+//!   [`rules`] loads it from files and holds the set in force, with its version, for reloads.
 //! - [`store`]: Redis, its own crate `salvage-store` (`crates/salvage-store`), the only one that
 //!   depends on `redis`: key layout and the Lua scripts that commit outcomes atomically.
 //! - [`destinations`]: where requeued messages go (Redis Streams, RabbitMQ, NATS, Kafka).
@@ -32,6 +33,7 @@ pub mod destinations;
 pub mod metrics;
 pub mod parking;
 pub mod relay;
+pub mod rules;
 pub mod shutdown;
 pub mod telemetry;
 pub mod tls;

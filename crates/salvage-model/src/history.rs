@@ -52,6 +52,10 @@ pub struct Attempt {
     /// The rules' decision (`requeue`, `retry`, `park`), before any override.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decision: Option<String>,
+    /// The version of the rules that decided (a content hash of the rules and schema files;
+    /// for a re-triage, of the rules that repaired it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules_version: Option<String>,
     /// Who resubmitted it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
@@ -157,6 +161,9 @@ pub struct ReportedTail<'a> {
     pub rule: &'a str,
     /// The rules' decision.
     pub decision: &'a str,
+    /// The version of the rules that decided (not written when empty).
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub rules_version: &'a str,
     /// The payload a repair produced, or null.
     pub payload: Option<&'a str>,
     /// What the repair changed (not written when `None`).
@@ -217,7 +224,7 @@ mod tests {
     use super::*;
 
     /// What the report script writes (see `tests/e2e/golden.rs`), read and written back.
-    const REPORTED: &str = r#"{"attempt":1,"outcome":"REQUEUED","reason":"","at":1764979200123,"tracking_id":"t-1","class":"data","code":"INVALID_TYPE","message":"total must be a number","consumer":"billing","delivery_attempt":1,"rule":"order-total-as-string","decision":"requeue","payload":"{\"total\":129.90}","changes":[{"pointer":"/total","op":"changed","before":"129.90","after":129.90}]}"#;
+    const REPORTED: &str = r#"{"attempt":1,"outcome":"REQUEUED","reason":"","at":1764979200123,"tracking_id":"t-1","class":"data","code":"INVALID_TYPE","message":"total must be a number","consumer":"billing","delivery_attempt":1,"rule":"order-total-as-string","decision":"requeue","rules_version":"3f2a9c01b7de","payload":"{\"total\":129.90}","changes":[{"pointer":"/total","op":"changed","before":"129.90","after":129.90}]}"#;
 
     #[test]
     fn a_reported_attempt_reads_and_writes_back_byte_for_byte() {
@@ -247,6 +254,7 @@ mod tests {
         let (class, code, message, consumer) =
             (s(&a.class), s(&a.code), s(&a.message), s(&a.consumer));
         let decision = s(&a.decision);
+        let rules_version = s(&a.rules_version);
         let tail = ReportedTail {
             at: a.at,
             tracking_id: &a.tracking_id,
@@ -257,6 +265,7 @@ mod tests {
             delivery_attempt: a.delivery_attempt.unwrap_or_default(),
             rule: &a.rule,
             decision: &decision,
+            rules_version: &rules_version,
             payload: a.payload.as_deref(),
             changes: a.changes.as_deref(),
         };
@@ -278,6 +287,26 @@ mod tests {
             ..tail
         };
         assert_eq!(tail.to_json(), parked.tail());
+        // Rules loaded without a version (a tool's fixed set): not written.
+        let unversioned = Attempt {
+            rules_version: None,
+            ..a.clone()
+        };
+        let tail = ReportedTail {
+            rules_version: "",
+            ..tail
+        };
+        assert_eq!(
+            tail.to_json(),
+            Attempt {
+                payload: None,
+                changes: None,
+                rule: String::new(),
+                message: Some("bad \"quote\"\n\u{1}é".to_owned()),
+                ..unversioned
+            }
+            .tail()
+        );
     }
 
     #[test]

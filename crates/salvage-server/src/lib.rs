@@ -14,8 +14,8 @@ pub mod api;
 pub mod startup;
 
 pub use salvage_core::{
-    admin, config, console, destinations, metrics, parking, relay, shutdown, store, telemetry, tls,
-    workflow,
+    admin, config, console, destinations, metrics, parking, relay, rules, shutdown, store,
+    telemetry, tls, workflow,
 };
 /// Generated protobuf and gRPC code: the `salvage-proto` crate.
 pub use salvage_proto as proto;

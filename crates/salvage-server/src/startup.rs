@@ -10,7 +10,6 @@ use tokio::{net::TcpListener, sync::Notify};
 use tracing::{info, warn};
 
 use salvage_model::{Clock, SystemClock};
-use salvage_rules::RuleSet;
 
 use crate::{
     admin,
@@ -21,18 +20,17 @@ use crate::{
     metrics::Metrics,
     parking::{ParkingLot, Tokens, watch::Hub},
     relay::{Relay, poll_stats},
+    rules::{self, LiveRules, Loaded, Reloader},
     shutdown::{ABANDONED_ANSWER_WINDOW, Shutdown},
     store::Store,
     tls::Alpn,
     workflow::Processor,
 };
 
-/// Load and check a rules file (including its embedded tests' syntax, not their results).
-pub fn load_rules(path: &Path) -> anyhow::Result<RuleSet> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read rules file {}", path.display()))?;
-    let rules = RuleSet::parse(&text, &path.display().to_string())?;
-    Ok(rules)
+/// Load and check a rules file and the schema files it names (including its embedded tests'
+/// syntax, not their results), with the version of what was read.
+pub fn load_rules(path: &Path) -> anyhow::Result<Loaded> {
+    Ok(rules::load(path)?)
 }
 
 /// A built application, listeners bound, not yet running.
@@ -50,6 +48,8 @@ pub struct Application {
     clock: Arc<dyn Clock>,
     tls: ListenerTlsConfigs,
     shutdown: Shutdown,
+    /// The rules in force, reloaded on SIGHUP and when their files change.
+    rules: Arc<LiveRules>,
 }
 
 /// The TLS configuration of each listener that has one, read at build time.
@@ -97,8 +97,9 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        let rules = Arc::new(load_rules(&settings.rules.path)?);
-        info!(rules = rules.len(), file = %settings.rules.path.display(), "rules loaded");
+        let loaded = load_rules(&settings.rules.path)?;
+        info!(rules = loaded.set.len(), version = %loaded.version, file = %settings.rules.path.display(), "rules loaded");
+        let rules = LiveRules::new(loaded);
         let mut store = Store::connect(&settings.redis).context("invalid redis settings")?;
         info!(redis = %settings.redis.topology(), buckets = settings.redis.bucket_count(), "redis");
         store.set_parking_caps(
@@ -130,7 +131,7 @@ impl Application {
             clock.clone(),
         );
         let processor = Processor::new(
-            rules,
+            rules.clone(),
             store.clone(),
             destinations.clone(),
             settings.default_destination.clone(),
@@ -188,6 +189,7 @@ impl Application {
             clock,
             tls,
             shutdown: Shutdown::new(),
+            rules,
         })
     }
 
@@ -234,6 +236,7 @@ impl Application {
             clock,
             tls,
             shutdown,
+            rules,
         } = self;
         let health = PortsHealth::new().await;
         let budget = Budget::from_settings(&settings.server);
@@ -253,6 +256,12 @@ impl Application {
         }
 
         let mut tasks = tokio::task::JoinSet::new();
+        let reloader = Arc::new(Reloader::new(
+            rules,
+            settings.rules.path.clone(),
+            metrics.clone(),
+        ));
+        tasks.spawn(reloader.run(settings.rules.watch_interval, shutdown.signal()));
         if settings.relay.enabled {
             let relay = Relay {
                 store: store.clone(),

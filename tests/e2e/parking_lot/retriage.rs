@@ -57,6 +57,10 @@ fn write_rules(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
 async fn retriage_with_a_new_rule_repairs_what_it_can() {
     let dir = tempfile::tempdir().unwrap();
     let (rules_a, rules_b) = write_rules(dir.path());
+    let version = |p: &Path| {
+        serde_json::Value::from(salvage::rules::version_of(&[&std::fs::read(p).unwrap()]))
+    };
+    let (version_a, version_b) = (version(&rules_a), version(&rules_b));
 
     // Rules A: no rule knows invoices, so all of these park.
     let mut app_a = spawn_app_with(|s| s.rules.path = rules_a).await;
@@ -164,6 +168,14 @@ async fn retriage_with_a_new_rule_repairs_what_it_can() {
         let payload: serde_json::Value = serde_json::from_str(&e.fields["payload"]).unwrap();
         assert_eq!(payload["due"], "2026-11-22T00:00:00Z", "{e:?}");
         assert_eq!(e.headers()["salvage-rule"], "invoice-due-date");
+        // The history names the rules that repaired it: B's, not the A that parked it.
+        let history = history_holding(&conn, &e.headers()["salvage-tracking-id"]).await;
+        let versions: Vec<_> = history.iter().map(|a| a["rules_version"].clone()).collect();
+        assert_eq!(
+            versions,
+            [version_a.clone(), version_b.clone()],
+            "{history:?}"
+        );
         ids.push(e.fields["id"].clone());
     }
     ids.sort();

@@ -455,6 +455,7 @@ pub fn report(
             consumer: "billing".to_owned(),
             delivery_attempt: 1,
             detail: String::new(),
+            retry_after: None,
         }),
     }
 }
@@ -526,4 +527,31 @@ pub fn message(r: &mut pb::ReportRequest) -> &mut pb::FailedMessage {
 /// The origin of a report being built.
 pub fn origin(r: &mut pb::ReportRequest) -> &mut pb::Origin {
     message(r).origin.as_mut().unwrap()
+}
+
+/// The history of the message whose state's history holds `tracking_id` (any bucket), as
+/// JSON values, oldest first; panics when no message state holds it.
+pub async fn history_holding(
+    conn: &redis::aio::MultiplexedConnection,
+    tracking_id: &str,
+) -> Vec<serde_json::Value> {
+    let mut conn = conn.clone();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*:msg:*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    for key in keys {
+        let history: Option<String> = redis::cmd("HGET")
+            .arg(&key)
+            .arg("history")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if let Some(h) = history.filter(|h| h.contains(tracking_id)) {
+            // Stored as the entries, comma-separated (the script appends to it).
+            return serde_json::from_str(&format!("[{h}]")).unwrap();
+        }
+    }
+    panic!("no message state holds {tracking_id}");
 }

@@ -104,12 +104,18 @@ pub use salvage_model::redact_url;
 pub struct RulesSettings {
     /// The rules file; a relative path is taken from the configuration file's folder.
     pub path: PathBuf,
+    /// How often the rules file and the schema files it names are looked at for changes
+    /// (modification time and size); a change reloads them. 0 turns the watch off (SIGHUP still
+    /// reloads).
+    #[serde(with = "humantime_serde")]
+    pub watch_interval: std::time::Duration,
 }
 
 impl Default for RulesSettings {
     fn default() -> Self {
         Self {
             path: PathBuf::from("rules.toml"),
+            watch_interval: std::time::Duration::from_secs(2),
         }
     }
 }

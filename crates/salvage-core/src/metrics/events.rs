@@ -73,6 +73,9 @@ impl Metrics {
     /// inline.
     pub fn register_known(&self, destinations: &[(String, bool)]) {
         let zero = |name: &'static str, labels: Vec<Label>| self.counter(name, labels).increment(0);
+        for result in ["applied", "failed"] {
+            zero(RULES_RELOADS_TOTAL, vec![Label::new("result", result)]);
+        }
         for reason in [
             "rule",
             "no_rule",
@@ -319,5 +322,32 @@ impl Metrics {
     pub fn redis_primary_changed(&self) {
         self.counter(REDIS_PRIMARY_CHANGES_TOTAL, vec![])
             .increment(1);
+    }
+
+    /// The rules of `version` are in force, replacing those of `replaced` (if any).
+    pub fn rules_in_force(&self, version: &str, replaced: Option<&str>) {
+        if let Some(old) = replaced.filter(|old| *old != version) {
+            self.gauge(RULES_INFO, vec![Label::new("version", old.to_owned())])
+                .set(0.0);
+        }
+        self.gauge(RULES_INFO, vec![Label::new("version", version.to_owned())])
+            .set(1.0);
+        self.gauge(RULES_RELOAD_FAILING, vec![]).set(0.0);
+    }
+
+    /// A reload of the rules tried: `applied` or `failed` (a failure leaves the rules in force
+    /// and sets `salvage_rules_reload_failing` until a load succeeds).
+    pub fn rules_reload(&self, result: &'static str) {
+        self.counter(RULES_RELOADS_TOTAL, vec![Label::new("result", result)])
+            .increment(1);
+        if result == "failed" {
+            self.gauge(RULES_RELOAD_FAILING, vec![]).set(1.0);
+        }
+    }
+
+    /// The rules on disk load again, unchanged from those in force (after a failed reload
+    /// was undone).
+    pub fn rules_reload_recovered(&self) {
+        self.gauge(RULES_RELOAD_FAILING, vec![]).set(0.0);
     }
 }

@@ -65,6 +65,15 @@ pub const PROCESS_START_TIME_SECONDS: &str = "process_start_time_seconds";
 pub const TOP_GROUPS: usize = 10;
 /// Always 1, labelled with the `version`.
 pub const BUILD_INFO: &str = "salvage_build_info";
+/// 1 for the `version` of the rules in force (a content hash of the rules and schema files),
+/// 0 for versions this process ran before a reload.
+pub const RULES_INFO: &str = "salvage_rules_info";
+/// Reloads of the rules tried, by `result` (applied, failed; files found unchanged are not
+/// counted).
+pub const RULES_RELOADS_TOTAL: &str = "salvage_rules_reloads_total";
+/// 1 while the rules on disk failed to load or their tests failed (the earlier rules stay in
+/// force), 0 once a load succeeded.
+pub const RULES_RELOAD_FAILING: &str = "salvage_rules_reload_failing";
 
 pub(super) const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,

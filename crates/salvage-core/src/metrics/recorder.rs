@@ -113,6 +113,10 @@ impl Metrics {
             OPERATOR_ACTIONS_TOTAL,
             "Operator actions on the parking lot, by action.",
         );
+        c(
+            RULES_RELOADS_TOTAL,
+            "Reloads of the rules tried, by result (applied, failed).",
+        );
         let g = |name: &'static str, help: &'static str| {
             r.describe_gauge(name.into(), None, help.into());
         };
@@ -127,6 +131,14 @@ impl Metrics {
             "1 when Redis answered the last stats poll, else 0.",
         );
         g(BUILD_INFO, "Always 1, labelled with the version.");
+        g(
+            RULES_INFO,
+            "1 for the version of the rules in force, 0 for versions replaced by a reload.",
+        );
+        g(
+            RULES_RELOAD_FAILING,
+            "1 while the rules on disk fail to load or their tests fail (the earlier rules stay in force).",
+        );
         g(
             PARKED_OLDEST_AGE_SECONDS,
             "Age of the oldest parked message (0 when none is parked).",

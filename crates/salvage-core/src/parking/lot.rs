@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use salvage_model::Clock;
-use salvage_rules::RuleSet;
 use tokio::sync::Notify;
 
 use super::{
@@ -66,7 +65,7 @@ impl ParkingLot {
     )]
     pub fn new(
         store: Store,
-        rules: Arc<RuleSet>,
+        rules: Arc<crate::rules::LiveRules>,
         destinations: Destinations,
         metrics: Arc<Metrics>,
         settings: ParkingLotSettings,

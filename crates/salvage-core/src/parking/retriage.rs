@@ -8,8 +8,8 @@ use std::{collections::BTreeMap, sync::Arc};
 use super::{
     Caller, ParkingError, Record, Selection, list::Reader, record::SUMMARY_FIELDS, redact::Redactor,
 };
-use crate::store::Store;
-use salvage_rules::{Decision, ErrorClass, Input, RuleSet};
+use crate::{rules::LiveRules, store::Store};
+use salvage_rules::{Decision, ErrorClass, Input};
 
 /// What the current rules make of one parked message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,15 +20,18 @@ pub struct Verdict {
     pub rule: String,
     /// The repaired payload, for `repair`.
     pub repaired: Option<Vec<u8>>,
+    /// The version of the rules that decided.
+    pub rules_version: String,
 }
 
 /// Evaluate the rules on a parked record's payload and failure.
-pub fn verdict(rules: &RuleSet, r: &Record) -> Verdict {
+pub fn verdict(rules: &LiveRules, r: &Record) -> Verdict {
+    let rules = rules.current();
     let class = r
         .failure_str("class")
         .parse::<ErrorClass>()
         .unwrap_or(ErrorClass::Unknown);
-    let eval = rules.evaluate(&Input {
+    let eval = rules.set.evaluate(&Input {
         queue: &r.message.queue,
         event_type: &r.message.event_type,
         class,
@@ -47,6 +50,7 @@ pub fn verdict(rules: &RuleSet, r: &Record) -> Verdict {
         decision,
         rule,
         repaired,
+        rules_version: rules.version.clone(),
     }
 }
 
@@ -102,8 +106,8 @@ pub(super) struct Retriage {
     pub(super) read: Reader,
     /// The selected records, payloads and all.
     pub(super) store: Store,
-    /// The rules loaded now.
-    pub(super) rules: Arc<RuleSet>,
+    /// The rules in force.
+    pub(super) rules: Arc<LiveRules>,
 }
 
 impl Retriage {

@@ -17,6 +17,7 @@ pub(super) fn attempt_tail(
     f: &Failure,
     rule: &str,
     decision: &str,
+    rules_version: &str,
     repaired: Option<(&[u8], &[Change])>,
 ) -> String {
     // Valid UTF-8 (any JSON a rule repaired) is checked by the fast path; only invalid bytes
@@ -34,6 +35,7 @@ pub(super) fn attempt_tail(
         delivery_attempt: u64::from(f.delivery_attempt),
         rule,
         decision,
+        rules_version,
         payload: payload.as_deref(),
         // What the repair changed, so the console can show it and rebuild the payload it was
         // given.
@@ -54,6 +56,9 @@ pub(super) fn failure_json(f: &Failure, max_detail_bytes: usize) -> String {
         delivery_attempt: u32,
         detail: &'a str,
         detail_truncated: bool,
+        /// Only when the consumer passed one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     }
     let detail = cut(&f.detail, max_detail_bytes);
     serde_json::to_string(&Json {
@@ -64,6 +69,9 @@ pub(super) fn failure_json(f: &Failure, max_detail_bytes: usize) -> String {
         delivery_attempt: f.delivery_attempt,
         detail,
         detail_truncated: detail.len() < f.detail.len(),
+        retry_after_ms: f
+            .retry_after
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
     })
     .unwrap_or_else(|_| "{}".to_owned())
 }
@@ -112,6 +120,7 @@ mod tests {
                 consumer: "c/d".into(),
                 delivery_attempt: 7,
                 detail: detail.into(),
+                retry_after: None,
             };
             let cut = cut(detail, max);
             let before = serde_json::json!({
@@ -137,8 +146,9 @@ mod tests {
             consumer: "c".into(),
             delivery_attempt: 1,
             detail: String::new(),
+            retry_after: None,
         };
-        let t = attempt_tail(5, "t", &f, "", "park", None);
+        let t = attempt_tail(5, "t", &f, "", "park", "", None);
         assert!(t.starts_with("\"at\":5,"), "{t}");
         assert!(t.ends_with('}'));
     }

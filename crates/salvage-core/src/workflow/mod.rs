@@ -29,7 +29,7 @@ pub use salvage_model::Message;
 use salvage_model::{
     Clock, Outcome, failure_group, headers::TRACKING_ID, message_key, payload_digest,
 };
-use salvage_rules::{Decision, Evaluation, Input, Repair, RuleSet};
+use salvage_rules::{Decision, Evaluation, Input, Repair};
 
 use self::{
     attempt::{attempt_tail, backoff_args, failure_json},
@@ -39,6 +39,7 @@ use self::{
 use crate::{
     destinations::Destinations,
     metrics::Metrics,
+    rules::LiveRules,
     store::{Committed, Override, ReportCommit, RequeueMode, Store, StoreError},
 };
 
@@ -50,7 +51,8 @@ pub struct Processor {
 
 #[derive(Debug)]
 struct Inner {
-    rules: Arc<RuleSet>,
+    /// The rules in force; a report takes them once and is decided by that set.
+    rules: Arc<LiveRules>,
     store: Store,
     destinations: Destinations,
     default_destination: String,
@@ -68,7 +70,7 @@ impl Processor {
         reason = "one constructor, called by Application::build, naming each part it wires"
     )]
     pub fn new(
-        rules: Arc<RuleSet>,
+        rules: Arc<LiveRules>,
         store: Store,
         destinations: Destinations,
         default_destination: String,
@@ -159,7 +161,8 @@ impl Processor {
             )
         })?;
 
-        let eval = inner.rules.evaluate(&Input {
+        let rules = inner.rules.current();
+        let eval = rules.set.evaluate(&Input {
             queue: &msg.queue,
             event_type: &msg.event_type,
             class: failure.class,
@@ -192,9 +195,11 @@ impl Processor {
             failure,
             rule,
             decision,
+            &rules.version,
             repaired.map(|p| (p, eval.changes.as_slice())),
         );
 
+        let retry_backoff = backoff.unwrap_or(&rules.set.defaults().backoff);
         let in_digest = payload_digest(&msg.payload);
         let out_digest = repaired.map(payload_digest);
         let commit = ReportCommit {
@@ -207,7 +212,11 @@ impl Processor {
             reason: &reason,
             max_attempts: eval.max_attempts,
             mode: destination.requeue_mode(),
-            backoff: backoff_args(backoff.unwrap_or(&inner.rules.defaults().backoff)),
+            backoff: backoff_args(retry_backoff),
+            retry_floor_ms: u64::try_from(
+                retry_backoff.retry_floor(failure.retry_after).as_millis(),
+            )
+            .unwrap_or(u64::MAX),
             message_key: &mkey,
             message: msg,
             destination: dest_name,

@@ -151,6 +151,7 @@ fn attempt(a: &Attempt) -> pb::Attempt {
         payload: payload.map(|p| p.as_bytes().to_vec()).unwrap_or_default(),
         has_payload: payload.is_some(),
         actor: a.actor.clone().unwrap_or_default(),
+        rules_version: a.rules_version.clone().unwrap_or_default(),
     }
 }
 
@@ -184,7 +185,21 @@ pub(crate) fn message(r: &Record, archive_max_age_ms: Option<u64>) -> pb::Parked
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(0),
             detail: fs("detail"),
+            retry_after: f.get("retry_after_ms").and_then(Value::as_u64).map(|ms| {
+                prost_types::Duration {
+                    seconds: i64::try_from(ms / 1000).unwrap_or(i64::MAX),
+                    nanos: i32::try_from(ms % 1000 * 1_000_000).unwrap_or(0),
+                }
+            }),
         }),
+        // The rules that decided its last report (a resubmit decides nothing).
+        rules_version: r
+            .attempts
+            .iter()
+            .rev()
+            .find(|a| a.outcome != "RESUBMITTED")
+            .and_then(|a| a.rules_version.clone())
+            .unwrap_or_default(),
         attempts: r.attempts.iter().map(attempt).collect(),
         edits: r
             .edits

@@ -96,11 +96,15 @@ impl Runs {
     /// outbox; `None` when it is not to be resubmitted (re-triage: no rule repairs it; or its
     /// destination is gone).
     pub(super) fn entry(&self, run: &Run, r: &Record, now: u64) -> Option<(ResubmitEntry, bool)> {
-        let (payload, rule) = match run.kind {
-            RunKind::Resubmit => (r.message.payload.clone(), String::new()),
+        let (payload, rule, rules_version) = match run.kind {
+            RunKind::Resubmit => (r.message.payload.clone(), String::new(), None),
             RunKind::Retriage => {
                 let v = verdict(&self.rules, r);
-                (v.repaired?, v.rule)
+                (
+                    v.repaired?,
+                    v.rule,
+                    Some(v.rules_version).filter(|v| !v.is_empty()),
+                )
             }
         };
         let Some(dest) = self.destinations.get(&r.message.destination) else {
@@ -153,6 +157,7 @@ impl Runs {
             at: now,
             tracking_id: new_tid.clone(),
             rule,
+            rules_version,
             actor: Some(run.created_by.clone()),
             run_id: Some(run.id.clone()),
             payload: changed.then(|| String::from_utf8_lossy(&payload).into_owned()),

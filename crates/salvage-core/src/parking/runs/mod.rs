@@ -24,12 +24,11 @@ mod types;
 use std::{sync::Arc, time::Duration};
 
 use salvage_model::Clock;
-use salvage_rules::RuleSet;
 use tokio::sync::Notify;
 use tracing::{info, warn};
 
 use super::{Caller, ParkingError, Selection, audit::audit_fields, list::Reader};
-use crate::{destinations::Destinations, metrics::Metrics, store::Store};
+use crate::{destinations::Destinations, metrics::Metrics, rules::LiveRules, store::Store};
 
 pub(super) use self::driver::Driving;
 pub use self::types::{Redrive, Run, RunKind, RunState, Started};
@@ -45,7 +44,7 @@ pub(super) struct Runs {
     /// Runs, their id lists and leases, and the batch script.
     pub(super) store: Store,
     /// A re-triage run's verdicts.
-    pub(super) rules: Arc<RuleSet>,
+    pub(super) rules: Arc<LiveRules>,
     /// Where each message goes back to (its stream fields, inline or through an outbox).
     pub(super) destinations: Destinations,
     /// Operator actions, and how long resubmitted messages were parked.

@@ -1,0 +1,336 @@
+//! Reloading the rules while Salvage runs: on SIGHUP, and when a file they were loaded from
+//! changes (its modification time or size, looked at every `rules.watch_interval`).
+//!
+//! A reload reads the files again and parses them; the new set replaces the one in force only
+//! once it loaded without error **and its embedded `[[test]]`s all pass**. Anything else keeps
+//! the rules in force, is logged at ERROR with what is wrong, and sets
+//! `salvage_rules_reload_failing` to 1 until a load succeeds. Files whose contents hash to the
+//! version in force change nothing (a `touch`, or an edit undone).
+//!
+//! Looking at modification times, not file events, is deliberate: it follows a Kubernetes
+//! ConfigMap's atomic symlink swap and an editor's write-and-rename alike, needs no watcher
+//! thread, and costs one `stat` per file per interval.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime},
+};
+
+use tracing::{error, info};
+
+use super::{LiveRules, load_tracking};
+use crate::{metrics::Metrics, shutdown::ShutdownSignal};
+
+/// What a reload did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reloaded {
+    /// The new rules are in force.
+    Applied {
+        /// The version replaced.
+        from: String,
+        /// The version now in force.
+        to: String,
+    },
+    /// The files hold the rules in force already.
+    Unchanged,
+    /// The rules in force stay: the files did not load, or their tests failed.
+    Failed(String),
+}
+
+/// Reloads the rules in force from their file.
+#[derive(Debug)]
+pub struct Reloader {
+    live: Arc<LiveRules>,
+    path: PathBuf,
+    metrics: Arc<Metrics>,
+    /// The files to look at for changes, with what was seen of them last.
+    watched: Mutex<Vec<(PathBuf, Option<Stamp>)>>,
+}
+
+/// What a look at a file sees: its modification time and size.
+type Stamp = (SystemTime, u64);
+
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+impl Reloader {
+    /// A reloader of `live`, whose rules file is `path`; counts into `metrics`.
+    pub fn new(live: Arc<LiveRules>, path: PathBuf, metrics: Arc<Metrics>) -> Self {
+        let current = live.current();
+        metrics.rules_in_force(&current.version, None);
+        let files = if current.files.is_empty() {
+            vec![path.clone()]
+        } else {
+            current.files.clone()
+        };
+        let reloader = Self {
+            live,
+            path,
+            metrics,
+            watched: Mutex::new(Vec::new()),
+        };
+        reloader.watch(files);
+        reloader
+    }
+
+    fn watch(&self, files: Vec<PathBuf>) {
+        let stamped = files
+            .into_iter()
+            .map(|f| {
+                let s = stamp(&f);
+                (f, s)
+            })
+            .collect();
+        if let Ok(mut watched) = self.watched.lock() {
+            *watched = stamped;
+        }
+    }
+
+    /// Whether a watched file changed since the last look (or the last reload).
+    pub fn changed(&self) -> bool {
+        let Ok(watched) = self.watched.lock() else {
+            return false;
+        };
+        watched.iter().any(|(f, seen)| stamp(f) != *seen)
+    }
+
+    /// Read, parse and test the rules again, and put them in force if all went well.
+    pub fn reload(&self) -> Reloaded {
+        let mut files = Vec::new();
+        let result = load_tracking(&self.path, &mut files);
+        // Whatever happens, look for changes to what was read this time: a schema file that
+        // was missing is looked at until it appears.
+        self.watch(files);
+        let loaded = match result {
+            Ok(loaded) => loaded,
+            Err(e) => return self.failed(e.to_string()),
+        };
+        let current = self.live.current();
+        if loaded.version == current.version {
+            self.metrics.rules_reload_recovered();
+            return Reloaded::Unchanged;
+        }
+        let failed: Vec<String> = loaded
+            .set
+            .run_tests()
+            .into_iter()
+            .filter(|t| !t.passed)
+            .map(|t| {
+                format!(
+                    "{}:{}: test `{}`: {}",
+                    self.path.display(),
+                    t.line,
+                    t.name,
+                    t.failure.as_deref().unwrap_or("failed")
+                )
+            })
+            .collect();
+        if !failed.is_empty() {
+            return self.failed(format!(
+                "{} rule test(s) failed: {}",
+                failed.len(),
+                failed.join("; ")
+            ));
+        }
+        let (to, rules) = (loaded.version.clone(), loaded.set.len());
+        let from = self.live.replace(loaded).version.clone();
+        self.metrics.rules_in_force(&to, Some(&from));
+        self.metrics.rules_reload("applied");
+        info!(from = %from, to = %to, rules, file = %self.path.display(), "rules reloaded");
+        Reloaded::Applied { from, to }
+    }
+
+    fn failed(&self, why: String) -> Reloaded {
+        self.metrics.rules_reload("failed");
+        error!(
+            file = %self.path.display(),
+            in_force = %self.live.current().version,
+            error = %why,
+            "rules not reloaded: the rules in force stay"
+        );
+        Reloaded::Failed(why)
+    }
+
+    /// Reload on SIGHUP, and every `interval` when a watched file changed (never when
+    /// `interval` is zero), until `stop`.
+    pub async fn run(self: Arc<Self>, interval: Duration, mut stop: ShutdownSignal) {
+        #[cfg(unix)]
+        let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        {
+            Ok(s) => Some(s),
+            Err(e) => {
+                error!(error = %e, "cannot listen for SIGHUP; rules reload on file changes only");
+                None
+            }
+        };
+        let mut tick = (!interval.is_zero()).then(|| {
+            let mut t = tokio::time::interval(interval);
+            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            t
+        });
+        loop {
+            #[cfg(unix)]
+            let sighup = async {
+                match hangup.as_mut() {
+                    Some(h) => h.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            #[cfg(not(unix))]
+            let sighup = std::future::pending::<Option<()>>();
+            let ticked = async {
+                match tick.as_mut() {
+                    Some(t) => t.tick().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                () = stop.recv() => return,
+                _ = sighup => {
+                    info!(file = %self.path.display(), "SIGHUP: reloading the rules");
+                    self.spawn_reload().await;
+                }
+                _ = ticked => {
+                    if self.changed() {
+                        self.spawn_reload().await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A reload off the async workers: it reads files and compiles regexes and schemas.
+    async fn spawn_reload(self: &Arc<Self>) {
+        let me = self.clone();
+        if let Err(e) = tokio::task::spawn_blocking(move || me.reload()).await {
+            error!(error = %e, "rules reload task failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::load;
+
+    const GOOD: &str = "[[rule]]\nname = \"a\"\nwhen.code = \"A\"\ndecision = \"park\"\n\n[[test]]\nname = \"a parks\"\nrule = \"a\"\ninput = { queue = \"q\", event_type = \"E\", class = \"data\", code = \"A\" }\nexpect = { decision = \"park\" }\n";
+
+    struct Dir(PathBuf);
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn setup(text: &str) -> (Dir, PathBuf, Arc<Metrics>, Reloader) {
+        let dir = std::env::temp_dir().join(format!("salvage-reload-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rules.toml");
+        std::fs::write(&path, text).unwrap();
+        let metrics = Arc::new(Metrics::new(10));
+        let live = LiveRules::new(load(&path).unwrap());
+        let reloader = Reloader::new(live, path.clone(), metrics.clone());
+        (Dir(dir), path, metrics, reloader)
+    }
+
+    fn metric(m: &Metrics, line_start: &str) -> String {
+        m.render()
+            .lines()
+            .find(|l| l.starts_with(line_start))
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    #[test]
+    fn a_good_edit_is_applied_and_a_bad_one_keeps_the_rules_in_force() {
+        let (_dir, path, metrics, reloader) = setup(GOOD);
+        let first = reloader.live.current().version.clone();
+        assert_eq!(
+            metric(&metrics, "salvage_rules_info"),
+            format!("salvage_rules_info{{version=\"{first}\"}} 1")
+        );
+        assert_eq!(reloader.reload(), Reloaded::Unchanged);
+
+        // A syntax error: the rules in force stay, the gauge says so.
+        std::fs::write(&path, "[[rule]\nname = ").unwrap();
+        let Reloaded::Failed(why) = reloader.reload() else {
+            panic!("loaded a broken file")
+        };
+        assert!(why.contains("rules.toml"), "{why}");
+        assert_eq!(reloader.live.current().version, first);
+        assert_eq!(
+            metric(&metrics, "salvage_rules_reload_failing"),
+            "salvage_rules_reload_failing 1"
+        );
+
+        // Valid rules whose own test fails: refused too, naming the test.
+        std::fs::write(
+            &path,
+            GOOD.replace("decision = \"park\"\n\n", "decision = \"retry\"\n\n"),
+        )
+        .unwrap();
+        let Reloaded::Failed(why) = reloader.reload() else {
+            panic!("loaded rules whose test fails")
+        };
+        assert!(why.starts_with("1 rule test(s) failed: "), "{why}");
+        assert!(why.contains("test `a parks`"), "{why}");
+        assert_eq!(reloader.live.current().version, first);
+
+        // A good edit: in force, counted, the failing gauge cleared, the old version at 0.
+        std::fs::write(
+            &path,
+            GOOD.replace("name = \"a\"", "name = \"b\"")
+                .replace("rule = \"a\"", "rule = \"b\""),
+        )
+        .unwrap();
+        let Reloaded::Applied { from, to } = reloader.reload() else {
+            panic!("a good edit was not applied")
+        };
+        assert_eq!(from, first);
+        assert_eq!(reloader.live.current().version, to);
+        assert_eq!(
+            reloader.live.current().set.rule_names().collect::<Vec<_>>(),
+            ["b"]
+        );
+        assert_eq!(
+            metric(&metrics, "salvage_rules_reload_failing"),
+            "salvage_rules_reload_failing 0"
+        );
+        assert_eq!(
+            metric(
+                &metrics,
+                &format!("salvage_rules_info{{version=\"{first}\"}}")
+            ),
+            format!("salvage_rules_info{{version=\"{first}\"}} 0")
+        );
+        assert_eq!(
+            metric(&metrics, "salvage_rules_reloads_total{result=\"applied\"}"),
+            "salvage_rules_reloads_total{result=\"applied\"} 1"
+        );
+        assert_eq!(
+            metric(&metrics, "salvage_rules_reloads_total{result=\"failed\"}"),
+            "salvage_rules_reloads_total{result=\"failed\"} 2"
+        );
+    }
+
+    #[test]
+    fn a_changed_file_is_seen_and_an_unchanged_one_is_not() {
+        let (_dir, path, _metrics, reloader) = setup(GOOD);
+        assert!(!reloader.changed());
+        // A different size is a change whatever the clock's resolution.
+        std::fs::write(&path, format!("{GOOD}\n# more\n")).unwrap();
+        assert!(reloader.changed());
+        assert!(matches!(reloader.reload(), Reloaded::Applied { .. }));
+        assert!(!reloader.changed());
+        std::fs::remove_file(&path).unwrap();
+        assert!(reloader.changed());
+        assert!(matches!(reloader.reload(), Reloaded::Failed(_)));
+        assert!(
+            !reloader.changed(),
+            "a missing file seen missing again is no change"
+        );
+    }
+}
