@@ -2,10 +2,11 @@
 //! randomness; the caller reads the file and owns time.
 //!
 //! A rules file (see `examples/rules.toml` for the format) is parsed once into a [`RuleSet`]
-//! with everything precompiled (globs, regexes, JSON pointers, timestamp formats). For each
-//! failed message, [`RuleSet::evaluate`] picks the first rule, in file order, whose `when`
-//! matches, and turns it into an [`Evaluation`]: requeue (with a repaired payload or
-//! unchanged), retry with a backoff, or park with a reason. Evaluation never fails; anything
+//! with everything precompiled (globs, regexes, JSON pointers, timestamp formats and time
+//! zones, from the IANA database bundled in the binary). For each failed message,
+//! [`RuleSet::evaluate`] picks the first rule, in file order, whose `when` matches, and turns it
+//! into an [`Evaluation`]: requeue (with a repaired payload or unchanged), retry with a
+//! backoff, or park with a reason. Evaluation never fails; anything
 //! that goes wrong becomes a park decision saying why.
 //!
 //! Map of the module:

@@ -541,4 +541,5 @@ fn labels_name_the_op_and_path() {
     assert_eq!(action.label(), "coerce /t");
 }
 
+mod timestamp;
 mod wildcards;

@@ -2,23 +2,33 @@
 //! it as RFC 3339 in UTC (`2026-11-22T10:15:00Z`, with fractional seconds only when they are
 //! not zero).
 //!
-//! Formats are tried in this order, the first that parses wins:
+//! A string is read with, in this order, the first that parses winning:
 //! 1. the rule's own `formats` (`time` crate format descriptions, version 2 syntax, e.g.
-//!    `"[month]/[day]/[year]"`); descriptions without an offset are read as UTC, descriptions
-//!    without a time as midnight UTC;
-//! 2. RFC 3339 with any offset (`2026-11-22T11:15:00+01:00`);
-//! 3. RFC 2822 (`Sun, 22 Nov 2026 10:15:00 +0000`);
-//! 4. ISO 8601 without an offset, with `T` or a space (`2026-11-22T10:15:00`,
-//!    `2026-11-22 10:15`, optional fractional seconds), as UTC;
-//! 5. the same with a space and a numeric offset (`2026-11-22 10:15:00+01`, as PostgreSQL
-//!    prints it);
-//! 6. dates at midnight UTC: `2026-11-22`, `22/11/2026`, `22.11.2026` (day first) and
-//!    `2026/11/22`;
-//! 7. Unix time, as a JSON number or a string of digits: seconds, or milliseconds when the
-//!    magnitude is at least 10^11 (a number may carry a fraction).
+//!    `"[month]/[day]/[year]"`); when a rule gives `formats`, only those are tried, unless it
+//!    also says `builtins = true`;
+//! 2. the built-in formats (without `formats`, or with `builtins = true`):
+//!    1. RFC 3339 with any offset (`2026-11-22T11:15:00+01:00`);
+//!    2. RFC 2822 (`Sun, 22 Nov 2026 10:15:00 +0000`);
+//!    3. ISO 8601 without an offset, with `T` or a space (`2026-11-22T10:15:00`,
+//!       `2026-11-22 10:15`, optional fractional seconds);
+//!    4. the same with a space and a numeric offset (`2026-11-22 10:15:00+01`, as PostgreSQL
+//!       prints it);
+//!    5. dates, at midnight: `2026-11-22`, `22/11/2026`, `22.11.2026` (day first) and
+//!       `2026/11/22`;
+//! 3. with `epoch` (see `epoch`), a string of digits as Unix time.
+//!
+//! A JSON number is Unix time, only with `epoch`. Without it, numbers and digit strings the
+//! formats do not read fail, saying what to set: nothing is guessed.
+//!
+//! What is read without an offset (a format without one, the ISO forms without one, dates) is
+//! a wall-clock time: in UTC, or with `zone`, in that IANA time zone (see `zone`; `ambiguous`
+//! says what to do when the clocks go back). What carries an offset keeps it.
+
+mod epoch;
+mod zone;
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Number, Value};
 use time::{
     Date, OffsetDateTime, PrimitiveDateTime, UtcOffset,
     format_description::{
@@ -28,31 +38,74 @@ use time::{
     macros::format_description,
 };
 
+use self::{
+    epoch::Epoch,
+    zone::{Ambiguous, Zone},
+};
 use super::{ActionKind, At, Failure, Use, parse_pointer, rewrite};
 use crate::{pointer::Pointer, value::describe};
 
-/// `{ op = "timestamp", path, formats = [...] }`.
+/// `{ op = "timestamp", path, formats = [...], builtins, zone, ambiguous, epoch }`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Timestamp {
     pub(super) path: String,
+    /// The rule's own format descriptions, tried first.
     #[serde(default)]
     formats: Vec<String>,
+    /// Whether the built-in formats are tried (after `formats`); by default only when there
+    /// are no `formats`.
+    builtins: Option<bool>,
+    /// The IANA time zone of wall-clock times; UTC when absent.
+    zone: Option<String>,
+    /// What to do with a wall-clock time the zone shows twice (needs `zone`).
+    ambiguous: Option<Ambiguous>,
+    /// How numbers and digit strings are read as Unix time; not at all when absent.
+    epoch: Option<Epoch>,
     #[serde(default)]
     pub(super) optional: bool,
 }
 
 impl ActionKind for Timestamp {
-    type Compiled = (Pointer, Formats);
+    type Compiled = (Pointer, Reader);
 
     fn compile(self) -> Result<Self::Compiled, String> {
-        let formats = Formats::compile(&self.formats)?;
-        Ok((parse_pointer(&self.path, "path")?, formats))
+        let path = parse_pointer(&self.path, "path")?;
+        let custom = self
+            .formats
+            .iter()
+            .map(|text| {
+                time::format_description::parse_owned::<2>(text)
+                    .map_err(|e| format!("invalid timestamp format `{text}`: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let builtins = self.builtins.unwrap_or(custom.is_empty());
+        if custom.is_empty() && !builtins && self.epoch.is_none() {
+            return Err(
+                "`builtins = false` without `formats` or `epoch` leaves nothing to \
+                        read a timestamp with"
+                    .to_owned(),
+            );
+        }
+        let zone = match (self.zone, self.ambiguous) {
+            (Some(name), ambiguous) => Some(Zone::compile(&name, ambiguous.unwrap_or_default())?),
+            (None, Some(_)) => {
+                return Err("`ambiguous` needs `zone` (in UTC no time is ambiguous)".to_owned());
+            }
+            (None, None) => None,
+        };
+        let reader = Reader {
+            custom,
+            builtins,
+            epoch: self.epoch,
+            zone,
+        };
+        Ok((path, reader))
     }
 
-    fn apply((path, formats): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
+    fn apply((path, reader): &Self::Compiled, doc: &mut Value, at: &At) -> Result<(), Failure> {
         rewrite(doc, &at.pointer(path), |value| {
-            formats.normalise(value).map(Some)
+            reader.normalise(value).map(Some)
         })
     }
 
@@ -61,7 +114,7 @@ impl ActionKind for Timestamp {
     }
 }
 
-/// Date-times without an offset, read as UTC.
+/// Date-times without an offset.
 const LOCAL_DATE_TIMES: &[&[BorrowedFormatItem<'static>]] = &[
     format_description!(
         "[year]-[month]-[day]T[hour]:[minute][optional [:[second][optional [.[subsecond]]]]]"
@@ -77,7 +130,7 @@ const OFFSET_DATE_TIMES: &[&[BorrowedFormatItem<'static>]] = &[format_descriptio
      [offset_hour sign:mandatory][optional [:[offset_minute]]]"
 )];
 
-/// Dates, read as midnight UTC.
+/// Dates, read as midnight.
 const DATES: &[&[BorrowedFormatItem<'static>]] = &[
     format_description!("[year]-[month]-[day]"),
     format_description!("[day padding:none]/[month padding:none]/[year]"),
@@ -85,215 +138,153 @@ const DATES: &[&[BorrowedFormatItem<'static>]] = &[
     format_description!("[year]/[month padding:none]/[day padding:none]"),
 ];
 
-/// Unix times at or above this magnitude are milliseconds (10^11 s is the year 5138).
-const MILLIS_THRESHOLD: f64 = 1e11;
-
-/// The formats one `timestamp` action accepts beyond the built-in ones.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Formats {
+/// What one `timestamp` action reads, and how.
+#[derive(Debug, Clone)]
+pub(super) struct Reader {
+    /// The rule's `formats`.
     custom: Vec<OwnedFormatItem>,
+    /// Whether the built-in formats are tried after `custom`.
+    builtins: bool,
+    /// How numbers and digit strings are read, if at all.
+    epoch: Option<Epoch>,
+    /// The zone of wall-clock times; UTC when `None`.
+    zone: Option<Zone>,
 }
 
-impl Formats {
-    /// Parses the rule's `formats`, so a broken description fails at load time.
-    pub(crate) fn compile(formats: &[String]) -> Result<Formats, String> {
-        let custom = formats
-            .iter()
-            .map(|text| {
-                time::format_description::parse_owned::<2>(text)
-                    .map_err(|e| format!("invalid timestamp format `{text}`: {e}"))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Formats { custom })
-    }
+/// A string as a format read it.
+enum Reading {
+    /// It had an offset (or was Unix time): the instant is known.
+    Instant(OffsetDateTime),
+    /// It had none: a wall-clock time, in the action's zone.
+    WallClock(PrimitiveDateTime),
+}
 
-    /// The value rewritten as an RFC 3339 UTC string.
-    pub(crate) fn normalise(&self, value: &Value) -> Result<Value, String> {
-        let parsed = match value {
-            Value::String(text) => self.parse_text(text.trim()),
-            Value::Number(n) => n
-                .as_i64()
-                .map_or_else(|| n.as_f64().and_then(from_unix_f64), from_unix),
-            _ => None,
+impl Reader {
+    /// The value rewritten as an RFC 3339 UTC string, or why it cannot be.
+    fn normalise(&self, value: &Value) -> Result<Value, String> {
+        let instant = match value {
+            Value::String(text) => self.read_text(text.trim(), value)?,
+            Value::Number(number) => self.read_number(number, value)?,
+            _ => return Err(not_recognised(value)),
         };
-        let instant =
-            parsed.ok_or_else(|| format!("{} is not a recognised timestamp", describe(value)))?;
         instant
             .to_offset(UtcOffset::UTC)
             .format(&Rfc3339)
             .map(Value::String)
-            .map_err(|_| format!("{} is outside the years 0000 to 9999", describe(value)))
+            .map_err(|_| out_of_range(value))
     }
 
-    fn parse_text(&self, text: &str) -> Option<OffsetDateTime> {
-        self.custom
+    fn read_text(&self, text: &str, value: &Value) -> Result<OffsetDateTime, String> {
+        let reading = self
+            .custom
             .iter()
-            .find_map(|format| parse_any(text, format))
-            .or_else(|| OffsetDateTime::parse(text, &Rfc3339).ok())
-            .or_else(|| OffsetDateTime::parse(text, &Rfc2822).ok())
-            .or_else(|| {
-                LOCAL_DATE_TIMES
-                    .iter()
-                    .find_map(|format| PrimitiveDateTime::parse(text, format).ok())
-                    .map(PrimitiveDateTime::assume_utc)
-            })
-            .or_else(|| {
-                OFFSET_DATE_TIMES
-                    .iter()
-                    .find_map(|format| OffsetDateTime::parse(text, format).ok())
-            })
-            .or_else(|| {
-                DATES
-                    .iter()
-                    .find_map(|format| Date::parse(text, format).ok())
-                    .map(midnight_utc)
-            })
-            .or_else(|| {
-                let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
-                digits
-                    .then(|| text.parse::<i64>().ok())
-                    .flatten()
-                    .and_then(from_unix)
-            })
+            .find_map(|format| parse_any(text, format));
+        let reading = match reading {
+            None if self.builtins => parse_builtin(text),
+            reading => reading,
+        };
+        match reading {
+            Some(Reading::Instant(instant)) => return Ok(instant),
+            Some(Reading::WallClock(local)) => return self.locate(local, value),
+            None => {}
+        }
+        if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(not_recognised(value));
+        }
+        let Some(epoch) = self.epoch else {
+            let formats = if self.custom.is_empty() {
+                "give formats (such as \"[year][month][day]\")"
+            } else {
+                "a format that reads it"
+            };
+            return Err(format!(
+                "{} is digits only: set epoch = \"seconds\", \"milliseconds\" or \"auto\" to \
+                 read it as Unix time, or {formats}",
+                describe(value)
+            ));
+        };
+        text.parse::<i64>()
+            .ok()
+            .and_then(|units| epoch.read_integer(units))
+            .ok_or_else(|| out_of_range(value))
+    }
+
+    fn read_number(&self, number: &Number, value: &Value) -> Result<OffsetDateTime, String> {
+        let Some(epoch) = self.epoch else {
+            return Err(format!(
+                "{} is read as Unix time only with epoch = \"seconds\", \"milliseconds\" or \
+                 \"auto\"",
+                describe(value)
+            ));
+        };
+        number
+            .as_i64()
+            .map_or_else(
+                || number.as_f64().and_then(|units| epoch.read_float(units)),
+                |units| epoch.read_integer(units),
+            )
+            .ok_or_else(|| out_of_range(value))
+    }
+
+    /// The instant a wall-clock time shows: in the zone, or in UTC.
+    fn locate(&self, local: PrimitiveDateTime, value: &Value) -> Result<OffsetDateTime, String> {
+        match &self.zone {
+            Some(zone) => zone.locate(local, &describe(value)),
+            None => Ok(local.assume_utc()),
+        }
     }
 }
 
-/// Parses with a user's description, whatever components it has.
-fn parse_any(text: &str, format: &OwnedFormatItem) -> Option<OffsetDateTime> {
+/// Reads with the built-in formats, in order.
+fn parse_builtin(text: &str) -> Option<Reading> {
+    OffsetDateTime::parse(text, &Rfc3339)
+        .ok()
+        .or_else(|| OffsetDateTime::parse(text, &Rfc2822).ok())
+        .map(Reading::Instant)
+        .or_else(|| {
+            LOCAL_DATE_TIMES
+                .iter()
+                .find_map(|format| PrimitiveDateTime::parse(text, format).ok())
+                .map(Reading::WallClock)
+        })
+        .or_else(|| {
+            OFFSET_DATE_TIMES
+                .iter()
+                .find_map(|format| OffsetDateTime::parse(text, format).ok())
+                .map(Reading::Instant)
+        })
+        .or_else(|| {
+            DATES
+                .iter()
+                .find_map(|format| Date::parse(text, format).ok())
+                .map(|date| Reading::WallClock(date.midnight()))
+        })
+}
+
+/// Reads with a rule's description, whatever components it has.
+fn parse_any(text: &str, format: &OwnedFormatItem) -> Option<Reading> {
     OffsetDateTime::parse(text, format)
         .ok()
+        .map(Reading::Instant)
         .or_else(|| {
             PrimitiveDateTime::parse(text, format)
                 .ok()
-                .map(PrimitiveDateTime::assume_utc)
+                .map(Reading::WallClock)
         })
-        .or_else(|| Date::parse(text, format).ok().map(midnight_utc))
+        .or_else(|| {
+            Date::parse(text, format)
+                .ok()
+                .map(|date| Reading::WallClock(date.midnight()))
+        })
 }
 
-fn midnight_utc(date: Date) -> OffsetDateTime {
-    date.midnight().assume_utc()
+fn not_recognised(value: &Value) -> String {
+    format!("{} is not a recognised timestamp", describe(value))
 }
 
-fn from_unix(units: i64) -> Option<OffsetDateTime> {
-    #[allow(
-        clippy::cast_precision_loss,
-        reason = "only compared with a threshold far below 2^52"
-    )]
-    let millis = (units as f64).abs() >= MILLIS_THRESHOLD;
-    let nanos = i128::from(units) * if millis { 1_000_000 } else { 1_000_000_000 };
-    OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()
-}
-
-fn from_unix_f64(units: f64) -> Option<OffsetDateTime> {
-    if !units.is_finite() {
-        return None;
-    }
-    let scale = if units.abs() >= MILLIS_THRESHOLD {
-        1e6
-    } else {
-        1e9
-    };
-    // Round to microseconds: float inputs carry no more precision than that.
-    #[allow(
-        clippy::cast_possible_truncation,
-        reason = "a finite f64 rounded to whole microseconds; out-of-range values are refused by the timestamp constructor"
-    )]
-    let micros = (units * scale / 1e3).round() as i128;
-    OffsetDateTime::from_unix_timestamp_nanos(micros * 1_000).ok()
+fn out_of_range(value: &Value) -> String {
+    format!("{} is outside the years 0000 to 9999", describe(value))
 }
 
 #[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn built_in_formats() {
-        let formats = Formats::default();
-        let cases = [
-            (json!("2026-11-22T10:15:00Z"), "2026-11-22T10:15:00Z"),
-            (json!("2026-11-22T11:15:00+01:00"), "2026-11-22T10:15:00Z"),
-            (
-                json!("2026-11-22T05:15:00.250-05:00"),
-                "2026-11-22T10:15:00.25Z",
-            ),
-            (
-                json!("Sun, 22 Nov 2026 10:15:00 +0000"),
-                "2026-11-22T10:15:00Z",
-            ),
-            (
-                json!("Sun, 22 Nov 2026 11:15:00 +0100"),
-                "2026-11-22T10:15:00Z",
-            ),
-            (json!("2026-11-22T10:15:00"), "2026-11-22T10:15:00Z"),
-            (json!("2026-11-22 10:15:00"), "2026-11-22T10:15:00Z"),
-            (json!("2026-11-22 10:15"), "2026-11-22T10:15:00Z"),
-            (
-                json!("2026-11-22T10:15:00.123456"),
-                "2026-11-22T10:15:00.123456Z",
-            ),
-            (json!("2026-11-22 11:15:00+01"), "2026-11-22T10:15:00Z"),
-            (json!("2026-11-22 11:15:00+01:00"), "2026-11-22T10:15:00Z"),
-            (json!("2026-11-22"), "2026-11-22T00:00:00Z"),
-            (json!("22/11/2026"), "2026-11-22T00:00:00Z"),
-            (json!("1/2/2026"), "2026-02-01T00:00:00Z"),
-            (json!("22.11.2026"), "2026-11-22T00:00:00Z"),
-            (json!("2026/11/22"), "2026-11-22T00:00:00Z"),
-            (json!(1_795_342_500), "2026-11-22T10:15:00Z"),
-            (json!("1795342500"), "2026-11-22T10:15:00Z"),
-            (json!(1_795_342_500_250_i64), "2026-11-22T10:15:00.25Z"),
-            (json!("1795342500250"), "2026-11-22T10:15:00.25Z"),
-            (json!(1_795_342_500.5), "2026-11-22T10:15:00.5Z"),
-            (json!(" 2026-11-22 "), "2026-11-22T00:00:00Z"),
-        ];
-        for (input, expected) in cases {
-            let got = formats
-                .normalise(&input)
-                .unwrap_or_else(|e| panic!("{input}: {e}"));
-            assert_eq!(got, json!(expected), "{input}");
-        }
-    }
-
-    #[test]
-    fn custom_formats_come_first() {
-        let formats = Formats::compile(&[
-            "[month]/[day]/[year]".to_owned(),
-            "[year][month][day]".to_owned(),
-        ])
-        .unwrap();
-        assert_eq!(
-            formats.normalise(&json!("11/02/2026")).unwrap(),
-            json!("2026-11-02T00:00:00Z")
-        );
-        assert_eq!(
-            formats.normalise(&json!("20261122")).unwrap(),
-            json!("2026-11-22T00:00:00Z")
-        );
-        // Built-ins still apply after the custom ones.
-        assert_eq!(
-            formats.normalise(&json!("22.11.2026")).unwrap(),
-            json!("2026-11-22T00:00:00Z")
-        );
-    }
-
-    #[test]
-    fn rejects_what_it_cannot_read() {
-        let formats = Formats::default();
-        for input in [
-            json!("next tuesday"),
-            json!("31/02/2026"),
-            json!(""),
-            json!(true),
-            json!(null),
-        ] {
-            let err = formats.normalise(&input).unwrap_err();
-            assert!(
-                err.ends_with("is not a recognised timestamp"),
-                "{input}: {err}"
-            );
-        }
-        let err = Formats::compile(&["[year".to_owned()]).unwrap_err();
-        assert!(err.starts_with("invalid timestamp format `[year`"), "{err}");
-    }
-}
+mod tests;

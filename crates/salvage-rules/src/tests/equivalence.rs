@@ -656,6 +656,11 @@ pub(super) fn in_place_actions(p: &str) -> Vec<String> {
     for op in ["trim", "lowercase", "uppercase", "timestamp", "decode_json"] {
         actions.push(format!("{{ op = '{op}', path = '{p}' }}"));
     }
+    // Numbers and digit strings as Unix time, and wall-clock times in a zone with daylight
+    // saving.
+    actions.push(format!(
+        "{{ op = 'timestamp', path = '{p}', epoch = 'auto', zone = 'America/New_York', ambiguous = 'later' }}"
+    ));
     actions.push(format!(
         "{{ op = 'pad', path = '{p}', width = 3, with = '0' }}"
     ));

@@ -8,7 +8,7 @@ use crate::{Backoff, Decision, ErrorClass, RuleSet};
 pub(super) const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
-const EXPECTED_RULES: [&str; 20] = [
+const EXPECTED_RULES: [&str; 22] = [
     "order-total-as-string",
     "order-high-value-review",
     "order-line-qty-as-string",
@@ -29,6 +29,8 @@ const EXPECTED_RULES: [&str; 20] = [
     "payment-fraud-declined",
     "order-line-gift-flag",
     "webhook-body-double-encoded",
+    "store-sale-local-time",
+    "warehouse-scan-time-seoul",
 ];
 
 fn example() -> RuleSet {

@@ -289,6 +289,22 @@ fn cases() -> Vec<(String, usize, &'static str)> {
         (
             third(&[
                 "actions = [",
+                r#"  { op = "trim", path = "/placed_at" },"#,
+                r#"  { op = "timestamp", path = "/placed_at", zone = "US/Eastern Standard" },"#,
+                "]",
+            ]),
+            9,
+            "rule `c`: action 2: `zone`: unknown time zone \"US/Eastern Standard\" (an IANA \
+             time zone name, such as \"America/New_York\", \"Europe/Berlin\" or \"UTC\")",
+        ),
+        (
+            third(&[r#"actions = [{ op = "timestamp", path = "/t", ambiguous = "later" }]"#]),
+            9,
+            "rule `c`: action 1: `ambiguous` needs `zone` (in UTC no time is ambiguous)",
+        ),
+        (
+            third(&[
+                "actions = [",
                 r#"  { op = "coerce", path = "/zip", to = "string" },"#,
                 r#"  { op = "pad", path = "/zip", width = 5, with = "00" },"#,
                 "]",

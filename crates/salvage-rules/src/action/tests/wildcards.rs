@@ -187,7 +187,7 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
     ),
     // timestamp
     (
-        r#"{ op = "timestamp", path = "/readings/*/at" }"#,
+        r#"{ op = "timestamp", path = "/readings/*/at", epoch = "seconds" }"#,
         r#"{"readings":[{"at":"22.11.2026"},{"at":"2026-11-22T10:15:00Z"},{"at":1700000000}]}"#,
         Ok(
             r#"{"readings":[{"at":"2026-11-22T00:00:00Z"},{"at":"2026-11-22T10:15:00Z"},{"at":"2023-11-14T22:13:20Z"}]}"#,
