@@ -155,19 +155,7 @@ impl RuleSet {
     #[must_use]
     pub fn evaluate(&self, input: &Input<'_>) -> Evaluation {
         let evaluation = self.decide(input);
-        if let Decision::Requeue {
-            payload: Some(bytes),
-        } = &evaluation.decision
-            && !self.schemas.is_empty()
-            && let Some(reason) = self.schemas.check_repaired(input.event_type, bytes)
-        {
-            return Evaluation {
-                decision: Decision::Park { reason },
-                repair: Repair::Failed,
-                ..evaluation
-            };
-        }
-        evaluation
+        self.held_to_schema(input, evaluation)
     }
 
     /// [`RuleSet::evaluate`] before a repaired payload is held to its schema.
@@ -184,18 +172,40 @@ impl RuleSet {
                 return evaluation;
             }
         }
+        self.unmatched(input, &mut payload)
+    }
+
+    /// The evaluation when no rule matched: the schema's repairs, if it has them and they
+    /// repaired something, else the defaults.
+    fn unmatched(&self, input: &Input<'_>, payload: &mut Payload<'_>) -> Evaluation {
         if input.class != ErrorClass::Transient
             && !self.schemas.is_empty()
-            && let Some(evaluation) = schema::repair::repair(
-                &self.schemas,
-                input,
-                &mut payload,
-                self.defaults.max_attempts,
-            )
+            && let Some(evaluation) =
+                schema::repair::repair(&self.schemas, input, payload, self.defaults.max_attempts)
         {
             return evaluation;
         }
         self.no_match(input.class)
+    }
+
+    /// `evaluation`, or, when it requeues a repaired payload that does not match the schema of
+    /// the input's event type, the evaluation parking it with the schema's errors (the rule
+    /// and the changes kept, for the history). Nothing else is looked at: for an event type
+    /// without a schema this is a map lookup, and only for a repaired requeue.
+    fn held_to_schema(&self, input: &Input<'_>, evaluation: Evaluation) -> Evaluation {
+        if let Decision::Requeue {
+            payload: Some(bytes),
+        } = &evaluation.decision
+            && !self.schemas.is_empty()
+            && let Some(reason) = self.schemas.check_repaired(input.event_type, bytes)
+        {
+            return Evaluation {
+                decision: Decision::Park { reason },
+                repair: Repair::Failed,
+                ..evaluation
+            };
+        }
+        evaluation
     }
 
     /// The rule names, in file order.
