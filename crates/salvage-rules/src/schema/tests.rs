@@ -671,3 +671,46 @@ expect = {{ decision = \"requeue\", repair = \"repaired\",
             .contains("no rule is named `schema:Other`")
     );
 }
+
+// Odd schemas.
+
+#[test]
+fn a_cycle_of_refs_and_draft_7_tuples_are_walked_safely() {
+    let cyclic = r##"{"$defs": {"a": {"$ref": "#/$defs/b"}, "b": {"$ref": "#/$defs/a"}},
+        "type": "object", "properties": {"n": {"$ref": "#/$defs/a"}, "m": {"type": "integer"}}}"##;
+    let draft7 = r#"{"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+        "properties": {"pair": {"type": "array", "items": [{"type": "integer"}, {"type": "string"}],
+        "additionalItems": {"type": "integer"}}}}"#;
+    let source = "[[schema]]\nevent_type = \"C\"\nfile = \"cyclic.json\"\nrepair = true\n\n\
+                  [[schema]]\nevent_type = \"D\"\nfile = \"draft7.json\"\nrepair = true\n";
+    let set = RuleSet::load(source, "rules.toml", &mut |file| match file {
+        "cyclic.json" => Ok(cyclic.to_owned()),
+        "draft7.json" => Ok(draft7.to_owned()),
+        other => Err(other.to_owned()),
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let evaluation = set.evaluate(&input("C", ErrorClass::Data, "X", r#"{"n":"1","m":"2"}"#));
+    assert_eq!(requeued(&evaluation), r#"{"n":"1","m":2}"#);
+    let evaluation = set.evaluate(&input(
+        "D",
+        ErrorClass::Data,
+        "X",
+        r#"{"pair":["1",2,"3"]}"#,
+    ));
+    // `items` as a list is a tuple; `additionalItems` is not walked (nothing guessed).
+    assert_eq!(
+        parked(&evaluation),
+        "repaired payload does not match schema draft7.json: /pair/2: \"3\" is not of type \
+         \"integer\""
+    );
+    assert_eq!(
+        pointers(&evaluation.changes),
+        [("/pair/0", Op::Changed), ("/pair/1", Op::Changed)]
+    );
+}
+
+#[test]
+fn a_rule_set_with_schemas_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync + Clone + std::fmt::Debug>(_: &T) {}
+    shared(&load(ORDERS));
+}
