@@ -148,6 +148,14 @@ impl RuleSet {
         self.schemas.files().iter().map(String::as_str)
     }
 
+    /// The names an evaluation by a schema's zero-rule repairs carries in place of a rule's
+    /// ([`Evaluation::rule`]): `schema:<event type>` for each event type with `repair = true`,
+    /// sorted. Rule names cannot contain `:`, so none is a rule's (for metric labels known in
+    /// advance).
+    pub fn schema_repair_names(&self) -> Vec<&str> {
+        self.schemas.repair_names()
+    }
+
     /// Decides what to do with one failed message. The first rule whose conditions all match
     /// decides; if none does, the event type's schema repairs it if it can (`repair = true`),
     /// else the defaults apply. A repaired payload of an event type with a schema that does not

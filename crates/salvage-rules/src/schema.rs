@@ -105,6 +105,19 @@ impl Schemas {
         &self.files
     }
 
+    /// The names schema repairs carry (`schema:<event type>`, for each event type with
+    /// `repair = true` on one of its schemas), sorted.
+    pub(crate) fn repair_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self
+            .by_event
+            .values()
+            .filter(|event| event.repairs)
+            .map(|event| &*event.repair_name)
+            .collect();
+        names.sort_unstable();
+        names
+    }
+
     /// Whether `name` is the name of a schema repair (`schema:<event type>` for an event type
     /// with `repair = true` on one of its schemas), which a `[[test]]` may expect.
     pub(crate) fn is_repair_name(&self, name: &str) -> bool {

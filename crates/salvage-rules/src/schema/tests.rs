@@ -163,6 +163,8 @@ file = "schemas/payment.json"
     })
     .unwrap();
     assert_eq!(reads, ["schemas/order.json", "schemas/payment.json"]);
+    assert!(set.schema_repair_names().is_empty());
+    assert_eq!(load(ORDERS).schema_repair_names(), ["schema:OrderPlaced"]);
     assert_eq!(
         set.schema_files().collect::<Vec<_>>(),
         ["schemas/order.json", "schemas/payment.json"]
