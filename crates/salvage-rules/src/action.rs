@@ -36,6 +36,8 @@ mod timestamp;
 
 use std::fmt;
 
+pub(crate) use self::coerce::{CoerceTo, coerce_value};
+
 use serde::Deserialize;
 use serde_json::Value;
 

@@ -1,5 +1,6 @@
 //! Errors from loading a rules file. Every error names the file and a 1-based line, and, for a
-//! problem inside a `[[rule]]` or `[[test]]`, which one, so an operator can go straight to it.
+//! problem inside a `[[rule]]`, `[[test]]` or `[[schema]]`, which one, so an operator can go
+//! straight to it.
 
 use std::fmt;
 
@@ -23,7 +24,7 @@ impl fmt::Display for Entry {
 
 /// A rules file that could not be loaded.
 ///
-/// Displays as `<file>:<line>: [rule|test <entry>: |defaults: ]<problem>`, e.g.
+/// Displays as `<file>:<line>: [rule|test|schema <entry>: |defaults: ]<problem>`, e.g.
 /// `examples/rules.toml:42: rule `order-total-as-string`: invalid regex in `when.message`: ...`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RulesError {
@@ -71,6 +72,18 @@ pub enum RulesError {
         /// What is wrong.
         message: String,
     },
+    /// A `[[schema]]` is invalid, or its schema file cannot be read or is not a valid schema.
+    #[error("{file}:{line}: schema {schema}: {message}")]
+    Schema {
+        /// The path shown to the operator (the rules file).
+        file: String,
+        /// Line of the `[[schema]]` header.
+        line: usize,
+        /// The schema's `file` as written, or its position when it has none.
+        schema: Entry,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl RulesError {
@@ -80,7 +93,8 @@ impl RulesError {
             RulesError::Toml { line, .. }
             | RulesError::Defaults { line, .. }
             | RulesError::Rule { line, .. }
-            | RulesError::Test { line, .. } => *line,
+            | RulesError::Test { line, .. }
+            | RulesError::Schema { line, .. } => *line,
         }
     }
 }

@@ -24,7 +24,10 @@
 //!   `wildcard` walks the matches of a path with wildcards (`/items/*/qty`);
 //! - `payload`: the payload as one evaluation reads it; `scan` and `exact` tell whether it is
 //!   JSON, `locate` finds values in its text, `partial` repairs the part the actions use;
-//! - `testcase`: `[[test]]` cases embedded in the file.
+//! - `testcase`: `[[test]]` cases embedded in the file;
+//! - `schema`: the JSON Schemas of event types (`[[schema]]`), which every repaired payload of
+//!   their type must match before it is requeued, and `schema::repair`, the zero-rule repairs
+//!   of a schema with `repair = true`.
 //!
 //! The payload is read as JSON at most once per evaluation, and only when a rule whose envelope
 //! conditions match needs it: one pass over its text tells whether it is JSON (with
@@ -36,6 +39,14 @@
 //! less specific rule act on a payload it cannot inspect. The same holds, with their own
 //! reasons, for a payload nested deeper than the parser allows and one with a key written twice
 //! in an object (`exact`): which value the sender meant is unknowable, so no rule guesses.
+//!
+//! Schemas: a repaired payload (a rule's or a schema's) of an event type with a schema is
+//! validated before it is requeued, and parked with the errors if it does not match. Requeues
+//! of the payload unchanged and retries are not validated: whether an unchanged message is
+//! acceptable is the consumer's call, not the schema's, and a transient failure's payload was
+//! never the problem. When no rule matched a data or unknown failure and the event type's
+//! schema says `repair = true`, the schema repairs what it can (`schema::repair`) before the
+//! defaults apply.
 //!
 //! Data exactly as sent: numbers keep their written digits in memory (serde_json's
 //! `arbitrary_precision`; compared by exact value in `number`), and a repaired payload is the
@@ -62,6 +73,7 @@ mod pointer;
 mod raw;
 mod rule;
 mod scan;
+mod schema;
 pub mod splice;
 mod testcase;
 mod value;
@@ -76,7 +88,7 @@ pub use self::{
         Repair, TestOutcome,
     },
 };
-use self::{payload::Payload, rule::Rule, testcase::TestCase};
+use self::{payload::Payload, rule::Rule, schema::Schemas, testcase::TestCase};
 
 /// Park reason when a rule needs the payload as JSON and it is not.
 pub const INVALID_JSON_REASON: &str = rule::NOT_JSON;
@@ -91,24 +103,72 @@ pub struct RuleSet {
     rules: Vec<Rule>,
     defaults: Defaults,
     tests: Vec<TestCase>,
+    schemas: Schemas,
 }
 
 impl RuleSet {
-    /// Parse and validate a rules file's text. `file` is the path shown in errors.
+    /// Parse and validate the text of a rules file without `[[schema]]`. `file` is the path
+    /// shown in errors.
     ///
     /// # Errors
     ///
     /// The first problem found, naming `file`, the line and the rule or test: TOML syntax,
     /// unknown keys, bad names, regexes, globs, pointers or formats, invalid backoffs,
-    /// contradictory decisions, duplicate names, and tests naming rules that do not exist.
+    /// contradictory decisions, duplicate names, and tests naming rules that do not exist. A
+    /// file with a `[[schema]]` is refused: its schema files must be read, with
+    /// [`RuleSet::load`].
     pub fn parse(source: &str, file: &str) -> Result<RuleSet, RulesError> {
         load::parse(source, file)
     }
 
+    /// Parse and validate the text of a rules file, reading the schema file of each
+    /// `[[schema]]` with `read`. `file` is the path shown in errors. `read` is given the schema's
+    /// `file` exactly as written in the rules file (relative to the rules file's directory,
+    /// which the caller resolves) and answers its text, or why it cannot be read; each file is
+    /// read once, however many `[[schema]]` name it. A file without `[[schema]]` loads as with
+    /// [`RuleSet::parse`], and `read` is not called.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`RuleSet::parse`], and, naming the line of the `[[schema]]` and its schema
+    /// file: a file that cannot be read, is not JSON or is not a valid JSON Schema (a `$ref`
+    /// to another document included: nothing is fetched), two schemas for the same event type
+    /// and version, `version` without `version_at` (or `version_at` without `version`, or two
+    /// `version_at` for one event type), and unknown keys.
+    pub fn load(
+        source: &str,
+        file: &str,
+        read: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Result<RuleSet, RulesError> {
+        load::load(source, file, read)
+    }
+
+    /// The schema files the rules file names, as written in it, each once, in file order (to
+    /// watch them for a reload along with the rules file).
+    pub fn schema_files(&self) -> impl Iterator<Item = &str> {
+        self.schemas.files().iter().map(String::as_str)
+    }
+
+    /// The names an evaluation by a schema's zero-rule repairs carries in place of a rule's
+    /// ([`Evaluation::rule`]): `schema:<event type>` for each event type with `repair = true`,
+    /// sorted. Rule names cannot contain `:`, so none is a rule's (for metric labels known in
+    /// advance).
+    pub fn schema_repair_names(&self) -> Vec<&str> {
+        self.schemas.repair_names()
+    }
+
     /// Decides what to do with one failed message. The first rule whose conditions all match
-    /// decides; if none does, the defaults apply.
+    /// decides; if none does, the event type's schema repairs it if it can (`repair = true`),
+    /// else the defaults apply. A repaired payload of an event type with a schema that does not
+    /// match it is parked instead of requeued, with the schema's errors as the reason.
     #[must_use]
     pub fn evaluate(&self, input: &Input<'_>) -> Evaluation {
+        let evaluation = self.decide(input);
+        self.held_to_schema(input, evaluation)
+    }
+
+    /// [`RuleSet::evaluate`] before a repaired payload is held to its schema.
+    fn decide(&self, input: &Input<'_>) -> Evaluation {
         let mut payload = Payload::new(input.payload);
         for rule in &self.rules {
             if !rule.when().matches_envelope(input) {
@@ -121,7 +181,40 @@ impl RuleSet {
                 return evaluation;
             }
         }
+        self.unmatched(input, &mut payload)
+    }
+
+    /// The evaluation when no rule matched: the schema's repairs, if it has them and they
+    /// repaired something, else the defaults.
+    fn unmatched(&self, input: &Input<'_>, payload: &mut Payload<'_>) -> Evaluation {
+        if input.class != ErrorClass::Transient
+            && !self.schemas.is_empty()
+            && let Some(evaluation) =
+                schema::repair::repair(&self.schemas, input, payload, self.defaults.max_attempts)
+        {
+            return evaluation;
+        }
         self.no_match(input.class)
+    }
+
+    /// `evaluation`, or, when it requeues a repaired payload that does not match the schema of
+    /// the input's event type, the evaluation parking it with the schema's errors (the rule
+    /// and the changes kept, for the history). Nothing else is looked at: for an event type
+    /// without a schema this is a map lookup, and only for a repaired requeue.
+    fn held_to_schema(&self, input: &Input<'_>, evaluation: Evaluation) -> Evaluation {
+        if let Decision::Requeue {
+            payload: Some(bytes),
+        } = &evaluation.decision
+            && !self.schemas.is_empty()
+            && let Some(reason) = self.schemas.check_repaired(input.event_type, bytes)
+        {
+            return Evaluation {
+                decision: Decision::Park { reason },
+                repair: Repair::Failed,
+                ..evaluation
+            };
+        }
+        evaluation
     }
 
     /// The rule names, in file order.

@@ -24,6 +24,22 @@ pub(crate) struct RawFile {
     pub(crate) rule: Vec<Spanned<toml::Table>>,
     #[serde(default)]
     pub(crate) test: Vec<Spanned<toml::Table>>,
+    #[serde(default)]
+    pub(crate) schema: Vec<Spanned<toml::Table>>,
+}
+
+/// One `[[schema]]`: the JSON Schema of an event type (and version), in a file beside the
+/// rules file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawSchema {
+    pub(crate) event_type: String,
+    pub(crate) file: String,
+    /// A string or an integer, compared as text.
+    pub(crate) version: Option<toml::Value>,
+    pub(crate) version_at: Option<String>,
+    #[serde(default)]
+    pub(crate) repair: bool,
 }
 
 /// `[defaults]`.

@@ -5,7 +5,8 @@
 //! [[test]]
 //! name = "a string total becomes a number"
 //! rule = "order-total-as-string"   # the rule that must decide; "(default)" = no rule may
-//!                                  # match; absent or "" = not checked
+//!                                  # match; "schema:<event type>" = the schema's zero-rule
+//!                                  # repair; absent or "" = not checked
 //! input = { queue = "orders", event_type = "OrderPlaced", class = "data",
 //!           code = "INVALID_TYPE", message = "...", payload = '{"total":"12.50"}' }
 //! expect = { decision = "requeue", payload = '{"total":12.50}' }
@@ -17,6 +18,10 @@
 //! `payload_json` (the repaired payload), `unchanged = true` (requeued with the original
 //! bytes; `false` = with a repaired payload), `reason` (a substring of the park reason),
 //! `repair` (`none`, `repaired`, `failed`) and `max_attempts`.
+//!
+//! An expected payload (`payload` or `payload_json`) of an event type with a schema must also
+//! match that schema: a test that pins a payload Salvage would park fails, with the errors.
+//! A test expecting a schema's zero-rule repair names it `rule = "schema:<event type>"`.
 //!
 //! `expect.payload` is compared with the repaired bytes exactly: a repair keeps every byte it
 //! did not change and writes the numbers it did with their digits, so the exact text is what a
@@ -157,6 +162,7 @@ impl TestCase {
             (Decision::Requeue { payload }, DecisionKind::Requeue) => {
                 check_payload(expect, payload.as_deref(), &mut problems);
             }
+
             (Decision::Park { reason }, DecisionKind::Park) => {
                 if let Some(want) = &expect.reason
                     && !reason.contains(want.as_str())
@@ -178,6 +184,9 @@ impl TestCase {
                     want.as_str()
                 ));
             }
+        }
+        if let Some(problem) = self.expected_mismatch(rules) {
+            problems.push(problem);
         }
         if let Some(want) = expect.repair
             && want != evaluation.repair
@@ -204,6 +213,28 @@ impl TestCase {
             failure: (!problems.is_empty()).then(|| problems.join("; ")),
             rule: actual_rule.map(str::to_owned),
         }
+    }
+}
+
+impl TestCase {
+    /// Why the expected payload, if the test names one, does not match the schema of the
+    /// input's event type (a test must not pin a payload that would be parked).
+    fn expected_mismatch(&self, rules: &RuleSet) -> Option<String> {
+        let parsed;
+        let doc = match self.expect.payload.as_ref()? {
+            Expected::ByValue(value) => value,
+            Expected::Text(text) => {
+                // Checked to be JSON when the test was compiled.
+                parsed = exact::parse(without_bom(text.as_bytes()).1).ok()?;
+                &parsed
+            }
+        };
+        let schema = rules.schemas.for_doc(&self.input.event_type, doc)?;
+        let errors = schema.errors(doc)?;
+        Some(format!(
+            "the expected payload does not match schema {}: {errors}",
+            schema.file()
+        ))
     }
 }
 

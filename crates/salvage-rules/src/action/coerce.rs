@@ -152,6 +152,12 @@ impl CoerceTo {
     }
 }
 
+/// Converts `value` to `to` as `coerce` does without `true_values` and `false_values`;
+/// `Ok(None)` when it already has that type (for the schemas' zero-rule repairs).
+pub(crate) fn coerce_value(value: &Value, to: CoerceTo) -> Result<Option<Value>, String> {
+    coerce(value, to, None)
+}
+
 /// Converts `value` to `to`, strings to `boolean` by `words` when given; `Ok(None)` when it
 /// already has that type.
 fn coerce(value: &Value, to: CoerceTo, words: Option<&Words>) -> Result<Option<Value>, String> {

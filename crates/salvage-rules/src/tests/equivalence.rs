@@ -40,9 +40,11 @@ fn evaluate_whole(set: &RuleSet, input: &Input<'_>) -> Evaluation {
                 continue;
             }
         }
-        return rule.decide(payload.into_json(), input.payload, input.message);
+        let decided = rule.decide(payload.into_json(), input.payload, input.message);
+        return set.held_to_schema(input, decided);
     }
-    set.no_match(input.class)
+    let unmatched = set.unmatched(input, &mut Payload::new(input.payload));
+    set.held_to_schema(input, unmatched)
 }
 
 /// The payload of [`evaluate_whole`], parsed on first need and then kept for later rules.

@@ -1,14 +1,36 @@
-//! The shipped `examples/rules.toml`: it loads, every rule has a test, and every test passes.
+//! The shipped `examples/rules.toml`: it loads (with its schema files from `examples/`),
+//! every rule has a test, and every test passes.
 
 use std::time::Duration;
 
 use super::input;
-use crate::{Backoff, Decision, ErrorClass, RuleSet};
+use crate::{Backoff, Decision, ErrorClass, RuleSet, RulesError};
 
 pub(super) const EXAMPLE: &str = include_str!("../../../../examples/rules.toml");
 
+/// The example's schema files, as the rules file names them (relative to `examples/`).
+const SCHEMAS: [(&str, &str); 1] = [(
+    "schemas/checkout-completed.v2.json",
+    include_str!("../../../../examples/schemas/checkout-completed.v2.json"),
+)];
+
+/// Reads the example's schema files, as the caller of [`RuleSet::load`] would from the rules
+/// file's directory.
+pub(super) fn read_schema(file: &str) -> Result<String, String> {
+    SCHEMAS
+        .iter()
+        .find(|(name, _)| *name == file)
+        .map(|(_, text)| (*text).to_owned())
+        .ok_or_else(|| format!("{file}: no such file"))
+}
+
+/// `source` loaded as the example is, its schema files read from `examples/`.
+pub(super) fn load_example(source: &str, file: &str) -> Result<RuleSet, RulesError> {
+    RuleSet::load(source, file, &mut read_schema)
+}
+
 /// Other parts of Salvage (docs, dashboards, integration tests) refer to these by name.
-const EXPECTED_RULES: [&str; 22] = [
+const EXPECTED_RULES: [&str; 23] = [
     "order-total-as-string",
     "order-high-value-review",
     "order-line-qty-as-string",
@@ -31,10 +53,22 @@ const EXPECTED_RULES: [&str; 22] = [
     "webhook-body-double-encoded",
     "store-sale-local-time",
     "warehouse-scan-time-seoul",
+    "checkout-total-as-string",
 ];
 
 fn example() -> RuleSet {
-    RuleSet::parse(EXAMPLE, "examples/rules.toml").unwrap_or_else(|e| panic!("{e}"))
+    load_example(EXAMPLE, "examples/rules.toml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_example_reads_its_schema_files() {
+    assert_eq!(
+        example().schema_files().collect::<Vec<_>>(),
+        SCHEMAS.map(|(name, _)| name)
+    );
+    // `parse` cannot read them, and says so.
+    let error = RuleSet::parse(EXAMPLE, "examples/rules.toml").unwrap_err();
+    assert!(error.to_string().contains("`RuleSet::load`"), "{error}");
 }
 
 #[test]
@@ -110,7 +144,7 @@ fn failing_tests_say_what_differed() {
         "expect.payload = '{\"id\":\"o-1001\",\"total\":13,\"currency\":\"EUR\"}'",
     );
     assert_ne!(broken, EXAMPLE);
-    let outcomes = RuleSet::parse(&broken, "x.toml").unwrap().run_tests();
+    let outcomes = load_example(&broken, "x.toml").unwrap().run_tests();
     let failed: Vec<_> = outcomes.iter().filter(|outcome| !outcome.passed).collect();
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0].name, "a string total becomes a number");

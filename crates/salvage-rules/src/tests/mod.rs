@@ -15,9 +15,10 @@ mod wildcards;
 
 use super::{Decision, ErrorClass, Evaluation, Input, RuleSet};
 
-/// Parses `source` as `t.toml`, panicking with the error if it does not load.
+/// Loads `source` as `t.toml` (its schema files, if any, are the example's), panicking with
+/// the error if it does not load.
 fn rules(source: &str) -> RuleSet {
-    RuleSet::parse(source, "t.toml").unwrap_or_else(|e| panic!("{e}"))
+    example::load_example(source, "t.toml").unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// An input on queue `orders`, event `OrderPlaced`, with the given class, code and payload.
