@@ -25,6 +25,12 @@ pub const DEV_TOKEN: &str = "dev-operator-token";
 /// The example rules, embedded so `salvage dev` works from any folder.
 pub const EXAMPLE_RULES: &str = include_str!("../examples/rules.toml");
 
+/// The schema files the example rules name, relative to the rules file, embedded with them.
+pub const EXAMPLE_SCHEMAS: &[(&str, &str)] = &[(
+    "schemas/checkout-completed.v2.json",
+    include_str!("../examples/schemas/checkout-completed.v2.json"),
+)];
+
 /// Options of `salvage dev`.
 #[derive(Debug, clap::Args)]
 pub struct DevArgs {
@@ -93,6 +99,13 @@ pub async fn run(args: DevArgs) -> anyhow::Result<()> {
         None => {
             let p = dir.path().join("rules.toml");
             std::fs::write(&p, EXAMPLE_RULES)?;
+            for (name, text) in EXAMPLE_SCHEMAS {
+                let schema = dir.path().join(name);
+                if let Some(parent) = schema.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::write(schema, text)?;
+            }
             p
         }
     };
@@ -166,4 +179,25 @@ async fn wait_for_redis(url: &str, child: &mut tokio::process::Child) -> anyhow:
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     bail!("redis-server did not answer within 5s")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_example_rules_load_with_the_embedded_schemas_alone() {
+        let mut read = |name: &str| {
+            EXAMPLE_SCHEMAS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, text)| (*text).to_owned())
+                .ok_or_else(|| format!("{name} is not embedded in EXAMPLE_SCHEMAS"))
+        };
+        let rules = salvage_rules::RuleSet::load(EXAMPLE_RULES, "rules.toml", &mut read)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let named: Vec<&str> = rules.schema_files().collect();
+        let embedded: Vec<&str> = EXAMPLE_SCHEMAS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(named, embedded);
+    }
 }

@@ -99,6 +99,14 @@ fn check(config: PathBuf, rules: Option<PathBuf>) -> anyhow::Result<()> {
     let loaded = load_rules(&path)?;
     let rules = &loaded.set;
     println!("{}: {} rules are valid", path.display(), rules.len());
+    let schemas: Vec<&str> = rules.schema_files().collect();
+    if !schemas.is_empty() {
+        println!(
+            "{} schema file(s) are valid: {}",
+            schemas.len(),
+            schemas.join(", ")
+        );
+    }
     println!("rules version: {}", loaded.version);
     for name in rules.untested_rules() {
         println!("warning: rule `{name}` has no [[test]] naming it");

@@ -24,7 +24,7 @@ fn normalise(text: &str, subs: &[(&str, &str)]) -> String {
 
 /// The version of the example rules the test apps run (what each history entry names).
 fn example_rules_version() -> String {
-    salvage::rules::version_of(&[&std::fs::read(example_rules()).unwrap()])
+    salvage::rules::load(&example_rules()).unwrap().version
 }
 
 /// The traceparent Salvage put in a copy's headers (a fresh span id per report).

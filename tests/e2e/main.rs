@@ -33,6 +33,7 @@ mod parking_lot;
 mod redis_tls_topologies;
 mod replication;
 mod rules_reload;
+mod schemas;
 mod sentinel_harness;
 mod support;
 mod surfaces;

@@ -47,6 +47,7 @@ fn invoice(id: &str, due: &str) -> pb::ReportRequest {
 /// Write rules A (the example rules) and B (A plus the invoice rule) into `dir`.
 fn write_rules(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let a = std::fs::read_to_string(example_rules()).unwrap();
+    copy_example_schemas(dir);
     let (path_a, path_b) = (dir.join("rules-a.toml"), dir.join("rules-b.toml"));
     std::fs::write(&path_a, &a).unwrap();
     std::fs::write(&path_b, format!("{a}{INVOICE_RULE}")).unwrap();
@@ -57,9 +58,7 @@ fn write_rules(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
 async fn retriage_with_a_new_rule_repairs_what_it_can() {
     let dir = tempfile::tempdir().unwrap();
     let (rules_a, rules_b) = write_rules(dir.path());
-    let version = |p: &Path| {
-        serde_json::Value::from(salvage::rules::version_of(&[&std::fs::read(p).unwrap()]))
-    };
+    let version = |p: &Path| serde_json::Value::from(salvage::rules::load(p).unwrap().version);
     let (version_a, version_b) = (version(&rules_a), version(&rules_b));
 
     // Rules A: no rule knows invoices, so all of these park.

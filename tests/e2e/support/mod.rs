@@ -33,6 +33,17 @@ pub fn example_rules() -> PathBuf {
 }
 
 /// Settings for a test: every listener on 127.0.0.1:0 (the OS gives each a free port), the given
+/// Copies the schema files the example rules name (`examples/schemas/`) into `dir/schemas/`,
+/// for a test that writes the example rules, or rules built on them, into `dir`.
+pub fn copy_example_schemas(dir: &std::path::Path) {
+    let from = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/schemas");
+    std::fs::create_dir_all(dir.join("schemas")).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join("schemas").join(entry.file_name())).unwrap();
+    }
+}
+
 /// Redis, the example rules, fast relay and stats.
 pub fn test_settings(redis_url: &str) -> Settings {
     let mut s = Settings::default();

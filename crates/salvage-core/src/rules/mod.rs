@@ -96,18 +96,33 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
 /// watch: a schema file missing now is looked at until it appears).
 pub(crate) fn load_tracking(path: &Path, files: &mut Vec<PathBuf>) -> Result<Loaded, LoadError> {
     files.push(path.to_owned());
-    let text = std::fs::read(path).map_err(|error| LoadError::Read {
-        what: "rules file",
+    let read_error = |what, path: &Path, error| LoadError::Read {
+        what,
         path: path.to_owned(),
         error,
+    };
+    let text = std::fs::read(path).map_err(|e| read_error("rules file", path, e))?;
+    let source = std::str::from_utf8(&text).map_err(|e| {
+        read_error(
+            "rules file",
+            path,
+            std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        )
     })?;
-    let source = std::str::from_utf8(&text).map_err(|e| LoadError::Read {
-        what: "rules file",
-        path: path.to_owned(),
-        error: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-    })?;
-    let set = RuleSet::parse(source, &path.display().to_string())?;
-    Ok(Loaded::new(set, vec![path.to_owned()], &[&text]))
+    // Schema files are named relative to the rules file; each is read once, in file order.
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let mut schemas: Vec<String> = Vec::new();
+    let mut read = |name: &str| {
+        let schema = dir.join(name);
+        files.push(schema.clone());
+        let text = std::fs::read_to_string(&schema).map_err(|e| e.to_string())?;
+        schemas.push(text.clone());
+        Ok(text)
+    };
+    let set = RuleSet::load(source, &path.display().to_string(), &mut read)?;
+    let mut contents: Vec<&[u8]> = vec![&text];
+    contents.extend(schemas.iter().map(String::as_bytes));
+    Ok(Loaded::new(set, files.clone(), &contents))
 }
 
 /// The rules in force, shared by everything that evaluates them. Cheap to read: a read lock

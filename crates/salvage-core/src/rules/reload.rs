@@ -317,6 +317,48 @@ mod tests {
     }
 
     #[test]
+    fn a_schema_file_is_watched_and_part_of_the_version() {
+        let rules = "[[schema]]\nevent_type = \"E\"\nfile = \"schemas/e.json\"\n";
+        let dir = std::env::temp_dir().join(format!("salvage-reload-{}", uuid::Uuid::now_v7()));
+        let _cleanup = Dir(dir.clone());
+        std::fs::create_dir_all(dir.join("schemas")).unwrap();
+        let (path, schema) = (dir.join("rules.toml"), dir.join("schemas/e.json"));
+        std::fs::write(&path, rules).unwrap();
+        std::fs::write(&schema, r#"{"type":"object"}"#).unwrap();
+        let live = LiveRules::new(load(&path).unwrap());
+        let first = live.current();
+        assert_eq!(first.files, [path.clone(), schema.clone()]);
+        assert_eq!(
+            first.version,
+            super::super::version_of(&[rules.as_bytes(), br#"{"type":"object"}"#])
+        );
+        let reloader = Reloader::new(live, path.clone(), Arc::new(Metrics::new(10)));
+
+        // The schema changes: seen, reloaded, a new version.
+        std::fs::write(&schema, r#"{"type":"object","required":["id"]}"#).unwrap();
+        assert!(reloader.changed());
+        assert!(matches!(reloader.reload(), Reloaded::Applied { .. }));
+
+        // A schema that is not one: refused, naming the file; the rules in force stay.
+        std::fs::write(&schema, r#"{"type":"no such type"}"#).unwrap();
+        assert!(reloader.changed());
+        let in_force = reloader.live.current().version.clone();
+        let Reloaded::Failed(why) = reloader.reload() else {
+            panic!("an invalid schema was loaded")
+        };
+        assert!(why.contains("schemas/e.json"), "{why}");
+        assert_eq!(reloader.live.current().version, in_force);
+
+        // Gone: refused too, and watched until it is back.
+        std::fs::remove_file(&schema).unwrap();
+        assert!(matches!(reloader.reload(), Reloaded::Failed(_)));
+        assert!(!reloader.changed());
+        std::fs::write(&schema, r#"{"type":"object"}"#).unwrap();
+        assert!(reloader.changed());
+        assert!(matches!(reloader.reload(), Reloaded::Applied { .. }));
+    }
+
+    #[test]
     fn a_changed_file_is_seen_and_an_unchanged_one_is_not() {
         let (_dir, path, _metrics, reloader) = setup(GOOD);
         assert!(!reloader.changed());
