@@ -298,14 +298,18 @@ fn same_keys(b: &Map<String, Value>, a: &Map<String, Value>) -> bool {
 /// Unescaping never lengthens a key and shortens any key with an escape, so the lengths
 /// settle most comparisons without looking for escapes: a key written as long as `key` is
 /// `key` only when written as its very bytes, without an escape, and one written shorter
-/// never is.
+/// never is. A key written longer starts with the character `key` starts with, unless it
+/// starts with an escape.
 pub(crate) fn key_is(quoted: &[u8], key: &str) -> Option<bool> {
     let written = quoted.get(1..quoted.len().checked_sub(1)?)?;
     Some(match written.len().cmp(&key.len()) {
         Ordering::Less => false,
         Ordering::Equal => written == key.as_bytes() && !written.contains(&b'\\'),
-        Ordering::Greater if !written.contains(&b'\\') => false,
-        Ordering::Greater => key_text(quoted)? == key,
+        Ordering::Greater => match (written.first(), key.as_bytes().first()) {
+            (Some(&w), Some(&k)) if w != k && w != b'\\' => false,
+            _ if !written.contains(&b'\\') => false,
+            _ => key_text(quoted)? == key,
+        },
     })
 }
 
