@@ -42,184 +42,247 @@ impl Ends {
 
 /// Vouches for `src` (see the module's documentation) with where its containers end, or
 /// `None` to leave the verdict to `exact::check`.
+///
+/// One loop over the text, without recursion: the objects and arrays being read are kept on a
+/// stack of at most [`MAX_DEPTH`] entries (their slot in the ends, where their keys start, and
+/// one bit telling an object from an array), so that each byte costs a few instructions.
 pub(crate) fn scan(src: &[u8]) -> Option<Ends> {
     std::str::from_utf8(src).ok()?;
-    let mut scanner = Scanner {
-        src,
-        // About one object or array per 64 bytes, in payloads of records: room for them
-        // without growing, for most.
-        ends: Vec::with_capacity((src.len() / 64).max(16)),
-        keys: Vec::with_capacity(32),
-    };
-    let end = scanner.value(scanner.ws(0), 0)?;
-    (scanner.ws(end) == src.len()).then_some(Ends(scanner.ends))
-}
-
-struct Scanner<'a> {
-    src: &'a [u8],
-    ends: Vec<(usize, usize)>,
-    /// The keys of the objects being read, innermost last, each with its [`fingerprint`].
-    keys: Vec<(u64, &'a [u8])>,
-}
-
-impl<'a> Scanner<'a> {
-    fn byte(&self, i: usize) -> Option<u8> {
-        self.src.get(i).copied()
-    }
-
-    fn ws(&self, mut i: usize) -> usize {
-        while matches!(self.byte(i), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            i += 1;
-        }
-        i
-    }
-
-    /// The end of the value starting at `i`, `depth` being the nesting around it.
-    fn value(&mut self, i: usize, depth: usize) -> Option<usize> {
-        match self.byte(i)? {
-            b'{' => self.object(i, depth + 1),
-            b'[' => self.array(i, depth + 1),
-            b'"' => self.string(i).map(|(end, _)| end),
-            b't' => self.word(i, b"true"),
-            b'f' => self.word(i, b"false"),
-            b'n' => self.word(i, b"null"),
-            b'-' | b'0'..=b'9' => self.number(i),
-            _ => None,
-        }
-    }
-
-    fn word(&self, i: usize, word: &[u8]) -> Option<usize> {
-        (self.src.get(i..i + word.len())? == word).then_some(i + word.len())
-    }
-
-    fn digits(&self, mut i: usize) -> Option<usize> {
-        let start = i;
-        while self.byte(i).is_some_and(|b| b.is_ascii_digit()) {
-            i += 1;
-        }
-        (i > start).then_some(i)
-    }
-
-    fn number(&self, i: usize) -> Option<usize> {
-        let mut j = i + usize::from(self.byte(i) == Some(b'-'));
-        j = match self.byte(j)? {
-            b'0' => j + 1,
-            b'1'..=b'9' => self.digits(j)?,
+    // About one object or array per 64 bytes, in payloads of records: room for them without
+    // growing, for most.
+    let mut ends: Vec<(usize, usize)> = Vec::with_capacity((src.len() / 64).max(16));
+    // The keys of the objects being read, innermost last, each with its [`fingerprint`].
+    let mut keys: Vec<(u64, &[u8])> = Vec::with_capacity(32);
+    // For each open container: its slot in `ends`, where its keys start in `keys`, and the
+    // buckets of its keys' fingerprints (so most keys are known new without comparing).
+    let mut open = [Open::default(); MAX_DEPTH];
+    // Bit `d`: the container open at depth `d` is an object.
+    let mut objects = 0u64;
+    let mut depth = 0;
+    let mut i = skip_ws(src, 0);
+    loop {
+        // A value starts at `i`.
+        let mut close = match *src.get(i)? {
+            open_byte @ (b'{' | b'[') => {
+                let top = open.get_mut(depth)?;
+                *top = Open {
+                    slot: ends.len(),
+                    base: keys.len(),
+                    seen: 0,
+                };
+                ends.push((i, 0));
+                let object = open_byte == b'{';
+                objects = (objects & !(1 << depth)) | (u64::from(object) << depth);
+                depth += 1;
+                i = skip_ws(src, i + 1);
+                match (*src.get(i)?, object) {
+                    (b'}', true) | (b']', false) => true,
+                    (_, true) => {
+                        i = key(src, i, &mut keys, top)?;
+                        continue;
+                    }
+                    (_, false) => continue,
+                }
+            }
+            b'"' => {
+                i = string(src, i)?.0;
+                false
+            }
+            b't' => {
+                i = word(src, i, b"true")?;
+                false
+            }
+            b'f' => {
+                i = word(src, i, b"false")?;
+                false
+            }
+            b'n' => {
+                i = word(src, i, b"null")?;
+                false
+            }
+            b'-' | b'0'..=b'9' => {
+                i = number(src, i)?;
+                false
+            }
             _ => return None,
         };
-        if self.byte(j) == Some(b'.') {
-            j = self.digits(j + 1)?;
-        }
-        if matches!(self.byte(j), Some(b'e' | b'E')) {
-            j += 1;
-            if matches!(self.byte(j), Some(b'+' | b'-')) {
-                j += 1;
-            }
-            j = self.digits(j)?;
-        }
-        Some(j)
-    }
-
-    /// The end of the string starting at `i`, and whether it has escapes.
-    fn string(&self, i: usize) -> Option<(usize, bool)> {
-        let mut j = i + 1;
-        let mut escaped = false;
+        // After a value (or at the closing bracket of an empty container, `close`): closes
+        // the containers that end here, and finds where the next value starts.
         loop {
-            j = plain_run(self.src, j);
-            match self.byte(j)? {
-                b'"' => return Some((j + 1, escaped)),
-                b'\\' => {
-                    escaped = true;
-                    j += match self.byte(j + 1)? {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
-                        b'u' => {
-                            let hex = self.src.get(j + 2..j + 6)?;
-                            if !hex.iter().all(u8::is_ascii_hexdigit) {
-                                return None;
-                            }
-                            let unit = u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16);
-                            if (0xD800..=0xDFFF).contains(&unit.ok()?) {
-                                return None;
-                            }
-                            6
+            if close {
+                depth -= 1;
+                let top = open.get(depth)?;
+                ends.get_mut(top.slot)?.1 = i + 1;
+                keys.truncate(top.base);
+                i += 1;
+            }
+            if depth == 0 {
+                return (skip_ws(src, i) == src.len()).then_some(Ends(ends));
+            }
+            i = skip_ws(src, i);
+            let object = objects >> (depth - 1) & 1 == 1;
+            match (*src.get(i)?, object) {
+                (b',', true) => {
+                    let top = open.get_mut(depth - 1)?;
+                    i = key(src, skip_ws(src, i + 1), &mut keys, top)?;
+                    break;
+                }
+                (b',', false) => {
+                    i = skip_ws(src, i + 1);
+                    break;
+                }
+                (b'}', true) | (b']', false) => close = true,
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// An object or array being read.
+#[derive(Debug, Clone, Copy, Default)]
+struct Open {
+    /// Its slot in the ends.
+    slot: usize,
+    /// Where its keys start among those noted (an object's).
+    base: usize,
+    /// One bit for each bucket of [`fingerprint`]s that its keys so far fall in: a key in an
+    /// empty bucket is new, and only one in a bucket already taken is compared with the others.
+    seen: u64,
+}
+
+/// Reads the key of an object's member at `i` and the colon after it, noting the key in
+/// `keys` (those of the object `object` starting at its `base`); where the member's value
+/// starts. `None` for a key not vouched for: written with an escape, the number token, one
+/// too many, or one written twice.
+#[inline(always)]
+fn key<'a>(
+    src: &'a [u8],
+    i: usize,
+    keys: &mut Vec<(u64, &'a [u8])>,
+    object: &mut Open,
+) -> Option<usize> {
+    if *src.get(i)? != b'"' {
+        return None;
+    }
+    let (key_end, escaped) = string(src, i)?;
+    let key = src.get(i + 1..key_end - 1)?;
+    let known = keys.get(object.base..)?;
+    let print = fingerprint(key);
+    let bucket = 1 << (print.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58);
+    if escaped
+        || key == NUMBER_TOKEN.as_bytes()
+        || known.len() >= MAX_KEYS
+        || (object.seen & bucket != 0 && known_key(known, print, key))
+    {
+        return None;
+    }
+    object.seen |= bucket;
+    keys.push((print, key));
+    let colon = skip_ws(src, key_end);
+    if *src.get(colon)? != b':' {
+        return None;
+    }
+    Some(skip_ws(src, colon + 1))
+}
+
+/// Whether `key`, whose fingerprint is `print`, is one of `known`.
+#[cold]
+#[inline(never)]
+fn known_key(known: &[(u64, &[u8])], print: u64, key: &[u8]) -> bool {
+    known.iter().any(|&(p, k)| p == print && k == key)
+}
+
+/// Past the whitespace (space, tab, CR, LF) from `i`.
+#[inline(always)]
+fn skip_ws(src: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = src.get(i) {
+        i += 1;
+    }
+    i
+}
+
+fn word(src: &[u8], i: usize, word: &[u8]) -> Option<usize> {
+    (src.get(i..i + word.len())? == word).then_some(i + word.len())
+}
+
+/// Past the digits from `i`, if there is one.
+fn digits(src: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    while src.get(j).is_some_and(u8::is_ascii_digit) {
+        j += 1;
+    }
+    (j > i).then_some(j)
+}
+
+fn number(src: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + usize::from(src.get(i) == Some(&b'-'));
+    j = match *src.get(j)? {
+        b'0' => j + 1,
+        b'1'..=b'9' => digits(src, j)?,
+        _ => return None,
+    };
+    if src.get(j) == Some(&b'.') {
+        j = digits(src, j + 1)?;
+    }
+    if let Some(b'e' | b'E') = src.get(j) {
+        j += 1;
+        if let Some(b'+' | b'-') = src.get(j) {
+            j += 1;
+        }
+        j = digits(src, j)?;
+    }
+    Some(j)
+}
+
+/// The end of the string starting at `i`, and whether it has escapes. Inlined for the usual
+/// string without escapes, read in one [`plain_run`]; the others in [`escaped_string`].
+#[inline(always)]
+fn string(src: &[u8], i: usize) -> Option<(usize, bool)> {
+    let j = plain_run(src, i + 1);
+    if *src.get(j)? == b'"' {
+        Some((j + 1, false))
+    } else {
+        escaped_string(src, j)
+    }
+}
+
+/// The end of a string from `j`, at a byte of it [`plain_run`] stopped at, and whether it
+/// has escapes.
+#[cold]
+#[inline(never)]
+fn escaped_string(src: &[u8], mut j: usize) -> Option<(usize, bool)> {
+    let mut escaped = false;
+    loop {
+        j = plain_run(src, j);
+        match *src.get(j)? {
+            b'"' => return Some((j + 1, escaped)),
+            b'\\' => {
+                escaped = true;
+                j += match *src.get(j + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => 2,
+                    b'u' => {
+                        let hex = src.get(j + 2..j + 6)?;
+                        if !hex.iter().all(u8::is_ascii_hexdigit) {
+                            return None;
                         }
-                        _ => return None,
-                    };
-                }
-                0x00..=0x1F => return None,
-                _ => j += 1,
-            }
-        }
-    }
-
-    fn object(&mut self, i: usize, depth: usize) -> Option<usize> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        let slot = self.ends.len();
-        self.ends.push((i, 0));
-        let base = self.keys.len();
-        let mut j = self.ws(i + 1);
-        if self.byte(j) != Some(b'}') {
-            loop {
-                if self.byte(j) != Some(b'"') {
-                    return None;
-                }
-                let (key_end, escaped) = self.string(j)?;
-                let key = self.src.get(j + 1..key_end - 1)?;
-                let known = self.keys.get(base..)?;
-                let print = fingerprint(key);
-                if escaped
-                    || key == NUMBER_TOKEN.as_bytes()
-                    || known.len() >= MAX_KEYS
-                    || known.iter().any(|&(p, k)| p == print && k == key)
-                {
-                    return None;
-                }
-                self.keys.push((print, key));
-                j = self.ws(key_end);
-                if self.byte(j) != Some(b':') {
-                    return None;
-                }
-                let value_end = self.value(self.ws(j + 1), depth)?;
-                j = self.ws(value_end);
-                match self.byte(j)? {
-                    b',' => j = self.ws(j + 1),
-                    b'}' => break,
+                        let unit = u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16);
+                        if (0xD800..=0xDFFF).contains(&unit.ok()?) {
+                            return None;
+                        }
+                        6
+                    }
                     _ => return None,
-                }
+                };
             }
+            // A control character (`plain_run` stops at nothing else).
+            _ => return None,
         }
-        self.keys.truncate(base);
-        self.ends.get_mut(slot)?.1 = j + 1;
-        Some(j + 1)
-    }
-
-    fn array(&mut self, i: usize, depth: usize) -> Option<usize> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        let slot = self.ends.len();
-        self.ends.push((i, 0));
-        let mut j = self.ws(i + 1);
-        if self.byte(j) != Some(b']') {
-            loop {
-                let value_end = self.value(j, depth)?;
-                j = self.ws(value_end);
-                match self.byte(j)? {
-                    b',' => j = self.ws(j + 1),
-                    b']' => break,
-                    _ => return None,
-                }
-            }
-        }
-        self.ends.get_mut(slot)?.1 = j + 1;
-        Some(j + 1)
     }
 }
 
 /// Where the run of bytes from `i` that need no look in a string (not `"`, not `\`, not a
 /// control character) ends: eight bytes at a time, then one by one.
+#[inline(always)]
 pub(crate) fn plain_run(src: &[u8], mut i: usize) -> usize {
     const ONES: u64 = u64::from_le_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
@@ -249,6 +312,7 @@ pub(crate) fn plain_run(src: &[u8], mut i: usize) -> usize {
 
 /// A summary of a key such that equal keys have equal fingerprints (so most different keys
 /// are told apart without comparing them): its length, first, middle and last bytes.
+#[inline(always)]
 fn fingerprint(key: &[u8]) -> u64 {
     let byte = |i: usize| u64::from(key.get(i).copied().unwrap_or(0));
     let len = key.len();

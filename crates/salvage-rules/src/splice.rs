@@ -7,11 +7,15 @@
 //! text `before` was parsed from) it answers `None`, and the caller serialises the whole
 //! document instead.
 
-use std::{borrow::Cow, collections::HashMap, ops::ControlFlow};
+use std::{borrow::Cow, cmp::Ordering, collections::HashMap, ops::ControlFlow};
 
 use serde_json::{Map, Value};
 
 use super::scan::{Ends, plain_run};
+
+/// Most members of an object whose members are looked up one after the other rather than
+/// through a map.
+const FEW_MEMBERS: usize = 16;
 
 /// `after` written as `src` (the text `before` was parsed from) edited where they differ.
 pub fn rewrite(src: &[u8], before: &Value, after: &Value) -> Option<Vec<u8>> {
@@ -158,11 +162,19 @@ impl Source<'_> {
         if items.len() != b.len() || items.iter().any(|(key, _)| !b.contains_key(key.as_ref())) {
             return None;
         }
-        let index: HashMap<&str, usize> = items
-            .iter()
-            .enumerate()
-            .map(|(i, (key, _))| (key.as_ref(), i))
-            .collect();
+        // Members are found by key: in order in an object of a few (no hashing), through a
+        // map in a larger one. Either finds the last of a key written twice.
+        let index: Option<HashMap<&str, usize>> = (items.len() > FEW_MEMBERS).then(|| {
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, (key, _))| (key.as_ref(), i))
+                .collect()
+        });
+        let place = |key: &str| match &index {
+            Some(index) => index.get(key).copied(),
+            None => items.iter().rposition(|(k, _)| k.as_ref() == key),
+        };
         let first = items
             .first()
             .map_or((start + 1, start + 1), |(_, m)| (m.lead, m.key_at));
@@ -170,8 +182,8 @@ impl Source<'_> {
         let mut wrote = false;
         out.push(b'{');
         for (key, av) in a {
-            match index.get(key.as_str()) {
-                Some(&i) => {
+            match place(key) {
+                Some(i) => {
                     let (_, m) = items.get(i)?;
                     separator(src, (m.lead, m.key_at), first, wrote, out)?;
                     out.extend_from_slice(src.get(m.key_at..m.v_start)?);
@@ -282,11 +294,23 @@ fn same_keys(b: &Map<String, Value>, a: &Map<String, Value>) -> bool {
 
 /// Whether the key written `quoted` (with its quotes) is `key`; unescaped only when it has
 /// escapes.
+///
+/// Unescaping never lengthens a key and shortens any key with an escape, so the lengths
+/// settle most comparisons without looking for escapes: a key written as long as `key` is
+/// `key` only when written as its very bytes, without an escape, and one written shorter
+/// never is. A key written longer starts with the character `key` starts with, unless it
+/// starts with an escape.
 pub(crate) fn key_is(quoted: &[u8], key: &str) -> Option<bool> {
-    match quoted.get(1..quoted.len().checked_sub(1)?)? {
-        plain if !plain.contains(&b'\\') => Some(plain == key.as_bytes()),
-        _ => Some(key_text(quoted)? == key),
-    }
+    let written = quoted.get(1..quoted.len().checked_sub(1)?)?;
+    Some(match written.len().cmp(&key.len()) {
+        Ordering::Less => false,
+        Ordering::Equal => written == key.as_bytes() && !written.contains(&b'\\'),
+        Ordering::Greater => match (written.first(), key.as_bytes().first()) {
+            (Some(&w), Some(&k)) if w != k && w != b'\\' => false,
+            _ if !written.contains(&b'\\') => false,
+            _ => key_text(quoted)? == key,
+        },
+    })
 }
 
 /// Writes the text before a kept member: its own (whitespace and a comma) when something was
