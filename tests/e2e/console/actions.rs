@@ -263,4 +263,11 @@ async fn the_detail_shows_every_attempt_with_the_diff_its_repair_made() {
     assert!(diff.contains("129.90") && diff.contains("129.9"), "{diff}");
     let original = c.browser.text("#original").await;
     assert!(original.contains("\"129.90\""), "{original}");
+    // Each attempt names the version of the rules that decided it.
+    let version = salvage::rules::load(&example_rules()).unwrap().version;
+    let first = c.browser.text("#attempts .attempt").await;
+    assert!(
+        first.contains("Rules version") && first.contains(&version),
+        "{first}"
+    );
 }

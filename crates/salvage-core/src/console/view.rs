@@ -55,6 +55,8 @@ pub(super) struct Attempt {
     reason: String,
     at: u64,
     rule: String,
+    /// The version of the rules that decided ("" for attempts recorded before versions were).
+    rules_version: String,
     code: String,
     message: String,
     tracking_id: String,
@@ -264,6 +266,7 @@ fn attempt(a: &history::Attempt, redactor: &Redactor, reveal: bool) -> Attempt {
         reason: a.reason.clone(),
         at: a.at,
         rule: a.rule.clone(),
+        rules_version: a.rules_version.clone().unwrap_or_default(),
         code: a.code.clone().unwrap_or_default(),
         message: a.message.clone().unwrap_or_default(),
         tracking_id: a.tracking_id.clone(),

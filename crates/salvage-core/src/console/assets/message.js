@@ -161,7 +161,9 @@ function attemptEl(a) {
   const diff = Array.isArray(a.diff) ? a.diff : [];
   return h('article', { class: 'attempt' },
     h('h3', {}, `Attempt ${txt(a.attempt)} `, h('span', { class: 'badge' }, txt(a.outcome))),
-    dl([['Time', timeEl(a.at)], ['Rule', a.rule], ['Reason', a.reason], ['Code', a.code],
+    dl([['Time', timeEl(a.at)], ['Rule', a.rule],
+      ['Rules version', a.rules_version ? h('span', { class: 'mono' }, txt(a.rules_version)) : '—'],
+      ['Reason', a.reason], ['Code', a.code],
       ['Error', h('span', { class: 'wrap' }, txt(a.message))],
       ['Tracking id', h('span', { class: 'mono' }, txt(a.tracking_id))]]),
     diff.length ? table({ class: 'data diff' }, ['Pointer', 'Change', 'Before', 'After'], diff.map((r) =>
