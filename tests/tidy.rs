@@ -98,7 +98,17 @@ const PROTOBUF_TOOLS: Layer = Layer {
 
 const RULES_CLOCK: Layer = Layer {
     what: "reads the clock (the rules are pure: time comes in with the input)",
-    needles: &["now_ms", "SystemTime", "Instant::now", "Clock"],
+    // `time`'s and jiff's readers of the clock too (the timestamp action uses both crates).
+    needles: &[
+        "now_ms",
+        "SystemTime",
+        "Instant::now",
+        "Clock",
+        "now_utc",
+        "now_local",
+        "Timestamp::now",
+        "Zoned::now",
+    ],
     allowed: &[],
 };
 

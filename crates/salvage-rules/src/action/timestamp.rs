@@ -156,7 +156,7 @@ enum Reading {
     /// It had an offset (or was Unix time): the instant is known.
     Instant(OffsetDateTime),
     /// It had none: a wall-clock time, in the action's zone.
-    WallClock(PrimitiveDateTime),
+    LocalTime(PrimitiveDateTime),
 }
 
 impl Reader {
@@ -185,7 +185,7 @@ impl Reader {
         };
         match reading {
             Some(Reading::Instant(instant)) => return Ok(instant),
-            Some(Reading::WallClock(local)) => return self.locate(local, value),
+            Some(Reading::LocalTime(local)) => return self.locate(local, value),
             None => {}
         }
         if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
@@ -245,7 +245,7 @@ fn parse_builtin(text: &str) -> Option<Reading> {
             LOCAL_DATE_TIMES
                 .iter()
                 .find_map(|format| PrimitiveDateTime::parse(text, format).ok())
-                .map(Reading::WallClock)
+                .map(Reading::LocalTime)
         })
         .or_else(|| {
             OFFSET_DATE_TIMES
@@ -257,7 +257,7 @@ fn parse_builtin(text: &str) -> Option<Reading> {
             DATES
                 .iter()
                 .find_map(|format| Date::parse(text, format).ok())
-                .map(|date| Reading::WallClock(date.midnight()))
+                .map(|date| Reading::LocalTime(date.midnight()))
         })
 }
 
@@ -269,12 +269,12 @@ fn parse_any(text: &str, format: &OwnedFormatItem) -> Option<Reading> {
         .or_else(|| {
             PrimitiveDateTime::parse(text, format)
                 .ok()
-                .map(Reading::WallClock)
+                .map(Reading::LocalTime)
         })
         .or_else(|| {
             Date::parse(text, format)
                 .ok()
-                .map(|date| Reading::WallClock(date.midnight()))
+                .map(|date| Reading::LocalTime(date.midnight()))
         })
 }
 
