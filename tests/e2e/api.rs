@@ -261,6 +261,16 @@ fn check_command_validates_config_and_rules() {
         stdout.contains("redis: standalone at redis://127.0.0.1:6379"),
         "{stdout}"
     );
+    // The schemas it read, and the version an operator finds in histories and metrics.
+    assert!(
+        stdout.contains("1 schema file(s) are valid: schemas/checkout-completed.v2.json"),
+        "{stdout}"
+    );
+    let version = salvage::rules::load(&rules).unwrap().version;
+    assert!(
+        stdout.contains(&format!("rules version: {version}\n")),
+        "{stdout}"
+    );
 
     // The Redis it would use is named: a cluster (password hidden), or why not.
     let cluster = dir.path().join("cluster.toml");
