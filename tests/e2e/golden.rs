@@ -236,8 +236,10 @@ fn millis(t: &Timestamp) -> i64 {
     t.seconds * 1000 + i64::from(t.nanos) / 1_000_000
 }
 
-#[tokio::test]
-async fn the_retry_delay_grows_by_the_multiplier_up_to_the_cap() {
+/// Reports a slow message (rule `exact-backoff`), with the consumer's `retry_after` when given,
+/// then reports each copy again as it lands: attempt n's retry is due exactly `delays_ms[n-1]`
+/// after the report was committed.
+async fn assert_retry_delays(retry_after: Option<prost_types::Duration>, delays_ms: &[i64]) {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.toml");
     std::fs::write(&rules, EXACT_BACKOFF).unwrap();
@@ -252,8 +254,8 @@ async fn the_retry_delay_grows_by_the_multiplier_up_to_the_cap() {
         "downstream is slow",
         "{}",
     );
-    // Attempt n waits min(100 ms × 3^(n-1), 500 ms): 100, 300, 500 (not 900), 500.
-    for (attempt, delay_ms) in [(1, 100), (2, 300), (3, 500), (4, 500)] {
+    req.failure.as_mut().unwrap().retry_after = retry_after;
+    for (attempt, delay_ms) in (1u32..).zip(delays_ms) {
         let resp = client.report(req.clone()).await.unwrap().into_inner();
         assert_eq!(outcome(&resp), pb::Outcome::RetryScheduled, "{resp:?}");
         assert_eq!(resp.attempt, attempt);
@@ -261,7 +263,7 @@ async fn the_retry_delay_grows_by_the_multiplier_up_to_the_cap() {
         let now: i64 = now.parse().unwrap();
         assert_eq!(
             millis(resp.retry_at.as_ref().unwrap()) - now,
-            delay_ms,
+            *delay_ms,
             "attempt {attempt}"
         );
         // The copy arrives once due; its failure is the next attempt.
@@ -276,43 +278,17 @@ async fn the_retry_delay_grows_by_the_multiplier_up_to_the_cap() {
 }
 
 #[tokio::test]
+async fn the_retry_delay_grows_by_the_multiplier_up_to_the_cap() {
+    // Attempt n waits min(100 ms × 3^(n-1), 500 ms): 100, 300, 500 (not 900), 500.
+    assert_retry_delays(None, &[100, 300, 500, 500]).await;
+}
+
+#[tokio::test]
 async fn the_retry_delay_is_at_least_the_consumers_retry_after() {
-    let dir = tempfile::tempdir().unwrap();
-    let rules = dir.path().join("rules.toml");
-    std::fs::write(&rules, EXACT_BACKOFF).unwrap();
-    let app = spawn_app_with(|s| s.rules.path = rules).await;
-    let mut client = app.client();
-    let mut req = report(
-        "s-1",
-        "slow",
-        "Slow",
-        pb::ErrorClass::Transient,
-        "SLOW",
-        "downstream is slow",
-        "{}",
-    );
-    req.failure.as_mut().unwrap().retry_after = Some(prost_types::Duration {
+    // max(min(100 ms × 3^(n-1), 500 ms), 250 ms): 250 (not 100), then 300, past the floor.
+    let quarter = prost_types::Duration {
         seconds: 0,
         nanos: 250_000_000,
-    });
-    // max(min(100 ms × 3^(n-1), 500 ms), 250 ms): 250 (not 100), then 300, past the floor.
-    for (attempt, delay_ms) in [(1, 250), (2, 300)] {
-        let resp = client.report(req.clone()).await.unwrap().into_inner();
-        assert_eq!(outcome(&resp), pb::Outcome::RetryScheduled, "{resp:?}");
-        assert_eq!(resp.attempt, attempt);
-        let (_, now) = history(&app, "slow", "s-1").await;
-        let now: i64 = now.parse().unwrap();
-        assert_eq!(
-            millis(resp.retry_at.as_ref().unwrap()) - now,
-            delay_ms,
-            "attempt {attempt}"
-        );
-        let copy = app
-            .await_stream("slow", attempt as usize)
-            .await
-            .pop()
-            .unwrap();
-        let headers: HashMap<String, String> = serde_json::from_str(&copy["headers"]).unwrap();
-        message(&mut req).headers = headers;
-    }
+    };
+    assert_retry_delays(Some(quarter), &[250, 300]).await;
 }
