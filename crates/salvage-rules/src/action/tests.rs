@@ -341,9 +341,10 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
     ),
 ];
 
-#[test]
-fn actions_apply_or_fail_with_reasons() {
-    for (source, doc, expected) in CASES {
+/// Each case's action (TOML) applied to its document: the document it leaves (compact JSON), or
+/// the failure's message.
+fn assert_cases(cases: &[(&str, &str, Result<&str, &str>)]) {
+    for (source, doc, expected) in cases {
         let action = action(source).unwrap_or_else(|e| panic!("{source}: {e}"));
         let mut doc: Value = serde_json::from_str(doc).unwrap();
         let result = action.apply(&mut doc);
@@ -355,6 +356,11 @@ fn actions_apply_or_fail_with_reasons() {
             Err(message) => assert_eq!(result.unwrap_err().message(), *message, "{source}"),
         }
     }
+}
+
+#[test]
+fn actions_apply_or_fail_with_reasons() {
+    assert_cases(CASES);
 }
 
 /// (action, what the compile error must contain)

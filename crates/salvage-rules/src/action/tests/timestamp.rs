@@ -2,7 +2,7 @@
 //! the spring-forward gap and the fall-back fold with each `ambiguous` choice, offsets that
 //! win over the zone, and the settings load time refuses.
 
-use super::{Value, action};
+use super::{Value, action, assert_cases};
 
 /// New York: EST (-05:00) in winter, EDT (-04:00) in summer; in 2026 daylight saving starts
 /// on 8 March at 02:00 (02:00 to 03:00 does not exist) and ends on 1 November at 02:00
@@ -186,18 +186,7 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
 
 #[test]
 fn zones_read_wall_clock_times_and_never_guess() {
-    for (source, doc, expected) in CASES {
-        let action = action(source).unwrap_or_else(|e| panic!("{source}: {e}"));
-        let mut doc: Value = serde_json::from_str(doc).unwrap();
-        let result = action.apply(&mut doc);
-        match expected {
-            Ok(want) => {
-                assert!(result.is_ok(), "{source}: {result:?}");
-                assert_eq!(doc.to_string(), *want, "{source}");
-            }
-            Err(message) => assert_eq!(result.unwrap_err().message(), *message, "{source}"),
-        }
-    }
+    assert_cases(CASES);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! match), empty and missing containers, values that cannot be walked, and what load time
 //! refuses.
 
-use super::{Action, Value, action};
+use super::{Action, Value, action, assert_cases};
 
 /// (action, document, resulting document or failure reason)
 const CASES: &[(&str, &str, Result<&str, &str>)] = &[
@@ -348,18 +348,7 @@ const CASES: &[(&str, &str, Result<&str, &str>)] = &[
 
 #[test]
 fn wildcard_actions_apply_at_every_match_or_fail_naming_it() {
-    for (source, doc, expected) in CASES {
-        let action = action(source).unwrap_or_else(|e| panic!("{source}: {e}"));
-        let mut doc: Value = serde_json::from_str(doc).unwrap();
-        let result = action.apply(&mut doc);
-        match expected {
-            Ok(want) => {
-                assert!(result.is_ok(), "{source}: {result:?}");
-                assert_eq!(doc.to_string(), *want, "{source}");
-            }
-            Err(message) => assert_eq!(result.unwrap_err().message(), *message, "{source}"),
-        }
-    }
+    assert_cases(CASES);
 }
 
 /// The walk stops at the first failure: matches before it were changed (the rule then parks
