@@ -380,3 +380,114 @@ async fn a_copy_over_256_kib_is_parked_with_the_reason() {
         "{parked:?}"
     );
 }
+
+/// The example rule `order-total-as-string` for a queue named by its URL.
+const BILLING_RULES: &str = r#"
+[[rule]]
+name = "order-total-as-string"
+when.queue = "*/billing-*"
+when.class = "data"
+when.code = "INVALID_TYPE"
+actions = [{ op = "coerce", path = "/total", to = "number" }]
+decision = "requeue"
+"#;
+
+/// SNS fans an event out to two queues (raw delivery). The billing consumer fails on it, reports
+/// to Salvage with its own queue's URL as origin, and deletes it only after Salvage answered: the
+/// repaired copy lands back on the billing queue, and the other subscriber (audit) never sees the
+/// event a second time, as it would if the copy had gone to the topic.
+#[tokio::test]
+async fn sns_fan_out_copy_goes_back_to_the_consumers_queue_not_the_topic() {
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    // The origin queue is a URL, and rules see it as reported: this one matches it by its end.
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(&rules, BILLING_RULES).unwrap();
+    let app = app_with(&sqs, |s| s.rules.path = rules).await;
+    let (billing, audit) = (unique("billing"), unique("audit"));
+    let mut req = order_total_as_string("o-sns");
+    let body = String::from_utf8(message(&mut req).payload.clone()).unwrap();
+    // The topic, its two queues and their subscriptions, and one event published (boto3, which
+    // comes with moto: the tests need no SNS client of their own).
+    let setup = r#"
+import sys, boto3
+endpoint, billing, audit, body = sys.argv[1:5]
+kw = dict(endpoint_url=endpoint, region_name="us-east-1",
+          aws_access_key_id="test", aws_secret_access_key="test")
+sns, sqs = boto3.client("sns", **kw), boto3.client("sqs", **kw)
+topic = sns.create_topic(Name="orders-" + billing)["TopicArn"]
+for name in (billing, audit):
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn,
+                  Attributes={"RawMessageDelivery": "true"})
+sns.publish(TopicArn=topic, Message=body,
+            MessageAttributes={"x-origin": {"DataType": "String", "StringValue": "checkout"}})
+"#;
+    let status = Command::new("python3")
+        .args(["-c", setup, &sqs.endpoint, &billing, &audit, &body])
+        .status()
+        .unwrap();
+    assert!(status.success(), "SNS setup");
+
+    // The billing consumer receives the event, fails on it and reports it.
+    let billing_url = sqs.url(&billing).await;
+    let event = loop {
+        let answer = sqs
+            .client
+            .receive_message()
+            .queue_url(&billing_url)
+            .wait_time_seconds(1)
+            .message_attribute_names("All")
+            .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
+            .send()
+            .await
+            .unwrap();
+        if let Some(m) = answer.messages.unwrap_or_default().pop() {
+            break m;
+        }
+    };
+    let got = received(&event);
+    assert_eq!(
+        got.payload,
+        body.as_bytes(),
+        "raw delivery: the event itself"
+    );
+    assert_eq!(got.headers["x-origin"], "checkout");
+    let m = message(&mut req);
+    m.id = event.message_id().unwrap().to_owned();
+    m.payload = got.payload.clone();
+    m.headers = got.headers.clone().into_iter().collect();
+    to(&mut req, &billing_url);
+    let receives =
+        &event.attributes().unwrap()[&MessageSystemAttributeName::ApproximateReceiveCount];
+    req.failure.as_mut().unwrap().delivery_attempt = receives.parse().unwrap();
+    let resp = app.client().report(req).await.unwrap().into_inner();
+    assert_eq!(resp.outcome(), pb::Outcome::Requeued, "{resp:?}");
+    // Only now, Salvage having answered, the consumer deletes the event.
+    sqs.client
+        .delete_message()
+        .queue_url(&billing_url)
+        .receipt_handle(event.receipt_handle().unwrap())
+        .send()
+        .await
+        .unwrap();
+
+    let copy = sqs.read(&billing, 1).await.remove(0);
+    assert_eq!(copy.headers["salvage-tracking-id"], resp.tracking_id);
+    assert_eq!(copy.headers["x-origin"], "checkout");
+    assert_eq!(copy.id, event.message_id().unwrap());
+    let order: serde_json::Value = serde_json::from_slice(&copy.payload).unwrap();
+    assert_eq!(order["total"].to_string(), "129.90", "repaired");
+
+    // Audit got the event once, from SNS, and nothing from Salvage.
+    let audit_url = sqs.url(&audit).await;
+    let mut seen = Vec::new();
+    let until = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < until {
+        seen.extend(sqs.receive(&audit_url).await);
+    }
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0].body(), Some(body.as_str()));
+}
