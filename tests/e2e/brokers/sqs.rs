@@ -48,9 +48,14 @@ struct Moto {
 
 impl Moto {
     fn start() -> Self {
+        Self::start_with(&[], &[])
+    }
+
+    /// Start it with `queues` made, and `env` (moto's own settings) in its environment.
+    fn start_with(queues: &[String], env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (port, child) = ports::on_a_free_port("private moto_server", |port| {
-            Ok((port, spawn(dir.path(), port, &[])?))
+            Ok((port, spawn(dir.path(), port, queues, env)?))
         });
         Self {
             port,
@@ -63,7 +68,7 @@ impl Moto {
     fn restart(&mut self, queues: &[String]) {
         let (dir, port) = (self.dir.path(), self.port);
         self.child = Some(ports::on_its_port("private moto_server", port, || {
-            spawn(dir, port, queues)
+            spawn(dir, port, queues, &[])
         }));
     }
 
@@ -96,7 +101,12 @@ impl Drop for Moto {
 }
 
 /// Run moto on `port` (log: `dir/moto.log`) and wait until it listens.
-fn spawn(dir: &Path, port: u16, queues: &[String]) -> Result<Child, ports::PortTaken> {
+fn spawn(
+    dir: &Path,
+    port: u16,
+    queues: &[String],
+    env: &[(&str, &str)],
+) -> Result<Child, ports::PortTaken> {
     let log = dir.join("moto.log");
     let mark = ports::len(&log);
     let out = std::fs::OpenOptions::new()
@@ -108,6 +118,7 @@ fn spawn(dir: &Path, port: u16, queues: &[String]) -> Result<Child, ports::PortT
     let mut child = Command::new("python3")
         .args(["-c", MOTO, &port.to_string()])
         .args(queues)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(out.0)
         .stderr(out.1)
@@ -490,4 +501,42 @@ sns.publish(TopicArn=topic, Message=body,
     }
     assert_eq!(seen.len(), 1, "{seen:?}");
     assert_eq!(seen[0].body(), Some(body.as_str()));
+}
+
+/// Credentials SQS refuses are an outage, not the message's fault: the destination shows down,
+/// the copy waits in the outbox, and nothing is parked. (moto checks credentials against its IAM
+/// when `INITIAL_NO_AUTH_ACTION_COUNT` is 0; the test's keys are unknown to it.)
+#[tokio::test]
+async fn refused_credentials_are_an_outage_not_a_refusal() {
+    let queue = unique("orders");
+    let moto = Moto::start_with(
+        std::slice::from_ref(&queue),
+        &[("INITIAL_NO_AUTH_ACTION_COUNT", "0")],
+    );
+    let sqs = moto.sqs();
+    let app = app_with(&sqs, |_| {}).await;
+    let mut req = order_total_as_string("o-creds");
+    to(&mut req, &queue);
+    let resp = app.client().report(req).await.unwrap().into_inner();
+    assert_eq!(resp.outcome(), pb::Outcome::Requeued, "{resp:?}");
+    let down = crate::support::eventually(Duration::from_secs(15), || async {
+        let text = app.metrics().await;
+        text.contains("salvage_destination_up{destination=\"broker\"} 0")
+            .then_some(())
+    })
+    .await;
+    assert!(down.is_some(), "down:\n{}", app.metrics().await);
+    let ready = reqwest::get(format!("{}/readyz", app.admin_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ready.contains("SQS refused the credentials"), "{ready}");
+    // Longer than three refused attempts would take (fast_delivery: 50 ms, then 100 ms).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        app.parked(&resp.tracking_id).await.is_empty(),
+        "not parked: it waits for the credentials to be fixed"
+    );
 }

@@ -356,7 +356,7 @@ where
             let code = service.err().code();
             let status = error.raw_response().map(|r| r.status().as_u16());
             let message = service.err().message().unwrap_or(&detail);
-            if code.is_some_and(refused_credentials) {
+            if code.is_some_and(refused_credentials) || matches!(status, Some(401 | 403)) {
                 tracing::error!(
                     code,
                     "SQS refused Salvage's credentials: check the destination's credential \
@@ -365,20 +365,24 @@ where
             }
             classify(queue, code, status.unwrap_or(0), message)
         }
-        SdkError::ConstructionFailure(_) => {
-            // Typically no credentials found in the chain: nothing SQS said about the message.
-            tracing::error!(
-                error = %detail,
-                "cannot make an SQS request (credentials, region or endpoint)"
-            );
-            PublishError::Unavailable(format!("cannot make an SQS request: {detail}"))
+        _ => {
+            // No answer from SQS: nothing it said about the message. No credentials found in the
+            // chain (or a request that cannot be made) needs an operator; the rest may pass.
+            let construction = matches!(error, SdkError::ConstructionFailure(_));
+            if construction || detail.contains("credentials") {
+                tracing::error!(
+                    error = %detail,
+                    "cannot make an SQS request: check the destination's credential chain, \
+                     region and endpoint"
+                );
+            }
+            PublishError::Unavailable(format!("SQS unreachable: {detail}"))
         }
-        _ => PublishError::Unavailable(format!("SQS unreachable: {detail}")),
     }
 }
 
 /// SQS's answer: a missing queue and other 4xx are `Rejected`; throttling, refused credentials
-/// and 5xx are `Unavailable`.
+/// (by code, or any 401 and 403) and 5xx are `Unavailable`.
 fn classify(queue: &str, code: Option<&str>, status: u16, message: &str) -> PublishError {
     let code_text = code.unwrap_or("no error code");
     match code {
@@ -391,6 +395,10 @@ fn classify(queue: &str, code: Option<&str>, status: u16, message: &str) -> Publ
         ) => PublishError::Unavailable(format!("SQS throttled the send ({code_text})")),
         Some(c) if refused_credentials(c) => PublishError::Unavailable(format!(
             "SQS refused the credentials ({c}): {message}"
+        )),
+        // Without a code SQS recognises (an error page from a proxy or an emulator's auth).
+        _ if status == 401 || status == 403 => PublishError::Unavailable(format!(
+            "SQS refused the credentials ({code_text}, {status}): {message}"
         )),
         _ if status >= 500 || status == 0 => {
             PublishError::Unavailable(format!("SQS failed ({code_text}, {status}): {message}"))
@@ -603,6 +611,7 @@ mod tests {
         ] {
             assert!(!rejected(Some(code), 400), "{code}");
         }
+        assert!(!rejected(None, 403), "refused credentials without a code");
         assert!(!rejected(Some("InternalError"), 500));
         assert!(!rejected(None, 503));
         assert!(!rejected(None, 0), "no status: no answer");
