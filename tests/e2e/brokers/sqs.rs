@@ -15,7 +15,9 @@ use std::{
 use aws_sdk_sqs::{
     Client,
     config::{BehaviorVersion, Credentials, Region},
-    types::{Message, MessageSystemAttributeName, QueueAttributeName},
+    types::{
+        DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName, QueueAttributeName,
+    },
 };
 use salvage::{
     config::DestinationSettings,
@@ -165,16 +167,17 @@ impl Sqs {
             return Vec::new();
         };
         let messages = answer.messages.unwrap_or_default();
-        for m in &messages {
-            if let Some(handle) = m.receipt_handle() {
-                let _ = self
-                    .client
-                    .delete_message()
-                    .queue_url(url)
-                    .receipt_handle(handle)
-                    .send()
-                    .await;
-            }
+        let entries = messages.iter().enumerate().filter_map(|(i, m)| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .set_receipt_handle(m.receipt_handle().map(str::to_owned))
+                .build()
+                .ok()
+        });
+        let entries: Vec<_> = entries.collect();
+        if !entries.is_empty() {
+            let delete = self.client.delete_message_batch().queue_url(url);
+            let _ = delete.set_entries(Some(entries)).send().await;
         }
         messages
     }
@@ -279,7 +282,7 @@ async fn resubmit_run_says_what_became_of_its_copies() {
 #[tokio::test]
 async fn failing_every_copy_at_once_loses_nothing() {
     let moto = Moto::start();
-    super::race::failing_every_copy_at_once_loses_nothing(&moto.sqs(), 200).await;
+    super::race::failing_every_copy_at_once_loses_nothing(&moto.sqs(), 1000).await;
 }
 
 #[tokio::test]
