@@ -33,6 +33,8 @@ registry::brokers! {
     "nats" => Nats(nats::{NatsSettings, NatsPublisher}),
     /// Produce to Kafka with an idempotent producer and `acks=all`.
     "kafka" => Kafka(kafka::{KafkaSettings, KafkaPublisher}),
+    /// Send to Amazon SQS (the consumer's own queue) and wait for its message id.
+    "sqs" => Sqs(sqs::{SqsSettings, SqsPublisher}),
 }
 
 impl Default for DestinationSettings {
@@ -127,12 +129,18 @@ mod tests {
     /// A build without a broker's feature refuses a configuration naming that broker, and says
     /// which feature it needs (`cargo test --no-default-features --lib destinations`; CI runs it).
     #[test]
-    #[cfg(not(all(feature = "rabbitmq", feature = "nats", feature = "kafka")))]
+    #[cfg(not(all(
+        feature = "rabbitmq",
+        feature = "nats",
+        feature = "kafka",
+        feature = "sqs"
+    )))]
     fn a_destination_without_its_feature_is_refused_with_the_feature_named() {
         let toml = "[destinations.redis]\ntype = \"redis_streams\"\n\
                     [destinations.rabbit]\ntype = \"rabbitmq\"\nurl = \"amqp://x\"\n\
                     [destinations.jet]\ntype = \"nats\"\nurl = \"nats://x\"\n\
-                    [destinations.log]\ntype = \"kafka\"\nbrokers = \"127.0.0.1:9\"\n";
+                    [destinations.log]\ntype = \"kafka\"\nbrokers = \"127.0.0.1:9\"\n\
+                    [destinations.sqs]\ntype = \"sqs\"\nregion = \"eu-west-1\"\n";
         // Refused when the settings are loaded (so `salvage check` refuses it too).
         let Err(e) = crate::config::Settings::parse(toml, [], std::path::Path::new("t.toml"))
         else {
@@ -143,17 +151,23 @@ mod tests {
     }
 
     #[test]
-    #[cfg(all(feature = "rabbitmq", feature = "nats", feature = "kafka"))]
+    #[cfg(all(
+        feature = "rabbitmq",
+        feature = "nats",
+        feature = "kafka",
+        feature = "sqs"
+    ))]
     fn every_destination_type_builds_with_the_default_features() {
         let toml = "[destinations.redis]\ntype = \"redis_streams\"\n\
                     [destinations.rabbit]\ntype = \"rabbitmq\"\nurl = \"amqp://x\"\n\
                     [destinations.jet]\ntype = \"nats\"\nurl = \"nats://x\"\n\
-                    [destinations.log]\ntype = \"kafka\"\nbrokers = \"127.0.0.1:9\"\n";
+                    [destinations.log]\ntype = \"kafka\"\nbrokers = \"127.0.0.1:9\"\n\
+                    [destinations.sqs]\ntype = \"sqs\"\nregion = \"eu-west-1\"\n";
         let settings = crate::config::Settings::parse(toml, [], std::path::Path::new("t.toml"))
             .unwrap_or_else(|e| panic!("{e}"));
         let d = super::Destinations::build(&settings.destinations, true)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(d.names(), ["jet", "log", "rabbit", "redis"]);
+        assert_eq!(d.names(), ["jet", "log", "rabbit", "redis", "sqs"]);
         assert!(
             d.iter()
                 .all(|d| d.name() == "redis" || d.requeue_mode() == super::RequeueMode::Outbox)
