@@ -6,7 +6,7 @@
 use std::{
     collections::HashMap,
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -68,44 +68,28 @@ impl Tansu {
 /// cannot bind its port logs the error and may go on running: it is killed then.
 fn spawn_tansu(dir: &Path, port: u16) -> Result<Child, ports::PortTaken> {
     let url = format!("tcp://127.0.0.1:{port}");
-    let log = dir.join("tansu.log");
-    let mark = ports::len(&log);
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .and_then(|file| Ok((file.try_clone()?, file)))
-        .unwrap();
-    let mut child = Command::new("tansu")
-        .args([
-            "broker",
-            "--listener-url",
-            &url,
-            "--advertised-listener-url",
-            &url,
-            "--storage-engine",
-            "memory://tansu/",
-        ])
-        .current_dir(dir)
-        .env(
-            "RUST_LOG",
-            std::env::var("TANSU_LOG").unwrap_or_else(|_| "warn".to_owned()),
-        )
-        .stdin(Stdio::null())
-        .stdout(out.0)
-        .stderr(out.1)
-        .spawn()
-        .expect("tansu on PATH (cargo install tansu --features dynostore --locked)");
-    let pid = child.id();
-    ports::await_ready(
-        &format!("tansu on port {port}"),
-        &mut child,
+    ports::spawn_listening(
+        Command::new("tansu")
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+                "--storage-engine",
+                "memory://tansu/",
+            ])
+            .current_dir(dir)
+            .env(
+                "RUST_LOG",
+                std::env::var("TANSU_LOG").unwrap_or_else(|_| "warn".to_owned()),
+            ),
+        "tansu",
+        port,
+        &dir.join("tansu.log"),
         Duration::from_secs(10),
-        || ports::read_from(&log, mark),
-        || ports::listens(pid, port),
-        ports::kill,
-    )?;
-    Ok(child)
+        "cargo install tansu --features dynostore --locked",
+    )
 }
 
 impl Drop for Tansu {

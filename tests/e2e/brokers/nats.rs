@@ -3,7 +3,7 @@
 
 use std::{
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     time::Duration,
 };
 
@@ -193,32 +193,16 @@ impl PrivateNats {
 
 /// Run nats-server with JetStream on `port`, its data in `dir/js`, and wait until it listens.
 fn spawn(dir: &Path, port: u16) -> Result<Child, ports::PortTaken> {
-    let log = dir.join("nats.log");
-    let mark = ports::len(&log);
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .and_then(|file| Ok((file.try_clone()?, file)))
-        .unwrap();
-    let mut child = Command::new("nats-server")
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(dir.join("js"))
-        .stdin(Stdio::null())
-        .stdout(out.0)
-        .stderr(out.1)
-        .spawn()
-        .expect("nats-server on PATH (apt-get install nats-server)");
-    let pid = child.id();
-    ports::await_ready(
-        &format!("private nats-server on port {port}"),
-        &mut child,
+    ports::spawn_listening(
+        Command::new("nats-server")
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .arg(dir.join("js")),
+        "private nats-server",
+        port,
+        &dir.join("nats.log"),
         Duration::from_secs(10),
-        || ports::read_from(&log, mark),
-        || ports::listens(pid, port),
-        ports::kill,
-    )?;
-    Ok(child)
+        "apt-get install nats-server",
+    )
 }
 
 impl Drop for PrivateNats {

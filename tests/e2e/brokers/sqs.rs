@@ -7,7 +7,7 @@
 use std::{
     collections::HashMap,
     path::Path,
-    process::{Child, Command, Stdio},
+    process::{Child, Command},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
@@ -109,33 +109,17 @@ fn spawn(
     queues: &[String],
     env: &[(&str, &str)],
 ) -> Result<Child, ports::PortTaken> {
-    let log = dir.join("moto.log");
-    let mark = ports::len(&log);
-    let out = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log)
-        .and_then(|file| Ok((file.try_clone()?, file)))
-        .unwrap();
-    let mut child = Command::new("python3")
-        .args(["-c", MOTO, &port.to_string()])
-        .args(queues)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(out.0)
-        .stderr(out.1)
-        .spawn()
-        .expect("python3 on PATH with moto[server] (pip install 'moto[server]')");
-    let pid = child.id();
-    ports::await_ready(
-        &format!("private moto_server on port {port}"),
-        &mut child,
+    ports::spawn_listening(
+        Command::new("python3")
+            .args(["-c", MOTO, &port.to_string()])
+            .args(queues)
+            .envs(env.iter().copied()),
+        "private moto_server",
+        port,
+        &dir.join("moto.log"),
         Duration::from_secs(30),
-        || ports::read_from(&log, mark),
-        || ports::listens(pid, port),
-        ports::kill,
-    )?;
-    Ok(child)
+        "python3 on PATH with moto[server]: pip install 'moto[server]'",
+    )
 }
 
 #[derive(Clone)]

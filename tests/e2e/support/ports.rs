@@ -90,6 +90,42 @@ pub fn says_port_taken(output: &str) -> bool {
     .any(|words| output.contains(words))
 }
 
+/// Spawn `cmd` (a server told to listen on `port`), its stdout and stderr appended to `log`,
+/// and wait up to `timeout` until it listens there ([`await_ready`] on this start's output).
+/// `what` names it in panics; `missing` says how to install it when it cannot be spawned.
+pub fn spawn_listening(
+    cmd: &mut std::process::Command,
+    what: &str,
+    port: u16,
+    log: &Path,
+    timeout: Duration,
+    missing: &str,
+) -> Result<Child, PortTaken> {
+    let mark = len(log);
+    let out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .and_then(|file| Ok((file.try_clone()?, file)))
+        .unwrap();
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(out.0)
+        .stderr(out.1)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e} ({missing})"));
+    let pid = child.id();
+    await_ready(
+        &format!("{what} on port {port}"),
+        &mut child,
+        timeout,
+        || read_from(log, mark),
+        || listens(pid, port),
+        kill,
+    )?;
+    Ok(child)
+}
+
 /// Wait up to `timeout` until `ready()`, checking `child` and its output (`output()`, this
 /// start's only) meanwhile. `Err(PortTaken)` as soon as the output says the port was taken
 /// (the child is then killed with `kill`, as a server may go on without its listener);
