@@ -527,3 +527,52 @@ async fn refused_credentials_are_an_outage_not_a_refusal() {
         "not parked: it waits for the credentials to be fixed"
     );
 }
+
+/// A FIFO copy sent twice (the relay's retry after a lost answer) is stored once: its
+/// `MessageDeduplicationId` is the tracking id, and SQS drops the second send within its 5-minute
+/// window. A different copy of the same message (a new tracking id) is a new message.
+#[tokio::test]
+async fn a_fifo_copy_sent_twice_is_stored_once() {
+    use salvage::destinations::{
+        publish::{Broker as _, Outgoing, Publisher as _},
+        sqs::SqsPublisher,
+    };
+    let moto = Moto::start();
+    let sqs = moto.sqs();
+    let queue = format!("{}.fifo", unique("orders"));
+    sqs.create(&queue).await;
+    let DestinationSettings::Sqs(settings) = sqs.destination() else {
+        unreachable!()
+    };
+    let publisher = SqsPublisher::new(&settings);
+    let copy = |tracking_id: &str| Outgoing {
+        tracking_id: tracking_id.to_owned(),
+        message: salvage_model_message(&queue, tracking_id),
+    };
+    for tracking_id in ["t-1", "t-1", "t-2"] {
+        publisher.publish(&copy(tracking_id)).await.unwrap();
+    }
+    let url = sqs.url(&queue).await;
+    let mut got = Vec::new();
+    let until = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < until {
+        got.extend(sqs.receive(&url).await.iter().map(received));
+    }
+    let tracking: Vec<&str> = got
+        .iter()
+        .map(|r| r.headers["salvage-tracking-id"].as_str())
+        .collect();
+    assert_eq!(tracking, ["t-1", "t-2"], "the second t-1 was dropped");
+}
+
+/// One copy of message `o-1` for `queue`, tagged with `tracking_id`.
+fn salvage_model_message(queue: &str, tracking_id: &str) -> salvage_model::Message {
+    salvage_model::Message {
+        id: "o-1".to_owned(),
+        queue: queue.to_owned(),
+        payload: br#"{"total":1}"#.to_vec(),
+        partition_key: "customer-7".to_owned(),
+        headers: [("salvage-tracking-id".to_owned(), tracking_id.to_owned())].into(),
+        ..Default::default()
+    }
+}
