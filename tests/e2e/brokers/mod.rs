@@ -3,7 +3,8 @@
         feature = "rabbitmq",
         feature = "nats",
         feature = "kafka",
-        feature = "sqs"
+        feature = "sqs",
+        feature = "activemq"
     )),
     allow(
         dead_code,
@@ -12,10 +13,13 @@
 )]
 
 //! One conformance suite for every broker destination: the same cases run against RabbitMQ, NATS
-//! JetStream, Kafka (tansu) and Amazon SQS (moto), each a real server or emulator. Tests on the
-//! shared local servers isolate themselves with unique queue/stream names; the outage test starts
-//! a private server on a free port (SQS: every test starts its own moto).
+//! JetStream, Kafka (tansu), Amazon SQS (moto) and ActiveMQ (Debian's), each a real server or
+//! emulator. Tests on the shared local servers isolate themselves with unique queue/stream names;
+//! the outage test starts a private server on a free port (SQS and ActiveMQ: every test starts
+//! its own).
 
+#[cfg(feature = "activemq")]
+mod activemq;
 #[cfg(feature = "kafka")]
 mod kafka;
 #[cfg(feature = "nats")]
@@ -143,7 +147,12 @@ pub async fn repaired_message_arrives_exactly(broker: &impl Broker) {
 /// Messages with one partition key arrive in the order they were reported. (Not SQS's case: it
 /// keeps order only in FIFO queues, per group; `sqs.rs` has its own test.)
 #[cfg_attr(
-    not(any(feature = "rabbitmq", feature = "nats", feature = "kafka")),
+    not(any(
+        feature = "rabbitmq",
+        feature = "nats",
+        feature = "kafka",
+        feature = "activemq"
+    )),
     allow(dead_code, reason = "SQS runs its FIFO variant")
 )]
 pub async fn one_key_keeps_its_order(broker: &impl Broker) {

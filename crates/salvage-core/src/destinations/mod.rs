@@ -35,6 +35,8 @@ registry::brokers! {
     "kafka" => Kafka(kafka::{KafkaSettings, KafkaPublisher}),
     /// Send to Amazon SQS (the consumer's own queue) and wait for its message id.
     "sqs" => Sqs(sqs::{SqsSettings, SqsPublisher}),
+    /// Send to ActiveMQ over STOMP (a persistent send) and wait for its receipt.
+    "activemq" => Activemq(activemq::{ActiveMqSettings, ActiveMqPublisher}),
 }
 
 impl Default for DestinationSettings {
@@ -133,14 +135,16 @@ mod tests {
         feature = "rabbitmq",
         feature = "nats",
         feature = "kafka",
-        feature = "sqs"
+        feature = "sqs",
+        feature = "activemq"
     )))]
     fn a_destination_without_its_feature_is_refused_with_the_feature_named() {
         let toml = "[destinations.redis]\ntype = \"redis_streams\"\n\
                     [destinations.rabbit]\ntype = \"rabbitmq\"\nurl = \"amqp://x\"\n\
                     [destinations.jet]\ntype = \"nats\"\nurl = \"nats://x\"\n\
                     [destinations.log]\ntype = \"kafka\"\nbrokers = \"127.0.0.1:9\"\n\
-                    [destinations.sqs]\ntype = \"sqs\"\nregion = \"eu-west-1\"\n";
+                    [destinations.sqs]\ntype = \"sqs\"\nregion = \"eu-west-1\"\n\
+                    [destinations.amq]\ntype = \"activemq\"\nurl = \"tcp://127.0.0.1:9\"\n";
         // Refused when the settings are loaded (so `salvage check` refuses it too).
         let Err(e) = crate::config::Settings::parse(toml, [], std::path::Path::new("t.toml"))
         else {
@@ -155,19 +159,21 @@ mod tests {
         feature = "rabbitmq",
         feature = "nats",
         feature = "kafka",
-        feature = "sqs"
+        feature = "sqs",
+        feature = "activemq"
     ))]
     fn every_destination_type_builds_with_the_default_features() {
         let toml = "[destinations.redis]\ntype = \"redis_streams\"\n\
                     [destinations.rabbit]\ntype = \"rabbitmq\"\nurl = \"amqp://x\"\n\
                     [destinations.jet]\ntype = \"nats\"\nurl = \"nats://x\"\n\
                     [destinations.log]\ntype = \"kafka\"\nbrokers = \"127.0.0.1:9\"\n\
-                    [destinations.sqs]\ntype = \"sqs\"\nregion = \"eu-west-1\"\n";
+                    [destinations.sqs]\ntype = \"sqs\"\nregion = \"eu-west-1\"\n\
+                    [destinations.amq]\ntype = \"activemq\"\nurl = \"tcp://127.0.0.1:9\"\n";
         let settings = crate::config::Settings::parse(toml, [], std::path::Path::new("t.toml"))
             .unwrap_or_else(|e| panic!("{e}"));
         let d = super::Destinations::build(&settings.destinations, true)
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(d.names(), ["jet", "log", "rabbit", "redis", "sqs"]);
+        assert_eq!(d.names(), ["amq", "jet", "log", "rabbit", "redis", "sqs"]);
         assert!(
             d.iter()
                 .all(|d| d.name() == "redis" || d.requeue_mode() == super::RequeueMode::Outbox)
