@@ -480,30 +480,3 @@ async fn parks_in_several_buckets_make_one_group_and_reach_the_watch() {
         .collect();
     assert!(tagged.len() > 1, "parks from several buckets: {seen:?}");
 }
-
-/// Sign in to the console with the operator token: the session cookie.
-async fn console_sign_in(app: &TestApp) -> String {
-    let r = reqwest::Client::new()
-        .post(format!("{}/console/api/session", app.admin_url))
-        .header("content-type", "application/json")
-        .body(json!({ "token": OPERATOR }).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "sign-in");
-    let cookie = r.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_owned()
-}
-
-/// `GET /console/api/<path>` with the session `cookie`: its JSON.
-async fn console_get(app: &TestApp, cookie: &str, path: &str, query: &[(&str, &str)]) -> Value {
-    let r = reqwest::Client::new()
-        .get(format!("{}/console/api/{path}", app.admin_url))
-        .query(query)
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "GET {path}");
-    serde_json::from_str(&r.text().await.unwrap()).unwrap()
-}

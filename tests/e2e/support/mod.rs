@@ -566,3 +566,35 @@ pub async fn history_holding(
     }
     panic!("no message state holds {tracking_id}");
 }
+
+/// Sign in to the console with the operator token: the session cookie.
+pub async fn console_sign_in(app: &TestApp) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{}/console/api/session", app.admin_url))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({ "token": OPERATOR }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "sign-in");
+    let cookie = r.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+/// `GET /console/api/<path>` with the session `cookie`: its JSON.
+pub async fn console_get(
+    app: &TestApp,
+    cookie: &str,
+    path: &str,
+    query: &[(&str, &str)],
+) -> serde_json::Value {
+    let r = reqwest::Client::new()
+        .get(format!("{}/console/api/{path}", app.admin_url))
+        .query(query)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "GET {path}");
+    serde_json::from_str(&r.text().await.unwrap()).unwrap()
+}

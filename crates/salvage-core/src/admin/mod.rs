@@ -1,6 +1,7 @@
 //! The admin HTTP server: `/metrics` (Prometheus text), `/healthz` (the process is up; it never
-//! waits on Redis) and `/readyz` (ready only while Redis answers and has room for writes, no
-//! broker destination is down, and the application is not stopping). `serve.rs` serves them (and
+//! waits on Redis) and `/readyz` (ready means "can accept reports": Redis answers and has room
+//! for writes, and the application is not stopping). A broker destination that is down does not
+//! make it unready (reports still succeed; copies wait in the outbox): its body names it. `serve.rs` serves them (and
 //! the console) with TLS and timeouts.
 
 pub mod config;
@@ -75,22 +76,28 @@ async fn ready(State(s): State<AdminState>) -> (StatusCode, String) {
     }
     match tokio::time::timeout(Duration::from_secs(1), s.store.ping()).await {
         Ok(Ok(())) => {
-            // A broker that is down does not stop reports (they wait in its outbox), but the
-            // operator should see it here as well as in `salvage_destination_up`.
+            // A broker that is down does not stop reports (they wait in its outbox), so the
+            // sidecar stays ready (an unready sidecar takes its consumer's pod out of service);
+            // the operator sees it here as well as in `salvage_destination_up`.
             let down: Vec<String> = s
                 .destinations
                 .iter()
                 .filter_map(|d| {
                     let h = d.health()?;
-                    (!h.up).then(|| format!("destination {}: down ({})\n", d.name(), h.last_error))
+                    (h.up == Some(false)).then(|| {
+                        format!(
+                            "destination {}: down ({}); reports are accepted, copies wait in \
+                             its outbox\n",
+                            d.name(),
+                            h.last_error
+                        )
+                    })
                 })
                 .collect();
             if let Some(full) = out_of_memory(&s.store).await {
                 (StatusCode::SERVICE_UNAVAILABLE, full)
-            } else if down.is_empty() {
-                (StatusCode::OK, "ready\n".to_owned())
             } else {
-                (StatusCode::SERVICE_UNAVAILABLE, down.concat())
+                (StatusCode::OK, format!("ready\n{}", down.concat()))
             }
         }
         Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("redis: {e}\n")),

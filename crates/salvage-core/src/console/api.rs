@@ -94,12 +94,11 @@ pub(super) async fn overview(State(s): State<ConsoleState>, headers: HeaderMap) 
             .outbox
             .iter()
             .map(|(d, pending)| {
-                let up = s
-                    .lot
-                    .destinations()
-                    .get(d)
-                    .and_then(|d| d.health())
-                    .is_none_or(|h| h.up);
+                // true, false, or null: a broker not tried yet (Redis Streams is always up).
+                let up = match s.lot.destinations().get(d).and_then(|d| d.health()) {
+                    Some(h) => h.up,
+                    None => Some(true),
+                };
                 json!({"destination": d, "pending": pending, "up": up})
             })
             .collect();

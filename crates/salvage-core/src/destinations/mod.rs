@@ -81,8 +81,8 @@ pub trait Destination: Send + Sync + std::fmt::Debug {
 /// A broker destination's reachability.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DestinationHealth {
-    /// Whether the last publish reached the broker.
-    pub up: bool,
+    /// Whether the last publish reached the broker; `None` (unknown) until the first attempt.
+    pub up: Option<bool>,
     /// Why not, when down.
     pub last_error: String,
 }

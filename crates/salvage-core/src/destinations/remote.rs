@@ -273,7 +273,7 @@ impl Destination for Remote {
     fn health(&self) -> Option<DestinationHealth> {
         let s = self.state.lock().ok()?;
         Some(DestinationHealth {
-            up: s.up.unwrap_or(true),
+            up: s.up,
             last_error: s.last_error.clone(),
         })
     }

@@ -108,8 +108,9 @@ impl Relay {
                     first_error.get_or_insert(e);
                 }
             }
-            if let Some(h) = dest.health() {
-                self.metrics.set_destination_up(dest.name(), h.up);
+            // Unknown until the first delivery attempt: no sample until then, rather than "up".
+            if let Some(up) = dest.health().and_then(|h| h.up) {
+                self.metrics.set_destination_up(dest.name(), up);
             }
         }
         match first_error {

@@ -57,7 +57,8 @@ function renderOverview(o) {
         section('Outbox', table({ id: 'outbox' }, ['Destination', 'Pending', 'State'], list(o.outbox).map((d) =>
           h('tr', { dataset: { destination: d.destination } },
             h('td', {}, txt(d.destination)), h('td', { class: 'num' }, txt(d.pending)),
-            h('td', {}, h('span', { class: d.up ? 'badge up' : 'badge down' }, d.up ? 'up' : 'down')))),
+            h('td', {}, h('span', { class: d.up === null ? 'badge' : d.up ? 'badge up' : 'badge down' },
+              d.up === null ? 'unknown' : d.up ? 'up' : 'down')))),
         'No destinations.')))),
     section('Runs', table({ id: 'runs' }, ['Run', 'Kind', 'State', 'Progress', 'By', 'Started', ''],
       list(o.runs).map(runRow), 'No recent runs.')),
