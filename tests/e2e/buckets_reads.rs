@@ -12,7 +12,7 @@ use redis::AsyncCommands;
 use salvage::proto::v1::{
     self as pb, ParkingLotEvent, list_groups_request::Sort, parking_lot_event::Kind,
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use tonic::Streaming;
 
 use crate::support::{

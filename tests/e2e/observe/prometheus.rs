@@ -66,6 +66,8 @@ async fn dashboard_and_alert_queries_find_their_series_in_prometheus() {
 
     generate_traffic(&app).await;
     await_exported(&app, &checks).await;
+    // With every kind of series there, the exposition passes promtool's lint.
+    promtool_check_metrics(&app.metrics().await);
     // Last, as Redis stays down: the Redis error counter, and redis_up 0.
     tokio::task::block_in_place(|| app.redis.stop());
     await_metric(&app.admin_url, "salvage_redis_up", |v| v == 0.0).await;
@@ -73,6 +75,38 @@ async fn dashboard_and_alert_queries_find_their_series_in_prometheus() {
     await_series(&prometheus, &checks).await;
     // The alerts see the outage (pending: they wait a minute or more before firing).
     await_alerts(&prometheus, &["SalvageRedisDown", "SalvageRedisErrors"]).await;
+}
+
+/// `promtool check metrics` on a `/metrics` text: types, names and help texts as Prometheus
+/// expects them (a counter named `_total`, no counter typed as a gauge, ...); panics with its
+/// findings.
+fn promtool_check_metrics(text: &str) {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run promtool (is it on PATH?): {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let findings = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success() && findings.trim().is_empty(),
+        "promtool check metrics ({}):\n{findings}",
+        out.status
+    );
+    assert!(text.contains("# TYPE process_cpu_seconds_total counter"));
 }
 
 /// Every target of the dashboard, and its template variables' queries.

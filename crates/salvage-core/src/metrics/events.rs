@@ -4,7 +4,7 @@ use std::{collections::HashSet, sync::Arc};
 
 use metrics::{Key, Label, Recorder, SharedString};
 
-use super::{Metrics, names::*, process};
+use super::{Metrics, names::*};
 
 impl Metrics {
     /// A report answered with `outcome`.
@@ -254,26 +254,6 @@ impl Metrics {
             before.clear();
         }
         before.extend(seen);
-    }
-
-    /// The process figures (CPU, memory, file descriptors), where the OS provides them.
-    pub fn set_process_stats(&self) {
-        let Some(p) = process::read() else { return };
-        #[allow(
-            clippy::cast_precision_loss,
-            reason = "metric values: counts and durations far below 2^52"
-        )]
-        let f = |n: u64| n as f64;
-        self.gauge(PROCESS_CPU_SECONDS_TOTAL, vec![])
-            .set(p.cpu_seconds);
-        self.gauge(PROCESS_RESIDENT_MEMORY_BYTES, vec![])
-            .set(f(p.resident_bytes));
-        self.gauge(PROCESS_VIRTUAL_MEMORY_BYTES, vec![])
-            .set(f(p.virtual_bytes));
-        self.gauge(PROCESS_OPEN_FDS, vec![]).set(f(p.open_fds));
-        self.gauge(PROCESS_MAX_FDS, vec![]).set(f(p.max_fds));
-        self.gauge(PROCESS_START_TIME_SECONDS, vec![])
-            .set(p.start_time_seconds);
     }
 
     /// Parked messages resolved (`outcome`: resubmitted, retriaged, discarded, expired), with

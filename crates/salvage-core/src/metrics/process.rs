@@ -1,7 +1,72 @@
 //! The standard process metrics (`process_cpu_seconds_total`, `process_resident_memory_bytes`,
-//! ...), read from `/proc/self` on Linux. Elsewhere they are simply absent.
+//! ...), read from `/proc/self` on Linux at each scrape and written as Prometheus text by
+//! [`exposition`], with their standard types (`process_cpu_seconds_total` is a counter: the
+//! recorder's counters hold integers only). Elsewhere they are simply absent.
 
-use std::sync::OnceLock;
+use std::{fmt::Write as _, sync::OnceLock};
+
+use super::names::{
+    PROCESS_CPU_SECONDS_TOTAL, PROCESS_MAX_FDS, PROCESS_OPEN_FDS, PROCESS_RESIDENT_MEMORY_BYTES,
+    PROCESS_START_TIME_SECONDS, PROCESS_VIRTUAL_MEMORY_BYTES,
+};
+
+/// This process's figures as Prometheus text (empty where `/proc` is not there).
+pub(super) fn exposition() -> String {
+    let Some(p) = read() else {
+        return String::new();
+    };
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "metric values: counts and sizes far below 2^52"
+    )]
+    let f = |n: u64| n as f64;
+    let rows: [(&str, &str, &str, f64); 6] = [
+        (
+            PROCESS_CPU_SECONDS_TOTAL,
+            "counter",
+            "User and system CPU time, in seconds.",
+            p.cpu_seconds,
+        ),
+        (
+            PROCESS_RESIDENT_MEMORY_BYTES,
+            "gauge",
+            "Resident memory, in bytes.",
+            f(p.resident_bytes),
+        ),
+        (
+            PROCESS_VIRTUAL_MEMORY_BYTES,
+            "gauge",
+            "Virtual memory, in bytes.",
+            f(p.virtual_bytes),
+        ),
+        (
+            PROCESS_OPEN_FDS,
+            "gauge",
+            "Open file descriptors.",
+            f(p.open_fds),
+        ),
+        (
+            PROCESS_MAX_FDS,
+            "gauge",
+            "The open file descriptor limit.",
+            f(p.max_fds),
+        ),
+        (
+            PROCESS_START_TIME_SECONDS,
+            "gauge",
+            "Process start time, in seconds since the Unix epoch.",
+            p.start_time_seconds,
+        ),
+    ];
+    let mut out = String::new();
+    for (name, kind, help, value) in rows {
+        let _ = write!(
+            out,
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n\n"
+        );
+    }
+    out
+}
 
 /// One reading.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -76,6 +141,18 @@ fn boot_time() -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_exposition_types_cpu_time_as_a_counter() {
+        let text = super::exposition();
+        assert!(
+            text.contains("# TYPE process_cpu_seconds_total counter\nprocess_cpu_seconds_total "),
+            "{text}"
+        );
+        assert!(text.contains("# TYPE process_open_fds gauge\n"), "{text}");
+        assert_eq!(text.matches("# TYPE ").count(), 6, "{text}");
+    }
+
     #[test]
     #[cfg(target_os = "linux")]
     fn reads_this_process() {

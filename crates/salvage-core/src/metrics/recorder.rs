@@ -159,18 +159,6 @@ impl Metrics {
             PARKED_TOP_GROUP_MESSAGES,
             "Parked messages of the largest failure groups (others read 0).",
         );
-        g(
-            PROCESS_CPU_SECONDS_TOTAL,
-            "User and system CPU time, in seconds.",
-        );
-        g(PROCESS_RESIDENT_MEMORY_BYTES, "Resident memory, in bytes.");
-        g(PROCESS_VIRTUAL_MEMORY_BYTES, "Virtual memory, in bytes.");
-        g(PROCESS_OPEN_FDS, "Open file descriptors.");
-        g(PROCESS_MAX_FDS, "The open file descriptor limit.");
-        g(
-            PROCESS_START_TIME_SECONDS,
-            "Process start time, in seconds since the Unix epoch.",
-        );
         r.describe_histogram(
             PARKED_RESOLUTION_SECONDS.into(),
             Some(Unit::Seconds),
@@ -190,7 +178,9 @@ impl Metrics {
 
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
-        self.handle.render()
+        let mut text = self.handle.render();
+        text.push_str(&super::process::exposition());
+        text
     }
 
     /// Drain histogram samples into buckets; call periodically.

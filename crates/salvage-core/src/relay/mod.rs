@@ -164,7 +164,6 @@ pub async fn poll_stats<F>(
             }
         };
         metrics.set_redis_up(up);
-        metrics.set_process_stats();
         // Once stopping, health stays NOT_SERVING: do not let a late poll flip it back.
         if !shutdown.is_triggered() {
             on_redis(up).await;
