@@ -94,3 +94,39 @@ fn every_alert_has_a_firing_and_a_quiet_unit_test() {
         }
     }
 }
+
+/// Every alert links its section of `docs/runbooks.md` (`runbook_url`, under the external label
+/// `salvage_runbooks` when set), and that section exists and holds the alert's runbook text.
+#[test]
+fn every_alert_links_its_runbook_section() {
+    let runbooks = std::fs::read_to_string(dashboards_dir().join("../docs/runbooks.md")).unwrap();
+    let alerts = std::fs::read_to_string(dashboards_dir().join("alerts.yml")).unwrap();
+    let mut current = None;
+    let mut seen = 0;
+    for line in alerts.lines() {
+        let line = line.trim();
+        if let Some(name) = line.strip_prefix("- alert:") {
+            current = Some(name.trim().to_owned());
+        }
+        if let Some(url) = line.strip_prefix("runbook_url:") {
+            let name = current.take().expect("a runbook_url outside an alert");
+            let want = format!(
+                "'{{{{ or $externalLabels.salvage_runbooks \"docs/runbooks.md\" }}}}#{}'",
+                name.to_lowercase()
+            );
+            assert_eq!(url.trim(), want, "{name}");
+            assert!(
+                runbooks.contains(&format!("\n## {name}\n")),
+                "docs/runbooks.md has no section for {name}"
+            );
+            seen += 1;
+        }
+    }
+    let alert_count = alerts.matches("- alert:").count();
+    assert_eq!(seen, alert_count, "every alert has a runbook_url");
+    assert_eq!(
+        runbooks.matches("\n## ").count(),
+        alert_count,
+        "one section per alert"
+    );
+}

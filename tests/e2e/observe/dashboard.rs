@@ -1,7 +1,7 @@
 //! The dashboard's structure: what Grafana needs to import it, and what makes it usable: every
 //! panel described, on the `${datasource}` variable, with a unit and thresholds, laid out on the
-//! 24-column grid without overlaps, and every query filtered by the `$instance` (and `$queue`)
-//! variables.
+//! 24-column grid without overlaps, and every query filtered by the `$job` and `$instance` (and
+//! `$queue`) variables.
 
 use std::collections::HashSet;
 
@@ -33,11 +33,39 @@ fn dashboard_has_what_grafana_needs_to_import_it() {
     let ds = var("datasource");
     assert_eq!(ds["type"], "datasource");
     assert_eq!(ds["query"], "prometheus");
+    // Grafana's import asks for the data source (`__inputs`), which becomes the variable's
+    // default; `__requires` names every panel type used.
+    assert_eq!(
+        d["__inputs"],
+        json!([{
+            "name": "DS_PROMETHEUS", "label": "Prometheus",
+            "description": "The Prometheus that scrapes Salvage (job \"salvage\")",
+            "type": "datasource", "pluginId": "prometheus", "pluginName": "Prometheus"
+        }])
+    );
+    assert_eq!(ds["current"]["value"], "${DS_PROMETHEUS}");
+    let required: HashSet<&str> = d["__requires"]
+        .as_array()
+        .expect("__requires")
+        .iter()
+        .filter(|r| r["type"] == "panel")
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    let used: HashSet<&str> = panels(&d)
+        .iter()
+        .filter_map(|p| p["type"].as_str())
+        .filter(|t| *t != "row")
+        .collect();
+    assert_eq!(required, used, "__requires lists the panel types used");
     for (name, query) in [
-        ("instance", "label_values(salvage_build_info, instance)"),
+        ("job", "label_values(salvage_build_info, job)"),
+        (
+            "instance",
+            r#"label_values(salvage_build_info{job=~"$job"}, instance)"#,
+        ),
         (
             "queue",
-            r#"label_values(salvage_reports_total{instance=~"$instance"}, queue)"#,
+            r#"label_values(salvage_reports_total{job=~"$job",instance=~"$instance"}, queue)"#,
         ),
     ] {
         let v = var(name);
@@ -193,9 +221,11 @@ fn every_query_follows_the_template_variables() {
             metrics += 1;
             let metric = &c[1];
             let labels = c.get(2).map_or("", |m| m.as_str());
+            // The alerts select `job="salvage"`; the dashboard lets the job be picked, the
+            // same label the same way.
             assert!(
-                labels.contains(r#"instance=~"$instance""#),
-                "{}: {metric} is not filtered by instance=~\"$instance\": {}",
+                labels.contains(r#"job=~"$job",instance=~"$instance""#),
+                "{}: {metric} is not filtered by job=~\"$job\",instance=~\"$instance\": {}",
                 q.name,
                 q.expr
             );

@@ -76,13 +76,15 @@ fn panel_queries(dashboard: &Value) -> Vec<PanelQuery> {
 }
 
 /// A dashboard expression as Grafana would send it with "All" selected: the template
-/// variables replaced (`$instance`, `$queue` by `.*`) and the interval macros by durations that
+/// variables replaced (`$job`, `$instance`, `$queue` by `.*`) and the interval macros by durations that
 /// fit a 1 s scrape interval.
 #[cfg(feature = "test-prometheus")]
 fn substitute(expr: &str) -> String {
     [
         ("${instance}", ".*"),
         ("$instance", ".*"),
+        ("${job}", ".*"),
+        ("$job", ".*"),
         ("${queue}", ".*"),
         ("$queue", ".*"),
         ("$__rate_interval", "10s"),

@@ -9,7 +9,8 @@ use std::{collections::BTreeSet, sync::Mutex, time::Duration};
 use redis::AsyncCommands;
 use regex::Regex;
 use salvage::{
-    config::{DestinationSettings, RedisStreamsSettings, RetentionSettings},
+    config::{DeliverySettings, DestinationSettings, RedisStreamsSettings, RetentionSettings},
+    destinations::activemq::config::{ActiveMqSettings, MessageType},
     proto::v1 as pb,
 };
 use serde_json::Value;
@@ -56,6 +57,17 @@ async fn dashboard_and_alert_queries_find_their_series_in_prometheus() {
             max_count: Some(1),
         };
         s.parking_lot.retention_interval = Duration::from_millis(200);
+        // A broker destination nobody listens for: its reachability reads 0 once tried.
+        s.destinations.insert(
+            "broker".to_owned(),
+            DestinationSettings::Activemq(ActiveMqSettings {
+                url: format!("tcp://127.0.0.1:{}", ports::free_port()),
+                user: None,
+                password: None,
+                message_type: MessageType::Bytes,
+                delivery: DeliverySettings::default(),
+            }),
+        );
     })
     .await;
     let target = app.admin_url.trim_start_matches("http://").to_owned();
@@ -243,6 +255,10 @@ async fn generate_traffic(app: &TestApp) {
     origin(&mut undeliverable).destination = "outbox".to_owned();
     origin(&mut undeliverable).queue = "orders-list".to_owned();
     send(undeliverable, pb::Outcome::Requeued).await;
+    // To a broker that is down: the copy waits in its outbox, the destination reads down.
+    let mut to_broker = order_total_as_string("o-broker");
+    origin(&mut to_broker).destination = "broker".to_owned();
+    send(to_broker, pb::Outcome::Requeued).await;
     // A transient failure is retried (the relay delivers it when due); reported again while
     // the retry is pending, it is a duplicate.
     send(gateway_timeout("g-1"), pb::Outcome::RetryScheduled).await;
