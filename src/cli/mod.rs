@@ -61,6 +61,7 @@ pub enum Command {
 
 /// Run a parsed command line.
 pub async fn run(cli: Cli) -> ExitCode {
+    exit_quietly_on_a_closed_stdout();
     let result = match cli.command {
         Command::Serve { config } => serve(config).await,
         Command::Check { config, rules } => check(config, rules),
@@ -75,9 +76,36 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// The exit code of a failed command: 3 not found, 4 refused, 5 Salvage unreachable, 1 anything
+/// else (2 is clap's, for a command line it cannot parse). Documented in the README, "Commands".
+fn exit_code(e: &anyhow::Error) -> u8 {
+    e.chain()
+        .find_map(|cause| cause.downcast_ref::<parked::Failed>())
+        .map_or(1, |f| f.kind.exit_code())
+}
+
+/// Output piped into a program that stops reading (`salvage parked list | head`) ends the
+/// command quietly with success, as other Unix tools do, instead of panicking on the closed pipe
+/// (`println!` panics with "failed printing to stdout: Broken pipe"; Rust ignores SIGPIPE).
+fn exit_quietly_on_a_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 async fn serve(config: PathBuf) -> anyhow::Result<()> {

@@ -56,11 +56,72 @@ impl Ctx {
         req
     }
 
-    /// A gRPC error in plain words, with a hint of what to do about it.
+    /// A gRPC error in plain words, with a hint of what to do about it, and the kind of
+    /// failure that decides the exit code.
     pub(crate) fn fail(&self, status: Status) -> anyhow::Error {
-        anyhow!(describe(&self.addr, &status))
+        anyhow::Error::new(Failed {
+            kind: Failure::of(status.code()),
+            words: describe(&self.addr, &status),
+        })
     }
 }
+
+/// What kind of failure ended a command: each has its own exit code (README, "Commands").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// What was asked for does not exist (NOT_FOUND): exit 3.
+    NotFound,
+    /// Salvage refused the request (invalid, not allowed, not possible now, a conflict): exit 4.
+    Refused,
+    /// Salvage could not be reached or did not answer (UNAVAILABLE, DEADLINE_EXCEEDED): exit 5.
+    Unreachable,
+    /// Anything else: exit 1.
+    Other,
+}
+
+impl Failure {
+    fn of(code: Code) -> Self {
+        match code {
+            Code::NotFound => Self::NotFound,
+            Code::InvalidArgument
+            | Code::FailedPrecondition
+            | Code::PermissionDenied
+            | Code::Unauthenticated
+            | Code::Aborted
+            | Code::AlreadyExists
+            | Code::OutOfRange
+            | Code::ResourceExhausted => Self::Refused,
+            Code::Unavailable | Code::DeadlineExceeded => Self::Unreachable,
+            _ => Self::Other,
+        }
+    }
+
+    /// The process exit code.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Self::Other => 1,
+            Self::NotFound => 3,
+            Self::Refused => 4,
+            Self::Unreachable => 5,
+        }
+    }
+}
+
+/// A failed call: its words (shown) and its kind (the exit code).
+#[derive(Debug)]
+pub struct Failed {
+    /// The kind of failure.
+    pub kind: Failure,
+    words: String,
+}
+
+impl std::fmt::Display for Failed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words)
+    }
+}
+
+impl std::error::Error for Failed {}
 
 /// The words for a failed call.
 fn describe(addr: &str, status: &Status) -> String {
@@ -109,6 +170,23 @@ fn innermost<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_kind_of_failure_has_its_exit_code() {
+        for (code, exit) in [
+            (Code::NotFound, 3),
+            (Code::InvalidArgument, 4),
+            (Code::PermissionDenied, 4),
+            (Code::Unauthenticated, 4),
+            (Code::FailedPrecondition, 4),
+            (Code::Aborted, 4),
+            (Code::Unavailable, 5),
+            (Code::DeadlineExceeded, 5),
+            (Code::Internal, 1),
+        ] {
+            assert_eq!(Failure::of(code).exit_code(), exit, "{code:?}");
+        }
+    }
 
     #[test]
     fn codes_come_with_hints() {

@@ -37,7 +37,10 @@ mod retriage;
 mod runs;
 mod show;
 
-pub use self::args::ParkedArgs;
+pub use self::{
+    args::ParkedArgs,
+    client::{Failed, Failure},
+};
 use self::{args::ParkedCommand, client::Ctx};
 
 /// Run `salvage parked ...`. The error, if any, is meant to be printed as `error: {e:#}`

@@ -308,3 +308,63 @@ async fn watch_prints_events_as_they_happen() {
     assert!(parked.iter().any(|p| p == tid), "{seen}");
     child.kill().await.unwrap();
 }
+
+/// Output piped into a program that stops reading (`salvage parked list | head -1`) ends the
+/// command quietly with exit 0, not a panic on the closed pipe. The listing is larger than a
+/// pipe holds, so the CLI is still writing when the reader goes away.
+#[tokio::test]
+async fn a_reader_that_stops_early_ends_the_listing_quietly() {
+    let app = spawn_app().await;
+    let reqs = (0..1000)
+        .map(|i| fraud_declined(&format!("p-{i}")))
+        .collect();
+    app.park_all(reqs).await;
+    let mut child = cli(app.parking_addr, Some(VIEWER), &["list", "--limit", "1000"])
+        .cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    assert!(first.starts_with("TRACKING ID"), "{first}");
+    drop(lines);
+    let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// Scripts can tell failures apart by the exit code: 3 not found, 4 refused, 5 Salvage
+/// unreachable (2 is a command line clap cannot parse).
+#[tokio::test]
+async fn exit_codes_say_not_found_refused_or_unreachable() {
+    let app = spawn_app().await;
+    let p1 = park_fraud(&app, "p-1").await;
+    let gone = op(&app, &["show", "01999999-0000-7000-8000-000000000000"]).await;
+    assert_eq!(gone.code, Some(3), "{}", gone.stderr);
+    assert!(
+        gone.stderr.starts_with("error: not found"),
+        "{}",
+        gone.stderr
+    );
+    let viewer = cli(
+        app.parking_addr,
+        Some(VIEWER),
+        &["discard", &p1, "--reason", "x", "--yes"],
+    )
+    .run()
+    .await;
+    assert_eq!(viewer.code, Some(4), "{}", viewer.stderr);
+    let no_token = cli(app.parking_addr, None, &["list"]).run().await;
+    assert_eq!(no_token.code, Some(4), "{}", no_token.stderr);
+    let nobody = format!("127.0.0.1:{}", crate::support::ports::free_port());
+    let unreachable = cli(nobody, Some(OPERATOR), &["list"]).run().await;
+    assert_eq!(unreachable.code, Some(5), "{}", unreachable.stderr);
+    assert!(unreachable.stderr.contains("cannot reach Salvage"));
+    let usage = op(&app, &["list", "--no-such-flag"]).await;
+    assert_eq!(usage.code, Some(2), "{}", usage.stderr);
+}

@@ -130,9 +130,17 @@ pub enum ConfigError {
         path: PathBuf,
         error: std::io::Error,
     },
-    /// The file (or an override) is not valid.
+    /// The file is not valid.
     #[error("{path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    /// An environment override made the settings invalid (the file alone was not at fault).
+    /// Its value is not shown: it may be a secret (`SALVAGE__REDIS__URL`).
+    #[error("environment variable {variable}: {message} (it overrides {path})")]
+    Override {
+        variable: String,
+        path: PathBuf,
+        message: String,
+    },
 }
 
 impl Settings {
@@ -161,17 +169,45 @@ impl Settings {
             path: path.to_owned(),
             message,
         };
-        let mut table: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        for (name, value) in env {
-            if let Some(rest) = name.strip_prefix(ENV_PREFIX) {
-                apply_override(&mut table, rest, &value)
-                    .map_err(|m| invalid(format!("environment variable {name}: {m}")))?;
+        let file: toml::Table = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let overrides: Vec<(String, String)> = env
+            .into_iter()
+            .filter(|(name, _)| name.starts_with(ENV_PREFIX))
+            .collect();
+        let blame = |(variable, _): &(String, String), message: String| ConfigError::Override {
+            variable: variable.clone(),
+            path: path.to_owned(),
+            message,
+        };
+        let setting = |name: &str| name.strip_prefix(ENV_PREFIX).unwrap_or(name).to_owned();
+        let mut table = file.clone();
+        for o in &overrides {
+            apply_override(&mut table, &setting(&o.0), &o.1).map_err(|m| blame(o, m))?;
+        }
+        let message = match Self::finish(table) {
+            Ok(settings) => return Ok(settings),
+            Err(message) => message,
+        };
+        // Whose fault: the file's, or the first override after which the settings fail so.
+        let mut table = file;
+        if Self::finish(table.clone()).err().as_ref() == Some(&message) {
+            return Err(invalid(message));
+        }
+        for o in &overrides {
+            apply_override(&mut table, &setting(&o.0), &o.1).map_err(|m| blame(o, m))?;
+            if Self::finish(table.clone()).err().as_ref() == Some(&message) {
+                return Err(blame(o, message));
             }
         }
+        Err(invalid(message))
+    }
+
+    /// The settings of `table` (the file with its overrides), validated.
+    fn finish(table: toml::Table) -> Result<Self, String> {
         let settings: Settings = table
             .try_into()
-            .map_err(|e: toml::de::Error| invalid(e.to_string().trim_end().to_owned()))?;
-        settings.validate().map_err(invalid)?;
+            .map_err(|e: toml::de::Error| e.to_string().trim_end().to_owned())?;
+        settings.validate()?;
         Ok(settings)
     }
 
@@ -332,6 +368,51 @@ mod tests {
         .unwrap();
         assert_eq!(s.redis.url, "redis://b:2");
         assert_eq!(s.relay.batch_size, 7);
+    }
+
+    /// An override that makes the settings invalid is blamed on its variable (never showing its
+    /// value, which may be a secret); a file that is invalid by itself is blamed on the file.
+    #[test]
+    fn an_invalid_override_is_blamed_on_its_variable() {
+        let ok = "[redis]\nurl = \"redis://user:hunter2@a:1\"\n";
+        for (name, value, says) in [
+            (
+                "SALVAGE__REDIS__CONNECT_TIMEOUT",
+                "abc",
+                "expected a duration",
+            ),
+            ("SALVAGE__REDIS__NOPE", "1", "unknown field `nope`"),
+            ("SALVAGE__RELAY__BATCH_SIZE", "0", "relay.batch_size"),
+            ("SALVAGE__REDIS__URL__X", "1", "redis.url"),
+        ] {
+            let e = parse(ok, &[("SALVAGE__RELAY__ENABLED", "true"), (name, value)])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.starts_with(&format!("environment variable {name}: ")),
+                "{name}: {e}"
+            );
+            assert!(e.contains("(it overrides salvage.toml)"), "{e}");
+            assert!(e.contains(says) || name.ends_with("__X"), "{name}: {e}");
+        }
+        let secret = parse(
+            ok,
+            &[
+                ("SALVAGE__REDIS__URL", "redis://u:hunter3@/x:y:z"),
+                ("SALVAGE__REDIS__TLS", "7"),
+            ],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(!secret.contains("hunter"), "{secret}");
+        // The file is at fault, whatever the environment holds.
+        let e = parse(
+            "[redis]\nconnect_timeout = \"soon\"\n",
+            &[("SALVAGE__RELAY__BATCH_SIZE", "7")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("salvage.toml: "), "{e}");
     }
 
     #[test]
