@@ -54,7 +54,7 @@ setup_typescript() {
   if [[ ! -f "$stamp" ]] ||
      [[ -n "$(find "$kit/src" "$kit/tsconfig.json" "$kit/package-lock.json" -newer "$stamp" -print -quit)" ]]; then
     echo "setup.sh: building clients/typescript (tsc)" >&2
-    (cd "$kit" && rm -rf dist && nice -n 10 npx --no-install tsc -p tsconfig.json >&2 && touch "$stamp")
+    (cd "$kit" && rm -rf dist && nice -n 10 npm run --silent build >&2 && touch "$stamp")
   fi
 }
 
