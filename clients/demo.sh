@@ -3,12 +3,13 @@
 # example rules), create a unique queue on the broker, publish one bad and one good order, run
 # the example consumer (clients/run-examples.sh), then stop what it started and delete the queue.
 #
-#   clients/demo.sh BROKER LANG        BROKER: redis | rabbitmq | nats; LANG: python | typescript
+#   clients/demo.sh BROKER LANG        BROKER: redis | rabbitmq | nats | kafka; LANG: python | typescript
 #
 # Needs redis-server on PATH, a Salvage binary (SALVAGE_BIN, default: `salvage` on PATH), the
 # Python kit (the publisher uses it: clients/setup.sh python) and, for rabbitmq and nats, the
 # brokers running locally: RabbitMQ on 5672 (guest/guest; RABBIT_URL), NATS with JetStream on
-# 4222 (NATS_URL). Prints the example's JSON summary; exits with the example's status.
+# 4222 (NATS_URL); for kafka, `tansu` on PATH (a Kafka-compatible broker, started here on a free
+# port with memory storage). Prints the example's JSON summary; exits with the example's status.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -57,7 +58,17 @@ pids+=($!)
 wait_port 127.0.0.1 "$redis_port" redis-server
 
 grpc_port="$(free_port)"
-case "$BROKER" in redis) dest=redis ;; rabbitmq) dest=rabbit ;; nats) dest=jet ;; esac
+case "$BROKER" in redis) dest=redis ;; rabbitmq) dest=rabbit ;; nats) dest=jet ;; kafka) dest=kafka ;; esac
+kafka_dest=""
+if [[ "$BROKER" == kafka ]]; then
+  kafka_port="$(free_port)"
+  (cd "$tmp" && RUST_LOG=warn exec tansu broker --listener-url "tcp://127.0.0.1:$kafka_port" \
+    --advertised-listener-url "tcp://127.0.0.1:$kafka_port" --storage-engine memory://tansu/ \
+    >"$tmp/tansu.log" 2>&1) &
+  pids+=($!)
+  wait_port 127.0.0.1 "$kafka_port" tansu
+  kafka_dest=$'[destinations.kafka]\ntype = "kafka"\nbrokers = "127.0.0.1:'"$kafka_port"'"'
+fi
 cat >"$tmp/salvage.toml" <<EOF
 default_destination = "$dest"
 [server]
@@ -78,6 +89,7 @@ url = "$RABBIT_URL"
 [destinations.jet]
 type = "nats"
 url = "$NATS_URL"
+$kafka_dest
 EOF
 "$SALVAGE_BIN" serve --config "$tmp/salvage.toml" >"$tmp/salvage.log" 2>&1 &
 pids+=($!)
@@ -97,6 +109,15 @@ async def main():
     await nc.jetstream().add_stream(name=sys.argv[2], subjects=[sys.argv[3]])
     await nc.close()
 asyncio.run(main())' "$url" "${queue//-/_}" "$queue" ;;
+  kafka)
+    url="kafka://127.0.0.1:$kafka_port"
+    "$PYTHON" -c '
+import sys
+from confluent_kafka.admin import AdminClient, NewTopic
+admin = AdminClient({"bootstrap.servers": sys.argv[1]})
+for t in (sys.argv[2], sys.argv[2] + ".dead"):
+    admin.create_topics([NewTopic(t, num_partitions=1, replication_factor=1)])[t].result(10)' \
+      "127.0.0.1:$kafka_port" "$queue" ;;
   *) echo "demo.sh: unknown broker $BROKER" >&2; exit 2 ;;
 esac
 "$PYTHON" "$HERE/python/examples/publish.py" "$BROKER" "$url" "$queue"

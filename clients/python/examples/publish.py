@@ -4,6 +4,7 @@
     python3 publish.py redis     redis://127.0.0.1:6379/0               orders-demo
     python3 publish.py rabbitmq  amqp://guest:guest@127.0.0.1:5672/%2f  orders-demo
     python3 publish.py nats      nats://127.0.0.1:4222                  orders-demo
+    python3 publish.py kafka     kafka://127.0.0.1:9092                 orders-demo
 
 o-1 {"order_id":"o-1","total":"129.90"}: the total is a string; the consumer fails on it with
 DATA/INVALID_TYPE and Salvage's rule `order-total-as-string` repairs and requeues it.
@@ -14,7 +15,8 @@ Redis Streams: an entry with fields `id`, `payload`, `content_type`, `event_type
 JSON object of strings), the shape of the copies Salvage writes; RabbitMQ: the default exchange,
 routing key = the queue (which must exist), `message_id`, and a typed AMQP header (an int) to show
 header values becoming strings; NATS: a JetStream publish with the `Nats-Msg-Id` header (a stream
-must capture the subject).
+must capture the subject); Kafka: a record keyed by the order id (the partition key) with the
+CloudEvents header `ce_id` (the topic must exist).
 """
 
 import asyncio
@@ -62,6 +64,16 @@ async def nats(url: str, subject: str) -> None:
     await nc.close()
 
 
+def kafka(url: str, topic: str) -> None:
+    from confluent_kafka import Producer
+    p = Producer({"bootstrap.servers": url.removeprefix("kafka://"), "acks": "all"})
+    for msg_id, order in ORDERS:
+        p.produce(topic, body(order), key=msg_id, headers=[
+            ("ce_id", msg_id), ("content-type", "application/json"), ("source", "web-shop")])
+    if p.flush(10) != 0:
+        sys.exit("kafka: not every record was delivered")
+
+
 def main() -> None:
     if len(sys.argv) != 4:
         sys.exit(__doc__)
@@ -72,8 +84,10 @@ def main() -> None:
         rabbitmq(url, queue)
     elif broker == "nats":
         asyncio.run(nats(url, queue))
+    elif broker == "kafka":
+        kafka(url, queue)
     else:
-        sys.exit(f"unknown broker {broker!r}: redis, rabbitmq or nats")
+        sys.exit(f"unknown broker {broker!r}: redis, rabbitmq, nats or kafka")
     print(f"published o-1 (bad total) and o-2 (good) to {broker} {queue}", file=sys.stderr)
 
 
