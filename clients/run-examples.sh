@@ -3,7 +3,7 @@
 #
 #   clients/run-examples.sh BROKER LANG SALVAGE_ADDR BROKER_URL QUEUE [DESTINATION [COUNT [TIMEOUT]]]
 #
-#   BROKER        redis | rabbitmq | nats | kafka (kafka: python only)
+#   BROKER        redis | rabbitmq | nats | kafka
 #   LANG          python | typescript
 #   SALVAGE_ADDR  Salvage's gRPC address, host:port (server.grpc_addr), e.g. 127.0.0.1:50051
 #   BROKER_URL    redis://127.0.0.1:6379/0 (Salvage's own Redis: the stream lives there)
@@ -69,9 +69,6 @@ case "$LANG_" in
     exec "${PYTHON:-python3}" "$HERE/python/examples/${BROKER/redis/redis_streams}_consumer.py" "${ARGS[@]}"
     ;;
   typescript)
-    if [[ "$BROKER" == kafka ]]; then
-      echo "run-examples.sh: no TypeScript Kafka example (see clients/README.md)" >&2; exit 2
-    fi
     bash "$HERE/setup.sh" typescript >&2
     exec node "$HERE/typescript/dist/examples/${BROKER/redis/redis_streams}_consumer.js" "${ARGS[@]}"
     ;;
