@@ -337,3 +337,22 @@ async fn records_are_keyed_by_the_partition_key() {
         "four keys over {PARTITIONS} partitions use more than one: {partitions:?}"
     );
 }
+
+/// The client kits' Kafka example consumers (`clients/`), in Python (confluent-kafka) and
+/// TypeScript (kafkajs), on a private tansu.
+#[tokio::test]
+async fn client_kits_consumers_handle_their_repaired_copies() {
+    // A broker each: both examples join the consumer group `salvage-example`, with different
+    // assignment protocols (librdkafka's and kafkajs'), which one group cannot mix.
+    for lang in ["python", "typescript"] {
+        let kafka = Kafka::start();
+        let app = super::app_with(&kafka, |_| {}).await;
+        let url = format!("kafka://{}", kafka.brokers);
+        let queue = super::unique("orders");
+        kafka.create(&queue).await;
+        super::clients::kit_consumer_handles_its_repaired_copy(
+            &app, "kafka", lang, &url, &queue, "broker",
+        )
+        .await;
+    }
+}

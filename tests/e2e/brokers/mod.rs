@@ -20,6 +20,7 @@
 
 #[cfg(feature = "activemq")]
 mod activemq;
+mod clients;
 #[cfg(feature = "kafka")]
 mod kafka;
 #[cfg(feature = "nats")]

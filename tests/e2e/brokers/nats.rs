@@ -225,3 +225,23 @@ async fn broker_outage_loses_nothing() {
     )
     .await;
 }
+
+/// The client kits' nats example consumers (`clients/`), in Python and TypeScript.
+#[tokio::test]
+async fn client_kits_consumers_handle_their_repaired_copies() {
+    let broker = shared();
+    let app = super::app_with(&broker, |_| {}).await;
+    for lang in ["python", "typescript"] {
+        let queue = super::unique("orders");
+        broker.create(&queue).await;
+        super::clients::kit_consumer_handles_its_repaired_copy(
+            &app,
+            "nats",
+            lang,
+            "nats://127.0.0.1:4222",
+            &queue,
+            "broker",
+        )
+        .await;
+    }
+}
