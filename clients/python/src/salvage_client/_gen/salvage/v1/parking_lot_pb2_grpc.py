@@ -26,7 +26,11 @@ if _version_not_supported:
 
 
 class ParkingLotStub:
-    """Missing associated documentation comment in .proto file."""
+    """No language options (go_package, java_package, ...): they would name an import path that is
+    yours to choose. Set them when generating, e.g. for Go:
+    protoc --go_opt=Msalvage/v1/salvage.proto=example.com/yours/salvagev1 ...
+
+    """
 
     def __init__(self, channel):
         """Constructor.
@@ -112,7 +116,11 @@ class ParkingLotStub:
 
 
 class ParkingLotServicer:
-    """Missing associated documentation comment in .proto file."""
+    """No language options (go_package, java_package, ...): they would name an import path that is
+    yours to choose. Set them when generating, e.g. for Go:
+    protoc --go_opt=Msalvage/v1/salvage.proto=example.com/yours/salvagev1 ...
+
+    """
 
     def ListParked(self, request, context):
         """Parked messages matching a filter, newest first, one page at a time. Pages stay correct while
@@ -324,7 +332,11 @@ def add_ParkingLotServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ParkingLot:
-    """Missing associated documentation comment in .proto file."""
+    """No language options (go_package, java_package, ...): they would name an import path that is
+    yours to choose. Set them when generating, e.g. for Go:
+    protoc --go_opt=Msalvage/v1/salvage.proto=example.com/yours/salvagev1 ...
+
+    """
 
     @staticmethod
     def ListParked(request,

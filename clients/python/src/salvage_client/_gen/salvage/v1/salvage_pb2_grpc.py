@@ -26,7 +26,11 @@ if _version_not_supported:
 
 
 class SalvageStub:
-    """Hand failed messages to Salvage.
+    """No language options (go_package, java_package, ...): they would name an import path that is
+    yours to choose. Set them when generating, e.g. for Go:
+    protoc --go_opt=Msalvage/v1/salvage.proto=example.com/yours/salvagev1 ...
+
+    Hand failed messages to Salvage.
     """
 
     def __init__(self, channel):
@@ -48,7 +52,11 @@ class SalvageStub:
 
 
 class SalvageServicer:
-    """Hand failed messages to Salvage.
+    """No language options (go_package, java_package, ...): they would name an import path that is
+    yours to choose. Set them when generating, e.g. for Go:
+    protoc --go_opt=Msalvage/v1/salvage.proto=example.com/yours/salvagev1 ...
+
+    Hand failed messages to Salvage.
     """
 
     def Report(self, request, context):
@@ -118,7 +126,11 @@ def add_SalvageServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class Salvage:
-    """Hand failed messages to Salvage.
+    """No language options (go_package, java_package, ...): they would name an import path that is
+    yours to choose. Set them when generating, e.g. for Go:
+    protoc --go_opt=Msalvage/v1/salvage.proto=example.com/yours/salvagev1 ...
+
+    Hand failed messages to Salvage.
     """
 
     @staticmethod
