@@ -38,6 +38,8 @@ pub struct Application {
     settings: Settings,
     grpc: TcpListener,
     admin: TcpListener,
+    /// The console's own listener (`console.addr`), if it has one.
+    console: Option<TcpListener>,
     parking: TcpListener,
     parking_lot: ParkingLot,
     store: Store,
@@ -58,6 +60,7 @@ struct ListenerTlsConfigs {
     grpc: Option<Arc<rustls::ServerConfig>>,
     parking: Option<Arc<rustls::ServerConfig>>,
     admin: Option<Arc<rustls::ServerConfig>>,
+    console: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl ListenerTlsConfigs {
@@ -71,6 +74,7 @@ impl ListenerTlsConfigs {
             grpc: load(&s.server.tls, "server.tls", Alpn::H2)?,
             parking: load(&s.parking_lot.tls, "parking_lot.tls", Alpn::H2)?,
             admin: load(&s.admin.tls, "admin.tls", Alpn::Http11)?,
+            console: load(&s.console.tls, "console.tls", Alpn::Http11)?,
         })
     }
 }
@@ -151,6 +155,14 @@ impl Application {
         let admin = TcpListener::bind(settings.admin.addr)
             .await
             .with_context(|| format!("cannot listen on {} (admin.addr)", settings.admin.addr))?;
+        let console = match settings.console.addr.filter(|_| settings.console.enabled) {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("cannot listen on {addr} (console.addr)"))?,
+            ),
+            None => None,
+        };
         settings
             .check_plaintext_listeners()
             .map_err(|e| anyhow::anyhow!(e))?;
@@ -179,6 +191,7 @@ impl Application {
             settings,
             grpc,
             admin,
+            console,
             parking,
             parking_lot,
             store,
@@ -205,6 +218,14 @@ impl Application {
         self.admin.local_addr().unwrap_or(self.settings.admin.addr)
     }
 
+    /// Where the console is served: its own listener (`console.addr`), else the admin port.
+    pub fn console_addr(&self) -> SocketAddr {
+        self.console
+            .as_ref()
+            .and_then(|c| c.local_addr().ok())
+            .unwrap_or_else(|| self.admin_addr())
+    }
+
     /// The bound address of the parking lot's admin gRPC API.
     pub fn parking_lot_addr(&self) -> SocketAddr {
         self.parking
@@ -226,6 +247,7 @@ impl Application {
             settings,
             grpc,
             admin,
+            console: console_listener,
             parking,
             parking_lot,
             store,
@@ -310,13 +332,18 @@ impl Application {
                 .tail_events(hub.clone(), shutdown.signal()),
         );
         let tokens = Tokens::new(&settings.parking_lot.tokens);
+        // The console's listener and TLS: its own, or the admin port's.
+        let (console_ip, console_tls) = match &console_listener {
+            Some(l) => (l.local_addr()?.ip(), tls.console.clone()),
+            None => (settings.admin.addr.ip(), tls.admin.clone()),
+        };
         if settings.console.enabled
             && !settings.console.secure_cookie
-            && tls.admin.is_none()
-            && !settings.admin.addr.ip().is_loopback()
+            && console_tls.is_none()
+            && !console_ip.is_loopback()
         {
             warn!(
-                addr = %settings.admin.addr,
+                addr = %console_ip,
                 "the console is served beyond loopback without console.secure_cookie: put it \
                  behind HTTPS and set console.secure_cookie = true, or the session cookie and the \
                  token typed at sign-in cross the network in the clear"
@@ -325,7 +352,7 @@ impl Application {
         let console = settings.console.enabled.then(|| {
             let mut console_settings = settings.console.clone();
             // Served over HTTPS: the session cookie is `Secure`.
-            console_settings.secure_cookie |= tls.admin.is_some();
+            console_settings.secure_cookie |= console_tls.is_some();
             console::router(ConsoleState::new(
                 parking_lot.clone(),
                 tokens.clone(),
@@ -347,20 +374,36 @@ impl Application {
             }
         });
         let mut admin_app = admin::router(metrics, store, destinations.clone(), shutdown.signal());
-        if let Some(console) = console {
-            admin_app = admin_app.merge(console);
-        }
         // The admin port outlives the drain, so `/readyz` answers 503 through it.
         let admin_stop = Shutdown::new();
-        let mut admin_stopped = admin_stop.signal();
-        let admin_options = admin::ServeOptions {
-            tls: tls.admin,
+        let options = |tls| admin::ServeOptions {
+            tls,
             header_timeout: settings.admin.header_timeout,
             body_timeout: settings.admin.body_timeout,
         };
-        let admin_task = tokio::spawn(admin::serve(admin, admin_app, admin_options, async move {
-            admin_stopped.recv().await;
-        }));
+        let mut console_task = None;
+        match (console, console_listener) {
+            (Some(console), Some(listener)) => {
+                let mut stopped = admin_stop.signal();
+                console_task = Some(tokio::spawn(admin::serve(
+                    listener,
+                    console,
+                    options(tls.console),
+                    async move { stopped.recv().await },
+                )));
+            }
+            (Some(console), None) => admin_app = admin_app.merge(console),
+            (None, _) => {}
+        }
+        let mut admin_stopped = admin_stop.signal();
+        let admin_task = tokio::spawn(admin::serve(
+            admin,
+            admin_app,
+            options(tls.admin),
+            async move {
+                admin_stopped.recv().await;
+            },
+        ));
 
         // Without TCP_NODELAY, small answers wait for delayed ACKs (~40 ms tail latency).
         let incoming = crate::tls::grpc_incoming(grpc, tls.grpc);
@@ -414,6 +457,14 @@ impl Application {
             );
         }
         admin_stop.trigger();
+        if let Some(task) = console_task
+            && tokio::time::timeout(grace, task).await.is_err()
+        {
+            warn!(
+                ?grace,
+                "the console's server did not stop within the shutdown grace period"
+            );
+        }
         if tokio::time::timeout(grace, admin_task).await.is_err() {
             warn!(
                 ?grace,

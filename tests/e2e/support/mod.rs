@@ -137,6 +137,8 @@ pub struct RunningApp {
     pub grpc_addr: SocketAddr,
     /// `http://` and its admin HTTP address (`/metrics`, `/readyz`, the console).
     pub admin_url: String,
+    /// `http://` and where the console is served: the admin port, or `console.addr`.
+    pub console_url: String,
     /// Its parking lot's admin gRPC API.
     pub parking_addr: SocketAddr,
     client: SalvageClient<Channel>,
@@ -157,6 +159,7 @@ impl RunningApp {
             .expect("application builds");
         let grpc_addr = app.grpc_addr();
         let admin_url = format!("http://{}", app.admin_addr());
+        let console_url = format!("http://{}", app.console_addr());
         let parking_addr = app.parking_lot_addr();
         let shutdown = app.shutdown_handle();
         let handle = tokio::spawn(app.run_until_stopped());
@@ -166,6 +169,7 @@ impl RunningApp {
         Self {
             grpc_addr,
             admin_url,
+            console_url,
             parking_addr,
             client,
             shutdown,
@@ -570,7 +574,7 @@ pub async fn history_holding(
 /// Sign in to the console with the operator token: the session cookie.
 pub async fn console_sign_in(app: &TestApp) -> String {
     let r = reqwest::Client::new()
-        .post(format!("{}/console/api/session", app.admin_url))
+        .post(format!("{}/console/api/session", app.console_url))
         .header("content-type", "application/json")
         .body(serde_json::json!({ "token": OPERATOR }).to_string())
         .send()
@@ -589,7 +593,7 @@ pub async fn console_get(
     query: &[(&str, &str)],
 ) -> serde_json::Value {
     let r = reqwest::Client::new()
-        .get(format!("{}/console/api/{path}", app.admin_url))
+        .get(format!("{}/console/api/{path}", app.console_url))
         .query(query)
         .header("cookie", cookie)
         .send()

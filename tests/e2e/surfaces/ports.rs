@@ -177,3 +177,45 @@ async fn reflection_on_both_ports_lists_exactly_what_each_serves() {
         );
     }
 }
+
+/// With `console.addr`, the console has a listener of its own and the admin port serves only
+/// `/metrics`, `/healthz` and `/readyz`: Prometheus can reach the metrics without reaching the
+/// console. Beyond loopback, the console's listener needs TLS (or `console.allow_plaintext`),
+/// while the admin port, holding no tokens then, does not.
+#[tokio::test]
+async fn the_console_can_have_a_listener_of_its_own() {
+    let app = spawn_app_with(|s| {
+        s.console.addr = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    assert_ne!(app.console_url, app.admin_url);
+    let get = |url: String| async move { reqwest::get(url).await.unwrap().status().as_u16() };
+    assert_eq!(get(format!("{}/metrics", app.admin_url)).await, 200);
+    assert_eq!(get(format!("{}/readyz", app.admin_url)).await, 200);
+    assert_eq!(get(format!("{}/console/", app.admin_url)).await, 404);
+    assert_eq!(get(format!("{}/console/", app.console_url)).await, 200);
+    assert_eq!(get(format!("{}/metrics", app.console_url)).await, 404);
+    let cookie = console_sign_in(&app).await;
+    let overview = console_get(&app, &cookie, "overview", &[]).await;
+    assert!(overview["parked"].is_u64(), "{overview}");
+
+    let parse = |toml: &str| {
+        salvage::config::Settings::parse(toml, [], std::path::Path::new("salvage.toml"))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let metrics_open = "[admin]\naddr = \"0.0.0.0:9464\"\n[console]\naddr = \"127.0.0.1:9465\"\n";
+    assert_eq!(parse(metrics_open), Ok(()), "no tokens on the admin port");
+    let console_open = "[console]\naddr = \"0.0.0.0:9465\"\n";
+    let e = parse(console_open).unwrap_err();
+    assert!(
+        e.contains("console.addr 0.0.0.0:9465 is reachable beyond this host"),
+        "{e}"
+    );
+    assert_eq!(
+        parse("[console]\naddr = \"0.0.0.0:9465\"\nallow_plaintext = true\n"),
+        Ok(())
+    );
+    let e = parse("[console]\nallow_plaintext = true\n").unwrap_err();
+    assert!(e.contains("apply to console.addr"), "{e}");
+}

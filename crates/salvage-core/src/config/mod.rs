@@ -291,10 +291,19 @@ impl Settings {
                 self.admin.addr,
                 self.admin.tls.is_some(),
                 self.admin.allow_plaintext,
-                self.console.enabled,
+                self.console.enabled && self.console.addr.is_none(),
             ),
         ];
-        for (name, addr, tls, allowed, tokens) in guarded {
+        let console = self.console.addr.map(|addr| {
+            (
+                "console",
+                addr,
+                self.console.tls.is_some(),
+                self.console.allow_plaintext,
+                self.console.enabled,
+            )
+        });
+        for (name, addr, tls, allowed, tokens) in guarded.into_iter().chain(console) {
             if tokens && !tls && !allowed && !addr.ip().is_loopback() {
                 return Err(format!(
                     "{name}.addr {addr} is reachable beyond this host without TLS: its tokens \

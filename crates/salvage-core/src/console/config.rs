@@ -1,8 +1,10 @@
-//! `[console]`: the operator console on the admin port.
+//! `[console]`: the operator console, on the admin port or a listener of its own.
 
-use std::time::Duration;
+use std::{net::SocketAddr, time::Duration};
 
 use serde::Deserialize;
+
+use crate::tls::ListenerTls;
 
 /// The operator console, served on the admin HTTP port (`admin.addr`) under `path`. Operators
 /// sign in with a `parking_lot.tokens` token; its role decides what they may do.
@@ -27,6 +29,14 @@ pub struct ConsoleSettings {
     pub sign_in_window: Duration,
     /// Live sessions per token; signing in once more ends that token's oldest session.
     pub max_sessions_per_token: u32,
+    /// Serve the console on a listener of its own instead of the admin port, so that `/metrics`
+    /// can be exposed to Prometheus without exposing the console (port 0: any free port).
+    pub addr: Option<SocketAddr>,
+    /// With `addr`: serve the console over HTTPS (same shape as `server.tls`).
+    pub tls: Option<ListenerTls>,
+    /// With `addr`: serve it beyond loopback without TLS anyway (e.g. behind a TLS-terminating
+    /// proxy); else start-up refuses.
+    pub allow_plaintext: bool,
 }
 
 impl Default for ConsoleSettings {
@@ -39,6 +49,9 @@ impl Default for ConsoleSettings {
             sign_in_attempts: 10,
             sign_in_window: Duration::from_secs(60),
             max_sessions_per_token: 5,
+            addr: None,
+            tls: None,
+            allow_plaintext: false,
         }
     }
 }
@@ -55,6 +68,13 @@ impl ConsoleSettings {
         }
         if ["/metrics", "/healthz", "/readyz"].contains(&p.as_str()) {
             return Err(format!("console.path {p:?} is taken by the admin server"));
+        }
+        if self.addr.is_none() && (self.tls.is_some() || self.allow_plaintext) {
+            return Err(
+                "console.tls and console.allow_plaintext apply to console.addr: set it (on the \
+                 admin port, the console uses admin.tls and admin.allow_plaintext)"
+                    .to_owned(),
+            );
         }
         if self.session_ttl.is_zero() || self.sign_in_window.is_zero() {
             return Err(
