@@ -438,3 +438,50 @@ async fn json_logs_carry_the_tracking_id_and_never_the_payload() {
         serde_json::from_str::<serde_json::Value>(l).expect("every line is JSON");
     }
 }
+
+/// `examples/salvage.toml` is complete and valid: `salvage check` accepts it (its rules and their
+/// tests included), and it names every setting of the README's configuration table.
+#[test]
+fn the_example_configuration_names_every_setting_and_checks() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = root.join("examples/salvage.toml");
+    let out = salvage_bin()
+        .args(["check", "--config"])
+        .arg(&example)
+        .env_remove("SALVAGE__REDIS__URL")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("rule tests:") && stdout.contains(" 0 failed"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&example).unwrap();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let table = readme
+        .split("\n## Configuration\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .unwrap();
+    let mut keys = 0;
+    for row in table.lines().filter(|l| l.starts_with("| `")) {
+        let key = row[3..].split('`').next().unwrap();
+        // The setting's own name: `destinations.<name>.delivery.*` is `delivery`.
+        let name = key.trim_end_matches(".*").rsplit('.').next().unwrap();
+        let section = key.split('.').next().unwrap();
+        let named = text.contains(&format!("\n{name} = "))
+            || text.contains(&format!("\n# {name} = "))
+            || text.contains(&format!(" {name} = "))
+            || text.contains(&format!(".{name}]"));
+        assert!(named, "examples/salvage.toml does not name {key}");
+        if key.contains('.') && !key.starts_with("destinations.") {
+            assert!(
+                text.contains(&format!("\n[{section}]\n")),
+                "no [{section}] in examples/salvage.toml"
+            );
+        }
+        keys += 1;
+    }
+    assert!(keys > 50, "{keys} settings found in the README's table");
+}
