@@ -4,6 +4,7 @@
 //! (`shutdown.rs`); log lines are valid JSON with unique keys, without colours or message bodies
 //! (`logs.rs`).
 
+mod dev;
 mod grpc;
 mod logs;
 mod ports;
