@@ -32,7 +32,8 @@ export interface ReportResponse {
   'error'?: (string);
   /**
    * Only in ReportStream responses, with `error`: the gRPC status code a unary `Report` would
-   * have returned (3 INVALID_ARGUMENT, 14 UNAVAILABLE, 13 INTERNAL). 0 otherwise.
+   * have returned (3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, 13 INTERNAL).
+   * 0 otherwise.
    */
   'error_code'?: (number);
 }
@@ -66,7 +67,8 @@ export interface ReportResponse__Output {
   'error': (string);
   /**
    * Only in ReportStream responses, with `error`: the gRPC status code a unary `Report` would
-   * have returned (3 INVALID_ARGUMENT, 14 UNAVAILABLE, 13 INTERNAL). 0 otherwise.
+   * have returned (3 INVALID_ARGUMENT, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE, 13 INTERNAL).
+   * 0 otherwise.
    */
   'error_code': (number);
 }

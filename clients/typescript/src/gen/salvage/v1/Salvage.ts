@@ -32,6 +32,13 @@ export interface SalvageClient extends grpc.Client {
    * Nothing was recorded; make the report smaller (payload, headers, failure.detail).
    * - INTERNAL: an unexpected failure, logged by Salvage. The outcome may or may not have been
    * recorded: keep the message and report it again later (DUPLICATE if it was).
+   * - DEADLINE_EXCEEDED (the client's own deadline): like UNAVAILABLE, the outcome may or may
+   * not have been recorded; report it again later (DUPLICATE if it was). Give a deadline
+   * longer than `redis.response_timeout` (+ `redis.wait_timeout` with `redis.wait_replicas`),
+   * e.g. 5 s with the defaults, so that Salvage answers UNAVAILABLE itself first.
+   * - INVALID_ARGUMENT also answers a report naming a destination that is not configured
+   * ("unknown destination"): a configuration mistake of the consumer, not a poison message;
+   * its message names the configured destinations.
    */
   Report(argument: _salvage_v1_ReportRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_salvage_v1_ReportResponse__Output>): grpc.ClientUnaryCall;
   Report(argument: _salvage_v1_ReportRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_salvage_v1_ReportResponse__Output>): grpc.ClientUnaryCall;
@@ -60,6 +67,13 @@ export interface SalvageClient extends grpc.Client {
    * Nothing was recorded; make the report smaller (payload, headers, failure.detail).
    * - INTERNAL: an unexpected failure, logged by Salvage. The outcome may or may not have been
    * recorded: keep the message and report it again later (DUPLICATE if it was).
+   * - DEADLINE_EXCEEDED (the client's own deadline): like UNAVAILABLE, the outcome may or may
+   * not have been recorded; report it again later (DUPLICATE if it was). Give a deadline
+   * longer than `redis.response_timeout` (+ `redis.wait_timeout` with `redis.wait_replicas`),
+   * e.g. 5 s with the defaults, so that Salvage answers UNAVAILABLE itself first.
+   * - INVALID_ARGUMENT also answers a report naming a destination that is not configured
+   * ("unknown destination"): a configuration mistake of the consumer, not a poison message;
+   * its message names the configured destinations.
    */
   report(argument: _salvage_v1_ReportRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_salvage_v1_ReportResponse__Output>): grpc.ClientUnaryCall;
   report(argument: _salvage_v1_ReportRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_salvage_v1_ReportResponse__Output>): grpc.ClientUnaryCall;
@@ -126,6 +140,13 @@ export interface SalvageHandlers extends grpc.UntypedServiceImplementation {
    * Nothing was recorded; make the report smaller (payload, headers, failure.detail).
    * - INTERNAL: an unexpected failure, logged by Salvage. The outcome may or may not have been
    * recorded: keep the message and report it again later (DUPLICATE if it was).
+   * - DEADLINE_EXCEEDED (the client's own deadline): like UNAVAILABLE, the outcome may or may
+   * not have been recorded; report it again later (DUPLICATE if it was). Give a deadline
+   * longer than `redis.response_timeout` (+ `redis.wait_timeout` with `redis.wait_replicas`),
+   * e.g. 5 s with the defaults, so that Salvage answers UNAVAILABLE itself first.
+   * - INVALID_ARGUMENT also answers a report naming a destination that is not configured
+   * ("unknown destination"): a configuration mistake of the consumer, not a poison message;
+   * its message names the configured destinations.
    */
   Report: grpc.handleUnaryCall<_salvage_v1_ReportRequest__Output, _salvage_v1_ReportResponse>;
   

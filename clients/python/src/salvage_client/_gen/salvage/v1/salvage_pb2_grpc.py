@@ -82,6 +82,13 @@ class SalvageServicer:
         Nothing was recorded; make the report smaller (payload, headers, failure.detail).
         - INTERNAL: an unexpected failure, logged by Salvage. The outcome may or may not have been
         recorded: keep the message and report it again later (DUPLICATE if it was).
+        - DEADLINE_EXCEEDED (the client's own deadline): like UNAVAILABLE, the outcome may or may
+        not have been recorded; report it again later (DUPLICATE if it was). Give a deadline
+        longer than `redis.response_timeout` (+ `redis.wait_timeout` with `redis.wait_replicas`),
+        e.g. 5 s with the defaults, so that Salvage answers UNAVAILABLE itself first.
+        - INVALID_ARGUMENT also answers a report naming a destination that is not configured
+        ("unknown destination"): a configuration mistake of the consumer, not a poison message;
+        its message names the configured destinations.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
