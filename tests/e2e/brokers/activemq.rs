@@ -467,34 +467,14 @@ async fn refused_credentials_are_an_outage_not_a_refusal() {
         password: "wrong",
         ..amq.client()
     };
-    let app = app_with(&broker, |_| {}).await;
     let queue = unique("orders");
     broker.create(&queue).await;
-    let mut req = order_total_as_string("o-creds");
-    to(&mut req, &queue);
-    let resp = app.client().report(req).await.unwrap().into_inner();
-    assert_eq!(resp.outcome(), pb::Outcome::Requeued, "{resp:?}");
-    let down = eventually(Duration::from_secs(15), || async {
-        let text = app.metrics().await;
-        text.contains("salvage_destination_up{destination=\"broker\"} 0")
-            .then_some(())
-    })
+    super::refused_credentials_are_an_outage(
+        &broker,
+        &queue,
+        &["refused the connection", "password is invalid"],
+    )
     .await;
-    assert!(down.is_some(), "down:\n{}", app.metrics().await);
-    let ready = reqwest::get(format!("{}/readyz", app.admin_url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(ready.contains("refused the connection"), "{ready}");
-    assert!(ready.contains("password is invalid"), "{ready}");
-    // Longer than three refused attempts would take (fast_delivery: 50 ms, then 100 ms).
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(
-        app.parked(&resp.tracking_id).await.is_empty(),
-        "not parked: it waits for the credentials to be fixed"
-    );
 }
 
 /// What a JMS application reads: `tests/outsider/JmsRead.java`, on ActiveMQ's own Java client

@@ -384,3 +384,36 @@ pub async fn resubmit_run_says_what_became_of_its_copies(broker: &impl Broker) {
     );
     assert_eq!(broker.read(&good, 5).await.len(), 5);
 }
+
+/// Credentials the broker refuses are an outage, not the message's fault: the destination shows
+/// down, `/readyz` names the broker's words (`says`), the copy waits in the outbox, and nothing
+/// is parked. `queue` exists; `broker` publishes with credentials its broker refuses.
+pub async fn refused_credentials_are_an_outage(broker: &impl Broker, queue: &str, says: &[&str]) {
+    let app = app_with(broker, |_| {}).await;
+    let mut req = order_total_as_string("o-creds");
+    to(&mut req, queue);
+    let resp = app.client().report(req).await.unwrap().into_inner();
+    assert_eq!(resp.outcome(), pb::Outcome::Requeued, "{resp:?}");
+    let down = eventually(Duration::from_secs(15), || async {
+        let text = app.metrics().await;
+        text.contains("salvage_destination_up{destination=\"broker\"} 0")
+            .then_some(())
+    })
+    .await;
+    assert!(down.is_some(), "down:\n{}", app.metrics().await);
+    let ready = reqwest::get(format!("{}/readyz", app.admin_url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for words in says {
+        assert!(ready.contains(words), "{words:?} in {ready}");
+    }
+    // Longer than three refused attempts would take (fast_delivery: 50 ms, then 100 ms).
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        app.parked(&resp.tracking_id).await.is_empty(),
+        "not parked: it waits for the credentials to be fixed"
+    );
+}

@@ -500,32 +500,8 @@ async fn refused_credentials_are_an_outage_not_a_refusal() {
         std::slice::from_ref(&queue),
         &[("INITIAL_NO_AUTH_ACTION_COUNT", "0")],
     );
-    let sqs = moto.sqs();
-    let app = app_with(&sqs, |_| {}).await;
-    let mut req = order_total_as_string("o-creds");
-    to(&mut req, &queue);
-    let resp = app.client().report(req).await.unwrap().into_inner();
-    assert_eq!(resp.outcome(), pb::Outcome::Requeued, "{resp:?}");
-    let down = crate::support::eventually(Duration::from_secs(15), || async {
-        let text = app.metrics().await;
-        text.contains("salvage_destination_up{destination=\"broker\"} 0")
-            .then_some(())
-    })
-    .await;
-    assert!(down.is_some(), "down:\n{}", app.metrics().await);
-    let ready = reqwest::get(format!("{}/readyz", app.admin_url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(ready.contains("SQS refused the credentials"), "{ready}");
-    // Longer than three refused attempts would take (fast_delivery: 50 ms, then 100 ms).
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert!(
-        app.parked(&resp.tracking_id).await.is_empty(),
-        "not parked: it waits for the credentials to be fixed"
-    );
+    super::refused_credentials_are_an_outage(&moto.sqs(), &queue, &["SQS refused the credentials"])
+        .await;
 }
 
 /// A FIFO copy sent twice (the relay's retry after a lost answer) is stored once: its
