@@ -16,6 +16,8 @@
 #                      is made from Debian's packages with deploy/make-base.sh
 #                      (localhost/debian:bookworm-minbase)
 #   RUST_IMAGE         the builder stage's image (multi-stage build only)
+#   PODMAN_BUILD_OPTS  more options for `podman build` (e.g. `-v /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro`
+#                      where crates.io is reached through a TLS-inspecting proxy whose CA only the host trusts)
 #   PODMAN_RUN_OPTS    options for `podman run` instead of those found to work (see below)
 # The script stops only what it started: its container (by name) and its redis-server (by PID).
 #
@@ -67,7 +69,10 @@ if ! podman image exists "$debian_image"; then
     fi
 fi
 
+build_opts=()
+[ -z "${PODMAN_BUILD_OPTS:-}" ] || read -r -a build_opts <<<"$PODMAN_BUILD_OPTS"
 build() { # podman build ARGS...; again with --isolation chroot when the runtime refuses RUN steps
+    set -- "${build_opts[@]}" "$@"
     if podman build "$@" >"$work/build.log" 2>&1; then
         return 0
     fi
