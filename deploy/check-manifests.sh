@@ -87,8 +87,11 @@ PY
 }
 
 if command -v helm >/dev/null || python3 -c 'import helm_python' 2>/dev/null; then
-    tool=$(command -v helm >/dev/null && echo "helm $(helm version --short)" \
-        || python3 -c 'import helm_python as h; print("helm-python-sdk (Helm SDK", h.helm_sdk_version() + ")")')
+    if command -v helm >/dev/null; then
+        tool="helm $(helm version --short)"
+    else
+        tool=$(python3 -c 'import helm_python as h; print("helm-python-sdk (Helm SDK", h.helm_sdk_version() + ")")')
+    fi
     n=0
     for variant in "" "nativeSidecar=false secrets.existingSecret=orders-salvage-secrets"; do
         n=$((n + 1))
