@@ -9,8 +9,10 @@ QUEUE). Prints the answer as one JSON line; exits 1 unless it is REQUEUED by tha
 Needs grpcio and grpcio-tools; the stubs are generated from the repository's proto at run time.
 """
 
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 import uuid
@@ -22,7 +24,8 @@ PROTO_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pro
 
 
 def stubs():
-    out = tempfile.mkdtemp(prefix="salvage-stubs-")
+    out = tempfile.mkdtemp(prefix="salvage-check-image-stubs-")
+    atexit.register(shutil.rmtree, out, ignore_errors=True)
     include = os.path.join(os.path.dirname(protoc.__file__), "_proto")
     rc = protoc.main([
         "grpc_tools.protoc", f"-I{PROTO_ROOT}", f"-I{include}", f"--python_out={out}",
