@@ -181,4 +181,4 @@ code=$(podman inspect --format '{{.State.ExitCode}}' "$name")
 podman logs "$name" 2>&1 | tail -4
 [ "$code" = 0 ] || fail "the container exited with $code on SIGTERM"
 echo "exit code 0"
-echo "PASS: $image ($(podman images --format '{{.Size}}' "$image")): healthy after $healthy s, ready after $ready s, one report requeued"
+echo "PASS: $image ($(podman image inspect --format '{{.Size}}' "$image" | numfmt --to=si)): healthy after $healthy s, ready after $ready s, one report requeued"
