@@ -35,7 +35,7 @@ const CONFIG: &str = r#"<beans xmlns="http://www.springframework.org/schema/bean
   http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
   <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" brokerName="salvage-test"
           dataDirectory="{data}" persistent="true">
-    <persistenceAdapter><kahaDB directory="{data}/kahadb"/></persistenceAdapter>
+    <persistenceAdapter><kahaDB directory="{data}/kahadb"/></persistenceAdapter>{ssl_context}
     <plugins>
       <simpleAuthenticationPlugin anonymousAccessAllowed="false">
         <users>
@@ -58,7 +58,7 @@ const CONFIG: &str = r#"<beans xmlns="http://www.springframework.org/schema/bean
     </plugins>
     <transportConnectors>
       <transportConnector name="stomp" uri="stomp://127.0.0.1:{stomp}"/>
-      <transportConnector name="openwire" uri="tcp://127.0.0.1:{openwire}"/>
+      <transportConnector name="openwire" uri="tcp://127.0.0.1:{openwire}"/>{ssl_connector}
     </transportConnectors>
   </broker>
 </beans>
@@ -68,20 +68,41 @@ const CONFIG: &str = r#"<beans xmlns="http://www.springframework.org/schema/bean
 struct ActiveMq {
     stomp: u16,
     openwire: u16,
+    /// The `stomp+ssl` connector's port, when started with TLS.
+    ssl: Option<u16>,
     dir: tempfile::TempDir,
     child: Option<Child>,
 }
 
+/// The broker's ports: STOMP, OpenWire and, with TLS, `stomp+ssl` (its keystore).
+#[derive(Clone, Copy)]
+struct Ports<'a> {
+    stomp: u16,
+    openwire: u16,
+    ssl: Option<(u16, &'a Path)>,
+}
+
 impl ActiveMq {
     fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// Started with a `stomp+ssl` connector too, its certificate and key in `keystore` (PKCS#12,
+    /// password `changeit`).
+    fn start_with(keystore: Option<&Path>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let (stomp, openwire, child) = ports::on_a_free_port("private ActiveMQ", |stomp| {
-            let openwire = ports::free_port();
-            Ok((stomp, openwire, spawn(dir.path(), stomp, openwire)?))
+        let (ports, child) = ports::on_a_free_port("private ActiveMQ", |stomp| {
+            let ports = Ports {
+                stomp,
+                openwire: ports::free_port(),
+                ssl: keystore.map(|k| (ports::free_port(), k)),
+            };
+            Ok((ports, spawn(dir.path(), ports)?))
         });
         Self {
-            stomp,
-            openwire,
+            stomp: ports.stomp,
+            openwire: ports.openwire,
+            ssl: ports.ssl.map(|(port, _)| port),
             dir,
             child: Some(child),
         }
@@ -89,9 +110,14 @@ impl ActiveMq {
 
     /// Start it again on its ports and data (its queues and stored messages with it).
     fn restart(&mut self) {
-        let (dir, stomp, openwire) = (self.dir.path(), self.stomp, self.openwire);
-        self.child = Some(ports::on_its_port("private ActiveMQ", stomp, || {
-            spawn(dir, stomp, openwire)
+        let ports = Ports {
+            stomp: self.stomp,
+            openwire: self.openwire,
+            ssl: None,
+        };
+        let dir = self.dir.path();
+        self.child = Some(ports::on_its_port("private ActiveMQ", ports.stomp, || {
+            spawn(dir, ports)
         }));
     }
 
@@ -118,14 +144,29 @@ impl Drop for ActiveMq {
 
 /// Run the broker (the JVM that Debian's `activemq` script would run, in the foreground), its
 /// output in `dir/activemq.log`, and wait until its STOMP connector listens.
-fn spawn(dir: &Path, stomp: u16, openwire: u16) -> Result<Child, ports::PortTaken> {
+fn spawn(dir: &Path, ports: Ports<'_>) -> Result<Child, ports::PortTaken> {
     let data = dir.join("data");
     let conf = dir.join("conf");
     std::fs::create_dir_all(&conf).unwrap();
+    let (ssl_context, ssl_connector) = match ports.ssl {
+        Some((port, keystore)) => (
+            format!(
+                "\n    <sslContext><sslContext keyStore=\"file:{}\" keyStorePassword=\"changeit\" \
+                 keyStoreType=\"pkcs12\"/></sslContext>",
+                keystore.display()
+            ),
+            format!(
+                "\n      <transportConnector name=\"stomp+ssl\" uri=\"stomp+ssl://127.0.0.1:{port}\"/>"
+            ),
+        ),
+        None => (String::new(), String::new()),
+    };
     let xml = CONFIG
+        .replace("{ssl_context}", &ssl_context)
+        .replace("{ssl_connector}", &ssl_connector)
         .replace("{data}", &data.display().to_string())
-        .replace("{stomp}", &stomp.to_string())
-        .replace("{openwire}", &openwire.to_string());
+        .replace("{stomp}", &ports.stomp.to_string())
+        .replace("{openwire}", &ports.openwire.to_string());
     let file = conf.join("activemq.xml");
     std::fs::write(&file, xml).unwrap();
     let define = |name: &str, value: &Path| format!("-Dactivemq.{name}={}", value.display());
@@ -139,7 +180,7 @@ fn spawn(dir: &Path, stomp: u16, openwire: u16) -> Result<Child, ports::PortTake
             .args(["-jar", "/usr/share/activemq/bin/activemq.jar", "start"])
             .arg(format!("xbean:file:{}", file.display())),
         "private ActiveMQ",
-        stomp,
+        ports.stomp,
         &dir.join("activemq.log"),
         Duration::from_secs(60),
         "apt-get install activemq (and a Java runtime)",
@@ -305,6 +346,7 @@ impl Broker for Amq {
             url: format!("tcp://{}", self.address),
             user: Some(self.user.to_owned()),
             password: Some(self.password.to_owned()),
+            tls_ca_file: None,
             message_type: MessageType::Bytes,
             delivery: fast_delivery(),
         })
@@ -469,7 +511,7 @@ async fn refused_credentials_are_an_outage_not_a_refusal() {
     };
     let queue = unique("orders");
     broker.create(&queue).await;
-    super::refused_credentials_are_an_outage(
+    super::an_outage_parks_nothing(
         &broker,
         &queue,
         &["refused the connection", "password is invalid"],
@@ -635,4 +677,68 @@ async fn virtual_topic_copy_goes_back_to_the_consumers_queue_not_the_topic() {
     .await
     .expect("a copy for a topic is parked");
     assert!(parked["reason"].contains("is a topic"), "{parked:?}");
+}
+
+/// ActiveMQ over TLS (`ssl://`, the broker's `stomp+ssl` connector).
+struct OverTls {
+    plain: Amq,
+    url: String,
+    ca: std::path::PathBuf,
+}
+
+impl Broker for OverTls {
+    fn destination(&self) -> DestinationSettings {
+        let DestinationSettings::Activemq(s) = self.plain.destination() else {
+            unreachable!()
+        };
+        DestinationSettings::Activemq(ActiveMqSettings {
+            url: self.url.clone(),
+            tls_ca_file: Some(self.ca.clone()),
+            ..s
+        })
+    }
+
+    async fn create(&self, queue: &str) {
+        self.plain.create(queue).await;
+    }
+
+    async fn read(&self, queue: &str, n: usize) -> Vec<Received> {
+        self.plain.read(queue, n).await
+    }
+}
+
+/// Over TLS the copy arrives exactly as over TCP, the broker's certificate checked against
+/// `tls_ca_file` for the name in the URL; a certificate that CA did not sign is an outage (no
+/// fallback to plain text), and nothing is parked.
+#[tokio::test]
+async fn over_tls_the_copy_arrives_and_an_untrusted_broker_is_an_outage() {
+    let certs = crate::support::certs::Certs::generate();
+    let keystore = certs.path("server.p12");
+    let made = Command::new("openssl")
+        .args(["pkcs12", "-export", "-passout", "pass:changeit", "-in"])
+        .arg(certs.path("server.pem"))
+        .arg("-inkey")
+        .arg(certs.path("server.key"))
+        .arg("-out")
+        .arg(&keystore)
+        .status()
+        .unwrap();
+    assert!(made.success(), "openssl pkcs12");
+    let amq = ActiveMq::start_with(Some(&keystore));
+    let url = format!("ssl://localhost:{}", amq.ssl.unwrap());
+    let trusted = OverTls {
+        plain: amq.client(),
+        url: url.clone(),
+        ca: certs.path("ca.pem"),
+    };
+    super::repaired_message_arrives_exactly(&trusted).await;
+
+    let untrusted = OverTls {
+        plain: amq.client(),
+        url,
+        ca: certs.path("other-ca.pem"),
+    };
+    let queue = unique("orders");
+    untrusted.create(&queue).await;
+    super::an_outage_parks_nothing(&untrusted, &queue, &["TLS handshake", "certificate"]).await;
 }

@@ -385,10 +385,10 @@ pub async fn resubmit_run_says_what_became_of_its_copies(broker: &impl Broker) {
     assert_eq!(broker.read(&good, 5).await.len(), 5);
 }
 
-/// Credentials the broker refuses are an outage, not the message's fault: the destination shows
-/// down, `/readyz` names the broker's words (`says`), the copy waits in the outbox, and nothing
-/// is parked. `queue` exists; `broker` publishes with credentials its broker refuses.
-pub async fn refused_credentials_are_an_outage(broker: &impl Broker, queue: &str, says: &[&str]) {
+/// A broker Salvage cannot talk to (credentials it refuses, a certificate Salvage does not trust)
+/// is an outage, not the message's fault: the destination shows down, `/readyz` names the reason
+/// (`says`), the copy waits in the outbox, and nothing is parked. `queue` exists.
+pub async fn an_outage_parks_nothing(broker: &impl Broker, queue: &str, says: &[&str]) {
     let app = app_with(broker, |_| {}).await;
     let mut req = order_total_as_string("o-creds");
     to(&mut req, queue);

@@ -500,8 +500,7 @@ async fn refused_credentials_are_an_outage_not_a_refusal() {
         std::slice::from_ref(&queue),
         &[("INITIAL_NO_AUTH_ACTION_COUNT", "0")],
     );
-    super::refused_credentials_are_an_outage(&moto.sqs(), &queue, &["SQS refused the credentials"])
-        .await;
+    super::an_outage_parks_nothing(&moto.sqs(), &queue, &["SQS refused the credentials"]).await;
 }
 
 /// A FIFO copy sent twice (the relay's retry after a lost answer) is stored once: its

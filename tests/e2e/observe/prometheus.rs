@@ -64,6 +64,7 @@ async fn dashboard_and_alert_queries_find_their_series_in_prometheus() {
                 url: format!("tcp://127.0.0.1:{}", ports::free_port()),
                 user: None,
                 password: None,
+                tls_ca_file: None,
                 message_type: MessageType::Bytes,
                 delivery: DeliverySettings::default(),
             }),

@@ -13,9 +13,10 @@
 //!   create or write to the queue, a message it cannot take): [`PublishError::Rejected`] with
 //!   the broker's words. ActiveMQ closes the connection after an `ERROR`; the next publish
 //!   connects afresh.
-//! - No connection, refused credentials (an `ERROR` answering `CONNECT`), a connection that broke,
-//!   an `ERROR` not tied to this send, or no receipt within `delivery.timeout`:
-//!   [`PublishError::Unavailable`]; the copy waits in the outbox.
+//! - No connection, a TLS handshake that fails (`ssl://`: the broker's certificate is checked
+//!   against `tls_ca_file` or the system's CAs), refused credentials (an `ERROR` answering
+//!   `CONNECT`), a connection that broke, an `ERROR` not tied to this send, or no receipt
+//!   within `delivery.timeout`: [`PublishError::Unavailable`]; the copy waits in the outbox.
 //!
 //! What a copy carries (the README's ActiveMQ section says the same):
 //!
@@ -36,18 +37,26 @@ mod frame;
 use std::{
     collections::BTreeMap,
     fmt,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
 };
 
 use futures::{FutureExt, future::BoxFuture};
+use rustls::{
+    ClientConfig, RootCertStore,
+    pki_types::{CertificateDer, ServerName, pem::PemObject},
+};
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
     net::TcpStream,
     sync::Mutex,
 };
+use tokio_rustls::TlsConnector;
 
 use self::{
-    config::{ActiveMqSettings, MessageType},
+    config::{ActiveMqSettings, Endpoint, MessageType},
     frame::Frame,
 };
 use super::publish::{Broker, Outgoing, PublishError, Publisher};
@@ -90,9 +99,13 @@ pub struct ActiveMqPublisher {
     receipts: AtomicU64,
 }
 
+/// A connection to a broker: plain TCP or TLS.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
 /// An open, logged-in connection and the bytes read but not yet decoded.
 struct Link {
-    stream: TcpStream,
+    stream: Box<dyn Io>,
     buffer: Vec<u8>,
     broker: String,
 }
@@ -203,10 +216,11 @@ impl ActiveMqPublisher {
     async fn connect(&self) -> Result<Link, Failure> {
         let brokers = self.settings.brokers().map_err(Failure::Down)?;
         let mut errors = Vec::new();
-        for broker in brokers {
-            match self.connect_to(&broker).await {
+        for endpoint in brokers {
+            match self.connect_to(&endpoint).await {
                 Ok(link) => {
-                    tracing::info!(%broker, "connected to ActiveMQ");
+                    let broker = &endpoint.address;
+                    tracing::info!(%broker, tls = endpoint.tls, "connected to ActiveMQ");
                     return Ok(link);
                 }
                 Err(e) => errors.push(e),
@@ -215,12 +229,62 @@ impl ActiveMqPublisher {
         Err(Failure::Down(errors.join("; ")))
     }
 
-    async fn connect_to(&self, broker: &str) -> Result<Link, String> {
-        let stream = TcpStream::connect(broker)
+    /// The TLS configuration for `ssl://` brokers: `tls_ca_file`'s certificates, else the
+    /// system's. Read at each connect, so a renewed CA file is picked up.
+    fn tls(&self) -> Result<TlsConnector, String> {
+        let mut roots = RootCertStore::empty();
+        match &self.settings.tls_ca_file {
+            Some(path) => {
+                let shown = path.display();
+                let certs = CertificateDer::pem_file_iter(path)
+                    .map_err(|e| format!("cannot read tls_ca_file {shown}: {e}"))?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| format!("tls_ca_file {shown}: {e}"))?;
+                if certs.is_empty() {
+                    return Err(format!("tls_ca_file {shown} holds no PEM certificate"));
+                }
+                for cert in certs {
+                    roots
+                        .add(cert)
+                        .map_err(|e| format!("tls_ca_file {shown}: {e}"))?;
+                }
+            }
+            None => {
+                let found = rustls_native_certs::load_native_certs();
+                roots.add_parsable_certificates(found.certs);
+                if roots.is_empty() {
+                    return Err(
+                        "no CA certificates found on this system: set tls_ca_file".to_owned()
+                    );
+                }
+            }
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| format!("TLS: {e}"))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Ok(TlsConnector::from(Arc::new(config)))
+    }
+
+    async fn connect_to(&self, endpoint: &Endpoint) -> Result<Link, String> {
+        let broker = endpoint.address.as_str();
+        let tcp = TcpStream::connect(broker)
             .await
             .map_err(|e| format!("cannot connect to ActiveMQ at {broker}: {e}"))?;
-        let _ = stream.set_nodelay(true);
-        let host = broker.rsplit_once(':').map_or(broker, |(host, _)| host);
+        let _ = tcp.set_nodelay(true);
+        let host = endpoint.host();
+        let stream: Box<dyn Io> = if endpoint.tls {
+            let name = ServerName::try_from(host.to_owned())
+                .map_err(|e| format!("ActiveMQ at {broker}: {host:?} is not a server name: {e}"))?;
+            let tls = self.tls()?.connect(name, tcp).await.map_err(|e| {
+                format!("TLS handshake with ActiveMQ at {broker} failed: {e}")
+            })?;
+            Box::new(tls)
+        } else {
+            Box::new(tcp)
+        };
         let mut headers = vec![
             ("accept-version", "1.2"),
             ("host", host),
