@@ -1,8 +1,8 @@
 //! The admin HTTP server: `/metrics` (Prometheus text), `/healthz` (the process is up; it never
 //! waits on Redis) and `/readyz` (ready means "can accept reports": Redis answers and has room
 //! for writes, and the application is not stopping). A broker destination that is down does not
-//! make it unready (reports still succeed; copies wait in the outbox): its body names it. `serve.rs` serves them (and
-//! the console) with TLS and timeouts.
+//! make it unready (reports still succeed; copies wait in the outbox): its body names it.
+//! `serve.rs` serves them (and the console) with TLS and timeouts.
 
 pub mod config;
 mod serve;
