@@ -5,6 +5,10 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::Duration,
 };
 
@@ -67,6 +71,8 @@ pub async fn failing_every_copy_at_once_loses_nothing<B: Broker + Consume>(broke
     // The consumer: every copy fails at once and is reported with all its headers, concurrently.
     let client = app.client();
     let q = queue.clone();
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let arriving = arrived.clone();
     let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
     let consumer = tokio::spawn(async move {
         let mut reports = tokio::task::JoinSet::new();
@@ -77,6 +83,7 @@ pub async fn failing_every_copy_at_once_loses_nothing<B: Broker + Consume>(broke
                 copy = copies.recv() => {
                     let Some(copy) = copy else { break };
                     seq += 1;
+                    arriving.fetch_add(1, Ordering::Relaxed);
                     let mut client = client.clone();
                     let q = q.clone();
                     reports.spawn(async move {
@@ -130,16 +137,18 @@ pub async fn failing_every_copy_at_once_loses_nothing<B: Broker + Consume>(broke
         order.entry(key).or_default().push(id);
     }
 
-    // Every message ends parked, or the test stops once nothing moved for 20 s.
+    // Every message ends parked, or the test stops once nothing moved for 20 s: no copy arrived
+    // and none parked (a slow broker on a loaded machine is progress, a stall is not).
     let mut conn = app.conn.clone();
-    let (mut last, mut since) = (0usize, tokio::time::Instant::now());
+    let (mut last, mut since) = ((0usize, 0usize), tokio::time::Instant::now());
     loop {
         let parked = index_len(&mut conn, |k| k.parked_index()).await;
         if parked >= n {
             break;
         }
-        if parked != last {
-            (last, since) = (parked, tokio::time::Instant::now());
+        let now = (parked, arrived.load(Ordering::Relaxed));
+        if now != last {
+            (last, since) = (now, tokio::time::Instant::now());
         } else if since.elapsed() > Duration::from_secs(20) {
             break;
         }
@@ -149,6 +158,11 @@ pub async fn failing_every_copy_at_once_loses_nothing<B: Broker + Consume>(broke
     let parked = index_len(&mut conn, |k| k.parked_index()).await;
     stop.send(()).unwrap();
     let seen = consumer.await.unwrap();
+    let stalled = format!(
+        "{} of {} copies arrived and {parked} of {n} messages parked before nothing moved for 20 s",
+        seen.len(),
+        n * COPIES
+    );
 
     let duplicates: Vec<&Seen> = seen
         .iter()
@@ -161,7 +175,10 @@ pub async fn failing_every_copy_at_once_loses_nothing<B: Broker + Consume>(broke
         duplicates.len(),
         duplicates.first()
     );
-    assert_eq!(parked, n, "every message ends parked: none lost");
+    assert_eq!(
+        parked, n,
+        "every message ends parked: none lost ({stalled})"
+    );
 
     let mut per_message: HashMap<&str, Vec<&Seen>> = HashMap::new();
     for s in &seen {
