@@ -63,7 +63,8 @@ impl ConsoleSettings {
         let safe = |c: char| c.is_ascii_alphanumeric() || "/-_.".contains(c);
         if !p.starts_with('/') || p.len() < 2 || p.ends_with('/') || !p.chars().all(safe) {
             return Err(format!(
-                "console.path {p:?} must start with '/', not end with one, and hold only letters,                  digits, '-', '_', '.' and '/' (e.g. \"/console\")"
+                "console.path {p:?} must start with '/', not end with one, and hold only letters, \
+                 digits, '-', '_', '.' and '/' (e.g. \"/console\")"
             ));
         }
         if ["/metrics", "/healthz", "/readyz"].contains(&p.as_str()) {
@@ -108,6 +109,7 @@ mod tests {
             let toml = format!("[console]\npath = {bad:?}\n");
             let e = parse(&toml, &[]).unwrap_err().to_string();
             assert!(e.contains("console.path"), "{bad}: {e}");
+            assert!(!e.contains("  "), "no run of spaces: {e}");
         }
         let e = parse("[parking_lot]\nsensitive = [\"card.number\"]\n", &[])
             .unwrap_err()
