@@ -12,8 +12,9 @@
 #   SERVICEMONITOR_CRD=FILE      the Prometheus Operator's ServiceMonitor CRD
 #                                (monitoring.coreos.com_servicemonitors.yaml): the ServiceMonitors
 #                                are checked against its schema (with python3's jsonschema)
-#   SALVAGE_BIN=FILE             a salvage binary: `salvage check` on the ConfigMap's salvage.toml
-#                                and rules.toml (the configuration parses, the rules' tests pass)
+#   SALVAGE_BIN=FILE             a salvage binary: `salvage check` on the ConfigMaps' salvage.toml
+#                                and rules.toml, deploy/kubernetes's and the chart's as rendered
+#                                (the configuration parses, the rules' tests pass)
 # Exits non-zero on the first failure, naming it.
 set -euo pipefail
 
@@ -110,6 +111,7 @@ print("rendered:", ", ".join(f'{d["kind"]}/{d["metadata"]["name"]}' for d in doc
 PY
         validate "$work/chart-core.yaml"
         mv "$work/chart-smon.yaml" "$work/chart-smon-$n.yaml"
+        cp "$work/chart-core.yaml" "$work/chart-core-$n.yaml"
         echo "ok"
     done
 else
@@ -145,18 +147,29 @@ else
 fi
 
 if [ -n "${SALVAGE_BIN:-}" ]; then
-    echo "== salvage check on deploy/kubernetes/configmap.yaml"
-    python3 - "$k8s/configmap.yaml" "$work/etc" <<'PY'
+    # The ConfigMap's salvage.toml and rules.toml, written out and checked as Salvage reads them
+    # (placeholders stand in for the Secret's overrides).
+    salvage_check() { # FILE NAME: the ConfigMap in FILE (its only one), NAME in messages
+        echo "== salvage check on $2"
+        rm -rf "$work/etc"
+        python3 - "$1" "$work/etc" <<'PY' || fail "no ConfigMap in $2"
 import os, sys, yaml
-cm = yaml.safe_load(open(sys.argv[1]))
+cm = next(d for d in yaml.safe_load_all(open(sys.argv[1])) if d and d["kind"] == "ConfigMap")
 os.makedirs(sys.argv[2], exist_ok=True)
 for name, text in cm["data"].items():
     open(os.path.join(sys.argv[2], name), "w").write(text)
 PY
-    SALVAGE__REDIS__URL=redis://127.0.0.1:1 \
-    SALVAGE__PARKING_LOT__TOKENS='[{ name = "ops", role = "operator", token_sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }]' \
-        "$SALVAGE_BIN" check --config "$work/etc/salvage.toml" || fail "salvage check"
+        SALVAGE__REDIS__URL=redis://127.0.0.1:1 \
+        SALVAGE__PARKING_LOT__TOKENS='[{ name = "ops", role = "operator", token_sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }]' \
+            "$SALVAGE_BIN" check --config "$work/etc/salvage.toml" || fail "salvage check on $2"
+    }
+    salvage_check "$k8s/configmap.yaml" deploy/kubernetes/configmap.yaml
+    for rendered in "$work"/chart-core-*.yaml; do
+        [ -e "$rendered" ] || continue
+        r=${rendered##*-}
+        salvage_check "$rendered" "the chart's ConfigMap (render ${r%.yaml})"
+    done
 else
-    echo "SKIP: SALVAGE_BIN not set: the ConfigMap's salvage.toml and rules.toml not checked"
+    echo "SKIP: SALVAGE_BIN not set: the ConfigMaps' salvage.toml and rules.toml not checked"
 fi
 echo "PASS: manifests"
