@@ -105,8 +105,8 @@ pub struct RulesSettings {
     /// The rules file; a relative path is taken from the configuration file's folder.
     pub path: PathBuf,
     /// How often the rules file and the schema files it names are looked at for changes
-    /// (modification time and size); a change reloads them. 0 turns the watch off (SIGHUP still
-    /// reloads).
+    /// (bytes that differ from those loaded); a change reloads them. 0 turns the watch off
+    /// (SIGHUP still reloads).
     #[serde(with = "humantime_serde")]
     pub watch_interval: std::time::Duration,
 }

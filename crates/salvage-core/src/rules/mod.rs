@@ -35,17 +35,34 @@ pub struct Loaded {
     pub version: String,
     /// Every file read: the rules file first.
     pub files: Vec<PathBuf>,
+    /// Each of `files` as it was read: the reload's watch compares the files with these.
+    pub(crate) read: Vec<(PathBuf, Option<Fingerprint>)>,
 }
 
 impl Loaded {
-    /// A set and its version, the hash of `contents` (each file's bytes, in the order read).
+    /// A set and its version, the hash of `contents` (each file's bytes, in the order read:
+    /// `files[i]` held `contents[i]`).
     pub fn new(set: RuleSet, files: Vec<PathBuf>, contents: &[&[u8]]) -> Self {
+        let read = files
+            .iter()
+            .zip(contents)
+            .map(|(f, bytes)| (f.clone(), Some(fingerprint(bytes))))
+            .collect();
         Self {
             set,
             version: version_of(contents),
             files,
+            read,
         }
     }
+}
+
+/// A file's bytes, hashed: what the reload's watch compares (a SHA-256, so a change is seen
+/// whatever the file system's clock and whatever the size).
+pub(crate) type Fingerprint = [u8; 32];
+
+pub(crate) fn fingerprint(bytes: &[u8]) -> Fingerprint {
+    Sha256::digest(bytes).into()
 }
 
 /// The version of rules loaded from files with these contents, in this order.
@@ -92,16 +109,22 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     load_tracking(path, &mut Vec::new())
 }
 
-/// [`load`], noting in `files` every file it tried to read, read or not (for the reload's
-/// watch: a schema file missing now is looked at until it appears).
-pub(crate) fn load_tracking(path: &Path, files: &mut Vec<PathBuf>) -> Result<Loaded, LoadError> {
-    files.push(path.to_owned());
+/// [`load`], noting in `read` every file it tried to read, with the fingerprint of the bytes
+/// it read (none when it could not read it). The reload's watch compares the files with
+/// exactly what was loaded, so a file rewritten while it was being loaded is loaded again, and
+/// a schema file missing now is looked at until it appears.
+pub(crate) fn load_tracking(
+    path: &Path,
+    read: &mut Vec<(PathBuf, Option<Fingerprint>)>,
+) -> Result<Loaded, LoadError> {
     let read_error = |what, path: &Path, error| LoadError::Read {
         what,
         path: path.to_owned(),
         error,
     };
-    let text = std::fs::read(path).map_err(|e| read_error("rules file", path, e))?;
+    let text = std::fs::read(path);
+    read.push((path.to_owned(), text.as_deref().ok().map(fingerprint)));
+    let text = text.map_err(|e| read_error("rules file", path, e))?;
     let source = std::str::from_utf8(&text).map_err(|e| {
         read_error(
             "rules file",
@@ -112,17 +135,21 @@ pub(crate) fn load_tracking(path: &Path, files: &mut Vec<PathBuf>) -> Result<Loa
     // Schema files are named relative to the rules file; each is read once, in file order.
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
     let mut schemas: Vec<String> = Vec::new();
-    let mut read = |name: &str| {
+    let mut read_schema = |name: &str| {
         let schema = dir.join(name);
-        files.push(schema.clone());
-        let text = std::fs::read_to_string(&schema).map_err(|e| e.to_string())?;
+        // Bytes first, so a file that is not UTF-8 is watched as it is (not reloaded each time).
+        let bytes = std::fs::read(&schema);
+        read.push((schema, bytes.as_deref().ok().map(fingerprint)));
+        let text = String::from_utf8(bytes.map_err(|e| e.to_string())?)
+            .map_err(|e| format!("not UTF-8: {e}"))?;
         schemas.push(text.clone());
         Ok(text)
     };
-    let set = RuleSet::load(source, &path.display().to_string(), &mut read)?;
+    let set = RuleSet::load(source, &path.display().to_string(), &mut read_schema)?;
     let mut contents: Vec<&[u8]> = vec![&text];
     contents.extend(schemas.iter().map(String::as_bytes));
-    Ok(Loaded::new(set, files.clone(), &contents))
+    let files = read.iter().map(|(f, _)| f.clone()).collect();
+    Ok(Loaded::new(set, files, &contents))
 }
 
 /// The rules in force, shared by everything that evaluates them. Cheap to read: a read lock
@@ -146,6 +173,7 @@ impl LiveRules {
             set,
             version: String::new(),
             files: Vec::new(),
+            read: Vec::new(),
         })
     }
 

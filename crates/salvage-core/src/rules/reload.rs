@@ -1,5 +1,5 @@
 //! Reloading the rules while Salvage runs: on SIGHUP, and when a file they were loaded from
-//! changes (its modification time or size, looked at every `rules.watch_interval`).
+//! changes (its bytes differ from those last read, looked at every `rules.watch_interval`).
 //!
 //! A reload reads the files again and parses them; the new set replaces the one in force only
 //! once it loaded without error **and its embedded `[[test]]`s all pass**. Anything else keeps
@@ -7,19 +7,22 @@
 //! `salvage_rules_reload_failing` to 1 until a load succeeds. Files whose contents hash to the
 //! version in force change nothing (a `touch`, or an edit undone).
 //!
-//! Looking at modification times, not file events, is deliberate: it follows a Kubernetes
-//! ConfigMap's atomic symlink swap and an editor's write-and-rename alike, needs no watcher
-//! thread, and costs one `stat` per file per interval.
+//! Looking at the files' contents, not file events, is deliberate: it follows a Kubernetes
+//! ConfigMap's atomic symlink swap and an editor's write-and-rename alike and needs no watcher
+//! thread. Contents, not modification times and sizes: an edit of the same size within the
+//! file system's clock tick is still a change, and the watch compares the files with the bytes
+//! that were loaded, so a file rewritten while it was being loaded is loaded again. It costs a
+//! read and a SHA-256 of each file per interval (rules and schema files are small).
 
 use std::{
     path::{Path, PathBuf},
     sync::{Arc, Mutex},
-    time::{Duration, SystemTime},
+    time::Duration,
 };
 
 use tracing::{error, info};
 
-use super::{LiveRules, load_tracking};
+use super::{Fingerprint, LiveRules, fingerprint, load_tracking};
 use crate::{metrics::Metrics, shutdown::ShutdownSignal};
 
 /// What a reload did.
@@ -44,16 +47,14 @@ pub struct Reloader {
     live: Arc<LiveRules>,
     path: PathBuf,
     metrics: Arc<Metrics>,
-    /// The files to look at for changes, with what was seen of them last.
-    watched: Mutex<Vec<(PathBuf, Option<Stamp>)>>,
+    /// The files to look at for changes, each with the fingerprint of the bytes last loaded
+    /// from it (none: it could not be read).
+    watched: Mutex<Vec<(PathBuf, Option<Fingerprint>)>>,
 }
 
-/// What a look at a file sees: its modification time and size.
-type Stamp = (SystemTime, u64);
-
-fn stamp(path: &Path) -> Option<Stamp> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.modified().ok()?, meta.len()))
+/// What a look at a file sees now: the fingerprint of its bytes, none if it cannot be read.
+fn look(path: &Path) -> Option<Fingerprint> {
+    std::fs::read(path).ok().map(|bytes| fingerprint(&bytes))
 }
 
 impl Reloader {
@@ -61,49 +62,38 @@ impl Reloader {
     pub fn new(live: Arc<LiveRules>, path: PathBuf, metrics: Arc<Metrics>) -> Self {
         let current = live.current();
         metrics.rules_in_force(&current.version, None);
-        let files = if current.files.is_empty() {
-            vec![path.clone()]
+        // What the rules in force were loaded from; rules built without files: the file as it
+        // is now.
+        let watched = if current.read.is_empty() {
+            vec![(path.clone(), look(&path))]
         } else {
-            current.files.clone()
+            current.read.clone()
         };
-        let reloader = Self {
+        Self {
             live,
             path,
             metrics,
-            watched: Mutex::new(Vec::new()),
-        };
-        reloader.watch(files);
-        reloader
-    }
-
-    fn watch(&self, files: Vec<PathBuf>) {
-        let stamped = files
-            .into_iter()
-            .map(|f| {
-                let s = stamp(&f);
-                (f, s)
-            })
-            .collect();
-        if let Ok(mut watched) = self.watched.lock() {
-            *watched = stamped;
+            watched: Mutex::new(watched),
         }
     }
 
-    /// Whether a watched file changed since the last look (or the last reload).
+    /// Whether a watched file's bytes differ from those last loaded from it.
     pub fn changed(&self) -> bool {
         let Ok(watched) = self.watched.lock() else {
             return false;
         };
-        watched.iter().any(|(f, seen)| stamp(f) != *seen)
+        watched.iter().any(|(f, seen)| look(f) != *seen)
     }
 
     /// Read, parse and test the rules again, and put them in force if all went well.
     pub fn reload(&self) -> Reloaded {
-        let mut files = Vec::new();
-        let result = load_tracking(&self.path, &mut files);
-        // Whatever happens, look for changes to what was read this time: a schema file that
+        let mut read = Vec::new();
+        let result = load_tracking(&self.path, &mut read);
+        // Whatever happens, look for changes from what was read this time: a schema file that
         // was missing is looked at until it appears.
-        self.watch(files);
+        if let Ok(mut watched) = self.watched.lock() {
+            *watched = read;
+        }
         let loaded = match result {
             Ok(loaded) => loaded,
             Err(e) => return self.failed(e.to_string()),
@@ -356,6 +346,49 @@ mod tests {
         std::fs::write(&schema, r#"{"type":"object"}"#).unwrap();
         assert!(reloader.changed());
         assert!(matches!(reloader.reload(), Reloaded::Applied { .. }));
+
+        // Not UTF-8: refused, naming the file, and no change until it is written again (not a
+        // failed reload at every look).
+        std::fs::write(&schema, b"{\"type\":\"obj\xffect\"}").unwrap();
+        assert!(reloader.changed());
+        let Reloaded::Failed(why) = reloader.reload() else {
+            panic!("a schema that is not UTF-8 was loaded")
+        };
+        assert!(
+            why.contains("schemas/e.json") && why.contains("UTF-8"),
+            "{why}"
+        );
+        assert!(!reloader.changed());
+    }
+
+    #[test]
+    fn an_edit_of_the_same_size_and_time_is_seen() {
+        let (_dir, path, _metrics, reloader) = setup(GOOD);
+        let when = std::fs::metadata(&path).unwrap().modified().unwrap();
+        // Same length, same modification time (an edit within one tick of the file system's
+        // clock): other bytes, so a change.
+        std::fs::write(
+            &path,
+            GOOD.replace("name = \"a\"", "name = \"b\"")
+                .replace("rule = \"a\"", "rule = \"b\""),
+        )
+        .unwrap();
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(when).unwrap();
+        drop(file);
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), GOOD.len() as u64);
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), when);
+        assert!(reloader.changed());
+        assert!(matches!(reloader.reload(), Reloaded::Applied { .. }));
+        assert_eq!(
+            reloader.live.current().set.rule_names().collect::<Vec<_>>(),
+            ["b"]
+        );
+        // A `touch` changes the time, not the bytes: no change.
+        let file = std::fs::File::options().write(true).open(&path).unwrap();
+        file.set_modified(std::time::SystemTime::now()).unwrap();
+        drop(file);
+        assert!(!reloader.changed());
     }
 
     #[test]
