@@ -219,6 +219,7 @@ pub(crate) fn retriage(r: &pb::RetriageParkedResponse) -> Value {
     json!({
         "matched": r.matched,
         "would_repair": r.would_repair,
+        "rules_version": r.rules_version,
         "groups": groups,
         "run": r.run.as_ref().map_or(Value::Null, run),
     })

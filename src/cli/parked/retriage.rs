@@ -92,6 +92,7 @@ pub(crate) async fn retriage(ctx: &Ctx, args: RetriageArgs) -> anyhow::Result<()
     let mut extra = Map::new();
     extra.insert("matched".to_owned(), json!(resp.matched));
     extra.insert("would_repair".to_owned(), json!(resp.would_repair));
+    extra.insert("rules_version".to_owned(), json!(resp.rules_version));
     finish_run(ctx, run, args.no_wait, extra).await
 }
 
@@ -139,6 +140,11 @@ fn render(r: &pb::RetriageParkedResponse) -> String {
         messages(r.matched),
         count(r.would_repair)
     );
+    if !r.rules_version.is_empty() {
+        // `salvage check` prints a rules file's version: the operator can tell these are the
+        // rules just edited, not the ones before a reload.
+        let _ = writeln!(out, "Decided by rules version {}.", r.rules_version);
+    }
     out
 }
 

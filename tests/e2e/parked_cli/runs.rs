@@ -156,12 +156,14 @@ async fn retriage_shows_and_applies_what_the_new_rules_repair() {
 
     let out = cli(parking_addr, Some(VIEWER), &["retriage"]).run().await;
     out.assert_ok();
+    let version = salvage::rules::load(&example_rules()).unwrap().version;
     for want in [
         "1 matched, 1 would be repaired",
         "order-total-as-string",
         r#"before: {"order_id":"o-1","total":"129.90","currency":"EUR"}"#,
         r#""total":129.90"#,
         "In all: 2 messages matched, 1 would be repaired",
+        &format!("Decided by rules version {version}."),
         "Dry run: nothing changed",
     ] {
         assert!(
@@ -176,6 +178,7 @@ async fn retriage_shows_and_applies_what_the_new_rules_repair() {
         .json();
     assert_eq!(doc["matched"], 2);
     assert_eq!(doc["would_repair"], 1);
+    assert_eq!(doc["rules_version"], version.as_str());
     assert!(is_parked(&first, &order).await, "a dry run changes nothing");
     assert!(first.stream("orders").await.is_empty());
 

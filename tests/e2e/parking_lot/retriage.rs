@@ -105,6 +105,11 @@ async fn retriage_with_a_new_rule_repairs_what_it_can() {
         .into_inner();
     assert_eq!((dry.matched, dry.would_repair), (11, 5), "{dry:#?}");
     assert!(dry.run.is_none());
+    assert_eq!(
+        serde_json::Value::from(dry.rules_version.clone()),
+        version_b,
+        "the dry run names the rules that decided it: B's"
+    );
     assert_eq!(dry.groups.len(), 2, "{dry:#?}");
     let inv = dry.groups.iter().find(|g| g.group == invoices_gid).unwrap();
     assert_eq!((inv.matched, inv.would_repair), (9, 5), "{inv:#?}");

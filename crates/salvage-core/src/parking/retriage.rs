@@ -8,7 +8,10 @@ use std::{collections::BTreeMap, sync::Arc};
 use super::{
     Caller, ParkingError, Record, Selection, list::Reader, record::SUMMARY_FIELDS, redact::Redactor,
 };
-use crate::{rules::LiveRules, store::Store};
+use crate::{
+    rules::{LiveRules, Loaded},
+    store::Store,
+};
 use salvage_rules::{Decision, ErrorClass, Input};
 
 /// What the current rules make of one parked message.
@@ -24,9 +27,9 @@ pub struct Verdict {
     pub rules_version: String,
 }
 
-/// Evaluate the rules on a parked record's payload and failure.
-pub fn verdict(rules: &LiveRules, r: &Record) -> Verdict {
-    let rules = rules.current();
+/// Evaluate `rules` (a set in hand: `LiveRules::current`) on a parked record's payload and
+/// failure.
+pub fn verdict(rules: &Loaded, r: &Record) -> Verdict {
     let class = r
         .failure_str("class")
         .parse::<ErrorClass>()
@@ -82,6 +85,9 @@ pub struct DryRun {
     pub groups: Vec<GroupReport>,
     /// The selection, oldest first, for an apply run right after.
     pub ids: Vec<String>,
+    /// The version of the rules that decided every message of the dry run (one set, taken
+    /// once: a reload during the dry run does not mix two).
+    pub rules_version: String,
 }
 
 impl DryRun {
@@ -119,12 +125,16 @@ impl Retriage {
         samples_per_group: usize,
     ) -> Result<DryRun, ParkingError> {
         let ids = self.read.select(selection, false).await?;
+        let rules = self.rules.current();
         let mut groups: BTreeMap<String, GroupReport> = BTreeMap::new();
-        let mut out = DryRun::default();
+        let mut out = DryRun {
+            rules_version: rules.version.clone(),
+            ..DryRun::default()
+        };
         for chunk in ids.chunks(200) {
             let records = self.store.records(chunk, SUMMARY_FIELDS, false).await?;
             for r in records.iter().filter_map(Record::parse) {
-                let v = verdict(&self.rules, &r);
+                let v = verdict(&rules, &r);
                 let g = groups
                     .entry(r.group.clone())
                     .or_insert_with(|| GroupReport {

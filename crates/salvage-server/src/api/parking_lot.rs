@@ -237,6 +237,7 @@ impl parking_lot_server::ParkingLot for ParkingLotService {
             would_repair,
             groups,
             run,
+            rules_version: dry_run.rules_version,
         }))
     }
 

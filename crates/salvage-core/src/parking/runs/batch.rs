@@ -99,7 +99,7 @@ impl Runs {
         let (payload, rule, rules_version) = match run.kind {
             RunKind::Resubmit => (r.message.payload.clone(), String::new(), None),
             RunKind::Retriage => {
-                let v = verdict(&self.rules, r);
+                let v = verdict(&self.rules.current(), r);
                 (
                     v.repaired?,
                     v.rule,

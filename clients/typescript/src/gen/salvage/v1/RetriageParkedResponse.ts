@@ -18,6 +18,12 @@ export interface RetriageParkedResponse {
    * The apply run (absent for a dry run).
    */
   'run'?: (_salvage_v1_Run | null);
+  /**
+   * The version of the rules this answer's counts and samples come from (`salvage check` and
+   * salvage_rules_info show the version in force). An apply run decides each message again with
+   * the rules in force at its turn; each message's history names the version that repaired it.
+   */
+  'rules_version'?: (string);
 }
 
 export interface RetriageParkedResponse__Output {
@@ -34,4 +40,10 @@ export interface RetriageParkedResponse__Output {
    * The apply run (absent for a dry run).
    */
   'run': (_salvage_v1_Run__Output | null);
+  /**
+   * The version of the rules this answer's counts and samples come from (`salvage check` and
+   * salvage_rules_info show the version in force). An apply run decides each message again with
+   * the rules in force at its turn; each message's history names the version that repaired it.
+   */
+  'rules_version': (string);
 }

@@ -316,16 +316,18 @@ class RetriageParkedRequest(_message.Message):
     def __init__(self, selection: _Optional[_Union[Selection, _Mapping]] = ..., dry_run: _Optional[bool] = ..., options: _Optional[_Union[RedriveOptions, _Mapping]] = ..., samples_per_group: _Optional[int] = ..., comment: _Optional[str] = ...) -> None: ...
 
 class RetriageParkedResponse(_message.Message):
-    __slots__ = ("matched", "would_repair", "groups", "run")
+    __slots__ = ("matched", "would_repair", "groups", "run", "rules_version")
     MATCHED_FIELD_NUMBER: _ClassVar[int]
     WOULD_REPAIR_FIELD_NUMBER: _ClassVar[int]
     GROUPS_FIELD_NUMBER: _ClassVar[int]
     RUN_FIELD_NUMBER: _ClassVar[int]
+    RULES_VERSION_FIELD_NUMBER: _ClassVar[int]
     matched: int
     would_repair: int
     groups: _containers.RepeatedCompositeFieldContainer[RetriageGroup]
     run: Run
-    def __init__(self, matched: _Optional[int] = ..., would_repair: _Optional[int] = ..., groups: _Optional[_Iterable[_Union[RetriageGroup, _Mapping]]] = ..., run: _Optional[_Union[Run, _Mapping]] = ...) -> None: ...
+    rules_version: str
+    def __init__(self, matched: _Optional[int] = ..., would_repair: _Optional[int] = ..., groups: _Optional[_Iterable[_Union[RetriageGroup, _Mapping]]] = ..., run: _Optional[_Union[Run, _Mapping]] = ..., rules_version: _Optional[str] = ...) -> None: ...
 
 class RetriageGroup(_message.Message):
     __slots__ = ("group", "matched", "would_repair", "by_decision", "by_rule", "samples")
