@@ -35,24 +35,19 @@ pub struct Loaded {
     pub version: String,
     /// Every file read: the rules file first.
     pub files: Vec<PathBuf>,
-    /// Each of `files` as it was read: the reload's watch compares the files with these.
-    pub(crate) read: Vec<(PathBuf, Option<Fingerprint>)>,
+    /// `files[i]`'s bytes as they were read: the reload's watch compares the files with these.
+    pub(crate) fingerprints: Vec<Fingerprint>,
 }
 
 impl Loaded {
     /// A set and its version, the hash of `contents` (each file's bytes, in the order read:
     /// `files[i]` held `contents[i]`).
     pub fn new(set: RuleSet, files: Vec<PathBuf>, contents: &[&[u8]]) -> Self {
-        let read = files
-            .iter()
-            .zip(contents)
-            .map(|(f, bytes)| (f.clone(), Some(fingerprint(bytes))))
-            .collect();
         Self {
             set,
             version: version_of(contents),
+            fingerprints: contents.iter().map(|bytes| fingerprint(bytes)).collect(),
             files,
-            read,
         }
     }
 }
@@ -173,7 +168,7 @@ impl LiveRules {
             set,
             version: String::new(),
             files: Vec::new(),
-            read: Vec::new(),
+            fingerprints: Vec::new(),
         })
     }
 

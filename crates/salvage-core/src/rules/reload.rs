@@ -64,10 +64,11 @@ impl Reloader {
         metrics.rules_in_force(&current.version, None);
         // What the rules in force were loaded from; rules built without files: the file as it
         // is now.
-        let watched = if current.read.is_empty() {
+        let watched = if current.files.is_empty() {
             vec![(path.clone(), look(&path))]
         } else {
-            current.read.clone()
+            let read = current.files.iter().zip(&current.fingerprints);
+            read.map(|(f, seen)| (f.clone(), Some(*seen))).collect()
         };
         Self {
             live,
